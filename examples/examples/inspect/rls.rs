@@ -1,0 +1,18 @@
+//! `inspect` kinds for the `rls` documents.
+
+use crate::Outcome;
+
+/// Placeholder until the kind lands: refuses with a clear error.
+pub(crate) fn run(_args: &[String]) -> Outcome {
+    Err("this kind is not built yet".into())
+}
+
+/// Placeholder until the kind lands: refuses with a clear error.
+pub(crate) fn run_resource_lists(_args: &[String]) -> Outcome {
+    Err("this kind is not built yet".into())
+}
+
+/// Placeholder until the kind lands: refuses with a clear error.
+pub(crate) fn run_rls_services(_args: &[String]) -> Outcome {
+    Err("this kind is not built yet".into())
+}

@@ -1,0 +1,8 @@
+//! `inspect` kinds for the `sip` documents.
+
+use crate::Outcome;
+
+/// Placeholder until the kind lands: refuses with a clear error.
+pub(crate) fn run(_args: &[String]) -> Outcome {
+    Err("this kind is not built yet".into())
+}

@@ -1,0 +1,1 @@
+//! msrp (under construction).

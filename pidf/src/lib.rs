@@ -1,0 +1,1 @@
+//! pidf (under construction).
