@@ -1,0 +1,1132 @@
+//! A small lossless XML tree, shared by the workspace's document crates.
+//!
+//! Presence documents, policy documents and resource lists are all
+//! extensible: any element may carry children and attributes from namespaces
+//! nobody here has heard of, and a server must hand them on unchanged. The
+//! typed models (`Presence`, the policy rules, RLMI) keep what they do not
+//! understand as [`Element`]s of this tree and write them back in place.
+//!
+//! Parsing is hardened for input from the wire:
+//! - a document with a `<!DOCTYPE>` is refused, so neither entity
+//!   declarations ("billion laughs") nor external entities can exist; the only
+//!   entity references accepted are the five predefined ones and character
+//!   references (XML 1.0 section 4.6);
+//! - size, depth, element count and attributes per element are capped by
+//!   [`Limits`], checked before anything grows;
+//! - namespaces are resolved to URIs while parsing (Namespaces in XML 1.0);
+//!   an undeclared prefix is an error. Code compares names by URI, never by
+//!   prefix, while the prefixes and declarations themselves are kept so the
+//!   document is written back as it came.
+//!
+//! ```
+//! use pidf::xml::{Document, Limits};
+//!
+//! let doc = Document::parse(
+//!     br#"<a xmlns="urn:x" xmlns:e="urn:ext"><e:b n="1">hi &amp; bye</e:b></a>"#,
+//!     &Limits::default(),
+//! )?;
+//! let b = doc.root.child("urn:ext", "b").expect("b is there");
+//! assert_eq!(b.attr("n"), Some("1"));
+//! assert_eq!(b.text(), "hi & bye");
+//! assert_eq!(
+//!     doc.to_xml_string(),
+//!     r#"<a xmlns="urn:x" xmlns:e="urn:ext"><e:b n="1">hi &amp; bye</e:b></a>"#
+//! );
+//! # Ok::<(), pidf::xml::XmlError>(())
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::NsReader;
+
+/// Caps applied while parsing a document from untrusted input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest document accepted, in bytes.
+    pub max_size: usize,
+    /// Deepest element nesting accepted (the root is at depth 1).
+    pub max_depth: usize,
+    /// Most elements accepted in one document.
+    pub max_elements: usize,
+    /// Most attributes (namespace declarations included) on one element.
+    pub max_attributes: usize,
+}
+
+impl Default for Limits {
+    /// 1 MiB, depth 64, 20,000 elements, 64 attributes per element: far above
+    /// any presence or policy document seen in practice.
+    fn default() -> Self {
+        Limits {
+            max_size: 1 << 20,
+            max_depth: 64,
+            max_elements: 20_000,
+            max_attributes: 64,
+        }
+    }
+}
+
+/// What went wrong while parsing an XML document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum XmlErrorKind {
+    /// The document is larger than [`Limits::max_size`].
+    #[error("document larger than {limit} bytes")]
+    TooLarge {
+        /// The cap that was exceeded.
+        limit: usize,
+    },
+    /// Elements nest deeper than [`Limits::max_depth`].
+    #[error("elements nested deeper than {limit}")]
+    TooDeep {
+        /// The cap that was exceeded.
+        limit: usize,
+    },
+    /// More elements than [`Limits::max_elements`].
+    #[error("more than {limit} elements")]
+    TooManyElements {
+        /// The cap that was exceeded.
+        limit: usize,
+    },
+    /// An element carries more attributes than [`Limits::max_attributes`].
+    #[error("more than {limit} attributes on one element")]
+    TooManyAttributes {
+        /// The cap that was exceeded.
+        limit: usize,
+    },
+    /// The document has a document type declaration; refused so that no
+    /// entity can be declared.
+    #[error("DOCTYPE declarations are refused")]
+    Doctype,
+    /// A reference to an entity other than the five predefined ones.
+    #[error("reference to undeclared entity")]
+    UnknownEntity,
+    /// A prefix that no namespace declaration in scope binds.
+    #[error("undeclared namespace prefix")]
+    UnboundPrefix,
+    /// Text that is not UTF-8, or an encoding other than UTF-8 declared.
+    #[error("not UTF-8")]
+    Encoding,
+    /// No root element.
+    #[error("no root element")]
+    NoRoot,
+    /// Content after the root element other than comments, processing
+    /// instructions and white space.
+    #[error("content after the root element")]
+    TrailingContent,
+    /// Any other well-formedness error, as the tokenizer describes it.
+    #[error("malformed XML: {0}")]
+    Syntax(String),
+}
+
+/// An XML parse error: what went wrong and the byte offset where it was seen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} (at byte {offset})")]
+pub struct XmlError {
+    /// What went wrong.
+    pub kind: XmlErrorKind,
+    /// Byte offset into the input near which it was detected.
+    pub offset: u64,
+}
+
+/// An expanded name: namespace URI (if any), the prefix it was written with
+/// (if any), and the local part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name {
+    /// Namespace URI; `None` for names in no namespace.
+    pub ns: Option<Arc<str>>,
+    /// The prefix used in the source; `None` for the default namespace or no
+    /// namespace. Kept for faithful output only: compare with [`Name::is`].
+    pub prefix: Option<String>,
+    /// The local part.
+    pub local: String,
+}
+
+impl Name {
+    /// A name in namespace `ns` with no prefix (written in the default
+    /// namespace, declared where needed).
+    pub fn new(ns: &str, local: &str) -> Self {
+        Name {
+            ns: Some(Arc::from(ns)),
+            prefix: None,
+            local: local.to_owned(),
+        }
+    }
+
+    /// A name in no namespace (the usual case for attributes).
+    pub fn local(local: &str) -> Self {
+        Name {
+            ns: None,
+            prefix: None,
+            local: local.to_owned(),
+        }
+    }
+
+    /// A name in namespace `ns`, written with `prefix`.
+    pub fn prefixed(ns: &str, prefix: &str, local: &str) -> Self {
+        Name {
+            ns: Some(Arc::from(ns)),
+            prefix: Some(prefix.to_owned()),
+            local: local.to_owned(),
+        }
+    }
+
+    /// Whether this is `{ns}local` (compared by URI, never by prefix).
+    pub fn is(&self, ns: &str, local: &str) -> bool {
+        self.local == local && self.ns.as_deref() == Some(ns)
+    }
+
+    /// The namespace URI, or `""` for no namespace.
+    pub fn ns_str(&self) -> &str {
+        self.ns.as_deref().unwrap_or("")
+    }
+}
+
+/// A namespace declaration written on an element (`xmlns` or `xmlns:p`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NsDecl {
+    /// The declared prefix; `None` for the default namespace.
+    pub prefix: Option<String>,
+    /// The namespace URI; empty to undeclare the default namespace.
+    pub uri: String,
+}
+
+/// An attribute with its expanded name and unescaped value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute {
+    /// The attribute's name; unprefixed attributes are in no namespace.
+    pub name: Name,
+    /// The value, entity and character references resolved.
+    pub value: String,
+}
+
+/// A node of the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// A child element.
+    Element(Element),
+    /// Character data, references resolved.
+    Text(String),
+    /// A CDATA section's content.
+    CData(String),
+    /// A comment's content.
+    Comment(String),
+    /// A processing instruction's content (target and data).
+    ProcessingInstruction(String),
+}
+
+/// An element with everything it carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    /// The element's name.
+    pub name: Name,
+    /// Namespace declarations written on this element, in source order.
+    pub namespaces: Vec<NsDecl>,
+    /// Attributes other than namespace declarations, in source order.
+    pub attributes: Vec<Attribute>,
+    /// Child nodes, in source order.
+    pub children: Vec<Node>,
+}
+
+impl Element {
+    /// An empty element `{ns}local`.
+    pub fn new(ns: &str, local: &str) -> Self {
+        Element::with_name(Name::new(ns, local))
+    }
+
+    /// An empty element with the given name.
+    pub fn with_name(name: Name) -> Self {
+        Element {
+            name,
+            namespaces: Vec::new(),
+            attributes: Vec::new(),
+            children: Vec::new(),
+        }
+    }
+
+    /// Whether this element is `{ns}local`.
+    pub fn is(&self, ns: &str, local: &str) -> bool {
+        self.name.is(ns, local)
+    }
+
+    /// The value of the unqualified attribute `local`.
+    pub fn attr(&self, local: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|a| a.name.ns.is_none() && a.name.local == local)
+            .map(|a| a.value.as_str())
+    }
+
+    /// The value of the attribute `{ns}local`.
+    pub fn attr_ns(&self, ns: &str, local: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|a| a.name.is(ns, local))
+            .map(|a| a.value.as_str())
+    }
+
+    /// Sets (or replaces) the unqualified attribute `local`.
+    pub fn set_attr(&mut self, local: &str, value: impl Into<String>) {
+        let value = value.into();
+        match self
+            .attributes
+            .iter_mut()
+            .find(|a| a.name.ns.is_none() && a.name.local == local)
+        {
+            Some(a) => a.value = value,
+            None => self.attributes.push(Attribute {
+                name: Name::local(local),
+                value,
+            }),
+        }
+    }
+
+    /// Builder form of [`Element::set_attr`].
+    pub fn with_attr(mut self, local: &str, value: impl Into<String>) -> Self {
+        self.set_attr(local, value);
+        self
+    }
+
+    /// Appends a text child.
+    pub fn with_text(mut self, text: impl Into<String>) -> Self {
+        self.children.push(Node::Text(text.into()));
+        self
+    }
+
+    /// Appends an element child.
+    pub fn with_child(mut self, child: Element) -> Self {
+        self.children.push(Node::Element(child));
+        self
+    }
+
+    /// The child elements, in order.
+    pub fn elements(&self) -> impl Iterator<Item = &Element> {
+        self.children.iter().filter_map(|n| match n {
+            Node::Element(e) => Some(e),
+            _ => None,
+        })
+    }
+
+    /// The first child element named `{ns}local`.
+    pub fn child(&self, ns: &str, local: &str) -> Option<&Element> {
+        self.elements().find(|e| e.is(ns, local))
+    }
+
+    /// All child elements named `{ns}local`.
+    pub fn children_named<'a>(
+        &'a self,
+        ns: &'a str,
+        local: &'a str,
+    ) -> impl Iterator<Item = &'a Element> + 'a {
+        self.elements().filter(move |e| e.is(ns, local))
+    }
+
+    /// The concatenated character data of the direct children (text and
+    /// CDATA), as written: white space is not trimmed.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        for n in &self.children {
+            if let Node::Text(t) | Node::CData(t) = n {
+                s.push_str(t);
+            }
+        }
+        s
+    }
+
+    /// Writes the element (and its subtree) as XML. Namespaces that the
+    /// element's names need but that no declaration in `out`'s context binds
+    /// are declared on the way, so built trees serialize correctly too.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        let mut scope = Scope::default();
+        self.write_in(out, &mut scope);
+    }
+
+    /// The element as an XML string (see [`Element::write`]).
+    pub fn to_xml_string(&self) -> String {
+        let mut out = Vec::new();
+        self.write(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    fn write_in(&self, out: &mut Vec<u8>, scope: &mut Scope) {
+        let mark = scope.bindings.len();
+        out.push(b'<');
+        // Declarations written in the source come first, as they came.
+        let mut decls: Vec<NsDecl> = self.namespaces.clone();
+        for d in &decls {
+            scope.bind(d.prefix.clone(), d.uri.clone());
+        }
+        // Make sure the element's own name is bound.
+        let elem_prefix = scope.ensure(&self.name, &mut decls, false);
+        // And every attribute's.
+        let attr_prefixes: Vec<Option<String>> = self
+            .attributes
+            .iter()
+            .map(|a| scope.ensure(&a.name, &mut decls, true))
+            .collect();
+        push_qname(out, elem_prefix.as_deref(), &self.name.local);
+        for d in &decls {
+            out.extend_from_slice(b" xmlns");
+            if let Some(p) = &d.prefix {
+                out.push(b':');
+                out.extend_from_slice(p.as_bytes());
+            }
+            out.extend_from_slice(b"=\"");
+            escape_attr(out, &d.uri);
+            out.push(b'"');
+        }
+        for (a, p) in self.attributes.iter().zip(&attr_prefixes) {
+            out.push(b' ');
+            push_qname(out, p.as_deref(), &a.name.local);
+            out.extend_from_slice(b"=\"");
+            escape_attr(out, &a.value);
+            out.push(b'"');
+        }
+        if self.children.is_empty() {
+            out.extend_from_slice(b"/>");
+        } else {
+            out.push(b'>');
+            for c in &self.children {
+                match c {
+                    Node::Element(e) => e.write_in(out, scope),
+                    Node::Text(t) => escape_text(out, t),
+                    Node::CData(t) => write_cdata(out, t),
+                    Node::Comment(t) => {
+                        out.extend_from_slice(b"<!--");
+                        out.extend_from_slice(t.as_bytes());
+                        out.extend_from_slice(b"-->");
+                    }
+                    Node::ProcessingInstruction(t) => {
+                        out.extend_from_slice(b"<?");
+                        out.extend_from_slice(t.as_bytes());
+                        out.extend_from_slice(b"?>");
+                    }
+                }
+            }
+            out.extend_from_slice(b"</");
+            push_qname(out, elem_prefix.as_deref(), &self.name.local);
+            out.push(b'>');
+        }
+        scope.bindings.truncate(mark);
+    }
+
+    /// Compares two trees as XML infosets, loosely enough for tests of round
+    /// trips: names by namespace URI (prefixes and where namespaces are
+    /// declared do not matter), attributes as a set, comments and processing
+    /// instructions ignored, CDATA equal to text, adjacent text merged and
+    /// white space at the ends of text ignored (so indentation does not count).
+    pub fn infoset_eq(&self, other: &Element) -> bool {
+        if self.name.ns != other.name.ns || self.name.local != other.name.local {
+            return false;
+        }
+        if self.attributes.len() != other.attributes.len()
+            || !self.attributes.iter().all(|a| {
+                other.attributes.iter().any(|b| {
+                    b.name.ns == a.name.ns && b.name.local == a.name.local && b.value == a.value
+                })
+            })
+        {
+            return false;
+        }
+        let (x, y) = (infoset_children(self), infoset_children(other));
+        x.len() == y.len()
+            && x.iter().zip(&y).all(|(a, b)| match (a, b) {
+                (InfosetItem::Text(s), InfosetItem::Text(t)) => s == t,
+                (InfosetItem::Element(e), InfosetItem::Element(f)) => e.infoset_eq(f),
+                _ => false,
+            })
+    }
+}
+
+enum InfosetItem<'a> {
+    Element(&'a Element),
+    Text(String),
+}
+
+fn infoset_children(e: &Element) -> Vec<InfosetItem<'_>> {
+    let mut items = Vec::new();
+    let mut text = String::new();
+    let flush = |text: &mut String, items: &mut Vec<InfosetItem<'_>>| {
+        let t = text.trim();
+        if !t.is_empty() {
+            items.push(InfosetItem::Text(t.to_owned()));
+        }
+        text.clear();
+    };
+    for n in &e.children {
+        match n {
+            Node::Text(t) | Node::CData(t) => text.push_str(t),
+            Node::Element(c) => {
+                flush(&mut text, &mut items);
+                items.push(InfosetItem::Element(c));
+            }
+            Node::Comment(_) | Node::ProcessingInstruction(_) => {}
+        }
+    }
+    flush(&mut text, &mut items);
+    items
+}
+
+/// Namespace bindings in scope while writing.
+#[derive(Default)]
+struct Scope {
+    /// (prefix, uri), innermost last; `None` is the default namespace.
+    bindings: Vec<(Option<String>, String)>,
+    /// Counter for generated prefixes.
+    generated: usize,
+}
+
+impl Scope {
+    fn bind(&mut self, prefix: Option<String>, uri: String) {
+        self.bindings.push((prefix, uri));
+    }
+
+    fn lookup(&self, prefix: Option<&str>) -> Option<&str> {
+        self.bindings
+            .iter()
+            .rev()
+            .find(|(p, _)| p.as_deref() == prefix)
+            .map(|(_, u)| u.as_str())
+    }
+
+    /// Returns the prefix to write `name` with, adding a declaration to
+    /// `decls` when none in scope binds it. Attributes cannot use the default
+    /// namespace, so a namespaced attribute always gets a prefix.
+    fn ensure(&mut self, name: &Name, decls: &mut Vec<NsDecl>, attribute: bool) -> Option<String> {
+        match (&name.ns, &name.prefix) {
+            (None, _) => {
+                // No namespace: attributes are fine unprefixed; an element
+                // needs the default namespace to be empty.
+                if !attribute && self.lookup(None).is_some_and(|u| !u.is_empty()) {
+                    self.declare(None, String::new(), decls);
+                }
+                None
+            }
+            (Some(ns), Some(p)) => {
+                if self.lookup(Some(p)) != Some(ns) {
+                    self.declare(Some(p.clone()), ns.to_string(), decls);
+                }
+                Some(p.clone())
+            }
+            (Some(ns), None) if !attribute => {
+                if self.lookup(None) != Some(ns) {
+                    self.declare(None, ns.to_string(), decls);
+                }
+                None
+            }
+            (Some(ns), None) => {
+                // A namespaced attribute written without a prefix: reuse a
+                // prefix bound to the URI, or make one up.
+                if let Some((Some(p), _)) = self
+                    .bindings
+                    .iter()
+                    .rev()
+                    .find(|(p, u)| p.is_some() && u.as_str() == &**ns)
+                {
+                    let p = p.clone();
+                    if self.lookup(Some(&p)) == Some(ns) {
+                        return Some(p);
+                    }
+                }
+                let p = loop {
+                    let candidate = format!("ns{}", self.generated);
+                    self.generated += 1;
+                    if self.lookup(Some(&candidate)).is_none() {
+                        break candidate;
+                    }
+                };
+                self.declare(Some(p.clone()), ns.to_string(), decls);
+                Some(p)
+            }
+        }
+    }
+
+    fn declare(&mut self, prefix: Option<String>, uri: String, decls: &mut Vec<NsDecl>) {
+        decls.push(NsDecl {
+            prefix: prefix.clone(),
+            uri: uri.clone(),
+        });
+        self.bind(prefix, uri);
+    }
+}
+
+fn push_qname(out: &mut Vec<u8>, prefix: Option<&str>, local: &str) {
+    if let Some(p) = prefix {
+        out.extend_from_slice(p.as_bytes());
+        out.push(b':');
+    }
+    out.extend_from_slice(local.as_bytes());
+}
+
+/// Escapes character data: `&`, `<` and `>` (the last so `]]>` never appears).
+pub fn escape_text(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let mut last = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let rep: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'\r' => b"&#13;",
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(last..i).unwrap_or_default());
+        out.extend_from_slice(rep);
+        last = i + 1;
+    }
+    out.extend_from_slice(bytes.get(last..).unwrap_or_default());
+}
+
+/// Escapes an attribute value for double quotes; tabs and line ends become
+/// character references so attribute-value normalization keeps them.
+pub fn escape_attr(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let mut last = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let rep: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'"' => b"&quot;",
+            b'\t' => b"&#9;",
+            b'\n' => b"&#10;",
+            b'\r' => b"&#13;",
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(last..i).unwrap_or_default());
+        out.extend_from_slice(rep);
+        last = i + 1;
+    }
+    out.extend_from_slice(bytes.get(last..).unwrap_or_default());
+}
+
+fn write_cdata(out: &mut Vec<u8>, s: &str) {
+    // `]]>` cannot appear inside a CDATA section: split it across two.
+    out.extend_from_slice(b"<![CDATA[");
+    out.extend_from_slice(s.replace("]]>", "]]]]><![CDATA[>").as_bytes());
+    out.extend_from_slice(b"]]>");
+}
+
+/// A whole document: the root element and what surrounds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Whether the source had an XML declaration (written back as
+    /// `<?xml version="1.0" encoding="UTF-8"?>`).
+    pub declaration: bool,
+    /// Comments and processing instructions before the root.
+    pub prolog: Vec<Node>,
+    /// The root element.
+    pub root: Element,
+    /// Comments and processing instructions after the root.
+    pub epilog: Vec<Node>,
+}
+
+impl Document {
+    /// A document with an XML declaration around `root`.
+    pub fn new(root: Element) -> Self {
+        Document {
+            declaration: true,
+            prolog: Vec::new(),
+            root,
+            epilog: Vec::new(),
+        }
+    }
+
+    /// Parses a document from untrusted bytes within `limits`.
+    pub fn parse(input: &[u8], limits: &Limits) -> Result<Document, XmlError> {
+        Parser::new(input, limits)?.run()
+    }
+
+    /// Writes the document as UTF-8 XML.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        if self.declaration {
+            out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        }
+        for n in &self.prolog {
+            write_misc(out, n);
+        }
+        self.root.write(out);
+        for n in &self.epilog {
+            write_misc(out, n);
+        }
+    }
+
+    /// The document as an XML string.
+    pub fn to_xml_string(&self) -> String {
+        let mut out = Vec::new();
+        self.write(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+fn write_misc(out: &mut Vec<u8>, n: &Node) {
+    match n {
+        Node::Comment(t) => {
+            out.extend_from_slice(b"<!--");
+            out.extend_from_slice(t.as_bytes());
+            out.extend_from_slice(b"-->\n");
+        }
+        Node::ProcessingInstruction(t) => {
+            out.extend_from_slice(b"<?");
+            out.extend_from_slice(t.as_bytes());
+            out.extend_from_slice(b"?>\n");
+        }
+        _ => {}
+    }
+}
+
+struct Parser<'a> {
+    reader: NsReader<&'a [u8]>,
+    limits: Limits,
+    elements: usize,
+    /// Interned namespace URIs, so repeated ones share one allocation.
+    uris: Vec<Arc<str>>,
+}
+
+impl fmt::Debug for Parser<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Parser")
+            .field("elements", &self.elements)
+            .finish()
+    }
+}
+
+impl<'a> Parser<'a> {
+    fn new(input: &'a [u8], limits: &Limits) -> Result<Self, XmlError> {
+        if input.len() > limits.max_size {
+            return Err(XmlError {
+                kind: XmlErrorKind::TooLarge {
+                    limit: limits.max_size,
+                },
+                offset: limits.max_size as u64,
+            });
+        }
+        let mut reader = NsReader::from_reader(input);
+        let config = reader.config_mut();
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        config.trim_text_start = false;
+        config.trim_text_end = false;
+        Ok(Parser {
+            reader,
+            limits: *limits,
+            elements: 0,
+            uris: Vec::new(),
+        })
+    }
+
+    fn err(&self, kind: XmlErrorKind) -> XmlError {
+        XmlError {
+            kind,
+            offset: self.reader.buffer_position(),
+        }
+    }
+
+    fn intern(&mut self, uri: &[u8]) -> Result<Arc<str>, XmlError> {
+        if let Some(u) = self.uris.iter().find(|u| u.as_bytes() == uri) {
+            return Ok(u.clone());
+        }
+        let s = std::str::from_utf8(uri).map_err(|_| self.err(XmlErrorKind::Encoding))?;
+        let arc: Arc<str> = Arc::from(s);
+        self.uris.push(arc.clone());
+        Ok(arc)
+    }
+
+    fn run(mut self) -> Result<Document, XmlError> {
+        let mut declaration = false;
+        let mut prolog = Vec::new();
+        let mut epilog = Vec::new();
+        let mut root: Option<Element> = None;
+        // Open elements, innermost last.
+        let mut stack: Vec<Element> = Vec::new();
+        loop {
+            let (resolved, event) = match self.reader.read_resolved_event() {
+                Ok((r, e)) => (resolved_ns(r), e),
+                Err(e) => {
+                    let kind = match e {
+                        quick_xml::Error::Encoding(_) => XmlErrorKind::Encoding,
+                        quick_xml::Error::Escape(_) => XmlErrorKind::UnknownEntity,
+                        other => XmlErrorKind::Syntax(other.to_string()),
+                    };
+                    return Err(self.err(kind));
+                }
+            };
+            match event {
+                Event::Decl(d) => {
+                    if let Some(Ok(enc)) = d.encoding() {
+                        if !enc.eq_ignore_ascii_case(b"utf-8") && !enc.eq_ignore_ascii_case(b"utf8")
+                        {
+                            return Err(self.err(XmlErrorKind::Encoding));
+                        }
+                    }
+                    declaration = true;
+                }
+                Event::DocType(_) => return Err(self.err(XmlErrorKind::Doctype)),
+                Event::Start(_) | Event::Empty(_) if root.is_some() && stack.is_empty() => {
+                    return Err(self.err(XmlErrorKind::TrailingContent));
+                }
+                Event::Start(start) => {
+                    if stack.len() >= self.limits.max_depth {
+                        return Err(self.err(XmlErrorKind::TooDeep {
+                            limit: self.limits.max_depth,
+                        }));
+                    }
+                    let e = self.element(&start, resolved)?;
+                    stack.push(e);
+                }
+                Event::Empty(start) => {
+                    if stack.len() >= self.limits.max_depth {
+                        return Err(self.err(XmlErrorKind::TooDeep {
+                            limit: self.limits.max_depth,
+                        }));
+                    }
+                    let e = self.element(&start, resolved)?;
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(Node::Element(e)),
+                        None => root = Some(e),
+                    }
+                }
+                Event::End(_) => {
+                    let Some(e) = stack.pop() else {
+                        return Err(self.err(XmlErrorKind::Syntax("unmatched end tag".into())));
+                    };
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(Node::Element(e)),
+                        None => root = Some(e),
+                    }
+                }
+                Event::Text(t) => {
+                    let s = t.decode().map_err(|_| self.err(XmlErrorKind::Encoding))?;
+                    self.text(&mut stack, root.is_some(), &s)?;
+                }
+                Event::GeneralRef(r) => {
+                    let c = if r.is_char_ref() {
+                        match r.resolve_char_ref() {
+                            Ok(Some(c)) => c,
+                            _ => return Err(self.err(XmlErrorKind::UnknownEntity)),
+                        }
+                    } else {
+                        match &*r {
+                            b"lt" => '<',
+                            b"gt" => '>',
+                            b"amp" => '&',
+                            b"apos" => '\'',
+                            b"quot" => '"',
+                            _ => return Err(self.err(XmlErrorKind::UnknownEntity)),
+                        }
+                    };
+                    let mut buf = [0u8; 4];
+                    let s: &str = c.encode_utf8(&mut buf);
+                    self.text(&mut stack, root.is_some(), s)?;
+                }
+                Event::CData(c) => {
+                    let s = std::str::from_utf8(&c)
+                        .map_err(|_| self.err(XmlErrorKind::Encoding))?
+                        .to_owned();
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(Node::CData(s)),
+                        None => return Err(self.err(XmlErrorKind::TrailingContent)),
+                    }
+                }
+                Event::Comment(c) => {
+                    let s = std::str::from_utf8(&c)
+                        .map_err(|_| self.err(XmlErrorKind::Encoding))?
+                        .to_owned();
+                    push_misc(
+                        &mut stack,
+                        &root,
+                        &mut prolog,
+                        &mut epilog,
+                        Node::Comment(s),
+                    );
+                }
+                Event::PI(pi) => {
+                    let s = std::str::from_utf8(&pi)
+                        .map_err(|_| self.err(XmlErrorKind::Encoding))?
+                        .to_owned();
+                    push_misc(
+                        &mut stack,
+                        &root,
+                        &mut prolog,
+                        &mut epilog,
+                        Node::ProcessingInstruction(s),
+                    );
+                }
+                Event::Eof => {
+                    if !stack.is_empty() {
+                        return Err(self.err(XmlErrorKind::Syntax("unclosed element".into())));
+                    }
+                    let root = root.ok_or_else(|| self.err(XmlErrorKind::NoRoot))?;
+                    return Ok(Document {
+                        declaration,
+                        prolog,
+                        root,
+                        epilog,
+                    });
+                }
+            }
+        }
+    }
+
+    fn text(&self, stack: &mut [Element], seen_root: bool, s: &str) -> Result<(), XmlError> {
+        match stack.last_mut() {
+            Some(parent) => {
+                if let Some(Node::Text(prev)) = parent.children.last_mut() {
+                    prev.push_str(s);
+                } else {
+                    parent.children.push(Node::Text(s.to_owned()));
+                }
+                Ok(())
+            }
+            None if s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) => Ok(()),
+            None if seen_root => Err(self.err(XmlErrorKind::TrailingContent)),
+            None => Err(self.err(XmlErrorKind::Syntax("text before the root element".into()))),
+        }
+    }
+
+    fn element(&mut self, start: &BytesStart<'_>, ns: Resolved) -> Result<Element, XmlError> {
+        self.elements += 1;
+        if self.elements > self.limits.max_elements {
+            return Err(self.err(XmlErrorKind::TooManyElements {
+                limit: self.limits.max_elements,
+            }));
+        }
+        let qname = start.name();
+        let (prefix, local) = split_qname(qname.as_ref());
+        let ns = match ns {
+            Resolved::None => None,
+            Resolved::Uri(u) => Some(self.intern(&u)?),
+            Resolved::Unknown => return Err(self.err(XmlErrorKind::UnboundPrefix)),
+        };
+        let mut element = Element::with_name(Name {
+            ns,
+            prefix: prefix.map(|p| self.utf8(p)).transpose()?,
+            local: self.utf8(local)?,
+        });
+        for (count, attr) in start.attributes().enumerate() {
+            if count >= self.limits.max_attributes {
+                return Err(self.err(XmlErrorKind::TooManyAttributes {
+                    limit: self.limits.max_attributes,
+                }));
+            }
+            let attr = attr.map_err(|e| self.err(XmlErrorKind::Syntax(e.to_string())))?;
+            let key = attr.key.as_ref();
+            let value = attr.unescape_value().map_err(|e| match e {
+                quick_xml::Error::Escape(_) => self.err(XmlErrorKind::UnknownEntity),
+                quick_xml::Error::Encoding(_) => self.err(XmlErrorKind::Encoding),
+                other => self.err(XmlErrorKind::Syntax(other.to_string())),
+            })?;
+            if key == b"xmlns" {
+                element.namespaces.push(NsDecl {
+                    prefix: None,
+                    uri: value.into_owned(),
+                });
+                continue;
+            }
+            if let Some(p) = key.strip_prefix(b"xmlns:") {
+                element.namespaces.push(NsDecl {
+                    prefix: Some(self.utf8(p)?),
+                    uri: value.into_owned(),
+                });
+                continue;
+            }
+            let (aprefix, alocal) = split_qname(key);
+            let ans = if aprefix.is_none() {
+                None
+            } else {
+                match self.reader.resolve_attribute(attr.key).0 {
+                    ResolveResult::Bound(n) => {
+                        let bytes = n.as_ref().to_vec();
+                        Some(self.intern(&bytes)?)
+                    }
+                    ResolveResult::Unbound => None,
+                    ResolveResult::Unknown(_) => return Err(self.err(XmlErrorKind::UnboundPrefix)),
+                }
+            };
+            element.attributes.push(Attribute {
+                name: Name {
+                    ns: ans,
+                    prefix: aprefix.map(|p| self.utf8(p)).transpose()?,
+                    local: self.utf8(alocal)?,
+                },
+                value: value.into_owned(),
+            });
+        }
+        Ok(element)
+    }
+
+    fn utf8(&self, b: &[u8]) -> Result<String, XmlError> {
+        std::str::from_utf8(b)
+            .map(str::to_owned)
+            .map_err(|_| self.err(XmlErrorKind::Encoding))
+    }
+}
+
+/// The namespace of an element, detached from the reader's borrow.
+enum Resolved {
+    None,
+    Uri(Vec<u8>),
+    Unknown,
+}
+
+fn resolved_ns(r: ResolveResult<'_>) -> Resolved {
+    match r {
+        ResolveResult::Unbound => Resolved::None,
+        ResolveResult::Bound(n) if n.as_ref().is_empty() => Resolved::None,
+        ResolveResult::Bound(n) => Resolved::Uri(n.as_ref().to_vec()),
+        ResolveResult::Unknown(_) => Resolved::Unknown,
+    }
+}
+
+fn split_qname(q: &[u8]) -> (Option<&[u8]>, &[u8]) {
+    match memchr::memchr(b':', q) {
+        Some(i) => match (q.get(..i), q.get(i + 1..)) {
+            (Some(p), Some(l)) => (Some(p), l),
+            _ => (None, q),
+        },
+        None => (None, q),
+    }
+}
+
+fn push_misc(
+    stack: &mut [Element],
+    root: &Option<Element>,
+    prolog: &mut Vec<Node>,
+    epilog: &mut Vec<Node>,
+    node: Node,
+) {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(node),
+        None if root.is_some() => epilog.push(node),
+        None => prolog.push(node),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Document, XmlError> {
+        Document::parse(s.as_bytes(), &Limits::default())
+    }
+
+    #[test]
+    fn round_trip_keeps_prefixes_and_unknown_namespaces() {
+        let src = r#"<?xml version="1.0" encoding="UTF-8"?>
+<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:x="urn:example:x" entity="pres:a@b"><!-- c --><x:foo x:bar="1" baz="&lt;&quot;">t&amp;<![CDATA[<raw>]]></x:foo><tuple id="t"/></presence>"#;
+        let doc = parse(src).unwrap();
+        let out = doc.to_xml_string();
+        assert_eq!(out, src);
+        let foo = doc.root.child("urn:example:x", "foo").unwrap();
+        assert_eq!(foo.attr_ns("urn:example:x", "bar"), Some("1"));
+        assert_eq!(foo.attr("baz"), Some("<\""));
+        assert_eq!(foo.text(), "t&<raw>");
+    }
+
+    #[test]
+    fn names_compare_by_uri_not_prefix() {
+        let a = parse(r#"<p:a xmlns:p="urn:1"><p:b/></p:a>"#).unwrap();
+        let b = parse(
+            r#"<a xmlns="urn:1">
+              <b/>
+            </a>"#,
+        )
+        .unwrap();
+        assert!(a.root.is("urn:1", "a"));
+        assert!(a.root.infoset_eq(&b.root));
+        let c = parse(r#"<a xmlns="urn:2"><b/></a>"#).unwrap();
+        assert!(!a.root.infoset_eq(&c.root));
+    }
+
+    #[test]
+    fn doctype_and_entities_refused() {
+        let bomb = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><lolz>&lol2;</lolz>"#;
+        assert_eq!(parse(bomb).unwrap_err().kind, XmlErrorKind::Doctype);
+        let ext = r#"<!DOCTYPE a SYSTEM "file:///etc/passwd"><a/>"#;
+        assert_eq!(parse(ext).unwrap_err().kind, XmlErrorKind::Doctype);
+        assert_eq!(
+            parse("<a>&foo;</a>").unwrap_err().kind,
+            XmlErrorKind::UnknownEntity
+        );
+        assert_eq!(
+            parse(r#"<a b="&foo;"/>"#).unwrap_err().kind,
+            XmlErrorKind::UnknownEntity
+        );
+        assert_eq!(parse("<a>&#x41;&#66;</a>").unwrap().root.text(), "AB");
+    }
+
+    #[test]
+    fn limits_are_enforced() {
+        let limits = Limits {
+            max_size: 1000,
+            max_depth: 3,
+            max_elements: 5,
+            max_attributes: 2,
+        };
+        let deep = "<a><a><a><a/></a></a></a>";
+        assert!(matches!(
+            Document::parse(deep.as_bytes(), &limits).unwrap_err().kind,
+            XmlErrorKind::TooDeep { limit: 3 }
+        ));
+        let many = "<a><b/><b/><b/><b/><b/></a>";
+        assert!(matches!(
+            Document::parse(many.as_bytes(), &limits).unwrap_err().kind,
+            XmlErrorKind::TooManyElements { limit: 5 }
+        ));
+        let attrs = r#"<a x="1" y="2" z="3"/>"#;
+        assert!(matches!(
+            Document::parse(attrs.as_bytes(), &limits).unwrap_err().kind,
+            XmlErrorKind::TooManyAttributes { limit: 2 }
+        ));
+        let big = format!("<a>{}</a>", "x".repeat(2000));
+        assert!(matches!(
+            Document::parse(big.as_bytes(), &limits).unwrap_err().kind,
+            XmlErrorKind::TooLarge { limit: 1000 }
+        ));
+    }
+
+    #[test]
+    fn malformed_documents_are_errors() {
+        for bad in [
+            "",
+            "<a>",
+            "<a></b>",
+            "<a/><b/>",
+            "text<a/>",
+            "<a/>text",
+            "<p:a/>",
+            r#"<a p:x="1"/>"#,
+            "<a x='1' x='2'/>",
+            r#"<?xml version="1.0" encoding="ISO-8859-1"?><a/>"#,
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} should fail");
+        }
+        assert!(Document::parse(b"<a>\xff</a>", &Limits::default()).is_err());
+    }
+
+    #[test]
+    fn built_trees_declare_their_namespaces() {
+        let e = Element::new("urn:ietf:params:xml:ns:pidf", "presence")
+            .with_attr("entity", "pres:a@example.com")
+            .with_child(
+                Element::with_name(Name::prefixed("urn:x", "x", "ext")).with_child(
+                    Element::new("urn:ietf:params:xml:ns:pidf", "note").with_text("a<b"),
+                ),
+            )
+            .with_child(Element::with_name(Name::local("plain")));
+        let mut attr = Element::new("urn:y", "y");
+        attr.attributes.push(Attribute {
+            name: Name::new("urn:z", "q"),
+            value: "v".into(),
+        });
+        let e = e.with_child(attr);
+        let s = e.to_xml_string();
+        assert_eq!(
+            s,
+            r#"<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="pres:a@example.com"><x:ext xmlns:x="urn:x"><note>a&lt;b</note></x:ext><plain xmlns=""/><y xmlns="urn:y" xmlns:ns0="urn:z" ns0:q="v"/></presence>"#
+        );
+        let back = parse(&s).unwrap();
+        assert!(back.root.infoset_eq(&e));
+    }
+}
