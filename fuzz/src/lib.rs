@@ -10,3 +10,4 @@ pub mod pidf;
 pub mod policy;
 pub mod rls;
 pub mod sip;
+pub mod xml;

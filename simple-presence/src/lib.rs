@@ -1,10 +1,16 @@
 //! Presence and instant messaging between peer networks.
 //!
-//! This crate will tie `sip-core`, `pidf`, `policy`, `rls` and `msrp`
-//! together into the roles a service provider runs: a presence user agent, a
-//! watcher, a presence agent (RFC 3856, RFC 3857/3858 watcher information), a
+//! This crate ties `sip-core`, `pidf`, `policy`, `rls` and `msrp` together
+//! into the roles a service provider runs: a presence user agent, a watcher,
+//! a presence agent (RFC 3856, RFC 3857/3858 watcher information), a
 //! pager-mode IM endpoint (RFC 3428 with CPIM, IMDN and isComposing), the
 //! peering border (RFC 5344) and a clearing house.
 //!
-//! Nothing is implemented yet: the crate exists so the workspace has its final
-//! shape. See the project's issue tracker for the plan.
+//! What exists today:
+//! - [`identity`]: the authenticated identity of a peer connection and the
+//!   SIP domain certificate rules of RFC 5922, which the peering border
+//!   enforces.
+//!
+//! The roles themselves are not built yet; see the project's issue tracker.
+
+pub mod identity;

@@ -1,0 +1,28 @@
+//! Fuzz entry points for the shared XML tree (`pidf::xml`).
+
+use pidf::xml::{Document, Limits};
+
+/// Parses arbitrary bytes as an XML document; whatever parses must write
+/// back to a document that parses again to the same infoset.
+pub fn xml_tree(data: &[u8]) {
+    let limits = Limits {
+        max_size: 64 * 1024,
+        ..Limits::default()
+    };
+    let Ok(doc) = Document::parse(data, &limits) else {
+        return;
+    };
+    let mut out = Vec::new();
+    doc.write(&mut out);
+    let again = match Document::parse(&out, &Limits::default()) {
+        Ok(d) => d,
+        Err(e) => panic!(
+            "written document does not parse: {e}\n{}",
+            String::from_utf8_lossy(&out)
+        ),
+    };
+    assert!(
+        doc.root.infoset_eq(&again.root),
+        "round trip changed the infoset"
+    );
+}
