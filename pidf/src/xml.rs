@@ -469,13 +469,25 @@ fn infoset_children(e: &Element) -> Vec<InfosetItem<'_>> {
     items
 }
 
+/// The namespace the `xml` prefix is bound to by definition (Namespaces in
+/// XML 1.0, section 3); it is never declared.
+pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
 /// Namespace bindings in scope while writing.
-#[derive(Default)]
 struct Scope {
     /// (prefix, uri), innermost last; `None` is the default namespace.
     bindings: Vec<(Option<String>, String)>,
     /// Counter for generated prefixes.
     generated: usize,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Scope {
+            bindings: vec![(Some("xml".to_owned()), XML_NS.to_owned())],
+            generated: 0,
+        }
+    }
 }
 
 impl Scope {
@@ -894,6 +906,9 @@ impl<'a> Parser<'a> {
         }
         let qname = start.name();
         let (prefix, local) = split_qname(qname.as_ref());
+        if !valid_name(prefix, local) {
+            return Err(self.err(XmlErrorKind::Syntax("invalid element name".into())));
+        }
         let ns = match ns {
             Resolved::None => None,
             Resolved::Uri(u) => Some(self.intern(&u)?),
@@ -932,6 +947,9 @@ impl<'a> Parser<'a> {
                 continue;
             }
             let (aprefix, alocal) = split_qname(key);
+            if !valid_name(aprefix, alocal) {
+                return Err(self.err(XmlErrorKind::Syntax("invalid attribute name".into())));
+            }
             let ans = if aprefix.is_none() {
                 None
             } else {
@@ -977,6 +995,23 @@ fn resolved_ns(r: ResolveResult<'_>) -> Resolved {
         ResolveResult::Bound(n) => Resolved::Uri(n.as_ref().to_vec()),
         ResolveResult::Unknown(_) => Resolved::Unknown,
     }
+}
+
+/// Whether a (prefix, local) pair is a well-formed QName (Namespaces in XML
+/// 1.0 section 4). Non-ASCII characters are accepted as name characters;
+/// ASCII is held to the NameStartChar/NameChar productions of XML 1.0.
+fn valid_name(prefix: Option<&[u8]>, local: &[u8]) -> bool {
+    fn ncname(n: &[u8]) -> bool {
+        let Some((&first, rest)) = n.split_first() else {
+            return false;
+        };
+        let start = |b: u8| b.is_ascii_alphabetic() || b == b'_' || b >= 0x80;
+        start(first)
+            && rest
+                .iter()
+                .all(|&b| start(b) || b.is_ascii_digit() || b == b'-' || b == b'.')
+    }
+    ncname(local) && prefix.is_none_or(ncname)
 }
 
 fn split_qname(q: &[u8]) -> (Option<&[u8]>, &[u8]) {
@@ -1057,6 +1092,17 @@ mod tests {
     }
 
     #[test]
+    fn xml_prefix_is_predeclared() {
+        let src = r#"<note xmlns="urn:n" xml:lang="en">hi</note>"#;
+        let doc = parse(src).unwrap();
+        assert_eq!(
+            doc.root.attr_ns("http://www.w3.org/XML/1998/namespace", "lang"),
+            Some("en")
+        );
+        assert_eq!(doc.to_xml_string(), src);
+    }
+
+    #[test]
     fn limits_are_enforced() {
         let limits = Limits {
             max_size: 1000,
@@ -1098,6 +1144,10 @@ mod tests {
             "<p:a/>",
             r#"<a p:x="1"/>"#,
             "<a x='1' x='2'/>",
+            "<></>",
+            "<a:/>",
+            "<1a/>",
+            "<a 1x='1'/>",
             r#"<?xml version="1.0" encoding="ISO-8859-1"?><a/>"#,
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should fail");
