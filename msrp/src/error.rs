@@ -1,0 +1,198 @@
+//! The crate's error types.
+//!
+//! Peer errors (bad bytes from the wire) carry a kind and a byte offset and
+//! never allocate; protocol errors map to an MSRP status code through
+//! [`From`]; usage errors (the application asked for something impossible)
+//! are kept apart in [`UsageError`].
+
+use crate::status::StatusCode;
+
+/// What went wrong while parsing an MSRP chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// The start line is not `MSRP SP transact-id SP (method / status)`.
+    #[error("malformed start line")]
+    StartLine,
+    /// The transaction id is not 4 to 32 ident characters (RFC 4975 section 9).
+    #[error("malformed transaction id")]
+    TransactionId,
+    /// The method is not one or more upper-case letters.
+    #[error("malformed method")]
+    Method,
+    /// The status code is not three digits.
+    #[error("malformed status code")]
+    StatusCode,
+    /// A header line has no `:` or an invalid name.
+    #[error("malformed header line")]
+    Header,
+    /// A line does not end with CRLF.
+    #[error("line not terminated by CRLF")]
+    LineEnding,
+    /// The header section is larger than the configured cap.
+    #[error("header section too large")]
+    HeadersTooLarge,
+    /// More header fields than the configured cap.
+    #[error("too many header fields")]
+    TooManyHeaders,
+    /// The body is larger than the configured chunk cap.
+    #[error("chunk body too large")]
+    BodyTooLarge,
+    /// The end-line is malformed (wrong transaction id or flag).
+    #[error("malformed end-line")]
+    EndLine,
+    /// The input ended inside a chunk.
+    #[error("input ends inside a chunk")]
+    Incomplete,
+    /// A typed header value does not follow its grammar.
+    #[error("malformed header value")]
+    HeaderValue,
+}
+
+/// A parse error: what went wrong and at which byte offset of the input
+/// stream (counted from the first byte the parser saw).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} at byte {offset}")]
+pub struct ParseError {
+    /// What went wrong.
+    pub kind: ParseErrorKind,
+    /// Where, as a byte offset into the stream or value.
+    pub offset: u64,
+}
+
+impl ParseError {
+    /// Builds an error of `kind` at `offset`.
+    pub fn new(kind: ParseErrorKind, offset: u64) -> Self {
+        Self { kind, offset }
+    }
+}
+
+impl From<ParseError> for StatusCode {
+    /// Every malformed chunk is answered with 400 except an oversized body
+    /// (413, RFC 4975 section 10.5).
+    fn from(e: ParseError) -> Self {
+        match e.kind {
+            ParseErrorKind::BodyTooLarge => StatusCode::TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// What went wrong while parsing an MSRP URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UriErrorKind {
+    /// The scheme is neither `msrp` nor `msrps`.
+    #[error("scheme is not msrp or msrps")]
+    Scheme,
+    /// The `//authority` part is missing or malformed.
+    #[error("malformed authority")]
+    Authority,
+    /// The port is not a number in 0..=65535.
+    #[error("malformed port")]
+    Port,
+    /// The session-id has characters outside `unreserved / "+" / "=" / "/"`.
+    #[error("malformed session-id")]
+    SessionId,
+    /// The `;transport` parameter is missing.
+    #[error("missing transport")]
+    Transport,
+    /// A parameter is malformed.
+    #[error("malformed parameter")]
+    Param,
+    /// The URI is longer than the cap.
+    #[error("URI too long")]
+    TooLong,
+}
+
+/// A URI parse error with the byte offset inside the URI text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} at byte {offset} of the URI")]
+pub struct UriError {
+    /// What went wrong.
+    pub kind: UriErrorKind,
+    /// Byte offset inside the URI text.
+    pub offset: usize,
+}
+
+/// An error in a text format other than chunks: SDP, CPIM, digest
+/// parameters. `line` is 1-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{what} at line {line}")]
+pub struct FormatError {
+    /// What went wrong.
+    pub what: &'static str,
+    /// The 1-based line where it went wrong (0 when not line-based).
+    pub line: usize,
+}
+
+impl FormatError {
+    /// Builds an error.
+    pub fn new(what: &'static str, line: usize) -> Self {
+        Self { what, line }
+    }
+}
+
+/// A protocol error detected on a received request, answered with a status
+/// code (RFC 4975 section 10, RFC 4976 section 8, RFC 7701 section 11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// The request is malformed (400).
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    /// The action is not allowed (403).
+    #[error("forbidden")]
+    Forbidden,
+    /// The message is larger than the receiver accepts (413).
+    #[error("message too large")]
+    TooLarge,
+    /// The media type is not acceptable (415).
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// The Expires value is out of bounds (423).
+    #[error("interval out of bounds")]
+    IntervalOutOfBounds,
+    /// The To-Path does not name a session of ours (481).
+    #[error("no such session")]
+    NoSuchSession,
+    /// The method is not understood (501).
+    #[error("method not understood")]
+    NotImplemented,
+    /// The session is bound to another connection (506).
+    #[error("session on another connection")]
+    WrongConnection,
+}
+
+impl From<ProtocolError> for StatusCode {
+    fn from(e: ProtocolError) -> Self {
+        match e {
+            ProtocolError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ProtocolError::Forbidden => StatusCode::FORBIDDEN,
+            ProtocolError::TooLarge => StatusCode::TOO_LARGE,
+            ProtocolError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ProtocolError::IntervalOutOfBounds => StatusCode::INTERVAL_OUT_OF_BOUNDS,
+            ProtocolError::NoSuchSession => StatusCode::NO_SUCH_SESSION,
+            ProtocolError::NotImplemented => StatusCode::NOT_IMPLEMENTED,
+            ProtocolError::WrongConnection => StatusCode::WRONG_CONNECTION,
+        }
+    }
+}
+
+/// The application asked for something the crate cannot do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UsageError {
+    /// No outgoing message has this id.
+    #[error("unknown message")]
+    UnknownMessage,
+    /// Data pushed past the declared size, or after the message was finished.
+    #[error("message already complete or data past its declared size")]
+    MessageClosed,
+    /// The chunk size must be at least one byte.
+    #[error("chunk size must be at least 1")]
+    ChunkSize,
+    /// The value cannot be written on the wire (contains CR or LF, or too long).
+    #[error("value not allowed on the wire: {0}")]
+    BadValue(&'static str),
+}
