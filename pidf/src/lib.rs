@@ -1,7 +1,63 @@
-//! PIDF presence documents (RFC 3863) and the XML tree the document crates
+//! PIDF presence documents: a typed, lossless, fast model of what crosses a
+//! presence peering link, and the XML tree the workspace's document crates
 //! share.
 //!
-//! The typed presence model lands on top of [`xml`], the lossless tree that
-//! keeps unknown extensions in place.
+//! What it covers:
+//! - `application/pidf+xml` (RFC 3863): [`Presence`] with its [`Tuple`]s
+//!   (status, contact and priority, notes with `xml:lang`, timestamp) and
+//!   notes; extension elements in any namespace and prefix are kept in place
+//!   and written back (section 4.3). Plain PIDF from older clients is just a
+//!   document without persons or devices.
+//! - The data model (RFC 4479): [`Person`], [`Device`] with `deviceID`, the
+//!   tuple as a service, occurrence ids.
+//! - RPID (RFC 4480), CIPID (RFC 4482), timed status (RFC 4481) and
+//!   capabilities (RFC 5196) as typed views over the extension elements, in
+//!   [`ext`].
+//! - Partial PIDF (RFC 5262, used by RFC 5263 partial notification):
+//!   `pidf-full` and `pidf-diff` documents, diff and patch (the RFC 5261
+//!   operations with the XPath subset they need), version tracking, in
+//!   `partial`.
+//! - Composition of several publications of one presentity.
+//!
+//! Not covered: `mustUnderstand` enforcement (RFC 3863 section 4.3.3 leaves
+//! the decision to the application: see [`ext::must_understand`]), XML
+//! encodings other than UTF-8, and RFC 5261 selectors beyond the subset
+//! listed in `partial`.
+//!
+//! Parsing refuses DTDs and caps size, depth, element and attribute counts
+//! ([`xml::Limits`]); errors say what and where ([`Error`]).
+//!
+//! ```
+//! use pidf::{Basic, Contact, Note, Presence, Priority, Tuple};
+//!
+//! let doc = Presence::new("pres:alice@example.com").tuple(
+//!     Tuple::new("t1")
+//!         .basic(Basic::Open)
+//!         .contact(Contact::new("sip:alice@example.com").priority(Priority::from_per_mille(800)))
+//!         .note(Note::new("at my desk").lang("en")),
+//! );
+//! let xml = doc.to_xml();
+//! let back = Presence::parse(&xml)?;
+//! assert_eq!(back.entity.as_deref(), Some("pres:alice@example.com"));
+//! let t = &back.tuples[0];
+//! assert_eq!(t.status.basic, Some(Basic::Open));
+//! assert_eq!(t.contact.as_ref().map(|c| c.uri.as_str()), Some("sip:alice@example.com"));
+//! assert_eq!(t.notes[0].lang.as_deref(), Some("en"));
+//! assert!(back.infoset_eq(&doc));
+//! # Ok::<(), pidf::Error>(())
+//! ```
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
 
+mod error;
+pub mod ext;
+mod model;
+pub mod ns;
+mod time;
 pub mod xml;
+
+pub use error::Error;
+pub use model::{Basic, Contact, Device, Note, Person, Presence, Priority, Status, Tuple};
+pub use time::{Timestamp, UnixTime};

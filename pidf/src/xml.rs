@@ -1096,7 +1096,8 @@ mod tests {
         let src = r#"<note xmlns="urn:n" xml:lang="en">hi</note>"#;
         let doc = parse(src).unwrap();
         assert_eq!(
-            doc.root.attr_ns("http://www.w3.org/XML/1998/namespace", "lang"),
+            doc.root
+                .attr_ns("http://www.w3.org/XML/1998/namespace", "lang"),
             Some("en")
         );
         assert_eq!(doc.to_xml_string(), src);
@@ -1178,5 +1179,22 @@ mod tests {
         );
         let back = parse(&s).unwrap();
         assert!(back.root.infoset_eq(&e));
+    }
+
+    #[test]
+    fn xml_prefix_is_never_declared() {
+        let doc = parse(r#"<a xmlns="urn:1"><b xml:lang="en">x</b></a>"#).unwrap();
+        let b = doc.root.child("urn:1", "b").unwrap();
+        assert_eq!(b.attr_ns(XML_NS, "lang"), Some("en"));
+        assert_eq!(
+            doc.to_xml_string(),
+            r#"<a xmlns="urn:1"><b xml:lang="en">x</b></a>"#
+        );
+        let mut built = Element::new("urn:1", "n");
+        built.attributes.push(Attribute {
+            name: Name::prefixed(XML_NS, "xml", "lang"),
+            value: "fr".into(),
+        });
+        assert_eq!(built.to_xml_string(), r#"<n xmlns="urn:1" xml:lang="fr"/>"#);
     }
 }

@@ -1,0 +1,1305 @@
+//! The PIDF document (RFC 3863) with the data model's persons and devices
+//! (RFC 4479), kept lossless.
+//!
+//! Each container (presence, tuple, status, person, device) holds typed
+//! fields for what the RFCs define and an `extensions` list of
+//! [`Element`]s for everything else, in any namespace. The container also
+//! remembers the order its children came in, so a document is written back
+//! with every child in its original place; children added later go after the
+//! last of their kind (or at their schema position if there is none).
+
+use crate::error::{clip, Error};
+use crate::ns;
+use crate::time::Timestamp;
+use crate::xml::{Attribute, Document, Element, Limits, Name, Node, NsDecl};
+
+/// The kinds of children a container lays out; the layout is a list of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    Tuple = 0,
+    Note = 1,
+    Person = 2,
+    Device = 3,
+    Ext = 4,
+    Status = 5,
+    Contact = 6,
+    Timestamp = 7,
+    DeviceId = 8,
+    Basic = 9,
+}
+const PARTS: usize = 10;
+
+/// The order to write children in: the remembered `layout` filled with the
+/// items there are now. `kinds` lists `(kind, schema rank, count)`.
+// Every index is a `Part` discriminant, below `PARTS` by construction.
+#[allow(clippy::indexing_slicing)]
+fn arrange(layout: &[Part], kinds: &[(Part, u8, usize)]) -> Vec<(Part, usize)> {
+    let mut total = [0usize; PARTS];
+    let mut rank = [0u8; PARTS];
+    let mut slots = [0usize; PARTS];
+    let mut seen = [0usize; PARTS];
+    let mut next = [0usize; PARTS];
+    let mut out = Vec::with_capacity(kinds.iter().map(|k| k.2).sum());
+    for &(p, r, n) in kinds {
+        total[p as usize] = n;
+        rank[p as usize] = r;
+    }
+    for &p in layout {
+        slots[p as usize] += 1;
+    }
+    // Kinds the layout never saw go before the first slot of a later rank.
+    let flush = |below: Option<u8>, next: &mut [usize; PARTS], out: &mut Vec<(Part, usize)>| {
+        for &(p, r, n) in kinds {
+            let i = p as usize;
+            if slots[i] == 0 && below.is_none_or(|b| r < b) {
+                while next[i] < n {
+                    out.push((p, next[i]));
+                    next[i] += 1;
+                }
+            }
+        }
+    };
+    for &p in layout {
+        let i = p as usize;
+        flush(Some(rank[i]), &mut next, &mut out);
+        seen[i] += 1;
+        if next[i] < total[i] {
+            out.push((p, next[i]));
+            next[i] += 1;
+        }
+        if seen[i] == slots[i] {
+            while next[i] < total[i] {
+                out.push((p, next[i]));
+                next[i] += 1;
+            }
+        }
+    }
+    flush(None, &mut next, &mut out);
+    out
+}
+
+/// A presence document (RFC 3863 section 4.1): the `<presence>` element.
+///
+/// Tuples, presence-level notes, persons and devices (RFC 4479) are typed;
+/// every other child element is kept in [`Presence::extensions`] and written
+/// back in place. Unknown attributes and the namespace declarations on the
+/// root are kept too, so prefixes survive a round trip.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Presence {
+    /// The presentity URI (`entity` attribute). RFC 3863 requires it, but
+    /// RFC 4479's example omits it, so parsing accepts its absence and
+    /// [`Presence::validate`] reports it.
+    pub entity: Option<String>,
+    /// The `<tuple>` elements (services, RFC 4479 section 3.3), in order.
+    pub tuples: Vec<Tuple>,
+    /// Presence-level `<note>` elements.
+    pub notes: Vec<Note>,
+    /// The `<dm:person>` elements (RFC 4479 section 3.2).
+    pub persons: Vec<Person>,
+    /// The `<dm:device>` elements (RFC 4479 section 3.4).
+    pub devices: Vec<Device>,
+    /// Any other child element, in any namespace.
+    pub extensions: Vec<Element>,
+    /// Attributes of `<presence>` other than `entity`.
+    pub attributes: Vec<Attribute>,
+    /// Namespace declarations written on the root, kept so the document is
+    /// written back with the prefixes it came with.
+    pub namespaces: Vec<NsDecl>,
+    /// Whether an XML declaration precedes the root.
+    pub declaration: bool,
+    /// The prefix the root was written with (`impp` in RFC 3863's examples).
+    pub(crate) prefix: Option<String>,
+    pub(crate) layout: Vec<Part>,
+}
+
+/// A tuple (RFC 3863 section 4.1.4): one service of the presentity.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tuple {
+    /// The `id` attribute (occurrence id, RFC 4479 section 3.1).
+    pub id: String,
+    /// The `<status>` element.
+    pub status: Status,
+    /// The `<contact>` address, if any.
+    pub contact: Option<Contact>,
+    /// The tuple's `<note>` elements.
+    pub notes: Vec<Note>,
+    /// The `<timestamp>`, if any.
+    pub timestamp: Option<Timestamp>,
+    /// Other children: `dm:deviceID`, RPID, CIPID, capabilities, timed
+    /// status and unknown extensions (see the accessors in [`crate::ext`]).
+    pub extensions: Vec<Element>,
+    /// Attributes other than `id`.
+    pub attributes: Vec<Attribute>,
+    pub(crate) layout: Vec<Part>,
+}
+
+/// The `<status>` of a tuple (RFC 3863 section 4.1.5).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Status {
+    /// The `<basic>` value, if present.
+    pub basic: Option<Basic>,
+    /// Status extensions (e.g. `im:im`, RFC 3863 section 4.3.1).
+    pub extensions: Vec<Element>,
+    /// Attributes on `<status>`.
+    pub attributes: Vec<Attribute>,
+    pub(crate) layout: Vec<Part>,
+}
+
+/// The `<basic>` status value (RFC 3863 section 4.1.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Basic {
+    /// `open`: the service can accept communication.
+    Open,
+    /// `closed`: it cannot.
+    Closed,
+}
+
+impl Basic {
+    /// The value as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basic::Open => "open",
+            Basic::Closed => "closed",
+        }
+    }
+
+    /// Parses `open` or `closed` (surrounding white space allowed).
+    pub fn parse(s: &str) -> Option<Basic> {
+        match s.trim() {
+            "open" => Some(Basic::Open),
+            "closed" => Some(Basic::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// A `<contact>` address with its optional priority (RFC 3863 section 4.1.6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// The contact URI (white space around it trimmed).
+    pub uri: String,
+    /// The `priority` attribute.
+    pub priority: Option<Priority>,
+    /// Attributes other than `priority`.
+    pub attributes: Vec<Attribute>,
+}
+
+impl Contact {
+    /// A contact without priority.
+    pub fn new(uri: impl Into<String>) -> Self {
+        Contact {
+            uri: uri.into(),
+            priority: None,
+            attributes: Vec::new(),
+        }
+    }
+
+    /// Sets the priority.
+    pub fn priority(mut self, p: Priority) -> Self {
+        self.priority = Some(p);
+        self
+    }
+}
+
+impl From<&str> for Contact {
+    fn from(uri: &str) -> Self {
+        Contact::new(uri)
+    }
+}
+
+/// A contact priority: a qvalue between 0 and 1 with at most three decimals
+/// (RFC 3863 section 4.1.6, the `qvalue` type). The text is kept as written
+/// (`1.0` stays `1.0`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Priority {
+    per_mille: u16,
+    text: String,
+}
+
+impl Priority {
+    /// Parses a qvalue: `0`, `0.d`..`0.ddd`, `1`, `1.`, `1.0`..`1.000`.
+    pub fn parse(s: &str) -> Option<Priority> {
+        let t = s.trim();
+        let b = t.as_bytes();
+        let (&first, rest) = b.split_first()?;
+        let int = match first {
+            b'0' => 0u16,
+            b'1' => 1u16,
+            _ => return None,
+        };
+        let mut frac = 0u16;
+        if let Some((&dot, decimals)) = rest.split_first() {
+            if dot != b'.' || decimals.len() > 3 {
+                return None;
+            }
+            let mut scale = 100u16;
+            for &d in decimals {
+                if !d.is_ascii_digit() || (int == 1 && d != b'0') {
+                    return None;
+                }
+                frac += u16::from(d - b'0') * scale;
+                scale /= 10;
+            }
+        }
+        Some(Priority {
+            per_mille: int * 1000 + frac,
+            text: t.to_owned(),
+        })
+    }
+
+    /// The priority in thousandths (0 to 1000), clamped.
+    pub fn from_per_mille(v: u16) -> Priority {
+        let v = v.min(1000);
+        let text = if v == 1000 {
+            "1".to_owned()
+        } else {
+            let s = format!("0.{v:03}");
+            s.trim_end_matches('0').trim_end_matches('.').to_owned()
+        };
+        Priority { per_mille: v, text }
+    }
+
+    /// The value in thousandths, 0 to 1000.
+    pub fn per_mille(&self) -> u16 {
+        self.per_mille
+    }
+
+    /// The text as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// A `<note>` with its language (RFC 3863 section 4.1.8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// The text, as written.
+    pub text: String,
+    /// The `xml:lang` attribute.
+    pub lang: Option<String>,
+    /// Attributes other than `xml:lang`.
+    pub attributes: Vec<Attribute>,
+}
+
+impl Note {
+    /// A note without language.
+    pub fn new(text: impl Into<String>) -> Self {
+        Note {
+            text: text.into(),
+            lang: None,
+            attributes: Vec::new(),
+        }
+    }
+
+    /// Sets the language (`xml:lang`).
+    pub fn lang(mut self, lang: impl Into<String>) -> Self {
+        self.lang = Some(lang.into());
+        self
+    }
+}
+
+impl From<&str> for Note {
+    fn from(text: &str) -> Self {
+        Note::new(text)
+    }
+}
+
+/// A `<dm:person>` (RFC 4479 section 3.2): the human, with RPID and CIPID
+/// elements among its [`Person::extensions`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Person {
+    /// The `id` attribute (occurrence id).
+    pub id: String,
+    /// `<dm:note>` elements.
+    pub notes: Vec<Note>,
+    /// The `<dm:timestamp>`.
+    pub timestamp: Option<Timestamp>,
+    /// RPID, CIPID and unknown children.
+    pub extensions: Vec<Element>,
+    /// Attributes other than `id`.
+    pub attributes: Vec<Attribute>,
+    pub(crate) layout: Vec<Part>,
+}
+
+/// A `<dm:device>` (RFC 4479 section 3.4).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Device {
+    /// The `id` attribute (occurrence id).
+    pub id: String,
+    /// The `<dm:deviceID>` (a URN identifying the device, section 3.4.1).
+    pub device_id: String,
+    /// `<dm:note>` elements.
+    pub notes: Vec<Note>,
+    /// The `<dm:timestamp>`.
+    pub timestamp: Option<Timestamp>,
+    /// RPID (`user-input`), capabilities (`devcaps`) and unknown children.
+    pub extensions: Vec<Element>,
+    /// Attributes other than `id`.
+    pub attributes: Vec<Attribute>,
+    pub(crate) layout: Vec<Part>,
+}
+
+// ---------------------------------------------------------------------------
+// Reading from the tree.
+
+fn is_ws(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// Iterates the element children of an element-only container, refusing
+/// non-blank character data.
+fn element_children(
+    e: Element,
+    what: &'static str,
+) -> Result<impl Iterator<Item = Element>, Error> {
+    for n in &e.children {
+        if let Node::Text(t) | Node::CData(t) = n {
+            if !is_ws(t) {
+                return Err(Error::UnexpectedText(what));
+            }
+        }
+    }
+    Ok(e.children.into_iter().filter_map(|n| match n {
+        Node::Element(e) => Some(e),
+        _ => None,
+    }))
+}
+
+/// The text of a leaf element; a child element inside makes it invalid.
+fn leaf_text(e: &Element, element: &'static str, context: &str) -> Result<String, Error> {
+    if e.elements().next().is_some() {
+        return Err(Error::BadValue {
+            element,
+            context: context.to_owned(),
+            value: "<child element>".to_owned(),
+        });
+    }
+    Ok(e.text())
+}
+
+fn take_attr(attrs: &mut Vec<Attribute>, local: &str) -> Option<String> {
+    let i = attrs
+        .iter()
+        .position(|a| a.name.ns.is_none() && a.name.local == local)?;
+    Some(attrs.remove(i).value)
+}
+
+fn take_lang(attrs: &mut Vec<Attribute>) -> Option<String> {
+    let i = attrs.iter().position(|a| a.name.is(ns::XML, "lang"))?;
+    Some(attrs.remove(i).value)
+}
+
+fn note_from(mut e: Element, context: &str) -> Result<Note, Error> {
+    let text = leaf_text(&e, "note", context)?;
+    let lang = take_lang(&mut e.attributes);
+    Ok(Note {
+        text,
+        lang,
+        attributes: e.attributes,
+    })
+}
+
+fn timestamp_from(e: &Element, context: &str) -> Result<Timestamp, Error> {
+    let t = leaf_text(e, "timestamp", context)?;
+    Timestamp::parse(&t).ok_or_else(|| Error::BadValue {
+        element: "timestamp",
+        context: context.to_owned(),
+        value: clip(&t),
+    })
+}
+
+fn set_once<T>(
+    slot: &mut Option<T>,
+    v: T,
+    parent: &'static str,
+    id: &str,
+    element: &'static str,
+) -> Result<(), Error> {
+    if slot.is_some() {
+        return Err(Error::Duplicate {
+            parent,
+            id: id.to_owned(),
+            element,
+        });
+    }
+    *slot = Some(v);
+    Ok(())
+}
+
+fn root_name(e: &Element) -> String {
+    format!("{{{}}}{}", e.name.ns_str(), e.name.local)
+}
+
+impl Presence {
+    /// An empty document for `entity`, declaring the PIDF namespace as the
+    /// default one.
+    pub fn new(entity: impl Into<String>) -> Self {
+        Presence {
+            entity: Some(entity.into()),
+            namespaces: vec![NsDecl {
+                prefix: None,
+                uri: ns::PIDF.to_owned(),
+            }],
+            declaration: true,
+            ..Presence::default()
+        }
+    }
+
+    /// Parses an `application/pidf+xml` document within the default
+    /// [`Limits`].
+    pub fn parse(input: &[u8]) -> Result<Presence, Error> {
+        Presence::parse_with(input, &Limits::default())
+    }
+
+    /// Parses an `application/pidf+xml` document within `limits`.
+    pub fn parse_with(input: &[u8], limits: &Limits) -> Result<Presence, Error> {
+        let doc = Document::parse(input, limits)?;
+        if !doc.root.is(ns::PIDF, "presence") {
+            return Err(Error::WrongRoot {
+                expected: "{urn:ietf:params:xml:ns:pidf}presence",
+                found: root_name(&doc.root),
+            });
+        }
+        let mut p = Presence::from_element(doc.root)?;
+        p.declaration = doc.declaration;
+        Ok(p)
+    }
+
+    /// Builds the model from a `<presence>` element (or any element with
+    /// presence content, such as RFC 5262's `<pidf-full>`; the root's own
+    /// name is not checked here).
+    pub fn from_element(mut root: Element) -> Result<Presence, Error> {
+        let entity = take_attr(&mut root.attributes, "entity");
+        let mut p = Presence {
+            entity,
+            attributes: std::mem::take(&mut root.attributes),
+            namespaces: std::mem::take(&mut root.namespaces),
+            prefix: root.name.prefix.take(),
+            declaration: false,
+            ..Presence::default()
+        };
+        for child in element_children(root, "presence")? {
+            let part = match child.name.ns.as_deref() {
+                Some(ns::PIDF) if child.name.local == "tuple" => {
+                    p.tuples.push(Tuple::from_element(child)?);
+                    Part::Tuple
+                }
+                Some(ns::PIDF) if child.name.local == "note" => {
+                    p.notes.push(note_from(child, "presence")?);
+                    Part::Note
+                }
+                Some(ns::DATA_MODEL) if child.name.local == "person" => {
+                    p.persons.push(Person::from_element(child)?);
+                    Part::Person
+                }
+                Some(ns::DATA_MODEL) if child.name.local == "device" => {
+                    p.devices.push(Device::from_element(child)?);
+                    Part::Device
+                }
+                _ => {
+                    p.extensions.push(child);
+                    Part::Ext
+                }
+            };
+            p.layout.push(part);
+        }
+        Ok(p)
+    }
+
+    /// Checks what parsing tolerates: the `entity` is present (RFC 3863
+    /// section 4.1.2) and tuple, person and device ids are unique (they are
+    /// `xs:ID`s, RFC 4479 section 3.1).
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.entity.as_deref().is_none_or(|e| e.trim().is_empty()) {
+            return Err(Error::MissingEntity);
+        }
+        let mut ids: Vec<&str> = self
+            .tuples
+            .iter()
+            .map(|t| t.id.as_str())
+            .chain(self.persons.iter().map(|p| p.id.as_str()))
+            .chain(self.devices.iter().map(|d| d.id.as_str()))
+            .collect();
+        ids.sort_unstable();
+        if let Some(w) = ids.windows(2).find(|w| w.first() == w.get(1)) {
+            return Err(Error::DuplicateId(
+                w.first().copied().unwrap_or_default().to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Adds a tuple (builder).
+    pub fn tuple(mut self, t: Tuple) -> Self {
+        self.tuples.push(t);
+        self
+    }
+
+    /// Adds a presence-level note (builder).
+    pub fn note(mut self, n: impl Into<Note>) -> Self {
+        self.notes.push(n.into());
+        self
+    }
+
+    /// Adds a person (builder).
+    pub fn person(mut self, p: Person) -> Self {
+        self.persons.push(p);
+        self
+    }
+
+    /// Adds a device (builder).
+    pub fn device(mut self, d: Device) -> Self {
+        self.devices.push(d);
+        self
+    }
+
+    /// Adds an extension element at the presence level (builder).
+    pub fn extension(mut self, e: Element) -> Self {
+        self.extensions.push(e);
+        self
+    }
+
+    /// The tuple with this `id`.
+    pub fn tuple_by_id(&self, id: &str) -> Option<&Tuple> {
+        self.tuples.iter().find(|t| t.id == id)
+    }
+
+    /// The person with this `id`.
+    pub fn person_by_id(&self, id: &str) -> Option<&Person> {
+        self.persons.iter().find(|p| p.id == id)
+    }
+
+    /// The device with this `id`.
+    pub fn device_by_id(&self, id: &str) -> Option<&Device> {
+        self.devices.iter().find(|d| d.id == id)
+    }
+
+    /// The document as an XML tree rooted at `<presence>`.
+    pub fn to_element(&self) -> Element {
+        self.to_element_named(ns::PIDF, "presence", self.prefix.clone())
+    }
+
+    /// Builds the tree with the given root name (used for `pidf-full`).
+    pub(crate) fn to_element_named(
+        &self,
+        root_ns: &str,
+        root_local: &str,
+        root_prefix: Option<String>,
+    ) -> Element {
+        let mut namespaces = self.namespaces.clone();
+        let pidf = prefix_for(&mut namespaces, ns::PIDF, root_prefix.as_deref(), root_ns);
+        let dm = if self.persons.is_empty()
+            && self.devices.is_empty()
+            && !self.tuples.iter().any(|t| {
+                t.extensions
+                    .iter()
+                    .any(|e| e.name.ns.as_deref() == Some(ns::DATA_MODEL))
+            }) {
+            None
+        } else {
+            prefix_for(&mut namespaces, ns::DATA_MODEL, None, "")
+        };
+        let ctx = Ctx { pidf, dm };
+        hoist(&mut namespaces, self);
+        let mut root = Element {
+            name: Name {
+                ns: Some(root_ns.into()),
+                prefix: root_prefix,
+                local: root_local.to_owned(),
+            },
+            namespaces,
+            attributes: Vec::with_capacity(self.attributes.len() + 1),
+            children: Vec::new(),
+        };
+        if let Some(e) = &self.entity {
+            root.attributes.push(Attribute {
+                name: Name::local("entity"),
+                value: e.clone(),
+            });
+        }
+        root.attributes.extend(self.attributes.iter().cloned());
+        let order = arrange(
+            &self.layout,
+            &[
+                (Part::Tuple, 0, self.tuples.len()),
+                (Part::Note, 1, self.notes.len()),
+                (Part::Person, 2, self.persons.len()),
+                (Part::Device, 2, self.devices.len()),
+                (Part::Ext, 2, self.extensions.len()),
+            ],
+        );
+        root.children.reserve(order.len());
+        for (part, i) in order {
+            let e = match part {
+                Part::Tuple => self.tuples.get(i).map(|t| t.to_element_in(&ctx)),
+                Part::Note => self
+                    .notes
+                    .get(i)
+                    .map(|n| note_element(n, ctx.pidf_name("note"))),
+                Part::Person => self.persons.get(i).map(|p| p.to_element_in(&ctx)),
+                Part::Device => self.devices.get(i).map(|d| d.to_element_in(&ctx)),
+                _ => self.extensions.get(i).cloned(),
+            };
+            if let Some(e) = e {
+                root.children.push(Node::Element(e));
+            }
+        }
+        root
+    }
+
+    /// Writes the document as UTF-8 XML.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        if self.declaration {
+            out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        }
+        self.to_element().write(out);
+    }
+
+    /// The document as XML bytes.
+    pub fn to_xml(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1024);
+        self.write(&mut out);
+        out
+    }
+
+    /// Whether two documents carry the same information set (see
+    /// [`Element::infoset_eq`]): prefixes, declarations, comments and
+    /// indentation aside.
+    pub fn infoset_eq(&self, other: &Presence) -> bool {
+        self.to_element().infoset_eq(&other.to_element())
+    }
+}
+
+/// Prefixes to write the PIDF and data-model names with.
+pub(crate) struct Ctx {
+    pidf: Option<String>,
+    dm: Option<String>,
+}
+
+impl Ctx {
+    fn pidf_name(&self, local: &str) -> Name {
+        Name {
+            ns: Some(ns::PIDF.into()),
+            prefix: self.pidf.clone(),
+            local: local.to_owned(),
+        }
+    }
+
+    fn dm_name(&self, local: &str) -> Name {
+        Name {
+            ns: Some(ns::DATA_MODEL.into()),
+            prefix: self.dm.clone(),
+            local: local.to_owned(),
+        }
+    }
+}
+
+/// The prefix bound to `uri` on the root, declaring one when none is.
+fn prefix_for(
+    decls: &mut Vec<NsDecl>,
+    uri: &str,
+    root_prefix: Option<&str>,
+    root_ns: &str,
+) -> Option<String> {
+    if root_ns == uri {
+        return root_prefix.map(str::to_owned);
+    }
+    if decls.iter().any(|d| d.prefix.is_none() && d.uri == uri) {
+        return None;
+    }
+    if let Some(d) = decls.iter().find(|d| d.prefix.is_some() && d.uri == uri) {
+        return d.prefix.clone();
+    }
+    let default_free = !decls.iter().any(|d| d.prefix.is_none()) && root_prefix.is_some();
+    if default_free && uri == ns::PIDF {
+        decls.push(NsDecl {
+            prefix: None,
+            uri: uri.to_owned(),
+        });
+        return None;
+    }
+    let base = ns::conventional_prefix(uri).unwrap_or("pidf");
+    let mut p = base.to_owned();
+    let mut n = 0;
+    while decls
+        .iter()
+        .any(|d| d.prefix.as_deref() == Some(p.as_str()))
+        || root_prefix == Some(&p)
+    {
+        n += 1;
+        p = format!("{base}{n}");
+    }
+    decls.push(NsDecl {
+        prefix: Some(p.clone()),
+        uri: uri.to_owned(),
+    });
+    Some(p)
+}
+
+/// Declares on the root the prefixes that builder-made extension elements
+/// (RPID, CIPID, ...) use, so they are not declared again on every element.
+fn hoist(decls: &mut Vec<NsDecl>, p: &Presence) {
+    let mut want = |e: &Element| {
+        if let (Some(uri), Some(prefix)) = (&e.name.ns, &e.name.prefix) {
+            if e.namespaces.is_empty()
+                && !decls
+                    .iter()
+                    .any(|d| d.prefix.as_deref() == Some(prefix.as_str()))
+            {
+                decls.push(NsDecl {
+                    prefix: Some(prefix.clone()),
+                    uri: uri.to_string(),
+                });
+            }
+        }
+    };
+    for t in &p.tuples {
+        t.extensions.iter().for_each(&mut want);
+    }
+    for x in &p.persons {
+        x.extensions.iter().for_each(&mut want);
+    }
+    for d in &p.devices {
+        d.extensions.iter().for_each(&mut want);
+    }
+}
+
+fn note_element(n: &Note, name: Name) -> Element {
+    let mut e = Element::with_name(name);
+    if let Some(l) = &n.lang {
+        e.attributes.push(Attribute {
+            name: Name::prefixed(ns::XML, "xml", "lang"),
+            value: l.clone(),
+        });
+    }
+    e.attributes.extend(n.attributes.iter().cloned());
+    if !n.text.is_empty() {
+        e.children.push(Node::Text(n.text.clone()));
+    }
+    e
+}
+
+fn text_element(name: Name, text: &str) -> Element {
+    let mut e = Element::with_name(name);
+    e.children.push(Node::Text(text.to_owned()));
+    e
+}
+
+fn id_attr(id: &str, rest: &[Attribute]) -> Vec<Attribute> {
+    let mut v = Vec::with_capacity(rest.len() + 1);
+    v.push(Attribute {
+        name: Name::local("id"),
+        value: id.to_owned(),
+    });
+    v.extend(rest.iter().cloned());
+    v
+}
+
+impl Tuple {
+    /// A tuple with this id and an empty status (builder).
+    pub fn new(id: impl Into<String>) -> Self {
+        Tuple {
+            id: id.into(),
+            ..Tuple::default()
+        }
+    }
+
+    /// Sets the basic status (builder).
+    pub fn basic(mut self, b: Basic) -> Self {
+        self.status.basic = Some(b);
+        self
+    }
+
+    /// Sets the contact (builder).
+    pub fn contact(mut self, c: impl Into<Contact>) -> Self {
+        self.contact = Some(c.into());
+        self
+    }
+
+    /// Adds a note (builder).
+    pub fn note(mut self, n: impl Into<Note>) -> Self {
+        self.notes.push(n.into());
+        self
+    }
+
+    /// Sets the timestamp (builder).
+    pub fn timestamp(mut self, t: Timestamp) -> Self {
+        self.timestamp = Some(t);
+        self
+    }
+
+    /// Adds an extension element (builder).
+    pub fn extension(mut self, e: Element) -> Self {
+        self.extensions.push(e);
+        self
+    }
+
+    /// Builds a tuple from a `<tuple>` element.
+    pub fn from_element(mut e: Element) -> Result<Tuple, Error> {
+        let id = take_attr(&mut e.attributes, "id").ok_or(Error::MissingAttribute {
+            element: "tuple",
+            attribute: "id",
+        })?;
+        let mut t = Tuple {
+            id,
+            attributes: std::mem::take(&mut e.attributes),
+            ..Tuple::default()
+        };
+        let mut status = None;
+        for child in element_children(e, "tuple")? {
+            let part = if child.name.ns.as_deref() == Some(ns::PIDF) {
+                match child.name.local.as_str() {
+                    "status" => {
+                        set_once(
+                            &mut status,
+                            Status::from_element(child, &t.id)?,
+                            "tuple",
+                            &t.id,
+                            "status",
+                        )?;
+                        Part::Status
+                    }
+                    "contact" => {
+                        let c = contact_from(child, &t.id)?;
+                        set_once(&mut t.contact, c, "tuple", &t.id, "contact")?;
+                        Part::Contact
+                    }
+                    "note" => {
+                        t.notes.push(note_from(child, &t.id)?);
+                        Part::Note
+                    }
+                    "timestamp" => {
+                        let ts = timestamp_from(&child, &t.id)?;
+                        set_once(&mut t.timestamp, ts, "tuple", &t.id, "timestamp")?;
+                        Part::Timestamp
+                    }
+                    _ => {
+                        t.extensions.push(child);
+                        Part::Ext
+                    }
+                }
+            } else {
+                t.extensions.push(child);
+                Part::Ext
+            };
+            t.layout.push(part);
+        }
+        t.status = status.ok_or_else(|| Error::MissingElement {
+            parent: "tuple",
+            id: t.id.clone(),
+            element: "status",
+        })?;
+        Ok(t)
+    }
+
+    /// The tuple as an element, PIDF names unprefixed.
+    pub fn to_element(&self) -> Element {
+        self.to_element_in(&Ctx {
+            pidf: None,
+            dm: Some("dm".into()),
+        })
+    }
+
+    fn to_element_in(&self, ctx: &Ctx) -> Element {
+        let mut e = Element::with_name(ctx.pidf_name("tuple"));
+        e.attributes = id_attr(&self.id, &self.attributes);
+        let order = arrange(
+            &self.layout,
+            &[
+                (Part::Status, 0, 1),
+                (Part::Ext, 1, self.extensions.len()),
+                (Part::Contact, 2, usize::from(self.contact.is_some())),
+                (Part::Note, 3, self.notes.len()),
+                (Part::Timestamp, 4, usize::from(self.timestamp.is_some())),
+            ],
+        );
+        e.children.reserve(order.len());
+        for (part, i) in order {
+            let c = match part {
+                Part::Status => Some(self.status.to_element_in(ctx)),
+                Part::Contact => self.contact.as_ref().map(|c| {
+                    let mut x = text_element(ctx.pidf_name("contact"), &c.uri);
+                    if let Some(p) = &c.priority {
+                        x.attributes.push(Attribute {
+                            name: Name::local("priority"),
+                            value: p.text.clone(),
+                        });
+                    }
+                    x.attributes.extend(c.attributes.iter().cloned());
+                    x
+                }),
+                Part::Note => self
+                    .notes
+                    .get(i)
+                    .map(|n| note_element(n, ctx.pidf_name("note"))),
+                Part::Timestamp => self
+                    .timestamp
+                    .as_ref()
+                    .map(|t| text_element(ctx.pidf_name("timestamp"), t.as_str())),
+                _ => self.extensions.get(i).cloned(),
+            };
+            if let Some(c) = c {
+                e.children.push(Node::Element(c));
+            }
+        }
+        e
+    }
+}
+
+fn contact_from(mut e: Element, context: &str) -> Result<Contact, Error> {
+    let uri = leaf_text(&e, "contact", context)?.trim().to_owned();
+    let priority = match take_attr(&mut e.attributes, "priority") {
+        Some(p) => Some(Priority::parse(&p).ok_or_else(|| Error::BadValue {
+            element: "priority",
+            context: context.to_owned(),
+            value: clip(&p),
+        })?),
+        None => None,
+    };
+    Ok(Contact {
+        uri,
+        priority,
+        attributes: e.attributes,
+    })
+}
+
+impl Status {
+    /// A status with only a basic value.
+    pub fn new(b: Basic) -> Self {
+        Status {
+            basic: Some(b),
+            ..Status::default()
+        }
+    }
+
+    /// Builds a status from a `<status>` element; `context` names the tuple
+    /// for errors.
+    pub fn from_element(mut e: Element, context: &str) -> Result<Status, Error> {
+        let mut s = Status {
+            attributes: std::mem::take(&mut e.attributes),
+            ..Status::default()
+        };
+        for child in element_children(e, "status")? {
+            if child.is(ns::PIDF, "basic") {
+                let v = leaf_text(&child, "basic", context)?;
+                let b = Basic::parse(&v).ok_or_else(|| Error::BadValue {
+                    element: "basic",
+                    context: context.to_owned(),
+                    value: clip(&v),
+                })?;
+                set_once(&mut s.basic, b, "status", context, "basic")?;
+                s.layout.push(Part::Basic);
+            } else {
+                s.extensions.push(child);
+                s.layout.push(Part::Ext);
+            }
+        }
+        Ok(s)
+    }
+
+    fn to_element_in(&self, ctx: &Ctx) -> Element {
+        let mut e = Element::with_name(ctx.pidf_name("status"));
+        e.attributes.clone_from(&self.attributes);
+        let order = arrange(
+            &self.layout,
+            &[
+                (Part::Basic, 0, usize::from(self.basic.is_some())),
+                (Part::Ext, 1, self.extensions.len()),
+            ],
+        );
+        for (part, i) in order {
+            let c = match part {
+                Part::Basic => self
+                    .basic
+                    .map(|b| text_element(ctx.pidf_name("basic"), b.as_str())),
+                _ => self.extensions.get(i).cloned(),
+            };
+            if let Some(c) = c {
+                e.children.push(Node::Element(c));
+            }
+        }
+        e
+    }
+}
+
+impl Person {
+    /// A person with this occurrence id (builder).
+    pub fn new(id: impl Into<String>) -> Self {
+        Person {
+            id: id.into(),
+            ..Person::default()
+        }
+    }
+
+    /// Adds a note (builder).
+    pub fn note(mut self, n: impl Into<Note>) -> Self {
+        self.notes.push(n.into());
+        self
+    }
+
+    /// Sets the timestamp (builder).
+    pub fn timestamp(mut self, t: Timestamp) -> Self {
+        self.timestamp = Some(t);
+        self
+    }
+
+    /// Adds an extension element, e.g. built by [`crate::ext`] (builder).
+    pub fn extension(mut self, e: Element) -> Self {
+        self.extensions.push(e);
+        self
+    }
+
+    /// Builds a person from a `<dm:person>` element.
+    pub fn from_element(mut e: Element) -> Result<Person, Error> {
+        let id = take_attr(&mut e.attributes, "id").ok_or(Error::MissingAttribute {
+            element: "person",
+            attribute: "id",
+        })?;
+        let mut p = Person {
+            id,
+            attributes: std::mem::take(&mut e.attributes),
+            ..Person::default()
+        };
+        for child in element_children(e, "person")? {
+            let part = match child.name.ns.as_deref() {
+                Some(ns::DATA_MODEL) if child.name.local == "note" => {
+                    p.notes.push(note_from(child, &p.id)?);
+                    Part::Note
+                }
+                Some(ns::DATA_MODEL) if child.name.local == "timestamp" => {
+                    let ts = timestamp_from(&child, &p.id)?;
+                    set_once(&mut p.timestamp, ts, "person", &p.id, "timestamp")?;
+                    Part::Timestamp
+                }
+                _ => {
+                    p.extensions.push(child);
+                    Part::Ext
+                }
+            };
+            p.layout.push(part);
+        }
+        Ok(p)
+    }
+
+    /// The person as an element, data-model names prefixed `dm`.
+    pub fn to_element(&self) -> Element {
+        self.to_element_in(&Ctx {
+            pidf: None,
+            dm: Some("dm".into()),
+        })
+    }
+
+    fn to_element_in(&self, ctx: &Ctx) -> Element {
+        let mut e = Element::with_name(ctx.dm_name("person"));
+        e.attributes = id_attr(&self.id, &self.attributes);
+        let order = arrange(
+            &self.layout,
+            &[
+                (Part::Ext, 0, self.extensions.len()),
+                (Part::Note, 1, self.notes.len()),
+                (Part::Timestamp, 2, usize::from(self.timestamp.is_some())),
+            ],
+        );
+        for (part, i) in order {
+            let c = match part {
+                Part::Note => self
+                    .notes
+                    .get(i)
+                    .map(|n| note_element(n, ctx.dm_name("note"))),
+                Part::Timestamp => self
+                    .timestamp
+                    .as_ref()
+                    .map(|t| text_element(ctx.dm_name("timestamp"), t.as_str())),
+                _ => self.extensions.get(i).cloned(),
+            };
+            if let Some(c) = c {
+                e.children.push(Node::Element(c));
+            }
+        }
+        e
+    }
+}
+
+impl Device {
+    /// A device with this occurrence id and deviceID URN (builder).
+    pub fn new(id: impl Into<String>, device_id: impl Into<String>) -> Self {
+        Device {
+            id: id.into(),
+            device_id: device_id.into(),
+            ..Device::default()
+        }
+    }
+
+    /// Adds a note (builder).
+    pub fn note(mut self, n: impl Into<Note>) -> Self {
+        self.notes.push(n.into());
+        self
+    }
+
+    /// Sets the timestamp (builder).
+    pub fn timestamp(mut self, t: Timestamp) -> Self {
+        self.timestamp = Some(t);
+        self
+    }
+
+    /// Adds an extension element (builder).
+    pub fn extension(mut self, e: Element) -> Self {
+        self.extensions.push(e);
+        self
+    }
+
+    /// Builds a device from a `<dm:device>` element.
+    pub fn from_element(mut e: Element) -> Result<Device, Error> {
+        let id = take_attr(&mut e.attributes, "id").ok_or(Error::MissingAttribute {
+            element: "device",
+            attribute: "id",
+        })?;
+        let mut d = Device {
+            id,
+            attributes: std::mem::take(&mut e.attributes),
+            ..Device::default()
+        };
+        let mut device_id = None;
+        for child in element_children(e, "device")? {
+            let part = match child.name.ns.as_deref() {
+                Some(ns::DATA_MODEL) if child.name.local == "deviceID" => {
+                    let v = leaf_text(&child, "deviceID", &d.id)?.trim().to_owned();
+                    set_once(&mut device_id, v, "device", &d.id, "deviceID")?;
+                    Part::DeviceId
+                }
+                Some(ns::DATA_MODEL) if child.name.local == "note" => {
+                    d.notes.push(note_from(child, &d.id)?);
+                    Part::Note
+                }
+                Some(ns::DATA_MODEL) if child.name.local == "timestamp" => {
+                    let ts = timestamp_from(&child, &d.id)?;
+                    set_once(&mut d.timestamp, ts, "device", &d.id, "timestamp")?;
+                    Part::Timestamp
+                }
+                _ => {
+                    d.extensions.push(child);
+                    Part::Ext
+                }
+            };
+            d.layout.push(part);
+        }
+        d.device_id = device_id.ok_or_else(|| Error::MissingElement {
+            parent: "device",
+            id: d.id.clone(),
+            element: "deviceID",
+        })?;
+        Ok(d)
+    }
+
+    /// The device as an element, data-model names prefixed `dm`.
+    pub fn to_element(&self) -> Element {
+        self.to_element_in(&Ctx {
+            pidf: None,
+            dm: Some("dm".into()),
+        })
+    }
+
+    fn to_element_in(&self, ctx: &Ctx) -> Element {
+        let mut e = Element::with_name(ctx.dm_name("device"));
+        e.attributes = id_attr(&self.id, &self.attributes);
+        let order = arrange(
+            &self.layout,
+            &[
+                (Part::Ext, 0, self.extensions.len()),
+                (Part::DeviceId, 1, 1),
+                (Part::Note, 2, self.notes.len()),
+                (Part::Timestamp, 3, usize::from(self.timestamp.is_some())),
+            ],
+        );
+        for (part, i) in order {
+            let c = match part {
+                Part::DeviceId => Some(text_element(ctx.dm_name("deviceID"), &self.device_id)),
+                Part::Note => self
+                    .notes
+                    .get(i)
+                    .map(|n| note_element(n, ctx.dm_name("note"))),
+                Part::Timestamp => self
+                    .timestamp
+                    .as_ref()
+                    .map(|t| text_element(ctx.dm_name("timestamp"), t.as_str())),
+                _ => self.extensions.get(i).cloned(),
+            };
+            if let Some(c) = c {
+                e.children.push(Node::Element(c));
+            }
+        }
+        e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrange_keeps_layout_and_places_new_items() {
+        use Part::*;
+        let layout = [Tuple, Tuple, Note, Ext, Person];
+        // Same counts: same order.
+        let o = arrange(
+            &layout,
+            &[(Tuple, 0, 2), (Note, 1, 1), (Person, 2, 1), (Ext, 2, 1)],
+        );
+        assert_eq!(
+            o,
+            vec![(Tuple, 0), (Tuple, 1), (Note, 0), (Ext, 0), (Person, 0)]
+        );
+        // One tuple more, one note fewer, a device that was never there.
+        let o = arrange(
+            &layout,
+            &[
+                (Tuple, 0, 3),
+                (Note, 1, 0),
+                (Person, 2, 1),
+                (Device, 2, 1),
+                (Ext, 2, 1),
+            ],
+        );
+        assert_eq!(
+            o,
+            vec![
+                (Tuple, 0),
+                (Tuple, 1),
+                (Tuple, 2),
+                (Ext, 0),
+                (Person, 0),
+                (Device, 0)
+            ]
+        );
+        // Nothing remembered: schema order.
+        let o = arrange(&[], &[(Tuple, 0, 1), (Note, 1, 2)]);
+        assert_eq!(o, vec![(Tuple, 0), (Note, 0), (Note, 1)]);
+        // Notes never seen before go before the first later-ranked slot.
+        let o = arrange(
+            &[Tuple, Person],
+            &[(Tuple, 0, 1), (Note, 1, 1), (Person, 2, 1)],
+        );
+        assert_eq!(o, vec![(Tuple, 0), (Note, 0), (Person, 0)]);
+    }
+
+    #[test]
+    fn priorities() {
+        for (s, v) in [
+            ("0", 0),
+            ("0.8", 800),
+            ("0.725", 725),
+            ("1.0", 1000),
+            ("1", 1000),
+            ("0.", 0),
+        ] {
+            assert_eq!(Priority::parse(s).map(|p| p.per_mille()), Some(v), "{s}");
+        }
+        for s in ["", "2", "1.1", "0.1234", "-0", "0,5", ".5", "0.x"] {
+            assert!(Priority::parse(s).is_none(), "{s}");
+        }
+        assert_eq!(Priority::from_per_mille(800).as_str(), "0.8");
+        assert_eq!(Priority::from_per_mille(1000).as_str(), "1");
+        assert_eq!(Priority::from_per_mille(5).as_str(), "0.005");
+        assert_eq!(Priority::from_per_mille(0).as_str(), "0");
+    }
+}
