@@ -44,8 +44,8 @@ pub fn vectors(dir: &str, ext: &str) -> Vec<(String, Vec<u8>)> {
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             name.ends_with(ext).then(|| {
-                let bytes = std::fs::read(e.path())
-                    .unwrap_or_else(|err| panic!("reading {name}: {err}"));
+                let bytes =
+                    std::fs::read(e.path()).unwrap_or_else(|err| panic!("reading {name}: {err}"));
                 (name, bytes)
             })
         })
@@ -63,3 +63,5 @@ pub fn tsv(rel: &str) -> Vec<Vec<String>> {
         .map(|l| l.split('\t').map(str::to_owned).collect())
         .collect()
 }
+
+pub mod net;
