@@ -1,9 +1,11 @@
-//! Resource list subscriptions for SIP presence.
-//!
-//! This crate will hold the documents and the list server of RFC 4662
-//! (`application/rlmi+xml` and its `multipart/related` notifications),
-//! RFC 4826 (`application/resource-lists+xml`, `application/rls-services+xml`)
-//! and RFC 5367 (lists carried in the SUBSCRIBE itself).
-//!
-//! Nothing is implemented yet: the crate exists so the workspace has its final
-//! shape. See the project's issue tracker for the plan.
+//! Resource list subscriptions for SIP presence (placeholder docs).
+
+pub mod common;
+pub mod error;
+pub mod mime;
+pub mod resource_lists;
+pub mod rlmi;
+pub mod rls_services;
+
+pub use common::DisplayName;
+pub use error::{DocError, DocErrorKind, DocKind, ExpandError, MimeError, MimeErrorKind};

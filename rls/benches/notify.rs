@@ -1,0 +1,3 @@
+//! Benchmarks of RLMI notifications (filled in below as the notifier lands).
+
+fn main() {}

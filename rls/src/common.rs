@@ -1,0 +1,193 @@
+//! Pieces shared by the three document types.
+
+use pidf::xml::{Attribute, Element, Name, Node, NsDecl};
+
+use crate::error::{DocError, DocErrorKind, DocKind};
+
+/// The namespace of `xml:lang` (Namespaces in XML 1.0 section 3).
+pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// A human-readable name with an optional language tag: RLMI `<name>`
+/// (RFC 4662 section 5.4) and resource-lists `<display-name>` (RFC 4826
+/// section 3.2).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DisplayName {
+    /// The `xml:lang` language tag, if any.
+    pub lang: Option<String>,
+    /// The text, as written (white space kept).
+    pub text: String,
+}
+
+impl DisplayName {
+    /// A name with no language tag.
+    pub fn new(text: impl Into<String>) -> Self {
+        DisplayName {
+            lang: None,
+            text: text.into(),
+        }
+    }
+
+    /// A name with a language tag.
+    pub fn with_lang(lang: impl Into<String>, text: impl Into<String>) -> Self {
+        DisplayName {
+            lang: Some(lang.into()),
+            text: text.into(),
+        }
+    }
+
+    pub(crate) fn from_element(e: &Element) -> Self {
+        DisplayName {
+            lang: e.attr_ns(XML_NS, "lang").map(str::to_owned),
+            text: e.text(),
+        }
+    }
+
+    pub(crate) fn to_element(&self, ns: &str, local: &str) -> Element {
+        let mut e = Element::new(ns, local);
+        if let Some(lang) = &self.lang {
+            e.attributes.push(Attribute {
+                name: Name::prefixed(XML_NS, "xml", "lang"),
+                value: lang.clone(),
+            });
+        }
+        if !self.text.is_empty() {
+            e.children.push(Node::Text(self.text.clone()));
+        }
+        e
+    }
+}
+
+/// Where in a document a parser is: a linked list of element steps on the
+/// stack, rendered as a path only when an error needs it.
+#[derive(Clone, Copy)]
+pub(crate) struct At<'a> {
+    pub(crate) parent: Option<&'a At<'a>>,
+    pub(crate) name: &'static str,
+    /// 1-based position among same-named siblings; 0 for the root.
+    pub(crate) index: usize,
+}
+
+impl<'a> At<'a> {
+    pub(crate) fn root(name: &'static str) -> Self {
+        At {
+            parent: None,
+            name,
+            index: 0,
+        }
+    }
+
+    pub(crate) fn child(&'a self, name: &'static str, index: usize) -> At<'a> {
+        At {
+            parent: Some(self),
+            name,
+            index,
+        }
+    }
+
+    pub(crate) fn render(&self) -> String {
+        let mut steps = Vec::new();
+        let mut cur = Some(self);
+        while let Some(a) = cur {
+            steps.push(a);
+            cur = a.parent;
+        }
+        let mut s = String::new();
+        for a in steps.iter().rev() {
+            s.push('/');
+            s.push_str(a.name);
+            if a.index > 0 {
+                s.push_str(&format!("[{}]", a.index));
+            }
+        }
+        s
+    }
+
+    pub(crate) fn err(&self, doc: DocKind, kind: DocErrorKind) -> DocError {
+        DocError::new(doc, kind, self.render())
+    }
+
+    pub(crate) fn required(
+        &self,
+        doc: DocKind,
+        e: &Element,
+        attribute: &'static str,
+    ) -> Result<String, DocError> {
+        e.attr(attribute)
+            .map(str::to_owned)
+            .ok_or_else(|| self.err(doc, DocErrorKind::MissingAttribute { attribute }))
+    }
+}
+
+/// The attributes of `e` other than the unqualified ones in `known`.
+pub(crate) fn other_attributes(e: &Element, known: &[&str]) -> Vec<Attribute> {
+    e.attributes
+        .iter()
+        .filter(|a| !(a.name.ns.is_none() && known.contains(&a.name.local.as_str())))
+        .cloned()
+        .collect()
+}
+
+/// Checks the root's name and turns a mismatch into a typed error.
+pub(crate) fn expect_root(
+    doc: DocKind,
+    root: &Element,
+    ns: &'static str,
+    local: &'static str,
+) -> Result<(), DocError> {
+    if root.is(ns, local) {
+        return Ok(());
+    }
+    Err(DocError::new(
+        doc,
+        DocErrorKind::WrongRoot {
+            found_ns: root.name.ns_str().to_owned(),
+            found: root.name.local.clone(),
+            expected_ns: ns,
+            expected: local,
+        },
+        "/",
+    ))
+}
+
+/// Appends `attrs` to `e`.
+pub(crate) fn push_attrs(e: &mut Element, attrs: &[Attribute]) {
+    e.attributes.extend(attrs.iter().cloned());
+}
+
+/// Indents a built tree for people: a newline and `depth` spaces before
+/// every child element, so written documents read like the RFC figures.
+/// Elements that carry any text of their own (mixed content, or white
+/// space kept from a parse) are left exactly as they are.
+pub(crate) fn indent(e: &mut Element, depth: usize) {
+    if !e.children.iter().any(|n| matches!(n, Node::Element(_)))
+        || e.children
+            .iter()
+            .any(|n| matches!(n, Node::Text(_) | Node::CData(_)))
+    {
+        return;
+    }
+    let mut out = Vec::with_capacity(e.children.len() * 2 + 1);
+    for n in std::mem::take(&mut e.children) {
+        match n {
+            Node::Element(mut c) => {
+                indent(&mut c, depth + 1);
+                out.push(Node::Text(format!("\n{}", "  ".repeat(depth + 1))));
+                out.push(Node::Element(c));
+            }
+            other => out.push(other),
+        }
+    }
+    out.push(Node::Text(format!("\n{}", "  ".repeat(depth))));
+    e.children = out;
+}
+
+/// The root's namespace declarations other than the default declaration of
+/// the document's own namespace, which the writer adds back by itself; so a
+/// parsed document and the same document built in code compare equal.
+pub(crate) fn extra_namespaces(e: &Element, ns: &str) -> Vec<NsDecl> {
+    e.namespaces
+        .iter()
+        .filter(|d| !(d.prefix.is_none() && d.uri == ns))
+        .cloned()
+        .collect()
+}
