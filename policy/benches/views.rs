@@ -1,0 +1,3 @@
+//! Criterion benchmarks of view grouping (being written).
+
+fn main() {}

@@ -1,0 +1,225 @@
+//! Comparing identities and domains the way RFC 4745 section 7 asks.
+//!
+//! Identities are compared as URIs: the scheme and host case-insensitively,
+//! the user part exactly after percent-decoding of unreserved characters,
+//! parameters and headers ignored (an identity is an address of record), and
+//! telephone numbers without their visual separators (RFC 3966 section 3).
+//! URIs of different schemes are never equal (RFC 5025 section 3.1.1.2), so
+//! `sip:+12125551234@example.com` never matches `tel:+1-212-555-1234`.
+//!
+//! Domains follow RFC 4745 section 7.1.3: percent-decoding, then IDNA
+//! ToASCII, then label-wise ASCII equality; a domain that fails conversion
+//! equals nothing.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
+
+/// Schemes whose body is `user@host` followed by parameters and headers.
+fn is_address_scheme(scheme: &str) -> bool {
+    matches!(scheme, "sip" | "sips" | "pres" | "im" | "mailto")
+}
+
+/// The canonical form of an identity URI, used for every comparison.
+///
+/// Total: any input gives some string; malformed URIs are kept (trimmed) so
+/// that they can only equal themselves.
+pub fn normalize_uri(uri: &str) -> String {
+    let uri = uri.trim();
+    let Some((scheme, rest)) = uri.split_once(':') else {
+        return uri.to_owned();
+    };
+    if scheme.is_empty()
+        || !scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    {
+        return uri.to_owned();
+    }
+    let scheme = scheme.to_ascii_lowercase();
+    let mut out = String::with_capacity(uri.len());
+    out.push_str(&scheme);
+    out.push(':');
+    if is_address_scheme(&scheme) {
+        let end = rest.find([';', '?']).unwrap_or(rest.len());
+        let body = rest.get(..end).unwrap_or(rest);
+        match body.rsplit_once('@') {
+            Some((user, host)) => {
+                out.push_str(&decode_unreserved(user));
+                out.push('@');
+                out.push_str(&normalize_hostport(host));
+            }
+            None => out.push_str(&normalize_hostport(body)),
+        }
+    } else if scheme == "tel" {
+        let (number, params) = rest.split_at(rest.find(';').unwrap_or(rest.len()));
+        out.extend(
+            number
+                .chars()
+                .filter(|c| !matches!(c, '-' | '.' | '(' | ')')),
+        );
+        out.push_str(&params.to_ascii_lowercase());
+    } else {
+        out.push_str(rest);
+    }
+    out
+}
+
+/// The domain of an identity URI (the host of `user@host` schemes), in the
+/// form of [`normalize_domain`]; `None` for URIs without one (such as `tel:`).
+pub fn uri_domain(uri: &str) -> Option<String> {
+    let (scheme, rest) = uri.trim().split_once(':')?;
+    if !is_address_scheme(&scheme.to_ascii_lowercase()) {
+        return None;
+    }
+    let end = rest.find([';', '?']).unwrap_or(rest.len());
+    let body = rest.get(..end)?;
+    let host = body.rsplit_once('@').map_or(body, |(_, h)| h);
+    normalize_domain(strip_port(host))
+}
+
+/// The scheme of a URI, as written; `None` when there is none.
+pub fn uri_scheme(uri: &str) -> Option<&str> {
+    let (scheme, _) = uri.trim().split_once(':')?;
+    (!scheme.is_empty()).then_some(scheme)
+}
+
+/// The ASCII form of a domain (RFC 4745 section 7.1.3), or `None` when it
+/// cannot be converted (such a domain equals nothing).
+pub fn normalize_domain(domain: &str) -> Option<String> {
+    let domain = domain.trim().trim_end_matches('.');
+    if domain.is_empty() {
+        return None;
+    }
+    match url::Host::parse(domain) {
+        Ok(url::Host::Domain(d)) => Some(d),
+        Ok(other) => Some(other.to_string()),
+        Err(_) => None,
+    }
+}
+
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.find(']').and_then(|i| host.get(..=i)).unwrap_or(host);
+    }
+    host.rsplit_once(':').map_or(host, |(h, _)| h)
+}
+
+fn normalize_hostport(hostport: &str) -> String {
+    let host = strip_port(hostport);
+    let port = hostport.get(host.len()..).unwrap_or("");
+    let mut out = normalize_domain(host).unwrap_or_else(|| host.to_ascii_lowercase());
+    out.push_str(port);
+    out
+}
+
+/// Decodes `%XX` escapes of unreserved characters (RFC 3986 section 2.3),
+/// which are equivalent to the characters themselves; other escapes stay,
+/// with their hex digits upper-cased.
+fn decode_unreserved(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            if let (Some(h), Some(l)) = (
+                bytes.get(i + 1).and_then(|c| (*c as char).to_digit(16)),
+                bytes.get(i + 2).and_then(|c| (*c as char).to_digit(16)),
+            ) {
+                let v = (h * 16 + l) as u8;
+                if v.is_ascii_alphanumeric() || b"-._~".contains(&v) {
+                    out.push(v as char);
+                } else {
+                    out.push('%');
+                    out.push_str(&format!("{v:02X}"));
+                }
+                i += 3;
+                continue;
+            }
+        }
+        // Copy one whole character.
+        let ch_len = s
+            .get(i..)
+            .and_then(|r| r.chars().next())
+            .map_or(1, char::len_utf8);
+        out.push_str(s.get(i..i + ch_len).unwrap_or(""));
+        i += ch_len;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identities_compare_as_uris() {
+        let cases = [
+            ("sip:bob@example.com", "SIP:bob@EXAMPLE.com"),
+            ("sip:bob@example.com", "sip:bob@example.com;transport=tcp"),
+            ("sip:b%6Fb@example.com", "sip:bob@example.com"),
+            ("tel:+1-212-555-1234", "tel:+12125551234"),
+            ("tel:+1.212.(555)1234", "tel:+12125551234"),
+            ("sip:bob@bücher.example", "sip:bob@xn--bcher-kva.example"),
+        ];
+        for (a, b) in cases {
+            assert_eq!(normalize_uri(a), normalize_uri(b), "{a} vs {b}");
+        }
+        let different = [
+            ("sip:bob@example.com", "sip:Bob@example.com"),
+            ("sip:bob@example.com", "sips:bob@example.com"),
+            ("sip:+12125551234@example.com", "tel:+12125551234"),
+            ("sip:bob@example.com", "sip:bob@example.com:5070"),
+        ];
+        for (a, b) in different {
+            assert_ne!(normalize_uri(a), normalize_uri(b), "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn domains_of_identities() {
+        assert_eq!(
+            uri_domain("sip:bob@Example.COM;x=y").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            uri_domain("sip:bob@example.com:5060").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            uri_domain("mailto:bob@example.net").as_deref(),
+            Some("example.net")
+        );
+        assert_eq!(uri_domain("tel:+12125551234"), None);
+        assert_eq!(
+            normalize_domain("EXAMPLE.com.").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            normalize_domain("ex%61mple.com").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(normalize_domain(""), None);
+        assert_eq!(normalize_domain("a b"), None);
+    }
+
+    #[test]
+    fn odd_input_does_not_panic() {
+        for s in [
+            "",
+            ":",
+            "%",
+            "sip:%",
+            "sip:%4",
+            "sip:@",
+            "tel:",
+            "sip:[::1",
+            "é:x",
+            "sip:é%zz@h",
+        ] {
+            let _ = normalize_uri(s);
+            let _ = uri_domain(s);
+        }
+    }
+}
