@@ -16,13 +16,13 @@
 //! - Partial PIDF (RFC 5262, used by RFC 5263 partial notification):
 //!   `pidf-full` and `pidf-diff` documents, diff and patch (the RFC 5261
 //!   operations with the XPath subset they need), version tracking, in
-//!   `partial`.
+//!   [`partial`].
 //! - Composition of several publications of one presentity.
 //!
 //! Not covered: `mustUnderstand` enforcement (RFC 3863 section 4.3.3 leaves
 //! the decision to the application: see [`ext::must_understand`]), XML
 //! encodings other than UTF-8, and RFC 5261 selectors beyond the subset
-//! listed in `partial`.
+//! listed in [`partial`].
 //!
 //! Parsing refuses DTDs and caps size, depth, element and attribute counts
 //! ([`xml::Limits`]); errors say what and where ([`Error`]).
@@ -55,6 +55,7 @@ mod error;
 pub mod ext;
 mod model;
 pub mod ns;
+pub mod partial;
 mod time;
 pub mod xml;
 
