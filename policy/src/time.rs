@@ -11,6 +11,11 @@
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// 0001-01-01T00:00:00Z.
+const MIN: DateTime = DateTime(-62_135_596_800_000);
+/// 9999-12-31T23:59:59.999Z.
+const MAX: DateTime = DateTime(253_402_300_799_999);
+
 /// A point in time, in milliseconds since 1970-01-01T00:00:00Z.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DateTime(i64);
@@ -109,7 +114,10 @@ impl DateTime {
         }
         let days = days_from_civil(year, month, day);
         let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_min * 60;
-        Some(DateTime(secs * 1000 + millis))
+        let t = DateTime(secs * 1000 + millis);
+        // Keep to years 0001-9999 in UTC, so that every value writes back
+        // as a four-digit year.
+        (MIN <= t && t <= MAX).then_some(t)
     }
 }
 

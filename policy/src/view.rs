@@ -141,14 +141,17 @@ fn shallow(e: &Element) -> Element {
     }
 }
 
-/// A deep copy without comments and processing instructions.
+/// A deep copy without comments, processing instructions, and the white
+/// space between child elements.
 fn clean(e: &Element) -> Element {
     let mut out = shallow(e);
+    let has_elements = e.elements().next().is_some();
     out.children = e
         .children
         .iter()
         .filter_map(|n| match n {
             Node::Element(c) => Some(Node::Element(clean(c))),
+            Node::Text(t) if has_elements && t.trim().is_empty() => None,
             Node::Text(t) => Some(Node::Text(t.clone())),
             Node::CData(t) => Some(Node::CData(t.clone())),
             Node::Comment(_) | Node::ProcessingInstruction(_) => None,
