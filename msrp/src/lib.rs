@@ -5,6 +5,7 @@ pub mod chunk;
 pub mod error;
 pub mod header;
 pub mod parse;
+pub mod session;
 pub mod status;
 pub mod uri;
 
@@ -16,5 +17,6 @@ pub use header::{
     ByteRange, Expires, FailureReport, Headers, ReportMode, Status, SuccessReport, TypedHeader,
 };
 pub use parse::{parse_stream, Limits, ParseEvent, Parser};
+pub use session::{Event, MessageSpec, Session, SessionConfig, SuccessReportMode, Transmit};
 pub use status::{Method, StatusCode};
 pub use uri::MsrpUri;
