@@ -1,13 +1,33 @@
-//! `inspect` kinds for the `pidf` documents.
+//! `inspect` kinds for the `pidf` documents: `pidf` (application/pidf+xml)
+//! and `pidf-diff` (application/pidf-diff+xml, a `pidf-full` or a
+//! `pidf-diff`). Both print the document written back from the typed model,
+//! unknown extensions included.
 
 use crate::Outcome;
 
-/// Placeholder until the kind lands: refuses with a clear error.
-pub(crate) fn run(_args: &[String]) -> Outcome {
-    Err("this kind is not built yet".into())
+fn input(args: &[String], kind: &str) -> Result<(String, Vec<u8>), String> {
+    let [path] = args else {
+        return Err(format!("usage: inspect {kind} FILE"));
+    };
+    Ok((path.clone(), examples::read_input(path)?))
 }
 
-/// Placeholder until the kind lands: refuses with a clear error.
-pub(crate) fn run_diff(_args: &[String]) -> Outcome {
-    Err("this kind is not built yet".into())
+fn finish(mut out: Vec<u8>) -> Vec<u8> {
+    out.push(b'\n');
+    out
+}
+
+/// Parses a PIDF document and writes it back.
+pub(crate) fn run(args: &[String]) -> Outcome {
+    let (path, bytes) = input(args, "pidf")?;
+    let doc = pidf::Presence::parse(&bytes).map_err(|e| format!("{path}: {e}"))?;
+    Ok(finish(doc.to_xml()))
+}
+
+/// Parses a partial PIDF document (`pidf-full` or `pidf-diff`) and writes it
+/// back.
+pub(crate) fn run_diff(args: &[String]) -> Outcome {
+    let (path, bytes) = input(args, "pidf-diff")?;
+    let doc = pidf::partial::PartialDoc::parse(&bytes).map_err(|e| format!("{path}: {e}"))?;
+    Ok(finish(doc.to_xml()))
 }
