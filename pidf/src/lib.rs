@@ -17,7 +17,8 @@
 //!   `pidf-full` and `pidf-diff` documents, diff and patch (the RFC 5261
 //!   operations with the XPath subset they need), version tracking, in
 //!   [`partial`].
-//! - Composition of several publications of one presentity.
+//! - Composition of several publications of one presentity, with a
+//!   configurable policy, in [`compose`].
 //!
 //! Not covered: `mustUnderstand` enforcement (RFC 3863 section 4.3.3 leaves
 //! the decision to the application: see [`ext::must_understand`]), XML
@@ -51,6 +52,7 @@
     deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
 )]
 
+pub mod compose;
 mod error;
 pub mod ext;
 mod model;
