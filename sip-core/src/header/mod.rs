@@ -1,0 +1,343 @@
+//! Headers: the raw ordered list (the truth) and typed views decoded on
+//! demand through [`TypedHeader`].
+//!
+//! ```
+//! use sip_core::header::{CSeq, Via};
+//! use sip_core::{Limits, Message, Method};
+//! let msg = Message::parse_datagram(
+//!     &b"OPTIONS sip:bob@biloxi.com SIP/2.0\r\n\
+//!        v: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds\r\n\
+//!        CSeq: 63104 OPTIONS\r\nl: 0\r\n\r\n"[..],
+//!     &Limits::default(),
+//! ).unwrap();
+//! let cseq: CSeq = msg.headers().typed().unwrap().unwrap();
+//! assert_eq!((cseq.seq, &cseq.method), (63104, &Method::OPTIONS));
+//! let via: Via = msg.headers().typed().unwrap().unwrap();
+//! assert_eq!(via.branch(), Some(&b"z9hG4bK776asdhds"[..]));
+//! ```
+
+mod name;
+mod types;
+
+pub use name::HeaderName;
+pub use types::*;
+
+use crate::error::{HeaderError, HeaderErrorKind};
+use crate::text;
+use bytes::Bytes;
+
+/// A typed view of one header, decoded from and encoded to the raw value.
+///
+/// For list headers (`LIST = true`: Via, Contact, Route, Allow ...) one
+/// value is one element of the comma-separated list (RFC 3261 7.3.1);
+/// [`Headers::typed_all`] walks every element of every line.
+pub trait TypedHeader: Sized {
+    /// The header's name.
+    const NAME: HeaderName;
+    /// True when a line may carry several comma-separated values.
+    const LIST: bool = false;
+    /// Decodes one value (one list element for list headers). The value
+    /// has no folding left (LWS is SP/HTAB).
+    fn decode(value: &Bytes) -> Result<Self, HeaderError>;
+    /// Writes the canonical form of the value.
+    fn encode(&self, out: &mut Vec<u8>);
+    /// The canonical value as `Bytes`.
+    fn to_value(&self) -> Bytes {
+        let mut v = Vec::with_capacity(32);
+        self.encode(&mut v);
+        Bytes::from(v)
+    }
+}
+
+pub(crate) fn herr<H: TypedHeader>(kind: HeaderErrorKind, offset: usize) -> HeaderError {
+    HeaderError {
+        name: H::NAME,
+        kind,
+        offset,
+    }
+}
+
+/// One raw header line.
+#[derive(Debug, Clone)]
+struct Entry {
+    name: HeaderName,
+    value: Bytes,
+    compact: bool,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.value == other.value
+    }
+}
+
+impl Eq for Entry {}
+
+/// The ordered header lines of a message or MIME part: order, duplicates,
+/// unknown names and raw values are kept as received (folded values are
+/// unfolded: each line break with its following white space becomes one SP,
+/// which RFC 3261 7.3.1 makes equivalent).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Headers {
+    entries: Vec<Entry>,
+}
+
+/// Splits a list value into its elements (RFC 3261 7.3.1), each trimmed.
+/// An empty value has no elements; an empty element is an error.
+pub(crate) fn list_elements(value: &Bytes) -> impl Iterator<Item = Result<Bytes, usize>> + '_ {
+    let empty = text::trim(value).is_empty();
+    text::split(value, b',')
+        .filter(move |_| !empty)
+        .map(move |(off, p)| {
+            let t = text::trim(p);
+            if t.is_empty() {
+                Err(off)
+            } else {
+                Ok(value.slice_ref(t))
+            }
+        })
+}
+
+fn decode_all<H: TypedHeader>(value: &Bytes) -> impl Iterator<Item = Result<H, HeaderError>> + '_ {
+    let (single, list) = if H::LIST {
+        (None, Some(list_elements(value)))
+    } else {
+        (Some(value), None)
+    };
+    single
+        .into_iter()
+        .map(|v| H::decode(v))
+        .chain(list.into_iter().flatten().map(|e| match e {
+            Ok(v) => H::decode(&v),
+            Err(off) => Err(herr::<H>(HeaderErrorKind::EmptyListElement, off)),
+        }))
+}
+
+impl Headers {
+    /// No headers.
+    pub fn new() -> Headers {
+        Headers::default()
+    }
+
+    pub(crate) fn with_capacity(n: usize) -> Headers {
+        Headers {
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    pub(crate) fn push_raw(&mut self, name: HeaderName, value: Bytes, compact: bool) {
+        self.entries.push(Entry {
+            name,
+            value,
+            compact,
+        });
+    }
+
+    /// Number of header lines.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// All lines in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&HeaderName, &Bytes)> {
+        self.entries.iter().map(|e| (&e.name, &e.value))
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &HeaderName) -> Option<&Bytes> {
+        self.entries
+            .iter()
+            .find(|e| e.name == *name)
+            .map(|e| &e.value)
+    }
+
+    /// Every line's value for `name`, in order.
+    pub fn get_all<'a>(&'a self, name: &'a HeaderName) -> impl Iterator<Item = &'a Bytes> + 'a {
+        self.entries
+            .iter()
+            .filter(move |e| e.name == *name)
+            .map(|e| &e.value)
+    }
+
+    /// True when a line named `name` is present.
+    pub fn contains(&self, name: &HeaderName) -> bool {
+        self.entries.iter().any(|e| e.name == *name)
+    }
+
+    /// How many lines are named `name`.
+    pub fn count(&self, name: &HeaderName) -> usize {
+        self.entries.iter().filter(|e| e.name == *name).count()
+    }
+
+    /// Appends a line. The value must not hold CR or LF (see
+    /// [`Headers::try_push`]); such bytes are replaced by SP here so the
+    /// framing stays intact.
+    pub fn push(&mut self, name: HeaderName, value: impl Into<Bytes>) {
+        let value: Bytes = value.into();
+        let value = if value.iter().any(|&b| b == b'\r' || b == b'\n') {
+            Bytes::from(
+                value
+                    .iter()
+                    .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
+                    .collect::<Vec<u8>>(),
+            )
+        } else {
+            value
+        };
+        self.push_raw(name, value, false);
+    }
+
+    /// Appends a line, refusing a value holding CR or LF.
+    pub fn try_push(
+        &mut self,
+        name: HeaderName,
+        value: impl Into<Bytes>,
+    ) -> Result<(), HeaderError> {
+        let value: Bytes = value.into();
+        if let Some(p) = value.iter().position(|&b| b == b'\r' || b == b'\n') {
+            return Err(HeaderError {
+                name,
+                kind: HeaderErrorKind::TrailingData,
+                offset: p,
+            });
+        }
+        self.push_raw(name, value, false);
+        Ok(())
+    }
+
+    /// Appends a typed header.
+    pub fn push_typed<H: TypedHeader>(&mut self, h: &H) {
+        self.push_raw(H::NAME, h.to_value(), false);
+    }
+
+    /// Replaces every line of the typed header's name by this one (at the
+    /// position of the first, or at the end).
+    pub fn set_typed<H: TypedHeader>(&mut self, h: &H) {
+        self.set(H::NAME, h.to_value());
+    }
+
+    /// Replaces every line named `name` by one line (at the position of the
+    /// first, or at the end).
+    pub fn set(&mut self, name: HeaderName, value: impl Into<Bytes>) {
+        let value = value.into();
+        match self.entries.iter().position(|e| e.name == name) {
+            Some(i) => {
+                if let Some(e) = self.entries.get_mut(i) {
+                    e.value = value;
+                    e.compact = false;
+                }
+                let mut n = 0usize;
+                self.entries.retain(|e| {
+                    let keep = e.name != name || n == i;
+                    n += 1;
+                    keep
+                });
+            }
+            None => self.push(name, value),
+        }
+    }
+
+    /// Removes every line named `name`; returns how many.
+    pub fn remove(&mut self, name: &HeaderName) -> usize {
+        let before = self.entries.len();
+        self.entries.retain(|e| e.name != *name);
+        before - self.entries.len()
+    }
+
+    /// Inserts a line at the top (as a proxy adds its Via).
+    pub fn prepend(&mut self, name: HeaderName, value: impl Into<Bytes>) {
+        self.entries.insert(
+            0,
+            Entry {
+                name,
+                value: value.into(),
+                compact: false,
+            },
+        );
+    }
+
+    /// The first value of a typed header (the first element of the first
+    /// line for list headers), decoded; `Ok(None)` when absent.
+    pub fn typed<H: TypedHeader>(&self) -> Result<Option<H>, HeaderError> {
+        for v in self.get_all(&H::NAME) {
+            if let Some(first) = decode_all::<H>(v).next() {
+                return first.map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every value of a typed header, over all lines and list elements.
+    pub fn typed_iter<'a, H: TypedHeader + 'a>(
+        &'a self,
+    ) -> impl Iterator<Item = Result<H, HeaderError>> + 'a {
+        self.entries
+            .iter()
+            .filter(|e| e.name == H::NAME)
+            .flat_map(|e| decode_all::<H>(&e.value))
+    }
+
+    /// Every value of a typed header, collected; the first error stops it.
+    pub fn typed_all<H: TypedHeader>(&self) -> Result<Vec<H>, HeaderError> {
+        self.typed_iter().collect()
+    }
+
+    /// Writes `Name: value CRLF` lines as received (compact names stay
+    /// compact).
+    pub fn write(&self, out: &mut Vec<u8>) {
+        for e in &self.entries {
+            match e.name.compact() {
+                Some(c) if e.compact => out.push(c),
+                _ => out.extend_from_slice(e.name.as_bytes()),
+            }
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(&e.value);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+
+    /// Writes the canonical form: full names; values of the headers this
+    /// crate decodes printed from their typed form (list elements joined by
+    /// `, `); other values as received.
+    pub fn write_canonical(&self, out: &mut Vec<u8>) {
+        for e in &self.entries {
+            out.extend_from_slice(e.name.as_bytes());
+            out.extend_from_slice(b": ");
+            let mark = out.len();
+            match types::canonical_value(&e.name, &e.value, out) {
+                Some(Ok(())) => {}
+                Some(Err(_)) | None => {
+                    out.truncate(mark);
+                    out.extend_from_slice(&e.value);
+                }
+            }
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+
+    /// Decodes every line this crate has a typed view for, returning the
+    /// first refusal.
+    pub fn check_typed(&self) -> Result<(), HeaderError> {
+        let mut scratch = Vec::with_capacity(128);
+        for e in &self.entries {
+            scratch.clear();
+            if let Some(r) = types::canonical_value(&e.name, &e.value, &mut scratch) {
+                r?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'a> IntoIterator for &'a Headers {
+    type Item = (&'a HeaderName, &'a Bytes);
+    type IntoIter = Box<dyn Iterator<Item = (&'a HeaderName, &'a Bytes)> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}

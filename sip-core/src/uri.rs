@@ -1,0 +1,1255 @@
+//! URIs: `sip:`/`sips:` (RFC 3261 19.1), `tel:` (RFC 3966), `pres:` and
+//! `im:` (RFC 3859, 3860), and any other absolute URI (through the `url`
+//! crate, or kept raw when it refuses); name-addr / addr-spec (RFC 3261
+//! 20.10, 25.1).
+//!
+//! Parsed URIs hold `Bytes` slices of their text: escapes are kept as sent
+//! (so `%41` and `A` stay distinct on the wire) and decoded on demand; the
+//! RFC 3261 19.1.4 comparison is [`Uri::equivalent`].
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
+
+use crate::error::{HeaderErrorKind, UriError, UriErrorKind as K};
+use crate::text::{self, is_token, quoted_end, skip_ws, trim, unescape};
+use bytes::Bytes;
+use memchr::memchr;
+use std::borrow::Cow;
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+fn uerr(kind: K, offset: usize) -> UriError {
+    UriError::new(kind, offset)
+}
+
+/// Checks that every `%` in `s` starts a `%HH` escape.
+fn check_escapes(s: &[u8], base: usize) -> Result<(), UriError> {
+    let mut i = 0;
+    while let Some(p) = s.get(i..).and_then(|r| memchr(b'%', r)) {
+        let at = i + p;
+        let ok = s.get(at + 1).is_some_and(u8::is_ascii_hexdigit)
+            && s.get(at + 2).is_some_and(u8::is_ascii_hexdigit);
+        if !ok {
+            return Err(uerr(K::InvalidEscape, base + at));
+        }
+        i = at + 3;
+    }
+    Ok(())
+}
+
+/// Any URI this crate reads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Uri {
+    /// `sip:` or `sips:`.
+    Sip(SipUri),
+    /// `tel:` (RFC 3966).
+    Tel(TelUri),
+    /// `pres:` (RFC 3859).
+    Pres(ImPresUri),
+    /// `im:` (RFC 3860).
+    Im(ImPresUri),
+    /// Any other absolute URI.
+    Other(OtherUri),
+}
+
+impl Uri {
+    /// Parses a URI from its text.
+    ///
+    /// ```
+    /// use sip_core::Uri;
+    /// let u = Uri::parse_str("sip:alice@atlanta.com;transport=tcp").unwrap();
+    /// assert_eq!(u.as_sip().unwrap().user().unwrap(), "alice");
+    /// ```
+    pub fn parse(s: &Bytes) -> Result<Uri, UriError> {
+        let colon = s
+            .iter()
+            .position(|&b| b == b':')
+            .ok_or(uerr(K::InvalidScheme, 0))?;
+        let scheme = s.get(..colon).unwrap_or_default();
+        let valid_scheme = scheme.first().is_some_and(u8::is_ascii_alphabetic)
+            && scheme
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+        if !valid_scheme {
+            return Err(uerr(K::InvalidScheme, 0));
+        }
+        if let Some(p) = s
+            .iter()
+            .position(|&b| b <= 0x20 || b >= 0x7f || matches!(b, b'<' | b'>' | b'"'))
+        {
+            return Err(uerr(K::InvalidChar, p));
+        }
+        let rest = s.slice(colon + 1..);
+        let base = colon + 1;
+        if scheme.eq_ignore_ascii_case(b"sip") {
+            SipUri::parse_rest(false, &rest, base).map(Uri::Sip)
+        } else if scheme.eq_ignore_ascii_case(b"sips") {
+            SipUri::parse_rest(true, &rest, base).map(Uri::Sip)
+        } else if scheme.eq_ignore_ascii_case(b"tel") {
+            TelUri::parse_rest(&rest, base).map(Uri::Tel)
+        } else if scheme.eq_ignore_ascii_case(b"pres") {
+            ImPresUri::parse_rest(&rest, base).map(Uri::Pres)
+        } else if scheme.eq_ignore_ascii_case(b"im") {
+            ImPresUri::parse_rest(&rest, base).map(Uri::Im)
+        } else {
+            Ok(Uri::Other(OtherUri::new(s.clone(), colon)))
+        }
+    }
+
+    /// Parses a URI from a string (copies it).
+    pub fn parse_str(s: &str) -> Result<Uri, UriError> {
+        Uri::parse(&Bytes::copy_from_slice(s.as_bytes()))
+    }
+
+    /// The scheme, lower case for the known ones.
+    pub fn scheme(&self) -> &[u8] {
+        match self {
+            Uri::Sip(u) if u.secure => b"sips",
+            Uri::Sip(_) => b"sip",
+            Uri::Tel(_) => b"tel",
+            Uri::Pres(_) => b"pres",
+            Uri::Im(_) => b"im",
+            Uri::Other(o) => o.scheme(),
+        }
+    }
+
+    /// The SIP URI, if this is one.
+    pub fn as_sip(&self) -> Option<&SipUri> {
+        match self {
+            Uri::Sip(u) => Some(u),
+            _ => None,
+        }
+    }
+
+    /// Writes the URI text.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Uri::Sip(u) => u.write(out),
+            Uri::Tel(t) => {
+                out.extend_from_slice(b"tel:");
+                out.extend_from_slice(&t.number);
+                if !t.params.is_empty() {
+                    out.push(b';');
+                    out.extend_from_slice(&t.params);
+                }
+            }
+            Uri::Pres(p) => {
+                out.extend_from_slice(b"pres:");
+                p.write_rest(out);
+            }
+            Uri::Im(p) => {
+                out.extend_from_slice(b"im:");
+                p.write_rest(out);
+            }
+            Uri::Other(o) => out.extend_from_slice(&o.raw),
+        }
+    }
+
+    /// Equivalence: RFC 3261 19.1.4 for SIP URIs; for `tel:` the numbers
+    /// without visual separators and the parameters (RFC 3966 4);
+    /// case-insensitive scheme and host for `pres:`/`im:`; byte equality
+    /// otherwise.
+    pub fn equivalent(&self, other: &Uri) -> bool {
+        match (self, other) {
+            (Uri::Sip(a), Uri::Sip(b)) => a.equivalent(b),
+            (Uri::Tel(a), Uri::Tel(b)) => a.equivalent(b),
+            (Uri::Pres(a), Uri::Pres(b)) | (Uri::Im(a), Uri::Im(b)) => a.equivalent(b),
+            (Uri::Other(a), Uri::Other(b)) => {
+                a.scheme().eq_ignore_ascii_case(b.scheme())
+                    && a.raw.get(a.scheme_len..) == b.raw.get(b.scheme_len..)
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Uri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut v = Vec::new();
+        self.write(&mut v);
+        f.write_str(&String::from_utf8_lossy(&v))
+    }
+}
+
+impl std::str::FromStr for Uri {
+    type Err = UriError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uri::parse_str(s)
+    }
+}
+
+/// A host (RFC 3261 25.1 `host`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Host {
+    /// A domain name, as sent.
+    Domain(Bytes),
+    /// An IPv4 address.
+    Ipv4(Ipv4Addr),
+    /// An IPv6 reference, the text between `[` and `]` as sent (RFC 5118
+    /// 4.10: the three-colon form RFC 3261's ABNF allows is kept too).
+    Ipv6(Bytes),
+}
+
+impl Host {
+    /// Parses a host; `base` is the offset used in errors.
+    pub(crate) fn parse(s: &Bytes, base: usize) -> Result<Host, UriError> {
+        match &s[..] {
+            [] => Err(uerr(K::InvalidHost, base)),
+            [b'[', inner @ .., b']'] => {
+                let ok = inner.contains(&b':')
+                    && inner
+                        .iter()
+                        .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+                if ok {
+                    Ok(Host::Ipv6(s.slice(1..s.len() - 1)))
+                } else {
+                    Err(uerr(K::InvalidHost, base))
+                }
+            }
+            h if h.iter().all(|&b| b.is_ascii_digit() || b == b'.') => std::str::from_utf8(h)
+                .ok()
+                .and_then(|t| t.parse::<Ipv4Addr>().ok())
+                .map(Host::Ipv4)
+                .ok_or(uerr(K::InvalidHost, base)),
+            h => {
+                let ok = h
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+                    && !h.starts_with(b".")
+                    && !h.starts_with(b"-");
+                if ok {
+                    Ok(Host::Domain(s.clone()))
+                } else {
+                    Err(uerr(K::InvalidHost, base))
+                }
+            }
+        }
+    }
+
+    /// Parses a host from a string.
+    pub fn parse_str(s: &str) -> Result<Host, UriError> {
+        Host::parse(&Bytes::copy_from_slice(s.as_bytes()), 0)
+    }
+
+    /// The IPv6 address, when the reference is one RFC 4291 accepts.
+    pub fn ipv6_addr(&self) -> Option<Ipv6Addr> {
+        match self {
+            Host::Ipv6(t) => std::str::from_utf8(t).ok()?.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// Writes the host (IPv6 in brackets).
+    pub fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Host::Domain(d) => out.extend_from_slice(d),
+            Host::Ipv4(a) => out.extend_from_slice(a.to_string().as_bytes()),
+            Host::Ipv6(t) => {
+                out.push(b'[');
+                out.extend_from_slice(t);
+                out.push(b']');
+            }
+        }
+    }
+
+    /// Host comparison: case-insensitive names, addresses by value.
+    pub fn equivalent(&self, other: &Host) -> bool {
+        match (self, other) {
+            (Host::Domain(a), Host::Domain(b)) => a.eq_ignore_ascii_case(b),
+            (Host::Ipv4(a), Host::Ipv4(b)) => a == b,
+            (Host::Ipv6(a), Host::Ipv6(b)) => match (self.ipv6_addr(), other.ipv6_addr()) {
+                (Some(x), Some(y)) => x == y,
+                _ => a.eq_ignore_ascii_case(b),
+            },
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut v = Vec::new();
+        self.write(&mut v);
+        f.write_str(&String::from_utf8_lossy(&v))
+    }
+}
+
+/// Parses `host [":" port]`, returning the host, port and the length used.
+pub(crate) fn parse_hostport(
+    s: &Bytes,
+    base: usize,
+    stop: impl Fn(u8) -> bool,
+) -> Result<(Host, Option<u16>, usize), UriError> {
+    let host_end = if s.first() == Some(&b'[') {
+        memchr(b']', s)
+            .map(|p| p + 1)
+            .ok_or(uerr(K::InvalidHost, base))?
+    } else {
+        s.iter()
+            .position(|&b| b == b':' || stop(b))
+            .unwrap_or(s.len())
+    };
+    let host = Host::parse(&s.slice(..host_end), base)?;
+    let mut end = host_end;
+    let mut port = None;
+    match s.get(host_end) {
+        Some(b':') => {
+            let digits_len = s
+                .get(host_end + 1..)
+                .unwrap_or_default()
+                .iter()
+                .position(|&b| stop(b))
+                .unwrap_or(s.len() - host_end - 1);
+            let digits = s
+                .get(host_end + 1..host_end + 1 + digits_len)
+                .unwrap_or_default();
+            if digits.len() > 5 {
+                return Err(uerr(K::InvalidPort, base + host_end + 1));
+            }
+            port = Some(
+                text::parse_u32(digits)
+                    .and_then(|p| u16::try_from(p).ok())
+                    .ok_or(uerr(K::InvalidPort, base + host_end + 1))?,
+            );
+            end = host_end + 1 + digits_len;
+        }
+        None => {}
+        Some(&b) if stop(b) => {}
+        Some(_) => return Err(uerr(K::InvalidHost, base + host_end)),
+    }
+    Ok((host, port, end))
+}
+
+/// A `sip:` or `sips:` URI (RFC 3261 19.1).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SipUri {
+    secure: bool,
+    user: Option<Bytes>,
+    password: Option<Bytes>,
+    host: Host,
+    port: Option<u16>,
+    params: Bytes,
+    headers: Bytes,
+}
+
+/// `;name[=value]` pairs of a URI's parameter text (no LWS in URIs).
+fn uri_pairs(s: &[u8], sep: u8) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
+    s.split(move |&b| b == sep)
+        .filter(|p| !p.is_empty())
+        .map(|p| match memchr(b'=', p) {
+            Some(e) => (p.get(..e).unwrap_or_default(), p.get(e + 1..)),
+            None => (p, None),
+        })
+}
+
+impl SipUri {
+    /// A URI for a host, with no user, port or parameters.
+    pub fn new(secure: bool, host: Host) -> SipUri {
+        SipUri {
+            secure,
+            user: None,
+            password: None,
+            host,
+            port: None,
+            params: Bytes::new(),
+            headers: Bytes::new(),
+        }
+    }
+
+    /// Sets the user part; characters outside RFC 3261's `user` set are
+    /// %-escaped.
+    pub fn with_user(mut self, user: &str) -> SipUri {
+        let mut v = Vec::with_capacity(user.len());
+        for &b in user.as_bytes() {
+            let plain = b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'-' | b'_'
+                        | b'.'
+                        | b'!'
+                        | b'~'
+                        | b'*'
+                        | b'\''
+                        | b'('
+                        | b')'
+                        | b'&'
+                        | b'='
+                        | b'+'
+                        | b'$'
+                        | b','
+                        | b';'
+                        | b'?'
+                        | b'/'
+                );
+            if plain {
+                v.push(b);
+            } else {
+                v.extend_from_slice(format!("%{b:02X}").as_bytes());
+            }
+        }
+        self.user = Some(Bytes::from(v));
+        self
+    }
+
+    /// Sets the port.
+    pub fn with_port(mut self, port: u16) -> SipUri {
+        self.port = Some(port);
+        self
+    }
+
+    /// Appends a parameter; `name` and `value` must be URI `paramchar`s
+    /// (escape others first). Returns `None` when they are not.
+    pub fn with_param(mut self, name: &str, value: Option<&str>) -> Option<SipUri> {
+        let ok = |s: &str| {
+            !s.is_empty()
+                && s.bytes().all(|b| {
+                    b.is_ascii_alphanumeric()
+                        || matches!(
+                            b,
+                            b'-' | b'_'
+                                | b'.'
+                                | b'!'
+                                | b'~'
+                                | b'*'
+                                | b'\''
+                                | b'('
+                                | b')'
+                                | b'['
+                                | b']'
+                                | b'/'
+                                | b':'
+                                | b'&'
+                                | b'+'
+                                | b'$'
+                                | b'%'
+                        )
+                })
+        };
+        if !ok(name) || value.is_some_and(|v| !ok(v)) {
+            return None;
+        }
+        let mut p = self.params.to_vec();
+        if !p.is_empty() {
+            p.push(b';');
+        }
+        p.extend_from_slice(name.as_bytes());
+        if let Some(v) = value {
+            p.push(b'=');
+            p.extend_from_slice(v.as_bytes());
+        }
+        self.params = Bytes::from(p);
+        Some(self)
+    }
+
+    fn parse_rest(secure: bool, s: &Bytes, base: usize) -> Result<SipUri, UriError> {
+        let (user, password, hp_start) = match memchr(b'@', s) {
+            Some(at) => {
+                let info = s.slice(..at);
+                check_escapes(&info, base)?;
+                let (user, password) = match memchr(b':', &info) {
+                    Some(c) => (info.slice(..c), Some(info.slice(c + 1..))),
+                    None => (info.clone(), None),
+                };
+                if user.is_empty() {
+                    return Err(uerr(K::EmptyUser, base));
+                }
+                (Some(user), password, at + 1)
+            }
+            None => (None, None, 0),
+        };
+        let hp = s.slice(hp_start..);
+        let hbase = base + hp_start;
+        let (host, port, used) = parse_hostport(&hp, hbase, |b| b == b';' || b == b'?')?;
+        let rest = hp.slice(used..);
+        let (params, headers) = match memchr(b'?', &rest) {
+            Some(q) => (rest.slice(..q), rest.slice(q + 1..)),
+            None => (rest.clone(), Bytes::new()),
+        };
+        let pbase = hbase + used;
+        let params = match params.first() {
+            None => params,
+            Some(b';') => params.slice(1..),
+            Some(_) => return Err(uerr(K::InvalidHost, pbase)),
+        };
+        check_escapes(&params, pbase)?;
+        for (i, p) in params
+            .split(|&b| b == b';')
+            .enumerate()
+            .filter(|_| !params.is_empty())
+        {
+            let name = p.split(|&b| b == b'=').next().unwrap_or_default();
+            if name.is_empty() || p.iter().filter(|&&b| b == b'=').count() > 1 {
+                return Err(uerr(K::InvalidParam, pbase + i));
+            }
+        }
+        check_escapes(&headers, pbase)?;
+        if rest.contains(&b'?') {
+            for h in headers.split(|&b| b == b'&') {
+                match memchr(b'=', h) {
+                    Some(e) if e > 0 => {}
+                    _ => return Err(uerr(K::InvalidHeader, pbase)),
+                }
+            }
+        }
+        Ok(SipUri {
+            secure,
+            user,
+            password,
+            host,
+            port,
+            params,
+            headers,
+        })
+    }
+
+    /// `sips:`.
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
+    /// The user part as sent (escapes kept), e.g. `user;par=u%40example.net`.
+    pub fn user_raw(&self) -> Option<&[u8]> {
+        self.user.as_deref()
+    }
+
+    /// The user part with escapes decoded, as text when it is UTF-8.
+    pub fn user(&self) -> Option<Cow<'_, str>> {
+        self.user.as_deref().map(|u| match unescape(u) {
+            Cow::Borrowed(b) => String::from_utf8_lossy(b),
+            Cow::Owned(v) => Cow::Owned(String::from_utf8_lossy(&v).into_owned()),
+        })
+    }
+
+    /// The user part with escapes decoded, as bytes (may hold NUL: RFC 4475
+    /// 3.1.1.4).
+    pub fn user_bytes(&self) -> Option<Cow<'_, [u8]>> {
+        self.user.as_deref().map(unescape)
+    }
+
+    /// The password as sent.
+    pub fn password(&self) -> Option<&[u8]> {
+        self.password.as_deref()
+    }
+
+    /// The host.
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    /// The explicit port.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// The raw parameter text (without the first `;`).
+    pub fn params_raw(&self) -> &[u8] {
+        &self.params
+    }
+
+    /// The raw header text (after `?`).
+    pub fn headers_raw(&self) -> &[u8] {
+        &self.headers
+    }
+
+    /// The parameters as (name, value) pairs, as sent.
+    pub fn params(&self) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
+        uri_pairs(&self.params, b';')
+    }
+
+    /// The headers (`?name=value&...`) as pairs, as sent.
+    pub fn headers(&self) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
+        uri_pairs(&self.headers, b'&')
+    }
+
+    /// A parameter's value (names case-insensitive; escapes in the name
+    /// decoded); `Some(b"")` for a flag such as `lr`.
+    pub fn param(&self, name: &str) -> Option<&[u8]> {
+        self.params()
+            .find(|(n, _)| unescape(n).eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, v)| v.unwrap_or_default())
+    }
+
+    /// The `transport` parameter.
+    pub fn transport(&self) -> Option<&[u8]> {
+        self.param("transport")
+    }
+
+    /// The `lr` flag (RFC 3261 19.1.1).
+    pub fn lr(&self) -> bool {
+        self.param("lr").is_some()
+    }
+
+    /// The `maddr` parameter.
+    pub fn maddr(&self) -> Option<&[u8]> {
+        self.param("maddr")
+    }
+
+    /// Writes the URI.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(if self.secure { b"sips:" } else { b"sip:" });
+        if let Some(u) = &self.user {
+            out.extend_from_slice(u);
+            if let Some(p) = &self.password {
+                out.push(b':');
+                out.extend_from_slice(p);
+            }
+            out.push(b'@');
+        }
+        self.host.write(out);
+        if let Some(p) = self.port {
+            out.push(b':');
+            out.extend_from_slice(p.to_string().as_bytes());
+        }
+        if !self.params.is_empty() {
+            out.push(b';');
+            out.extend_from_slice(&self.params);
+        }
+        if !self.headers.is_empty() {
+            out.push(b'?');
+            out.extend_from_slice(&self.headers);
+        }
+    }
+
+    /// RFC 3261 19.1.4 equivalence: escapes decoded; user and password
+    /// case-sensitive; host case-insensitive; ports must both be absent or
+    /// equal; `user`, `ttl`, `method`, `maddr` and `transport` must match if
+    /// either side has them, other parameters only when both have them;
+    /// headers must match both ways.
+    pub fn equivalent(&self, other: &SipUri) -> bool {
+        let dec = |o: Option<&Bytes>| o.map(|b| unescape(b).into_owned());
+        if self.secure != other.secure
+            || dec(self.user.as_ref()) != dec(other.user.as_ref())
+            || dec(self.password.as_ref()) != dec(other.password.as_ref())
+            || !self.host.equivalent(&other.host)
+            || self.port != other.port
+        {
+            return false;
+        }
+        let find = |u: &SipUri, name: &[u8]| -> Option<Vec<u8>> {
+            u.params()
+                .find(|(n, _)| unescape(n).eq_ignore_ascii_case(name))
+                .map(|(_, v)| unescape(v.unwrap_or_default()).to_ascii_lowercase())
+        };
+        for special in [&b"user"[..], b"ttl", b"method", b"maddr", b"transport"] {
+            if find(self, special) != find(other, special) {
+                return false;
+            }
+        }
+        for (n, _) in self.params() {
+            let n = unescape(n);
+            if let (Some(a), Some(b)) = (find(self, &n), find(other, &n)) {
+                if a != b {
+                    return false;
+                }
+            }
+        }
+        let hdrs = |u: &SipUri| {
+            let mut v: Vec<(Vec<u8>, Vec<u8>)> = u
+                .headers()
+                .map(|(n, val)| {
+                    (
+                        unescape(n).to_ascii_lowercase(),
+                        unescape(val.unwrap_or_default()).into_owned(),
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        hdrs(self) == hdrs(other)
+    }
+}
+
+impl fmt::Display for SipUri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut v = Vec::new();
+        self.write(&mut v);
+        f.write_str(&String::from_utf8_lossy(&v))
+    }
+}
+
+/// A `tel:` URI (RFC 3966).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TelUri {
+    number: Bytes,
+    params: Bytes,
+}
+
+impl TelUri {
+    fn parse_rest(s: &Bytes, base: usize) -> Result<TelUri, UriError> {
+        let end = memchr(b';', s).unwrap_or(s.len());
+        let number = s.slice(..end);
+        let params = s.slice((end + 1).min(s.len())..);
+        let visual = |b: u8| matches!(b, b'-' | b'.' | b'(' | b')');
+        let global = number.first() == Some(&b'+');
+        let ok = if global {
+            let d = number.get(1..).unwrap_or_default();
+            d.iter().any(u8::is_ascii_digit) && d.iter().all(|&b| b.is_ascii_digit() || visual(b))
+        } else {
+            number
+                .iter()
+                .any(|&b| b.is_ascii_hexdigit() || b == b'*' || b == b'#')
+                && number
+                    .iter()
+                    .all(|&b| b.is_ascii_hexdigit() || b == b'*' || b == b'#' || visual(b))
+        };
+        if !ok {
+            return Err(uerr(K::InvalidNumber, base));
+        }
+        check_escapes(&params, base + end + 1)?;
+        let mut has_context = false;
+        if end < s.len() {
+            for p in params.split(|&b| b == b';') {
+                let name = p.split(|&b| b == b'=').next().unwrap_or_default();
+                if name.is_empty() || !name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+                {
+                    return Err(uerr(K::InvalidParam, base + end + 1));
+                }
+                has_context |= name.eq_ignore_ascii_case(b"phone-context");
+            }
+        }
+        if !global && !has_context {
+            return Err(uerr(K::MissingPhoneContext, base));
+        }
+        Ok(TelUri { number, params })
+    }
+
+    /// The number as sent, e.g. `+1-201-555-0123`.
+    pub fn number(&self) -> &[u8] {
+        &self.number
+    }
+
+    /// A global number (starts with `+`).
+    pub fn is_global(&self) -> bool {
+        self.number.first() == Some(&b'+')
+    }
+
+    /// The number without visual separators.
+    pub fn digits(&self) -> Vec<u8> {
+        self.number
+            .iter()
+            .copied()
+            .filter(|b| !matches!(b, b'-' | b'.' | b'(' | b')'))
+            .map(|b| b.to_ascii_lowercase())
+            .collect()
+    }
+
+    /// A parameter's value (case-insensitive name).
+    pub fn param(&self, name: &str) -> Option<&[u8]> {
+        uri_pairs(&self.params, b';')
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, v)| v.unwrap_or_default())
+    }
+
+    fn equivalent(&self, other: &TelUri) -> bool {
+        let ps = |t: &TelUri| {
+            let mut v: Vec<Vec<u8>> = uri_pairs(&t.params, b';')
+                .map(|(n, v)| {
+                    let mut x = n.to_ascii_lowercase();
+                    x.push(b'=');
+                    x.extend(v.unwrap_or_default().to_ascii_lowercase());
+                    x
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        self.digits() == other.digits() && ps(self) == ps(other)
+    }
+}
+
+/// A `pres:` (RFC 3859) or `im:` (RFC 3860) URI: `[mailbox] ["?" headers]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ImPresUri {
+    to: Bytes,
+    headers: Bytes,
+}
+
+impl ImPresUri {
+    fn parse_rest(s: &Bytes, base: usize) -> Result<ImPresUri, UriError> {
+        let q = memchr(b'?', s);
+        let to = s.slice(..q.unwrap_or(s.len()));
+        let headers = q.map_or_else(Bytes::new, |q| s.slice(q + 1..));
+        check_escapes(s, base)?;
+        if !to.is_empty() {
+            let at = memchr::memrchr(b'@', &to).ok_or(uerr(K::InvalidHost, base))?;
+            let domain = to.slice(at + 1..);
+            if at == 0 {
+                return Err(uerr(K::EmptyUser, base));
+            }
+            Host::parse(&domain, base + at + 1)?;
+        }
+        Ok(ImPresUri { to, headers })
+    }
+
+    /// The local part of the mailbox.
+    pub fn user(&self) -> &[u8] {
+        match memchr::memrchr(b'@', &self.to) {
+            Some(at) => self.to.get(..at).unwrap_or_default(),
+            None => &self.to,
+        }
+    }
+
+    /// The domain of the mailbox.
+    pub fn domain(&self) -> &[u8] {
+        match memchr::memrchr(b'@', &self.to) {
+            Some(at) => self.to.get(at + 1..).unwrap_or_default(),
+            None => &[],
+        }
+    }
+
+    /// The headers after `?`, as sent.
+    pub fn headers_raw(&self) -> &[u8] {
+        &self.headers
+    }
+
+    fn write_rest(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to);
+        if !self.headers.is_empty() {
+            out.push(b'?');
+            out.extend_from_slice(&self.headers);
+        }
+    }
+
+    fn equivalent(&self, other: &ImPresUri) -> bool {
+        unescape(self.user()) == unescape(other.user())
+            && self.domain().eq_ignore_ascii_case(other.domain())
+            && self.headers == other.headers
+    }
+}
+
+/// Any other absolute URI: kept as sent, and parsed by the `url` crate
+/// when it accepts it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OtherUri {
+    raw: Bytes,
+    scheme_len: usize,
+    url: Option<Box<url::Url>>,
+}
+
+impl OtherUri {
+    fn new(raw: Bytes, scheme_len: usize) -> OtherUri {
+        let url = std::str::from_utf8(&raw)
+            .ok()
+            .and_then(|s| url::Url::parse(s).ok())
+            .map(Box::new);
+        OtherUri {
+            raw,
+            scheme_len,
+            url,
+        }
+    }
+
+    /// The scheme as sent.
+    pub fn scheme(&self) -> &[u8] {
+        self.raw.get(..self.scheme_len).unwrap_or_default()
+    }
+
+    /// The whole URI as sent.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// The `url` crate's parse, when it accepts the text.
+    pub fn url(&self) -> Option<&url::Url> {
+        self.url.as_deref()
+    }
+}
+
+/// Parameters of a header value (`*( SEMI generic-param )`): the raw text
+/// after the first `;`, checked once, read on demand without allocating.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Params(Bytes);
+
+impl Params {
+    /// No parameters.
+    pub fn new() -> Params {
+        Params(Bytes::new())
+    }
+
+    /// Checks `s` (text after the first `;`): every parameter a token name
+    /// with an optional token, quoted-string or IPv6 reference value.
+    pub(crate) fn parse(s: Bytes) -> Result<Params, (HeaderErrorKind, usize)> {
+        for (off, p) in text::split(&s, b';') {
+            let p = trim(p);
+            let (name, value) = match memchr(b'=', p) {
+                Some(e) => (
+                    trim(p.get(..e).unwrap_or_default()),
+                    Some(trim(p.get(e + 1..).unwrap_or_default())),
+                ),
+                None => (p, None),
+            };
+            if !text::is_token_str(name) || value.is_some_and(|v| !text::is_gen_value(v)) {
+                return Err((HeaderErrorKind::InvalidParam, off));
+            }
+        }
+        Ok(Params(s))
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The parameters as (name, value) pairs, LWS trimmed; quoted values
+    /// keep their quotes.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
+        let empty = self.0.is_empty();
+        text::split(&self.0, b';')
+            .filter(move |_| !empty)
+            .map(|(_, p)| {
+                let p = trim(p);
+                match memchr(b'=', p) {
+                    Some(e) => (
+                        trim(p.get(..e).unwrap_or_default()),
+                        Some(trim(p.get(e + 1..).unwrap_or_default())),
+                    ),
+                    None => (p, None),
+                }
+            })
+    }
+
+    /// A parameter's value (case-insensitive name), `Some(b"")` for a flag.
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, v)| v.unwrap_or_default())
+    }
+
+    /// A parameter's value as `Bytes` sharing the buffer.
+    pub fn get_bytes(&self, name: &str) -> Option<Bytes> {
+        self.get(name).map(|v| self.0.slice_ref(v))
+    }
+
+    /// True when the parameter is present.
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// A copy with `name` set to `value` (replacing an earlier one).
+    /// `name` must be a token and `value` a token or quoted string.
+    pub fn with(&self, name: &str, value: Option<&str>) -> Option<Params> {
+        if !text::is_token_str(name.as_bytes())
+            || value.is_some_and(|v| !text::is_gen_value(v.as_bytes()))
+        {
+            return None;
+        }
+        let mut out = Vec::with_capacity(self.0.len() + name.len() + 8);
+        for (n, v) in self
+            .iter()
+            .filter(|(n, _)| !n.eq_ignore_ascii_case(name.as_bytes()))
+        {
+            write_param(&mut out, n, v);
+        }
+        write_param(&mut out, name.as_bytes(), value.map(str::as_bytes));
+        Some(Params(Bytes::from(
+            out.get(1..).unwrap_or_default().to_vec(),
+        )))
+    }
+
+    /// Writes `;name=value` for each parameter, without LWS.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        for (n, v) in self.iter() {
+            write_param(out, n, v);
+        }
+    }
+}
+
+fn write_param(out: &mut Vec<u8>, n: &[u8], v: Option<&[u8]>) {
+    out.push(b';');
+    out.extend_from_slice(n);
+    if let Some(v) = v {
+        out.push(b'=');
+        out.extend_from_slice(v);
+    }
+}
+
+/// A name-addr or addr-spec (RFC 3261 25.1): an optional display name and a
+/// URI.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NameAddr {
+    display: Option<Bytes>,
+    uri: Uri,
+}
+
+impl NameAddr {
+    /// A bare URI.
+    pub fn new(uri: Uri) -> NameAddr {
+        NameAddr { display: None, uri }
+    }
+
+    /// Sets the display name (quoted and escaped as needed).
+    pub fn with_display_name(mut self, name: &str) -> NameAddr {
+        let mut v = Vec::with_capacity(name.len() + 2);
+        v.push(b'"');
+        for &b in name.as_bytes() {
+            if b == b'"' || b == b'\\' {
+                v.push(b'\\');
+            }
+            if b != b'\r' && b != b'\n' {
+                v.push(b);
+            }
+        }
+        v.push(b'"');
+        self.display = Some(Bytes::from(v));
+        self
+    }
+
+    /// The display name as sent (quotes and escapes kept).
+    pub fn display_raw(&self) -> Option<&[u8]> {
+        self.display.as_deref()
+    }
+
+    /// The display name with quotes removed and `\x` pairs resolved.
+    pub fn display_name(&self) -> Option<Cow<'_, [u8]>> {
+        self.display.as_deref().map(text::unquote)
+    }
+
+    /// The URI.
+    pub fn uri(&self) -> &Uri {
+        &self.uri
+    }
+
+    /// Writes `"display" <uri>` (always the name-addr form).
+    pub fn write(&self, out: &mut Vec<u8>) {
+        if let Some(d) = &self.display {
+            out.extend_from_slice(d);
+            out.push(b' ');
+        }
+        out.push(b'<');
+        self.uri.write(out);
+        out.push(b'>');
+    }
+
+    /// Parses `name-addr / addr-spec` followed by `*(SEMI param)`, as in
+    /// From, To, Contact, Route (RFC 3261 20.10: in the addr-spec form the
+    /// parameters after the URI belong to the header).
+    pub(crate) fn parse_with_params(
+        v: &Bytes,
+    ) -> Result<(NameAddr, Params), (HeaderErrorKind, usize)> {
+        let i = skip_ws(v, 0);
+        let s: &[u8] = v;
+        let (display, after) = if s.get(i) == Some(&b'"') {
+            let end = quoted_end(s, i).ok_or((HeaderErrorKind::UnterminatedQuote, i))?;
+            let j = skip_ws(s, end + 1);
+            if s.get(j) != Some(&b'<') {
+                return Err((HeaderErrorKind::InvalidAngleBrackets, j));
+            }
+            (Some(v.slice(i..end + 1)), j)
+        } else {
+            let semi = memchr(b';', s).unwrap_or(s.len());
+            match memchr(b'<', s).filter(|&lt| lt < semi) {
+                Some(lt) => {
+                    let d = trim(s.get(i..lt).unwrap_or_default());
+                    let words_ok = d
+                        .split(|&b| b == b' ' || b == b'\t' || b == b'\r' || b == b'\n')
+                        .filter(|w| !w.is_empty())
+                        .all(|w| w.iter().all(|&b| is_token(b)));
+                    if !words_ok {
+                        return Err((HeaderErrorKind::InvalidDisplayName, i));
+                    }
+                    (
+                        if d.is_empty() {
+                            None
+                        } else {
+                            Some(v.slice_ref(d))
+                        },
+                        lt,
+                    )
+                }
+                None => {
+                    // addr-spec
+                    let end = semi;
+                    let text = trim(s.get(i..end).unwrap_or_default());
+                    let uri = Uri::parse(&v.slice_ref(text))
+                        .map_err(|e| (HeaderErrorKind::InvalidUri(e), i + e.offset))?;
+                    if let Uri::Sip(u) = &uri {
+                        if !u.headers.is_empty()
+                            || memchr(b'?', text).is_some_and(|_| u.user.is_none())
+                        {
+                            return Err((HeaderErrorKind::UnbracketedUri, i));
+                        }
+                    }
+                    let params = Self::params_after(v, end)?;
+                    return Ok((NameAddr { display: None, uri }, params));
+                }
+            }
+        };
+        let gt = s
+            .get(after..)
+            .and_then(|r| memchr(b'>', r))
+            .map(|p| after + p)
+            .ok_or((HeaderErrorKind::InvalidAngleBrackets, after))?;
+        let inner = s.get(after + 1..gt).unwrap_or_default();
+        if inner.first().is_some_and(|&b| text::is_ws(b))
+            || inner.last().is_some_and(|&b| text::is_ws(b))
+        {
+            return Err((HeaderErrorKind::InvalidAngleBrackets, after + 1));
+        }
+        let uri = Uri::parse(&v.slice(after + 1..gt))
+            .map_err(|e| (HeaderErrorKind::InvalidUri(e), after + 1 + e.offset))?;
+        let params = Self::params_after(v, gt + 1)?;
+        Ok((NameAddr { display, uri }, params))
+    }
+
+    fn params_after(v: &Bytes, from: usize) -> Result<Params, (HeaderErrorKind, usize)> {
+        let j = skip_ws(v, from);
+        match v.get(j) {
+            None => Ok(Params::new()),
+            Some(b';') => {
+                let end = v.len();
+                let p = v.slice(j + 1..end);
+                Params::parse(p).map_err(|(k, o)| (k, j + 1 + o))
+            }
+            Some(_) => Err((HeaderErrorKind::TrailingData, j)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sip(s: &str) -> SipUri {
+        match Uri::parse_str(s).unwrap() {
+            Uri::Sip(u) => u,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn sip_uri_parts() {
+        let u = sip("sips:alice:secret@[2001:db8::10]:5070;transport=tcp;lr?subject=x&h=y");
+        assert!(u.is_secure());
+        assert_eq!(u.user().unwrap(), "alice");
+        assert_eq!(u.password().unwrap(), b"secret");
+        assert_eq!(u.host().ipv6_addr(), Some("2001:db8::10".parse().unwrap()));
+        assert_eq!(u.port(), Some(5070));
+        assert_eq!(u.transport(), Some(&b"tcp"[..]));
+        assert!(u.lr());
+        assert_eq!(u.headers().count(), 2);
+        assert_eq!(
+            u.to_string(),
+            "sips:alice:secret@[2001:db8::10]:5070;transport=tcp;lr?subject=x&h=y"
+        );
+    }
+
+    #[test]
+    fn escapes_and_semicolon_users() {
+        let u = sip("sip:user;par=u%40example.net@example.com");
+        assert_eq!(u.user_raw().unwrap(), b"user;par=u%40example.net");
+        assert_eq!(u.user().unwrap(), "user;par=u@example.net");
+        assert_eq!(u.params().count(), 0);
+        let n = sip("sip:null-%00-null@example.com");
+        assert_eq!(&*n.user_bytes().unwrap(), b"null-\0-null");
+        assert_eq!(
+            Uri::parse_str("sip:a%Zb@x").unwrap_err().kind,
+            K::InvalidEscape
+        );
+    }
+
+    #[test]
+    fn bad_uris() {
+        for bad in [
+            "sip:2001:db8::10",
+            "<sip:a@b>",
+            "sip:a@b c",
+            "sip:@b",
+            "sip:a@b;;x",
+            "sip:a@b:99999",
+            "sip:",
+            "1sip:x",
+            "tel:1234",
+            "tel:+",
+        ] {
+            assert!(Uri::parse_str(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rfc3261_19_1_4_equivalence() {
+        let eq = |a: &str, b: &str| {
+            Uri::parse_str(a)
+                .unwrap()
+                .equivalent(&Uri::parse_str(b).unwrap())
+        };
+        assert!(eq(
+            "sip:%61lice@atlanta.com;transport=TCP",
+            "sip:alice@AtLanTa.CoM;Transport=tcp"
+        ));
+        assert!(eq(
+            "sip:carol@chicago.com",
+            "sip:carol@chicago.com;newparam=5"
+        ));
+        assert!(eq(
+            "sip:carol@chicago.com;security=on",
+            "sip:carol@chicago.com;newparam=5"
+        ));
+        assert!(eq(
+            "sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com",
+            "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com"
+        ));
+        assert!(eq(
+            "sip:alice@atlanta.com?subject=project%20x&priority=urgent",
+            "sip:alice@atlanta.com?priority=urgent&subject=project%20x"
+        ));
+        assert!(!eq(
+            "SIP:ALICE@AtLanTa.CoM;Transport=udp",
+            "sip:alice@AtLanTa.CoM;Transport=UDP"
+        ));
+        assert!(!eq("sip:bob@biloxi.com", "sip:bob@biloxi.com:5060"));
+        assert!(!eq(
+            "sip:bob@biloxi.com",
+            "sip:bob@biloxi.com;transport=udp"
+        ));
+        assert!(!eq(
+            "sip:carol@chicago.com",
+            "sip:carol@chicago.com?Subject=next%20meeting"
+        ));
+        assert!(!eq(
+            "sip:carol@chicago.com;security=on",
+            "sip:carol@chicago.com;security=off"
+        ));
+        assert!(eq("tel:+1-201-555-0123", "tel:+12015550123"));
+    }
+
+    #[test]
+    fn other_schemes() {
+        let u = Uri::parse_str("soap.beep://192.0.2.103:3002").unwrap();
+        let Uri::Other(o) = &u else { panic!() };
+        assert_eq!(o.scheme(), b"soap.beep");
+        assert_eq!(o.url().unwrap().port(), Some(3002));
+        let p = Uri::parse_str("pres:alice@example.com").unwrap();
+        let Uri::Pres(p) = &p else { panic!() };
+        assert_eq!((p.user(), p.domain()), (&b"alice"[..], &b"example.com"[..]));
+        let t = Uri::parse_str("tel:7042;phone-context=example.com").unwrap();
+        assert!(matches!(t, Uri::Tel(ref t) if !t.is_global()));
+    }
+
+    #[test]
+    fn name_addr_forms() {
+        let v = Bytes::from_static(
+            br#""J Rosenberg \\\""       <sip:jdrosen@example.com>  ;  tag = 98asjd8"#,
+        );
+        let (na, p) = NameAddr::parse_with_params(&v).unwrap();
+        assert_eq!(&*na.display_name().unwrap(), br#"J Rosenberg \""#);
+        assert_eq!(p.get("tag"), Some(&b"98asjd8"[..]));
+        let v = Bytes::from_static(b"caller<sip:caller@example.com>;tag=323");
+        let (na, _) = NameAddr::parse_with_params(&v).unwrap();
+        assert_eq!(na.display_raw(), Some(&b"caller"[..]));
+        let v = Bytes::from_static(b"sip:+19725552222@gw1.example.net;unknownparam");
+        let (na, p) = NameAddr::parse_with_params(&v).unwrap();
+        assert!(na.uri().as_sip().unwrap().params().next().is_none());
+        assert!(p.contains("unknownparam"));
+        for bad in [
+            &br#""Mr. J. User <sip:j.user@example.com>"#[..],
+            b"\"Watson, Thomas\" < sip:t.watson@example.org >",
+            b"Watson, Thomas <sip:t.watson@example.org>",
+            b"sip:user@example.com?Route=%3Csip:sip.example.com%3E",
+            b"\"Joe\" <sip:joe@example.org>;;;;",
+        ] {
+            assert!(NameAddr::parse_with_params(&Bytes::copy_from_slice(bad)).is_err());
+        }
+    }
+}
