@@ -158,6 +158,18 @@ impl Components {
         self.service_uris.extend(other.service_uris.iter().cloned());
         self.service_uri_schemes
             .extend(other.service_uri_schemes.iter().cloned());
+        self.normalize();
+    }
+
+    /// Drops members that `all` subsumes, so that equal grants compare
+    /// equal (and write as the schema's choice: `all-*` or members).
+    pub fn normalize(&mut self) {
+        if self.all {
+            *self = Components {
+                all: true,
+                ..Components::default()
+            };
+        }
     }
 }
 
@@ -669,6 +681,7 @@ fn parse_components(e: &Element, rid: &str, kind: SetKind) -> Result<Components,
             }
         }
     }
+    out.normalize();
     Ok(out)
 }
 
