@@ -2,9 +2,11 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod chunk;
+pub mod cpim;
 pub mod error;
 pub mod header;
 pub mod parse;
+pub mod sdp;
 pub mod session;
 pub mod status;
 pub mod uri;
