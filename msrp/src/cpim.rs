@@ -84,14 +84,14 @@ fn is_name_char(b: u8) -> bool {
         )
 }
 
+/// Logical header lines with their line numbers, and the offset after the
+/// closing blank line (`None` when the block is not closed).
+type Block = (Vec<(usize, String)>, Option<usize>);
+
 /// Splits one header block into logical lines (folded lines joined, fold
 /// kept in the value); returns the lines and the offset after the blank
 /// line, or `None` for the end offset when the block is not closed.
-fn block(
-    data: &[u8],
-    mut at: usize,
-    line0: usize,
-) -> Result<(Vec<(usize, String)>, Option<usize>), FormatError> {
+fn block(data: &[u8], mut at: usize, line0: usize) -> Result<Block, FormatError> {
     let mut out: Vec<(usize, String)> = Vec::new();
     let mut line = line0;
     loop {

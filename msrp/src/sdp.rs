@@ -600,8 +600,7 @@ impl MsrpDescription {
             .session
             .iter()
             .chain(m.lines.iter())
-            .filter(|l| l.kind == 'c')
-            .next_back()
+            .rfind(|l| l.kind == 'c')
             .and_then(|l| l.value.split(' ').nth(2))
             .unwrap_or("")
             .to_owned();
