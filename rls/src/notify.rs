@@ -1,0 +1,281 @@
+//! RLMI notification bodies: `multipart/related; type="application/rlmi+xml"`
+//! with the RLMI document as root part and one part per reported instance
+//! (RFC 4662 section 5, multipart/related of RFC 2387).
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
+
+use pidf::xml::Limits;
+
+use crate::error::{MimeError, MimeErrorKind};
+use crate::mime::{strip_angle, ContentType, MimeLimits, Multipart, Part};
+use crate::rlmi::{self, Rlmi};
+
+/// The body's media type.
+pub const MULTIPART_RELATED: &str = "multipart/related";
+
+/// Caps for parsing a notification body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NotifyLimits {
+    /// Caps on the multipart framing.
+    pub mime: MimeLimits,
+    /// Caps on the RLMI document.
+    pub xml: Limits,
+}
+
+/// One state part of a notification: the body the back-end subscription
+/// delivered, labeled with the Content-ID an `<instance cid=...>` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatePart {
+    /// Content-ID without angle brackets.
+    pub cid: String,
+    /// The part's `Content-Type` value as written (e.g.
+    /// `application/pidf+xml;charset="UTF-8"`).
+    pub content_type: String,
+    /// The part's body, bytes as received.
+    pub body: Vec<u8>,
+}
+
+/// A whole list notification: the RLMI root and the state parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RlmiNotification {
+    /// The root document.
+    pub rlmi: Rlmi,
+    /// Content-ID of the root part (the `start` parameter), without brackets.
+    pub root_cid: String,
+    /// The other top-level parts, in order.
+    pub parts: Vec<StatePart>,
+}
+
+/// A body ready to put in a NOTIFY: its `Content-Type` value and bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedBody {
+    /// The `Content-Type` header value, with `type`, `start` and `boundary`.
+    pub content_type: String,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl RlmiNotification {
+    /// A notification with no state parts.
+    pub fn new(rlmi: Rlmi, root_cid: impl Into<String>) -> Self {
+        RlmiNotification {
+            rlmi,
+            root_cid: root_cid.into(),
+            parts: Vec::new(),
+        }
+    }
+
+    /// The state part with Content-ID `cid`.
+    pub fn part(&self, cid: &str) -> Option<&StatePart> {
+        self.parts.iter().find(|p| p.cid == cid)
+    }
+
+    /// Encodes the body with delimiter `--boundary`. The caller picks a
+    /// boundary that no part contains; [`RlmiNotification::encode`] does.
+    pub fn encode_with_boundary(&self, boundary: &str) -> EncodedBody {
+        let mut rlmi_xml = Vec::new();
+        self.rlmi.write(&mut rlmi_xml);
+        let mut mp = Multipart {
+            boundary: boundary.to_owned(),
+            parts: Vec::with_capacity(self.parts.len() + 1),
+        };
+        mp.parts.push(Part::new(
+            "application/rlmi+xml;charset=\"UTF-8\"",
+            &self.root_cid,
+            rlmi_xml,
+        ));
+        for p in &self.parts {
+            mp.parts
+                .push(Part::new(&p.content_type, &p.cid, p.body.clone()));
+        }
+        let content_type = ContentType::new(MULTIPART_RELATED)
+            .with_param("type", rlmi::CONTENT_TYPE)
+            .with_param("start", format!("<{}>", self.root_cid))
+            .with_param("boundary", boundary)
+            .to_string();
+        let mut body =
+            Vec::with_capacity(self.parts.iter().map(|p| p.body.len() + 160).sum::<usize>() + 512);
+        mp.write(&mut body);
+        EncodedBody { content_type, body }
+    }
+
+    /// Encodes the body with a boundary derived from `seed` that occurs in
+    /// no part.
+    pub fn encode(&self, seed: u64) -> EncodedBody {
+        let mut s = seed;
+        loop {
+            let boundary = boundary_from(s);
+            let clash = self
+                .parts
+                .iter()
+                .any(|p| contains(&p.body, boundary.as_bytes()));
+            if !clash {
+                return self.encode_with_boundary(&boundary);
+            }
+            s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    /// Parses a body given the NOTIFY's `Content-Type` value.
+    pub fn parse(
+        content_type: &str,
+        body: &[u8],
+        limits: &NotifyLimits,
+    ) -> Result<Self, MimeError> {
+        let ct = ContentType::parse(content_type)?;
+        if ct.mime != MULTIPART_RELATED
+            || !ct
+                .param("type")
+                .is_some_and(|t| t.eq_ignore_ascii_case(rlmi::CONTENT_TYPE))
+        {
+            return Err(MimeError::new(MimeErrorKind::NotRlmi, 0));
+        }
+        let boundary = ct
+            .param("boundary")
+            .ok_or_else(|| MimeError::new(MimeErrorKind::BadBoundary, 0))?;
+        let mp = Multipart::parse(body, boundary, &limits.mime)?;
+        Self::from_multipart(&mp, ct.param("start").map(strip_angle), limits)
+    }
+
+    /// Parses a body whose `Content-Type` is not at hand (a stored body):
+    /// the boundary comes from the first line and the root is the first
+    /// part.
+    pub fn parse_detect(body: &[u8], limits: &NotifyLimits) -> Result<Self, MimeError> {
+        let mp = Multipart::parse_detect(body, &limits.mime)?;
+        Self::from_multipart(&mp, None, limits)
+    }
+
+    /// Reads a notification from parsed multipart parts; the root is the
+    /// part whose Content-ID is `start`, else the first part (RFC 2387
+    /// section 3.2).
+    pub fn from_multipart(
+        mp: &Multipart,
+        start: Option<&str>,
+        limits: &NotifyLimits,
+    ) -> Result<Self, MimeError> {
+        let root_index = match start {
+            Some(s) => mp.parts.iter().position(|p| p.content_id() == Some(s)),
+            None => (!mp.parts.is_empty()).then_some(0),
+        }
+        .ok_or_else(|| MimeError::new(MimeErrorKind::NoRoot, 0))?;
+        let root = mp
+            .parts
+            .get(root_index)
+            .ok_or_else(|| MimeError::new(MimeErrorKind::NoRoot, 0))?;
+        let is_rlmi = root
+            .content_type()
+            .is_some_and(|c| c.mime == rlmi::CONTENT_TYPE);
+        if !is_rlmi {
+            return Err(MimeError::new(MimeErrorKind::NoRoot, 0));
+        }
+        let doc = Rlmi::parse_with(&root.body, &limits.xml)
+            .map_err(|e| MimeError::new(MimeErrorKind::Root(Box::new(e)), 0))?;
+        let parts = mp
+            .parts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != root_index)
+            .map(|(_, p)| StatePart {
+                cid: p.content_id().unwrap_or_default().to_owned(),
+                content_type: p.header("Content-Type").unwrap_or("text/plain").to_owned(),
+                body: p.body.clone(),
+            })
+            .collect();
+        Ok(RlmiNotification {
+            rlmi: doc,
+            root_cid: root.content_id().unwrap_or_default().to_owned(),
+            parts,
+        })
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A 20-character boundary from the base-62 digits of a mixed seed.
+fn boundary_from(seed: u64) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut x = crate::ids::mix(seed);
+    let mut s = String::with_capacity(20);
+    for i in 0..20 {
+        if i == 10 {
+            x = crate::ids::mix(x);
+        }
+        let d = (x % 62) as usize;
+        x /= 62;
+        s.push(char::from(ALPHABET.get(d).copied().unwrap_or(b'x')));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rlmi::{Instance, InstanceState, Resource};
+
+    fn sample() -> RlmiNotification {
+        let mut doc = Rlmi::new("sip:l@example.com", 3, false);
+        doc.resources.push(
+            Resource::new("sip:a@example.com").with_instance(
+                Instance::new("1", InstanceState::Active).with_cid("a1@example.com"),
+            ),
+        );
+        let mut n = RlmiNotification::new(doc, "root@example.com");
+        n.parts.push(StatePart {
+            cid: "a1@example.com".into(),
+            content_type: "application/pidf+xml".into(),
+            body: b"<presence/>".to_vec(),
+        });
+        n
+    }
+
+    #[test]
+    fn encode_parse_round_trip() {
+        let n = sample();
+        let enc = n.encode(7);
+        let back = RlmiNotification::parse(&enc.content_type, &enc.body, &NotifyLimits::default())
+            .unwrap();
+        assert_eq!(back, n);
+        assert_eq!(
+            RlmiNotification::parse_detect(&enc.body, &NotifyLimits::default()).unwrap(),
+            n
+        );
+        let ct = ContentType::parse(&enc.content_type).unwrap();
+        assert_eq!(ct.param("start"), Some("<root@example.com>"));
+        assert_eq!(ct.param("type"), Some("application/rlmi+xml"));
+    }
+
+    #[test]
+    fn boundary_avoids_part_content() {
+        let mut n = sample();
+        let b = boundary_from(7);
+        n.parts[0].body = format!("--{b}\r\n").into_bytes();
+        let enc = n.encode(7);
+        assert!(!enc.content_type.contains(&b));
+        let back = RlmiNotification::parse(&enc.content_type, &enc.body, &NotifyLimits::default())
+            .unwrap();
+        assert_eq!(back, n);
+    }
+
+    #[test]
+    fn wrong_types_are_refused() {
+        let l = NotifyLimits::default();
+        let enc = sample().encode(1);
+        let e = RlmiNotification::parse("application/pidf+xml", &enc.body, &l).unwrap_err();
+        assert_eq!(e.kind, MimeErrorKind::NotRlmi);
+        let e = RlmiNotification::parse(
+            "multipart/related;type=\"application/rlmi+xml\"",
+            &enc.body,
+            &l,
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, MimeErrorKind::BadBoundary);
+        let ct = enc.content_type.replace("<root@", "<nothere@");
+        let e = RlmiNotification::parse(&ct, &enc.body, &l).unwrap_err();
+        assert_eq!(e.kind, MimeErrorKind::NoRoot);
+    }
+}

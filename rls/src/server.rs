@@ -1,0 +1,1057 @@
+//! A Sans-IO resource list server (RFC 4662 section 4, RFC 5367).
+//!
+//! [`ListServer`] deals in the essentials of requests and in events, never
+//! bytes on sockets: the application's SIP layer accepts the SUBSCRIBE,
+//! hands its list URI, subscriber and headers of interest to
+//! [`ListServer::handle_subscribe`], and then drains
+//! [`ListServer::poll_event`] for the back-end subscriptions to open or
+//! close and the RLMI NOTIFY bodies to send. Back-end NOTIFYs come back
+//! through [`ListServer::handle_backend_notify`] (one resource) or
+//! [`ListServer::handle_backend_list_notify`] (a peer RLS's RLMI body).
+//!
+//! Notifications to one subscriber are throttled to one per
+//! [`ServerConfig::min_interval`]: changes that arrive sooner are merged into
+//! the next partial notification, sent from [`ListServer::handle_timeout`]
+//! at the instant [`ListServer::poll_timeout`] names. The first NOTIFY of a
+//! subscription, and the first after each refresh, carry full state and go
+//! out at once (RFC 4662 section 5.2).
+//!
+//! Members in another domain are subscribed one by one, unless the
+//! configuration names an RLS for that domain ([`PeerRls`]): then the
+//! server opens a single back-end list subscription to the peer, carrying
+//! the members as an RFC 5367 ad-hoc list.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use crate::common::DisplayName;
+use crate::error::{ExpandError, MimeError};
+use crate::expand::{expand, expand_anchor, ExpandLimits, Expansion, NoReferences, Resolver};
+use crate::ids::{mix, IdSource};
+use crate::notify::{NotifyLimits, RlmiNotification, StatePart};
+use crate::resource_lists::{Entry, List, Member, ResourceLists};
+use crate::rlmi::{Instance, InstanceState, Resource, Rlmi};
+use crate::rls_services::{Service, ServiceSource};
+
+/// An RLS that a peer domain runs: subscribe to its members through it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerRls {
+    /// The peer's domain (host part of its members' URIs).
+    pub domain: String,
+    /// The URI to send ad-hoc list SUBSCRIBEs to.
+    pub uri: String,
+}
+
+/// The list server's configuration.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Least time between two NOTIFYs to one subscriber.
+    pub min_interval: Duration,
+    /// Caps on expanding stored lists.
+    pub expand: ExpandLimits,
+    /// Most members of an ad-hoc list carried in a SUBSCRIBE (RFC 5367).
+    pub adhoc_max_members: usize,
+    /// Domains this server's own back ends serve (compared ignoring case).
+    pub local_domains: Vec<String>,
+    /// Peer domains that run an RLS.
+    pub peer_rls: Vec<PeerRls>,
+    /// Host part of the Content-IDs the server makes up.
+    pub host: String,
+    /// Seed for instance ids, Content-IDs and boundaries.
+    pub seed: u64,
+    /// Caps on parsing a peer's RLMI notification.
+    pub notify_limits: NotifyLimits,
+}
+
+impl Default for ServerConfig {
+    /// One NOTIFY per second at most, default expansion caps, 100 ad-hoc
+    /// members, no peers.
+    fn default() -> Self {
+        ServerConfig {
+            min_interval: Duration::from_secs(1),
+            expand: ExpandLimits::default(),
+            adhoc_max_members: 100,
+            local_domains: Vec::new(),
+            peer_rls: Vec::new(),
+            host: "rls.invalid".into(),
+            seed: 0,
+            notify_limits: NotifyLimits::default(),
+        }
+    }
+}
+
+/// Who may subscribe to a stored list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListKind {
+    /// A user's own list: only its owner may subscribe (RFC 4662 section
+    /// 4.4's usual policy).
+    Personal {
+        /// The owner's address of record.
+        owner: String,
+    },
+    /// A list kept by an administrator: anyone may subscribe, nobody
+    /// subscribing can change it.
+    Public,
+}
+
+/// A list the server answers for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredList {
+    /// Its owner policy.
+    pub kind: ListKind,
+    /// Its rls-services entry: URI, members, packages.
+    pub service: Service,
+    /// Names to report in RLMI `<name>` elements.
+    pub names: Vec<DisplayName>,
+}
+
+/// Where stored lists come from; references inside them are resolved by
+/// the [`Resolver`] half.
+pub trait Directory: Resolver {
+    /// The list served at `uri`.
+    fn list(&self, uri: &str) -> Option<StoredList>;
+}
+
+/// A [`Directory`] held in memory: lists by URI, externals by anchor,
+/// entries by reference.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryDirectory {
+    /// Stored lists, by service URI.
+    pub lists: HashMap<String, StoredList>,
+    /// Lists behind `<external>` anchors and `<resource-list>` URIs.
+    pub externals: HashMap<String, List>,
+    /// Entries behind `<entry-ref>` references.
+    pub refs: HashMap<String, Entry>,
+}
+
+impl MemoryDirectory {
+    /// Adds (or replaces) a stored list.
+    pub fn insert(&mut self, list: StoredList) {
+        self.lists.insert(list.service.uri.clone(), list);
+    }
+}
+
+impl Resolver for MemoryDirectory {
+    fn entry_ref(&self, reference: &str) -> Option<Entry> {
+        self.refs.get(reference).cloned()
+    }
+    fn external(&self, anchor: &str) -> Option<List> {
+        self.externals.get(anchor).cloned()
+    }
+}
+
+impl Directory for MemoryDirectory {
+    fn list(&self, uri: &str) -> Option<StoredList> {
+        self.lists.get(uri).cloned()
+    }
+}
+
+/// What the server needs from an incoming list SUBSCRIBE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListSubscribe {
+    /// The Request-URI: a stored list, or the server's own URI for an
+    /// ad-hoc list.
+    pub list_uri: String,
+    /// The authenticated subscriber's address of record.
+    pub subscriber: String,
+    /// The `Event` package.
+    pub package: String,
+    /// Whether `Supported` lists `eventlist`.
+    pub supports_eventlist: bool,
+    /// Whether `Require` lists `recipient-list-subscribe` (RFC 5367).
+    pub requires_recipient_list: bool,
+    /// The resource-lists body, when the SUBSCRIBE carries one.
+    pub body: Option<ResourceLists>,
+}
+
+/// Why a list SUBSCRIBE is refused; [`Reject::status`] gives the response
+/// code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Reject {
+    /// No `Supported: eventlist` (421 with `Require: eventlist`, RFC 4662
+    /// section 4.1).
+    #[error("subscriber does not support eventlist")]
+    ExtensionRequired,
+    /// No list at that URI (404).
+    #[error("no list at this URI")]
+    NotFound,
+    /// A personal list subscribed to by someone else (403).
+    #[error("list belongs to another user")]
+    Forbidden,
+    /// The list does not serve this event package (489).
+    #[error("event package not served by this list")]
+    BadEvent,
+    /// `Require: recipient-list-subscribe` without a resource-lists body
+    /// (400).
+    #[error("recipient-list-subscribe without a resource-lists body")]
+    MissingList,
+    /// A resource-lists body without `Require: recipient-list-subscribe`
+    /// (415, RFC 5367 section 5.1).
+    #[error("resource-lists body without recipient-list-subscribe")]
+    UnexpectedBody,
+    /// An ad-hoc list larger than [`ServerConfig::adhoc_max_members`] (403).
+    #[error("ad-hoc list has more than {limit} members")]
+    TooManyMembers {
+        /// The cap.
+        limit: usize,
+    },
+    /// The list cannot be expanded (loop, depth, size): 500 for a stored
+    /// list, since the fault is the server's.
+    #[error("list cannot be expanded: {0}")]
+    Expansion(ExpandError),
+}
+
+impl Reject {
+    /// The SIP response code to answer with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Reject::ExtensionRequired => 421,
+            Reject::NotFound => 404,
+            Reject::Forbidden | Reject::TooManyMembers { .. } => 403,
+            Reject::BadEvent => 489,
+            Reject::MissingList => 400,
+            Reject::UnexpectedBody => 415,
+            Reject::Expansion(_) => 500,
+        }
+    }
+}
+
+/// Misuse of the server's API (unknown ids); never caused by the peer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UsageError {
+    /// No such subscription (or it has ended).
+    #[error("unknown subscription")]
+    UnknownSubscription,
+    /// No such back-end subscription (or it was closed).
+    #[error("unknown back-end subscription")]
+    UnknownBackend,
+    /// The resource is not one the back end serves.
+    #[error("resource {0:?} is not served by this back end")]
+    UnknownResource(String),
+    /// A peer's list notification could not be parsed.
+    #[error("back-end list notification: {0}")]
+    BadListNotify(MimeError),
+}
+
+/// A list subscription handled by the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubscriptionId(pub u64);
+
+/// A back-end subscription the server asked the application to open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BackendId(pub u64);
+
+/// What a back-end subscription is to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendTarget {
+    /// One resource: a plain SUBSCRIBE to `uri`.
+    Resource {
+        /// The resource URI.
+        uri: String,
+    },
+    /// A peer RLS: a SUBSCRIBE to `rls_uri` with `Supported: eventlist`,
+    /// `Require: recipient-list-subscribe` and `body` (RFC 5367).
+    PeerList {
+        /// The peer RLS's URI.
+        rls_uri: String,
+        /// The members subscribed through it.
+        members: Vec<String>,
+        /// The ad-hoc list to carry as `application/resource-lists+xml`.
+        body: ResourceLists,
+    },
+}
+
+/// What a back-end NOTIFY said about one resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendState {
+    /// The back-end subscription is pending authorization.
+    Pending,
+    /// The back-end subscription is active.
+    Active,
+    /// The back-end subscription ended, with the `reason` of its
+    /// `Subscription-State`.
+    Terminated {
+        /// E.g. `rejected`, `noresource`, `timeout`.
+        reason: String,
+    },
+}
+
+/// A state document from a back end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateBody {
+    /// Its `Content-Type` value.
+    pub content_type: String,
+    /// Its bytes.
+    pub body: Vec<u8>,
+}
+
+/// `Subscription-State` of a list NOTIFY.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListSubscriptionState {
+    /// `active`.
+    Active,
+    /// `terminated;reason=...`: the last NOTIFY of the subscription.
+    Terminated {
+        /// The reason.
+        reason: &'static str,
+    },
+}
+
+/// A NOTIFY to send to a list subscriber.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListNotify {
+    /// The subscription it belongs to.
+    pub subscription: SubscriptionId,
+    /// The RLMI version it carries.
+    pub version: u32,
+    /// Whether it carries full state.
+    pub full_state: bool,
+    /// How many resources it reports.
+    pub resources: usize,
+    /// The `Subscription-State`.
+    pub state: ListSubscriptionState,
+    /// The `Content-Type` value (`multipart/related; type=...`).
+    pub content_type: String,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl ListNotify {
+    /// The headers the NOTIFY needs besides the dialog's own: `Event`,
+    /// `Subscription-State`, `Require: eventlist` (RFC 4662 section 4.1) and
+    /// `Content-Type`.
+    pub fn headers(&self, package: &str) -> Vec<(&'static str, String)> {
+        let state = match &self.state {
+            ListSubscriptionState::Active => "active".to_owned(),
+            ListSubscriptionState::Terminated { reason } => format!("terminated;reason={reason}"),
+        };
+        vec![
+            ("Event", package.to_owned()),
+            ("Subscription-State", state),
+            ("Require", "eventlist".to_owned()),
+            ("Content-Type", self.content_type.clone()),
+        ]
+    }
+}
+
+/// What the server asks of the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerEvent {
+    /// Open a back-end subscription.
+    OpenBackend {
+        /// The list subscription it serves.
+        subscription: SubscriptionId,
+        /// Its id, to pass back with its NOTIFYs.
+        backend: BackendId,
+        /// What to subscribe to.
+        target: BackendTarget,
+        /// The event package.
+        package: String,
+    },
+    /// Close a back-end subscription (SUBSCRIBE with `Expires: 0`).
+    CloseBackend {
+        /// The list subscription it served.
+        subscription: SubscriptionId,
+        /// The back end.
+        backend: BackendId,
+    },
+    /// Send a NOTIFY to a list subscriber.
+    Notify(ListNotify),
+}
+
+#[derive(Debug, Clone)]
+struct InstanceSlot {
+    id: String,
+    state: InstanceState,
+    reason: Option<String>,
+    body: Option<StateBody>,
+}
+
+#[derive(Debug, Clone)]
+struct Slot {
+    uri: String,
+    name: Option<DisplayName>,
+    backend: BackendId,
+    instance: Option<InstanceSlot>,
+    dirty: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Sub {
+    list_uri: String,
+    package: String,
+    /// `None` for ad-hoc lists, which never change.
+    stored: bool,
+    names: Vec<DisplayName>,
+    slots: Vec<Slot>,
+    /// Last version sent.
+    version: Option<u32>,
+    need_full: bool,
+    last_sent: Option<Instant>,
+}
+
+impl Sub {
+    fn pending(&self) -> bool {
+        self.need_full || self.slots.iter().any(|s| s.dirty)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Backend {
+    sub: SubscriptionId,
+    target: BackendTarget,
+}
+
+/// The list server. See the module docs for the contract: after any
+/// `handle_*`, drain [`ListServer::poll_event`], then read
+/// [`ListServer::poll_timeout`].
+#[derive(Debug)]
+pub struct ListServer {
+    config: ServerConfig,
+    subs: HashMap<SubscriptionId, Sub>,
+    backends: HashMap<BackendId, Backend>,
+    events: VecDeque<ServerEvent>,
+    next_sub: u64,
+    next_backend: u64,
+    ids: IdSource,
+    boundaries: u64,
+}
+
+impl ListServer {
+    /// A server with `config`.
+    pub fn new(config: ServerConfig) -> Self {
+        let ids = IdSource::new(config.seed);
+        ListServer {
+            boundaries: mix(config.seed ^ 0xB0B),
+            config,
+            subs: HashMap::new(),
+            backends: HashMap::new(),
+            events: VecDeque::new(),
+            next_sub: 1,
+            next_backend: 1,
+            ids,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// How many list subscriptions are live.
+    pub fn subscriptions(&self) -> usize {
+        self.subs.len()
+    }
+
+    /// How many back-end subscriptions are open.
+    pub fn backends(&self) -> usize {
+        self.backends.len()
+    }
+
+    /// The member URIs of subscription `sub`, in list order.
+    pub fn members(&self, sub: SubscriptionId) -> Option<Vec<&str>> {
+        self.subs
+            .get(&sub)
+            .map(|s| s.slots.iter().map(|x| x.uri.as_str()).collect())
+    }
+
+    /// An initial list SUBSCRIBE. On success the caller answers 200 with
+    /// `Require: eventlist`, and the events carry the back ends to open
+    /// and the first (full state) NOTIFY.
+    pub fn handle_subscribe(
+        &mut self,
+        now: Instant,
+        req: &ListSubscribe,
+        directory: &dyn Directory,
+    ) -> Result<SubscriptionId, Reject> {
+        if !req.supports_eventlist {
+            return Err(Reject::ExtensionRequired);
+        }
+        let (expansion, names, stored) = match (&req.body, req.requires_recipient_list) {
+            (Some(body), true) => (self.expand_adhoc(body)?, Vec::new(), false),
+            (None, true) => return Err(Reject::MissingList),
+            (Some(_), false) => return Err(Reject::UnexpectedBody),
+            (None, false) => {
+                let stored = directory.list(&req.list_uri).ok_or(Reject::NotFound)?;
+                if let ListKind::Personal { owner } = &stored.kind {
+                    if *owner != req.subscriber {
+                        return Err(Reject::Forbidden);
+                    }
+                }
+                if !stored.service.serves(&req.package) {
+                    return Err(Reject::BadEvent);
+                }
+                let e = expand_service(&stored.service, directory, &self.config.expand)
+                    .map_err(Reject::Expansion)?;
+                (e, stored.names, true)
+            }
+        };
+        let id = SubscriptionId(self.next_sub);
+        self.next_sub += 1;
+        let mut sub = Sub {
+            list_uri: req.list_uri.clone(),
+            package: req.package.clone(),
+            stored,
+            names,
+            slots: Vec::new(),
+            version: None,
+            need_full: true,
+            last_sent: None,
+        };
+        self.add_members(id, &mut sub, &expansion);
+        self.subs.insert(id, sub);
+        self.flush(now, id, true);
+        Ok(id)
+    }
+
+    /// A refreshing SUBSCRIBE within subscription `sub`: the next NOTIFY,
+    /// sent now, carries full state (RFC 4662 section 5.2).
+    pub fn handle_refresh(&mut self, now: Instant, sub: SubscriptionId) -> Result<(), UsageError> {
+        let s = self
+            .subs
+            .get_mut(&sub)
+            .ok_or(UsageError::UnknownSubscription)?;
+        s.need_full = true;
+        self.flush(now, sub, true);
+        Ok(())
+    }
+
+    /// The subscription ends (an unsubscribe, or it expired): back ends are
+    /// closed and a final full-state NOTIFY says `terminated`.
+    pub fn handle_unsubscribe(
+        &mut self,
+        now: Instant,
+        sub: SubscriptionId,
+        reason: &'static str,
+    ) -> Result<(), UsageError> {
+        let s = self
+            .subs
+            .get_mut(&sub)
+            .ok_or(UsageError::UnknownSubscription)?;
+        s.need_full = true;
+        self.send(now, sub, ListSubscriptionState::Terminated { reason });
+        self.close_all(sub);
+        self.subs.remove(&sub);
+        Ok(())
+    }
+
+    /// A stored list changed (members added or removed, or the list
+    /// deleted): every subscription to it is re-expanded. Removed members'
+    /// back ends are closed and the next NOTIFY carries full state, since
+    /// partial state cannot say that a resource left (RFC 4662 section
+    /// 5.6.2); added members get back ends and are reported.
+    pub fn handle_list_changed(&mut self, now: Instant, list_uri: &str, directory: &dyn Directory) {
+        let mut ids: Vec<SubscriptionId> = self
+            .subs
+            .iter()
+            .filter(|(_, s)| s.stored && s.list_uri == list_uri)
+            .map(|(k, _)| *k)
+            .collect();
+        ids.sort();
+        for id in ids {
+            let stored = directory.list(list_uri);
+            let expansion = stored
+                .as_ref()
+                .map(|l| expand_service(&l.service, directory, &self.config.expand));
+            match expansion {
+                Some(Ok(e)) => {
+                    let Some(mut sub) = self.subs.remove(&id) else {
+                        continue;
+                    };
+                    if let Some(l) = stored {
+                        sub.names = l.names;
+                    }
+                    self.reconcile(id, &mut sub, &e);
+                    self.subs.insert(id, sub);
+                    self.flush(now, id, false);
+                }
+                // Gone, or no longer expandable: end the subscription.
+                _ => {
+                    let _ = self.handle_unsubscribe(now, id, "noresource");
+                }
+            }
+        }
+    }
+
+    /// A back-end NOTIFY about `resource` on back end `backend`.
+    pub fn handle_backend_notify(
+        &mut self,
+        now: Instant,
+        backend: BackendId,
+        resource: &str,
+        state: BackendState,
+        body: Option<StateBody>,
+    ) -> Result<(), UsageError> {
+        let b = self
+            .backends
+            .get(&backend)
+            .ok_or(UsageError::UnknownBackend)?;
+        let sub_id = b.sub;
+        let terminated = matches!(state, BackendState::Terminated { .. });
+        let single = matches!(b.target, BackendTarget::Resource { .. });
+        self.update_slot(sub_id, backend, resource, state, body)?;
+        if terminated && single {
+            self.backends.remove(&backend);
+        }
+        self.flush(now, sub_id, false);
+        Ok(())
+    }
+
+    /// A back-end NOTIFY from a peer RLS (a [`BackendTarget::PeerList`]):
+    /// its RLMI body is split into per-resource updates. Resources the back
+    /// end does not serve are ignored.
+    pub fn handle_backend_list_notify(
+        &mut self,
+        now: Instant,
+        backend: BackendId,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<(), UsageError> {
+        let sub_id = self
+            .backends
+            .get(&backend)
+            .ok_or(UsageError::UnknownBackend)?
+            .sub;
+        let n = RlmiNotification::parse(content_type, body, &self.config.notify_limits)
+            .map_err(UsageError::BadListNotify)?;
+        for r in &n.rlmi.resources {
+            // One instance per resource is kept: the first that is not
+            // terminated, else the first.
+            let inst = r
+                .instances
+                .iter()
+                .find(|i| i.state != InstanceState::Terminated)
+                .or_else(|| r.instances.first());
+            let Some(inst) = inst else { continue };
+            let state = match inst.state {
+                InstanceState::Active => BackendState::Active,
+                InstanceState::Pending => BackendState::Pending,
+                InstanceState::Terminated => BackendState::Terminated {
+                    reason: inst.reason.clone().unwrap_or_else(|| "noresource".into()),
+                },
+            };
+            let body = inst
+                .cid
+                .as_deref()
+                .and_then(|c| n.part(c))
+                .map(|p| StateBody {
+                    content_type: p.content_type.clone(),
+                    body: p.body.clone(),
+                });
+            match self.update_slot(sub_id, backend, &r.uri, state, body) {
+                Ok(()) | Err(UsageError::UnknownResource(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.flush(now, sub_id, false);
+        Ok(())
+    }
+
+    /// Time passed: sends the NOTIFYs whose throttle interval is over.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let mut due: Vec<SubscriptionId> = self
+            .subs
+            .iter()
+            .filter(|(_, s)| s.pending())
+            .map(|(k, _)| *k)
+            .collect();
+        due.sort();
+        for id in due {
+            self.flush(now, id, false);
+        }
+    }
+
+    /// The next instant [`ListServer::handle_timeout`] has work.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.subs
+            .values()
+            .filter(|s| s.pending())
+            .filter_map(|s| s.last_sent.map(|t| t + self.config.min_interval))
+            .min()
+    }
+
+    /// The next thing to do.
+    pub fn poll_event(&mut self) -> Option<ServerEvent> {
+        self.events.pop_front()
+    }
+
+    fn expand_adhoc(&self, body: &ResourceLists) -> Result<Expansion, Reject> {
+        // RFC 5367 section 4: flat lists; references are not followed.
+        let mut all = List::default();
+        for l in &body.lists {
+            all.members.push(Member::List(l.clone()));
+        }
+        let limits = ExpandLimits {
+            max_members: self.config.adhoc_max_members,
+            max_depth: self.config.expand.max_depth,
+        };
+        expand(&all, &NoReferences, &limits).map_err(|e| match e {
+            ExpandError::TooManyMembers { limit } => Reject::TooManyMembers { limit },
+            other => Reject::Expansion(other),
+        })
+    }
+
+    fn peer_for(&self, uri: &str) -> Option<&PeerRls> {
+        let d = domain_of(uri)?;
+        if self
+            .config
+            .local_domains
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(d))
+        {
+            return None;
+        }
+        self.config
+            .peer_rls
+            .iter()
+            .find(|p| p.domain.eq_ignore_ascii_case(d))
+    }
+
+    fn new_backend(
+        &mut self,
+        sub: SubscriptionId,
+        target: BackendTarget,
+        package: &str,
+    ) -> BackendId {
+        let id = BackendId(self.next_backend);
+        self.next_backend += 1;
+        self.backends.insert(
+            id,
+            Backend {
+                sub,
+                target: target.clone(),
+            },
+        );
+        self.events.push_back(ServerEvent::OpenBackend {
+            subscription: sub,
+            backend: id,
+            target,
+            package: package.to_owned(),
+        });
+        id
+    }
+
+    /// Adds slots (and back ends) for members not yet in `sub`.
+    fn add_members(&mut self, id: SubscriptionId, sub: &mut Sub, e: &Expansion) {
+        let mut peer_groups: Vec<(PeerRls, Vec<usize>)> = Vec::new();
+        let first_new = sub.slots.len();
+        for m in &e.members {
+            if sub.slots.iter().any(|s| s.uri == m.uri) {
+                continue;
+            }
+            let idx = sub.slots.len();
+            sub.slots.push(Slot {
+                uri: m.uri.clone(),
+                name: m.display_name.clone(),
+                backend: BackendId(0),
+                instance: None,
+                // New members of a running subscription are reported.
+                dirty: sub.version.is_some(),
+            });
+            if let Some(p) = self.peer_for(&m.uri).cloned() {
+                match peer_groups.iter_mut().find(|(g, _)| g.domain == p.domain) {
+                    Some((_, v)) => v.push(idx),
+                    None => peer_groups.push((p, vec![idx])),
+                }
+            }
+        }
+        for idx in first_new..sub.slots.len() {
+            let in_group = peer_groups.iter().any(|(_, v)| v.contains(&idx));
+            if in_group {
+                continue;
+            }
+            let Some(uri) = sub.slots.get(idx).map(|s| s.uri.clone()) else {
+                continue;
+            };
+            let b = self.new_backend(id, BackendTarget::Resource { uri }, &sub.package.clone());
+            if let Some(s) = sub.slots.get_mut(idx) {
+                s.backend = b;
+            }
+        }
+        for (peer, idxs) in peer_groups {
+            let members: Vec<String> = idxs
+                .iter()
+                .filter_map(|i| sub.slots.get(*i).map(|s| s.uri.clone()))
+                .collect();
+            let body = ResourceLists::new(vec![List::of_uris(&members)]);
+            let target = BackendTarget::PeerList {
+                rls_uri: peer.uri.clone(),
+                members,
+                body,
+            };
+            let b = self.new_backend(id, target, &sub.package.clone());
+            for i in idxs {
+                if let Some(s) = sub.slots.get_mut(i) {
+                    s.backend = b;
+                }
+            }
+        }
+    }
+
+    /// Brings `sub` to the membership of `e`.
+    fn reconcile(&mut self, id: SubscriptionId, sub: &mut Sub, e: &Expansion) {
+        let keep: std::collections::HashSet<&str> = e.uris().collect();
+        let removed: Vec<Slot> = sub
+            .slots
+            .iter()
+            .filter(|s| !keep.contains(s.uri.as_str()))
+            .cloned()
+            .collect();
+        if removed.is_empty() && e.members.len() == sub.slots.len() {
+            return;
+        }
+        let mut closed = Vec::new();
+        for r in &removed {
+            if closed.contains(&r.backend) {
+                continue;
+            }
+            closed.push(r.backend);
+            match self.backends.get(&r.backend).map(|b| b.target.clone()) {
+                Some(BackendTarget::PeerList { .. }) => {
+                    // Re-home the peer group's surviving members: drop their
+                    // slots' link and let add_members regroup them.
+                    for s in sub.slots.iter_mut().filter(|s| s.backend == r.backend) {
+                        s.backend = BackendId(0);
+                    }
+                    self.close(id, r.backend);
+                }
+                Some(BackendTarget::Resource { .. }) => self.close(id, r.backend),
+                None => {}
+            }
+        }
+        if !removed.is_empty() {
+            sub.slots.retain(|s| keep.contains(s.uri.as_str()));
+            sub.need_full = true;
+        }
+        // Survivors of a closed peer group go through add_members again.
+        let orphans: Vec<Slot> = sub
+            .slots
+            .iter()
+            .filter(|s| s.backend == BackendId(0))
+            .cloned()
+            .collect();
+        sub.slots.retain(|s| s.backend != BackendId(0));
+        let mut again = Expansion::default();
+        for m in &e.members {
+            if !sub.slots.iter().any(|s| s.uri == m.uri) {
+                again.members.push(m.clone());
+            }
+        }
+        self.add_members(id, sub, &again);
+        // Orphans keep their last known state until the new back end says
+        // otherwise.
+        for o in orphans {
+            if let Some(s) = sub.slots.iter_mut().find(|s| s.uri == o.uri) {
+                s.instance = o.instance;
+                s.dirty = o.dirty;
+            }
+        }
+        // Keep the list's order.
+        let order: HashMap<&str, usize> = e
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.uri.as_str(), i))
+            .collect();
+        sub.slots
+            .sort_by_key(|s| order.get(s.uri.as_str()).copied().unwrap_or(usize::MAX));
+    }
+
+    fn close(&mut self, sub: SubscriptionId, backend: BackendId) {
+        if self.backends.remove(&backend).is_some() {
+            self.events.push_back(ServerEvent::CloseBackend {
+                subscription: sub,
+                backend,
+            });
+        }
+    }
+
+    fn close_all(&mut self, sub: SubscriptionId) {
+        let mut ids: Vec<BackendId> = self
+            .backends
+            .iter()
+            .filter(|(_, b)| b.sub == sub)
+            .map(|(k, _)| *k)
+            .collect();
+        ids.sort();
+        for b in ids {
+            self.close(sub, b);
+        }
+    }
+
+    fn update_slot(
+        &mut self,
+        sub_id: SubscriptionId,
+        backend: BackendId,
+        resource: &str,
+        state: BackendState,
+        body: Option<StateBody>,
+    ) -> Result<(), UsageError> {
+        let sub = self
+            .subs
+            .get_mut(&sub_id)
+            .ok_or(UsageError::UnknownSubscription)?;
+        let slot = sub
+            .slots
+            .iter_mut()
+            .find(|s| s.backend == backend && s.uri == resource)
+            .ok_or_else(|| UsageError::UnknownResource(resource.to_owned()))?;
+        let (state, reason) = match state {
+            BackendState::Pending => (InstanceState::Pending, None),
+            BackendState::Active => (InstanceState::Active, None),
+            BackendState::Terminated { reason } => (InstanceState::Terminated, Some(reason)),
+        };
+        let id = match &slot.instance {
+            Some(i) => i.id.clone(),
+            None => self.ids.token(),
+        };
+        let body = match state {
+            // A NOTIFY without a body keeps the last known state.
+            InstanceState::Active => {
+                body.or_else(|| slot.instance.as_ref().and_then(|i| i.body.clone()))
+            }
+            _ => None,
+        };
+        slot.instance = Some(InstanceSlot {
+            id,
+            state,
+            reason,
+            body,
+        });
+        slot.dirty = true;
+        Ok(())
+    }
+
+    /// Sends a NOTIFY for `id` if something is pending and the throttle
+    /// allows it (or `force`).
+    fn flush(&mut self, now: Instant, id: SubscriptionId, force: bool) {
+        let Some(sub) = self.subs.get(&id) else {
+            return;
+        };
+        if !sub.pending() {
+            return;
+        }
+        if !force {
+            if let Some(last) = sub.last_sent {
+                if now < last + self.config.min_interval {
+                    return;
+                }
+            }
+        }
+        self.send(now, id, ListSubscriptionState::Active);
+    }
+
+    fn send(&mut self, now: Instant, id: SubscriptionId, state: ListSubscriptionState) {
+        let host = self.config.host.clone();
+        let Some(sub) = self.subs.get_mut(&id) else {
+            return;
+        };
+        let full = sub.need_full;
+        let version = sub.version.map_or(0, |v| v.wrapping_add(1));
+        let mut doc = Rlmi::new(sub.list_uri.clone(), version, full);
+        doc.names = sub.names.clone();
+        let mut parts = Vec::new();
+        for slot in sub.slots.iter_mut().filter(|s| full || s.dirty) {
+            let mut r = Resource::new(slot.uri.clone());
+            if let Some(n) = &slot.name {
+                r.names.push(n.clone());
+            }
+            if let Some(inst) = &slot.instance {
+                let mut i = Instance::new(inst.id.clone(), inst.state);
+                i.reason = inst.reason.clone();
+                if let (InstanceState::Active, Some(b)) = (inst.state, &inst.body) {
+                    let cid = format!("{}@{}", self.ids.token(), host);
+                    parts.push(StatePart {
+                        cid: cid.clone(),
+                        content_type: b.content_type.clone(),
+                        body: b.body.clone(),
+                    });
+                    i.cid = Some(cid);
+                }
+                r.instances.push(i);
+            }
+            doc.resources.push(r);
+            slot.dirty = false;
+            // A terminated instance is reported once (RFC 4662 section 4.5).
+            if slot
+                .instance
+                .as_ref()
+                .is_some_and(|i| i.state == InstanceState::Terminated)
+            {
+                slot.instance = None;
+            }
+        }
+        let resources = doc.resources.len();
+        let root_cid = format!("{}@{}", self.ids.token(), host);
+        let mut n = RlmiNotification::new(doc, root_cid);
+        n.parts = parts;
+        self.boundaries = self.boundaries.wrapping_add(1);
+        let enc = n.encode(self.boundaries);
+        sub.version = Some(version);
+        sub.need_full = false;
+        sub.last_sent = Some(now);
+        self.events.push_back(ServerEvent::Notify(ListNotify {
+            subscription: id,
+            version,
+            full_state: full,
+            resources,
+            state,
+            content_type: enc.content_type,
+            body: enc.body,
+        }));
+    }
+}
+
+fn expand_service(
+    service: &Service,
+    resolver: &dyn Resolver,
+    limits: &ExpandLimits,
+) -> Result<Expansion, ExpandError> {
+    match &service.source {
+        ServiceSource::List(l) => expand(l, resolver, limits),
+        ServiceSource::ResourceList(anchor) => expand_anchor(anchor, resolver, limits),
+    }
+}
+
+/// The host part of a `sip:`, `sips:` or `pres:` URI (user and port
+/// dropped), or of a bare `user@host`.
+pub fn domain_of(uri: &str) -> Option<&str> {
+    let u = uri.trim().trim_start_matches('<');
+    let rest = match u.split_once(':') {
+        Some((scheme, rest)) if !scheme.contains('@') => rest,
+        _ => u,
+    };
+    let hostport = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let end = hostport
+        .find([';', '?', '>', ':'])
+        .unwrap_or(hostport.len());
+    let host = hostport.get(..end)?;
+    (!host.is_empty()).then_some(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains() {
+        assert_eq!(domain_of("sip:bob@example.com"), Some("example.com"));
+        assert_eq!(
+            domain_of("sips:bob@Example.COM:5061;transport=tls"),
+            Some("Example.COM")
+        );
+        assert_eq!(domain_of("<sip:a@b.org>"), Some("b.org"));
+        assert_eq!(domain_of("pres:x@y"), Some("y"));
+        assert_eq!(domain_of("sip:example.net"), Some("example.net"));
+        assert_eq!(domain_of("sip:"), None);
+    }
+
+    #[test]
+    fn reject_codes() {
+        assert_eq!(Reject::ExtensionRequired.status(), 421);
+        assert_eq!(Reject::UnexpectedBody.status(), 415);
+        assert_eq!(Reject::TooManyMembers { limit: 1 }.status(), 403);
+    }
+}
