@@ -74,6 +74,8 @@ pub mod parse;
 mod text;
 pub mod uri;
 
+pub mod endpoint;
+pub mod transaction;
 
 pub use error::{
     HeaderError, HeaderErrorKind, MultipartError, MultipartErrorKind, ParseError, ParseErrorKind,
