@@ -122,7 +122,11 @@ fn rsip_typed(m: &rsip::SipMessage) -> usize {
 
 fn bench(c: &mut Criterion) {
     let limits = Limits::default();
-    for (name, msg) in [("invite", invite()), ("200ok", ok200()), ("notify-pidf", notify())] {
+    for (name, msg) in [
+        ("invite", invite()),
+        ("200ok", ok200()),
+        ("notify-pidf", notify()),
+    ] {
         let bytes = bytes::Bytes::from(msg.clone());
         // Sanity: every parser accepts the input.
         Message::parse_datagram(bytes.clone(), &limits).unwrap();

@@ -74,9 +74,10 @@ pub mod parse;
 mod text;
 pub mod uri;
 
-pub mod endpoint;
-pub mod transaction;
 
+/// The `bytes` crate, whose `Bytes` the messages hold.
+pub use bytes;
+pub use bytes::Bytes;
 pub use error::{
     HeaderError, HeaderErrorKind, MultipartError, MultipartErrorKind, ParseError, ParseErrorKind,
     UriError, UriErrorKind, ValidationError,
