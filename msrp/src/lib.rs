@@ -6,6 +6,7 @@ pub mod cpim;
 pub mod error;
 pub mod header;
 pub mod parse;
+pub mod relay;
 pub mod sdp;
 pub mod session;
 pub mod status;
