@@ -74,6 +74,8 @@ pub mod parse;
 mod text;
 pub mod uri;
 
+pub mod endpoint;
+pub mod transaction;
 
 /// The `bytes` crate, whose `Bytes` the messages hold.
 pub use bytes;
