@@ -181,13 +181,26 @@ pub(crate) fn indent(e: &mut Element, depth: usize) {
     e.children = out;
 }
 
-/// The root's namespace declarations other than the default declaration of
-/// the document's own namespace, which the writer adds back by itself; so a
-/// parsed document and the same document built in code compare equal.
-pub(crate) fn extra_namespaces(e: &Element, ns: &str) -> Vec<NsDecl> {
+/// The root's prefixed namespace declarations. The root is always written
+/// in the default namespace (the document's own), so default declarations
+/// are not kept: the writer adds the right one, and a parsed document and
+/// the same document built in code compare equal.
+pub(crate) fn extra_namespaces(e: &Element, _ns: &str) -> Vec<NsDecl> {
     e.namespaces
         .iter()
-        .filter(|d| !(d.prefix.is_none() && d.uri == ns))
+        .filter(|d| d.prefix.is_some())
         .cloned()
         .collect()
+}
+
+/// The declarations to write on a root: the document's own namespace as the
+/// default first, then the others as parsed.
+pub(crate) fn with_default_ns(ns: &str, others: &[NsDecl]) -> Vec<NsDecl> {
+    let mut v = Vec::with_capacity(others.len() + 1);
+    v.push(NsDecl {
+        prefix: None,
+        uri: ns.to_owned(),
+    });
+    v.extend(others.iter().filter(|d| d.prefix.is_some()).cloned());
+    v
 }

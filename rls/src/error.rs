@@ -152,14 +152,22 @@ pub enum MimeErrorKind {
     Root(Box<DocError>),
 }
 
-/// A MIME error with the byte offset near which it was found.
+/// A MIME error with the byte offset near which it was found (framing
+/// errors; errors inside the RLMI root carry their own position).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind} (at byte {offset})")]
+#[error("{kind}{}", at_byte(kind, *offset))]
 pub struct MimeError {
     /// What went wrong.
     pub kind: MimeErrorKind,
     /// Byte offset into the parsed input.
     pub offset: usize,
+}
+
+fn at_byte(kind: &MimeErrorKind, offset: usize) -> String {
+    match kind {
+        MimeErrorKind::Root(_) | MimeErrorKind::NotRlmi | MimeErrorKind::NoRoot => String::new(),
+        _ => format!(" (at byte {offset})"),
+    }
 }
 
 impl MimeError {

@@ -73,6 +73,21 @@ impl RlmiNotification {
         self.parts.iter().find(|p| p.cid == cid)
     }
 
+    /// The `cid`s of the RLMI document (list and instances) that name no
+    /// part of this body; RFC 4662 section 5.5 wants none.
+    pub fn dangling_cids(&self) -> Vec<&str> {
+        let list = self.rlmi.cid.as_deref();
+        let instances = self
+            .rlmi
+            .resources
+            .iter()
+            .flat_map(|r| r.instances.iter().filter_map(|i| i.cid.as_deref()));
+        list.into_iter()
+            .chain(instances)
+            .filter(|c| self.part(c).is_none())
+            .collect()
+    }
+
     /// Encodes the body with delimiter `--boundary`. The caller picks a
     /// boundary that no part contains; [`RlmiNotification::encode`] does.
     pub fn encode_with_boundary(&self, boundary: &str) -> EncodedBody {
@@ -240,6 +255,7 @@ mod tests {
         let back = RlmiNotification::parse(&enc.content_type, &enc.body, &NotifyLimits::default())
             .unwrap();
         assert_eq!(back, n);
+        assert!(back.dangling_cids().is_empty());
         assert_eq!(
             RlmiNotification::parse_detect(&enc.body, &NotifyLimits::default()).unwrap(),
             n
@@ -274,6 +290,9 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.kind, MimeErrorKind::BadBoundary);
+        let mut dangling = sample();
+        dangling.parts.clear();
+        assert_eq!(dangling.dangling_cids(), ["a1@example.com"]);
         let ct = enc.content_type.replace("<root@", "<nothere@");
         let e = RlmiNotification::parse(&ct, &enc.body, &l).unwrap_err();
         assert_eq!(e.kind, MimeErrorKind::NoRoot);

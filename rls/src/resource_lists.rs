@@ -13,7 +13,8 @@
 use pidf::xml::{Attribute, Document, Element, Limits, Name, Node, NsDecl};
 
 use crate::common::{
-    expect_root, extra_namespaces, indent, other_attributes, push_attrs, At, DisplayName,
+    expect_root, extra_namespaces, indent, other_attributes, push_attrs, with_default_ns, At,
+    DisplayName,
 };
 use crate::error::{DocError, DocKind};
 
@@ -383,7 +384,7 @@ impl ResourceLists {
     /// The document as an element tree.
     pub fn to_element(&self) -> Element {
         let mut e = Element::new(NS, "resource-lists");
-        e.namespaces = self.namespaces.clone();
+        e.namespaces = with_default_ns(NS, &self.namespaces);
         push_attrs(&mut e, &self.other_attributes);
         for l in &self.lists {
             e.children.push(Node::Element(l.to_element_named(NS, None)));

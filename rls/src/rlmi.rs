@@ -15,7 +15,8 @@
 use pidf::xml::{Attribute, Document, Element, Limits, Node, NsDecl};
 
 use crate::common::{
-    expect_root, extra_namespaces, indent, other_attributes, push_attrs, At, DisplayName,
+    expect_root, extra_namespaces, indent, other_attributes, push_attrs, with_default_ns, At,
+    DisplayName,
 };
 use crate::error::{DocError, DocErrorKind, DocKind};
 
@@ -325,7 +326,7 @@ impl Rlmi {
     /// The document as a `<list>` element tree.
     pub fn to_element(&self) -> Element {
         let mut e = Element::new(NS, "list");
-        e.namespaces = self.namespaces.clone();
+        e.namespaces = with_default_ns(NS, &self.namespaces);
         e.set_attr("uri", self.uri.clone());
         e.set_attr("version", self.version.to_string());
         e.set_attr("fullState", if self.full_state { "true" } else { "false" });
@@ -467,6 +468,21 @@ mod tests {
         }
         let e = Rlmi::parse(b"<list").unwrap_err();
         assert!(matches!(e.kind, DocErrorKind::Xml(_)));
+    }
+
+    #[test]
+    fn root_in_a_prefix_with_another_default() {
+        let src = br#"<r:list xmlns:r="urn:ietf:params:xml:ns:rlmi" xmlns="urn:other" uri="u" version="1" fullState="true"><r:resource uri="a"/><x/></r:list>"#;
+        let d = Rlmi::parse(src).unwrap();
+        assert_eq!(d.extensions.len(), 1);
+        let out = d.to_xml();
+        let again = Document::parse(&out, &Limits::default()).unwrap();
+        let orig = Document::parse(src, &Limits::default()).unwrap();
+        assert!(
+            orig.root.infoset_eq(&again.root),
+            "{}",
+            String::from_utf8_lossy(&out)
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@
 
 use pidf::xml::{Attribute, Document, Element, Limits, Node, NsDecl};
 
-use crate::common::{expect_root, extra_namespaces, indent, other_attributes, push_attrs, At};
+use crate::common::{
+    expect_root, extra_namespaces, indent, other_attributes, push_attrs, with_default_ns, At,
+};
 use crate::error::{DocError, DocErrorKind, DocKind};
 use crate::resource_lists::{rl_prefix, List};
 
@@ -214,7 +216,7 @@ impl RlsServices {
     /// The document as an element tree.
     pub fn to_element(&self) -> Element {
         let mut e = Element::new(NS, "rls-services");
-        e.namespaces = self.namespaces.clone();
+        e.namespaces = with_default_ns(NS, &self.namespaces);
         push_attrs(&mut e, &self.other_attributes);
         let prefix = rl_prefix(&self.namespaces);
         for s in &self.services {
