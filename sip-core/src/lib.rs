@@ -74,6 +74,7 @@ pub mod parse;
 mod text;
 pub mod uri;
 
+pub mod dialog;
 pub mod endpoint;
 pub mod transaction;
 
