@@ -1,6 +1,7 @@
 //! Sans-IO MSRP.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod chat;
 pub mod chunk;
 pub mod cpim;
 pub mod error;

@@ -62,6 +62,9 @@ impl StatusCode {
     pub const UNAUTHORIZED: StatusCode = StatusCode(401);
     /// 403: the action is not allowed.
     pub const FORBIDDEN: StatusCode = StatusCode(403);
+    /// 404: the private message recipient is not in the chat room
+    /// (RFC 7701 section 6.2).
+    pub const NOT_FOUND: StatusCode = StatusCode(404);
     /// 408: no response within the transaction timeout (never on the wire
     /// as a response; used in REPORTs and locally).
     pub const TIMEOUT: StatusCode = StatusCode(408);
@@ -71,6 +74,11 @@ impl StatusCode {
     pub const UNSUPPORTED_MEDIA_TYPE: StatusCode = StatusCode(415);
     /// 423: a parameter (such as Expires) is out of bounds.
     pub const INTERVAL_OUT_OF_BOUNDS: StatusCode = StatusCode(423);
+    /// 424: the Use-Nickname value is malformed (RFC 7701 section 7.1).
+    pub const BAD_NICKNAME: StatusCode = StatusCode(424);
+    /// 428: the recipient does not take private messages (RFC 7701
+    /// section 6.2).
+    pub const NO_PRIVATE_MESSAGES: StatusCode = StatusCode(428);
     /// 425: the nickname is already in use (RFC 7701 section 11).
     pub const NICKNAME_IN_USE: StatusCode = StatusCode(425);
     /// 481: the session does not exist.
@@ -106,11 +114,14 @@ impl StatusCode {
             400 => "Bad Request",
             401 => "Unauthorized",
             403 => "Forbidden",
+            404 => "Not Found",
             408 => "Request Timeout",
             413 => "Message Too Large",
             415 => "Unsupported Media Type",
             423 => "Interval Out-of-Bounds",
-            425 => "Nickname Usage Failed",
+            424 => "Bad Nickname",
+            425 => "Nickname reserved or already in use",
+            428 => "Private Messages Not Supported",
             481 => "Session Does Not Exist",
             501 => "Unknown Method",
             506 => "Session Already Bound",
