@@ -136,6 +136,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn seeds_and_shared_vectors_pass() {
+        let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        for target in ["policy_parse", "policy_view"] {
+            for entry in std::fs::read_dir(here.join(target))
+                .expect("seed folder")
+                .flatten()
+            {
+                let data = std::fs::read(entry.path()).expect("seed");
+                policy_parse(&data);
+                policy_view(&data);
+            }
+        }
+        for dir in ["policy", "pidf"] {
+            for (_, data) in testkit::vectors(dir, ".xml") {
+                policy_parse(&data);
+                policy_view(&data);
+            }
+        }
+    }
+
+    #[test]
     fn samples_pass() {
         policy_parse(SAMPLE_RULES);
         policy_view(SAMPLE_RULES);

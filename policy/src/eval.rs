@@ -136,7 +136,7 @@ impl Conditions {
         let sphere_ok = self.sphere.iter().all(|tokens| {
             ctx.sphere
                 .as_deref()
-                .is_some_and(|s| tokens.iter().any(|t| t.eq_ignore_ascii_case(s.trim())))
+                .is_some_and(|s| tokens.iter().any(|t| same_caseless(t, s.trim())))
         });
         let validity_ok = self.validity.iter().all(|pairs| {
             ctx.now.is_some_and(|now| {
@@ -152,6 +152,14 @@ impl Conditions {
     pub fn matches_watcher(&self, w: &Watcher) -> bool {
         self.identity.iter().all(|i| i.matches(w))
     }
+}
+
+/// Case-insensitive comparison of sphere tokens (RFC 4745 section 7.3),
+/// beyond ASCII as the tokens are opaque text.
+fn same_caseless(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 impl Rule {
@@ -386,13 +394,14 @@ mod tests {
     #[test]
     fn sphere_tokens_are_ored_case_insensitively() {
         let rs = rules(&format!(
-            r#"{CP}<rule id="z"><conditions><sphere value="home work"/></conditions><actions><pr:sub-handling>allow</pr:sub-handling></actions></rule></ruleset>"#
+            r#"{CP}<rule id="z"><conditions><sphere value="home work höme"/></conditions><actions><pr:sub-handling>allow</pr:sub-handling></actions></rule></ruleset>"#
         ));
         let w = Watcher::unauthenticated();
         for (sphere, want) in [
             (Some("Work"), SubHandling::Allow),
             (Some("home"), SubHandling::Allow),
             (Some("travel"), SubHandling::Block),
+            (Some("HÖME"), SubHandling::Allow),
             (None, SubHandling::Block),
         ] {
             let ctx = Context::new(None, sphere.map(str::to_owned));

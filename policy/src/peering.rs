@@ -13,14 +13,14 @@
 //! check per remaining rule, giving the set of rules it matches; each
 //! distinct set is turned into permissions and a document once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use pidf::xml::Document;
 
 use crate::error::ViewError;
 use crate::eval::{Context, Permissions, Watcher};
-use crate::rules::{RuleSet, SubHandling};
+use crate::rules::{Except, Identity, RuleSet, SubHandling};
 
 /// A disclosed sub-handling and the document bytes, if any.
 type Answer = (SubHandling, Option<Arc<[u8]>>);
@@ -57,6 +57,16 @@ impl RuleSet {
             .iter()
             .filter(|r| r.conditions.matches_context(ctx))
             .collect();
+        let index: Vec<Vec<IdentityIndex<'_>>> = live
+            .iter()
+            .map(|r| {
+                r.conditions
+                    .identity
+                    .iter()
+                    .map(IdentityIndex::new)
+                    .collect()
+            })
+            .collect();
         let words = live.len().div_ceil(64).max(1);
 
         // Pass 1: the set of matching rules of each watcher, interned.
@@ -66,8 +76,8 @@ impl RuleSet {
         let mut buf = vec![0u64; words];
         for w in watchers {
             buf.iter_mut().for_each(|x| *x = 0);
-            for (i, r) in live.iter().enumerate() {
-                if r.conditions.matches_watcher(w) {
+            for (i, ids) in index.iter().enumerate() {
+                if ids.iter().all(|id| id.matches(w)) {
                     if let Some(word) = buf.get_mut(i / 64) {
                         *word |= 1 << (i % 64);
                     }
@@ -122,6 +132,77 @@ impl RuleSet {
         groups.retain(|g| !g.watchers.is_empty());
         groups.sort_by_key(|g| g.watchers.first().copied().unwrap_or(usize::MAX));
         Ok(groups)
+    }
+}
+
+/// An identity condition indexed for many lookups: the same answers as
+/// [`Identity::matches`](crate::Identity::matches), with hash sets in place
+/// of scans over long `<one>` and `<except>` lists.
+struct IdentityIndex<'a> {
+    empty: bool,
+    ones: HashSet<&'a str>,
+    many: Vec<ManyIndex<'a>>,
+}
+
+struct ManyIndex<'a> {
+    /// `None`: any domain; `Some(None)`: a domain that equals nothing.
+    domain: Option<Option<&'a str>>,
+    except_ids: HashSet<&'a str>,
+    except_domains: Vec<Option<&'a str>>,
+}
+
+impl<'a> IdentityIndex<'a> {
+    fn new(id: &'a Identity) -> Self {
+        IdentityIndex {
+            empty: id.is_empty(),
+            ones: id.ones.iter().map(String::as_str).collect(),
+            many: id
+                .many
+                .iter()
+                .map(|m| ManyIndex {
+                    domain: m.domain.as_ref().map(|d| d.ascii.as_deref()),
+                    except_ids: m
+                        .except
+                        .iter()
+                        .filter_map(|x| match x {
+                            Except::Id(u) => Some(u.as_str()),
+                            Except::Domain(_) => None,
+                        })
+                        .collect(),
+                    except_domains: m
+                        .except
+                        .iter()
+                        .filter_map(|x| match x {
+                            Except::Domain(d) => Some(d.ascii.as_deref()),
+                            Except::Id(_) => None,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    fn matches(&self, w: &Watcher) -> bool {
+        if self.empty {
+            return !w.is_authenticated();
+        }
+        if w.identities().any(|u| self.ones.contains(u)) {
+            return true;
+        }
+        w.is_authenticated()
+            && self.many.iter().any(|m| {
+                let in_domain = match m.domain {
+                    None => true,
+                    Some(None) => false,
+                    Some(Some(d)) => w.domains().any(|x| x == d),
+                };
+                in_domain
+                    && !w.identities().any(|u| m.except_ids.contains(u))
+                    && !m
+                        .except_domains
+                        .iter()
+                        .any(|d| d.is_some_and(|d| w.domains().any(|x| x == d)))
+            })
     }
 }
 
