@@ -16,6 +16,8 @@
     deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
 )]
 
+use std::sync::Arc;
+
 use pidf::xml::{Attribute, Document, Element, Node};
 
 use crate::error::ViewError;
@@ -167,8 +169,50 @@ fn unknown_granted(t: &Transformations, e: &Element) -> bool {
         .any(|q: &QName| q.name == e.name.local && q.ns == e.name.ns_str())
 }
 
+/// The element with only the attributes named in `keep` (and `xml:*`):
+/// the root and the data components carry nothing else a watcher needs, and
+/// an unknown attribute there is information no rule granted.
+fn bare(e: &Element, keep: &str) -> Element {
+    let mut out = shallow(e);
+    out.attributes.retain(|a| match a.name.ns.as_deref() {
+        None => a.name.local == keep,
+        Some(ns) => ns == XML_NS,
+    });
+    out
+}
+
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// Removes namespace declarations that nothing in the subtree uses, so that
+/// a view does not reveal which extensions the full document carried.
+/// Returns the namespace URIs the subtree uses.
+fn prune_namespaces(e: &mut Element) -> Vec<Arc<str>> {
+    fn add(used: &mut Vec<Arc<str>>, ns: Option<&Arc<str>>) {
+        if let Some(ns) = ns {
+            if !used.contains(ns) {
+                used.push(ns.clone());
+            }
+        }
+    }
+    let mut used: Vec<Arc<str>> = Vec::new();
+    add(&mut used, e.name.ns.as_ref());
+    for a in &e.attributes {
+        add(&mut used, a.name.ns.as_ref());
+    }
+    for c in &mut e.children {
+        if let Node::Element(c) = c {
+            for ns in prune_namespaces(c) {
+                add(&mut used, Some(&ns));
+            }
+        }
+    }
+    e.namespaces
+        .retain(|d| d.uri.is_empty() || used.iter().any(|u| **u == *d.uri));
+    used
+}
+
 fn filter_presence(t: &Transformations, root: &Element) -> Element {
-    let mut out = shallow(root);
+    let mut out = bare(root, "entity");
     for e in root.elements() {
         let kept = match (e.name.ns_str(), e.name.local.as_str()) {
             (PIDF, "tuple") => identifies(&t.services, e, Component::Tuple)
@@ -185,6 +229,7 @@ fn filter_presence(t: &Transformations, root: &Element) -> Element {
             out.children.push(Node::Element(k));
         }
     }
+    prune_namespaces(&mut out);
     out
 }
 
@@ -226,7 +271,11 @@ fn identifies(set: &Components, e: &Element, kind: Component) -> bool {
 }
 
 fn filter_component(t: &Transformations, e: &Element, kind: Component) -> Element {
-    let mut out = shallow(e);
+    let mut out = if t.all_attributes {
+        shallow(e)
+    } else {
+        bare(e, "id")
+    };
     for c in e.elements() {
         if let Some(k) = filter_attribute(t, c, kind) {
             out.children.push(Node::Element(k));
@@ -338,7 +387,7 @@ mod tests {
     fn nothing_granted_keeps_only_the_root() {
         assert_eq!(
             view(Transformations::default()),
-            r#"<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:r="urn:ietf:params:xml:ns:pidf:rpid" xmlns:f="urn:foo" entity="pres:a@example.com"/>"#
+            r#"<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="pres:a@example.com"/>"#
         );
     }
 
@@ -479,6 +528,26 @@ mod tests {
         let mut t2 = t.clone();
         t2.note = true;
         assert!(view(t2).contains("<note>root</note>"));
+    }
+
+    #[test]
+    fn unused_namespaces_and_unknown_component_attributes_are_removed() {
+        let d = doc(
+            r#"<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:geo="urn:geo" xmlns:f="urn:foo" f:trace="1" entity="pres:a@example.com"><tuple id="t1" f:secret="s" xml:lang="en"><status><basic>open</basic></status><geo:where>here</geo:where></tuple></presence>"#,
+        );
+        let mut t = Transformations::default();
+        t.services.all = true;
+        let v = allow(t.clone()).apply(&d).expect("ok").expect("doc");
+        assert_eq!(
+            v.root.to_xml_string(),
+            r#"<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="pres:a@example.com"><tuple id="t1" xml:lang="en"><status><basic>open</basic></status></tuple></presence>"#
+        );
+        t.all_attributes = true;
+        let v = allow(t).apply(&d).expect("ok").expect("doc");
+        assert_eq!(
+            v.root.to_xml_string(),
+            r#"<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:geo="urn:geo" xmlns:f="urn:foo" entity="pres:a@example.com"><tuple id="t1" f:secret="s" xml:lang="en"><status><basic>open</basic></status><geo:where>here</geo:where></tuple></presence>"#
+        );
     }
 
     #[test]

@@ -159,7 +159,7 @@ fn rfc5025_rules_on_rfc4480_document() {
     let got = String::from_utf8(d.document_bytes().expect("allowed")).expect("utf-8");
     let want = concat!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
-        r#"<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:lt="urn:ietf:params:xml:ns:location-type" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="pres:someone@example.com">"#,
+        r#"<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="pres:someone@example.com">"#,
         r#"<tuple id="ty4658"><status><basic>open</basic></status><contact priority="1.0">mailto:secretary@example.com</contact></tuple>"#,
         r#"<tuple id="eg92n8"><status><basic>open</basic></status><rpid:service-class><rpid:electronic/></rpid:service-class><contact priority="1.0">mailto:someone@example.com</contact></tuple>"#,
         r#"<dm:person id="p1"><rpid:activities from="2005-05-30T12:00:00+05:00" until="2005-05-30T17:00:00+05:00"><rpid:note>Far away</rpid:note><rpid:away/></rpid:activities><dm:timestamp>2005-05-30T16:09:44+05:00</dm:timestamp></dm:person>"#,
