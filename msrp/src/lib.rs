@@ -1,5 +1,109 @@
-//! Sans-IO MSRP.
-#![cfg_attr(docsrs, feature(doc_cfg))]
+//! Sans-IO MSRP: the Message Session Relay Protocol that carries chat, group
+//! chat and file transfer between the users of two networks, exact on the
+//! wire and streaming, so a file of any size passes in constant memory.
+//!
+//! # What it implements
+//!
+//! | RFC | what | where |
+//! |---|---|---|
+//! | 4975 | chunks, end-line framing, headers, URIs and their comparison (6.1), sessions: chunking, interruption, reassembly, transaction responses, success and failure REPORTs, the 30 s transaction timeout | [`chunk`], [`parse`], [`header`], [`uri`], [`session`] |
+//! | 4976 | relays: AUTH with digest, Use-Path, Expires, forwarding through one or more relays | [`relay`] |
+//! | 7977 | MSRP over WebSocket: `ws`/`wss` URI transports, `TCP/WS[S]/MSRP` SDP protos (same chunks) | [`uri`], [`sdp`] |
+//! | 4566 subset, 4975 section 8, 6135, 5547 | SDP for chat and file transfer offers and answers | [`sdp`] |
+//! | 3862, 5438 | message/cpim wrapping with `NS:` namespaces and IMDN headers | [`cpim`] |
+//! | 7701 | the chat room switch: fan-out, private messages, nicknames | [`chat`] |
+//!
+//! Not implemented: TLS and WebSocket framing themselves (the application
+//! owns the connection), relays that re-chunk messages, connection reuse
+//! rules across sessions (506 is defined but not generated), the RFC 7700
+//! nickname preparation (nicknames are compared case-folded), conference
+//! event packages and the SDP `chatroom` attribute.
+//!
+//! # Framing
+//!
+//! A chunk ends at `CRLF "-------" transaction-id flag CRLF`, never by
+//! Byte-Range (several RFC examples carry a Byte-Range that does not match
+//! their body). The [`Parser`] finds the end-line with `memchr::memmem`
+//! across any split of reads and hands out body bytes as zero-copy slices of
+//! the buffers it was given. Every size is capped ([`Limits`]).
+//!
+//! ```
+//! use msrp::{Chunk, Flag, Method};
+//!
+//! let wire = b"MSRP a786hjs2 SEND\r\n\
+//! To-Path: msrp://biloxi.example.com:12763/kjhd37s2s20w2a;tcp\r\n\
+//! From-Path: msrp://atlanta.example.com:7654/jshA7weztas;tcp\r\n\
+//! Message-ID: 87652491\r\n\
+//! Byte-Range: 1-25/25\r\n\
+//! Content-Type: text/plain\r\n\
+//! \r\n\
+//! Hey Bob, are you there?\r\n\
+//! -------a786hjs2$\r\n";
+//! let (chunk, used) = Chunk::parse(wire).unwrap();
+//! assert_eq!(used, wire.len());
+//! assert_eq!(chunk.head.method(), Some(&Method::SEND));
+//! assert_eq!(chunk.body.as_ref(), b"Hey Bob, are you there?");
+//! assert_eq!(chunk.flag, Flag::Complete);
+//! assert_eq!(chunk.to_bytes().unwrap(), wire); // lossless
+//! ```
+//!
+//! # The session contract
+//!
+//! A [`Session`] never reads a clock or touches a socket. After any
+//! `handle_*` call, drain [`Session::poll_transmit`] (write the segments to
+//! the connection, in order) and [`Session::poll_event`], then read
+//! [`Session::poll_timeout`] and call [`Session::handle_timeout`] when it
+//! passes.
+//!
+//! ```no_run
+//! use bytes::Bytes;
+//! use msrp::{Event, MessageSpec, MsrpUri, Session, SessionConfig};
+//! use std::io::{Read, Write};
+//! use std::time::Instant;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let me = MsrpUri::parse("msrp://alice.example.com:7654/iau39;tcp")?;
+//! let peer = MsrpUri::parse("msrp://bob.example.com:8888/9di4ea;tcp")?;
+//! let mut session = Session::new(SessionConfig::new(me, vec![peer]))?;
+//! let mut conn = std::net::TcpStream::connect("bob.example.com:8888")?;
+//! conn.set_read_timeout(Some(std::time::Duration::from_millis(100)))?;
+//! # #[allow(clippy::disallowed_methods)]
+//! let now = Instant::now();
+//! session.send_message(MessageSpec::new("text/plain"), Bytes::from_static(b"Hi Bob"))?;
+//! let mut buf = vec![0u8; 64 * 1024];
+//! loop {
+//!     # #[allow(clippy::disallowed_methods)]
+//!     let now = Instant::now();
+//!     while let Some(t) = session.poll_transmit(now) {
+//!         for segment in &t.segments {
+//!             conn.write_all(segment)?;
+//!         }
+//!     }
+//!     while let Some(event) = session.poll_event() {
+//!         match event {
+//!             Event::Data { message_id, offset, data } => {
+//!                 println!("{message_id} @{offset}: {}", String::from_utf8_lossy(&data));
+//!             }
+//!             Event::MessageFailed { status, .. } => eprintln!("failed: {status}"),
+//!             Event::StreamError(e) => return Err(e.into()),
+//!             _ => {}
+//!         }
+//!     }
+//!     if session.poll_timeout().is_some_and(|t| t <= now) {
+//!         session.handle_timeout(now);
+//!     }
+//!     match conn.read(&mut buf) {
+//!         Ok(0) => break,
+//!         Ok(n) => session.handle_input(now, Bytes::copy_from_slice(&buf[..n])),
+//!         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
+//!             || e.kind() == std::io::ErrorKind::TimedOut => {}
+//!         Err(e) => return Err(e.into()),
+//!     }
+//! }
+//! # let _ = now;
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod chat;
 pub mod chunk;
