@@ -86,19 +86,24 @@ impl StreamFramer {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        match &self.buf[..] {
-            [] => return Ok(None),
-            [b'\r', b'\n', b'\r', b'\n', ..] => {
-                self.advance(4);
-                return Ok(Some(StreamEvent::Ping));
+        loop {
+            match &self.buf[..] {
+                [] => return Ok(None),
+                [b'\r', b'\n', b'\r', b'\n', ..] => {
+                    self.advance(4);
+                    return Ok(Some(StreamEvent::Ping));
+                }
+                [b'\r', b'\n', b'\r'] | [b'\r'] => return Ok(None),
+                [b'\r', b'\n', ..] => {
+                    self.advance(2);
+                    return Ok(Some(StreamEvent::Pong));
+                }
+                // Other stray CR or LF bytes before a start line are
+                // ignored (RFC 3261 7.5); consuming them keeps the buffer
+                // from growing on a stream of them.
+                [b'\r' | b'\n', ..] => self.advance(1),
+                _ => break,
             }
-            [b'\r', b'\n', b'\r'] => return Ok(None),
-            [b'\r', b'\n', ..] => {
-                self.advance(2);
-                return Ok(Some(StreamEvent::Pong));
-            }
-            [b'\r'] => return Ok(None),
-            _ => {}
         }
         match message_len(&self.buf, &self.limits) {
             Err(e) => {

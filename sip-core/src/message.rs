@@ -160,6 +160,12 @@ impl Message {
     /// than declared is [`ParseErrorKind::BodyTruncated`](crate::ParseErrorKind::BodyTruncated);
     /// without it, the body runs to the end of the datagram.
     ///
+    /// There is no lenient mode: the RFC 3261 24.2 example INVITE and 200
+    /// declare an SDP body the RFC does not print, and are refused as
+    /// truncated, as RFC 4475 3.1.2.2 says a UDP receiver must (the tests
+    /// supply the body). [`parse::parse_head`](crate::parse::parse_head)
+    /// still reads the header section of such a datagram.
+    ///
     /// This checks framing and the start line (the Request-URI is parsed);
     /// header values are checked by the typed views and by
     /// [`Message::validate`].
@@ -648,6 +654,29 @@ Content-Length: 4\r\n\r\nv=0\r";
         assert!(m.validate().is_ok());
         assert_eq!(m.cseq().unwrap().seq, 314159);
         assert_eq!(m.from_header().unwrap().tag(), Some(&b"1928301774"[..]));
+    }
+
+    #[test]
+    fn compact_names_expand_on_request() {
+        let b = b"SIP/2.0 200 OK\r\nv: SIP/2.0/UDP h\r\nl: 0\r\n\r\n";
+        let mut m = Message::parse_datagram(&b[..], &Limits::default()).unwrap();
+        assert!(m.headers().is_compact(0));
+        assert_eq!(&m.to_bytes()[..], &b[..]);
+        m.headers_mut().expand_compact_names();
+        assert!(m
+            .to_bytes()
+            .starts_with(b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h\r\nContent-Length: 0"));
+    }
+
+    #[test]
+    fn bare_lf_line_ends() {
+        let m = Message::parse_datagram(testkit_like_lf(), &Limits::default()).unwrap();
+        assert_eq!(m.cseq().unwrap().seq, 1);
+        assert_eq!(&m.body()[..], b"x\n");
+    }
+
+    fn testkit_like_lf() -> &'static [u8] {
+        b"OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nCSeq: 1 OPTIONS\nContent-Length: 2\n\nx\n"
     }
 
     #[test]

@@ -133,6 +133,19 @@ impl Headers {
         });
     }
 
+    /// Makes every compact name print in full from now on (RFC 3261 7.3.3
+    /// "expand on request"); names compare equal either way.
+    pub fn expand_compact_names(&mut self) {
+        for e in &mut self.entries {
+            e.compact = false;
+        }
+    }
+
+    /// True when the line at `index` was received in compact form.
+    pub fn is_compact(&self, index: usize) -> bool {
+        self.entries.get(index).is_some_and(|e| e.compact)
+    }
+
     /// Number of header lines.
     pub fn len(&self) -> usize {
         self.entries.len()
