@@ -78,6 +78,11 @@ impl Applied {
     pub fn needs_refresh(&self) -> bool {
         matches!(self, Applied::Gap { .. })
     }
+
+    /// Whether the notification was discarded as not newer than the table.
+    pub fn is_stale(&self) -> bool {
+        matches!(self, Applied::Stale { .. })
+    }
 }
 
 /// The per-list state table.
