@@ -55,6 +55,7 @@
 pub mod compose;
 mod error;
 pub mod ext;
+mod fast;
 mod model;
 pub mod ns;
 pub mod partial;

@@ -453,6 +453,15 @@ impl Presence {
 
     /// Parses an `application/pidf+xml` document within `limits`.
     pub fn parse_with(input: &[u8], limits: &Limits) -> Result<Presence, Error> {
+        if let Some(p) = crate::fast::parse(input, limits) {
+            return Ok(p);
+        }
+        Presence::parse_reference(input, limits)
+    }
+
+    /// The reference parse: the XML tree, then [`Presence::from_element`].
+    /// The fast path must agree with it wherever it answers.
+    pub(crate) fn parse_reference(input: &[u8], limits: &Limits) -> Result<Presence, Error> {
         let doc = Document::parse(input, limits)?;
         if !doc.root.is(ns::PIDF, "presence") {
             return Err(Error::WrongRoot {
@@ -580,14 +589,16 @@ impl Presence {
     }
 
     /// Builds the tree with the given root name (used for `pidf-full`).
-    pub(crate) fn to_element_named(
+    /// The declarations to write on the root (the kept ones plus any the
+    /// typed and builder-made content needs) and the prefixes of the PIDF
+    /// and data-model names.
+    pub(crate) fn root_parts(
         &self,
         root_ns: &str,
-        root_local: &str,
-        root_prefix: Option<String>,
-    ) -> Element {
+        root_prefix: Option<&str>,
+    ) -> (Vec<NsDecl>, Ctx) {
         let mut namespaces = self.namespaces.clone();
-        let pidf = prefix_for(&mut namespaces, ns::PIDF, root_prefix.as_deref(), root_ns);
+        let pidf = prefix_for(&mut namespaces, ns::PIDF, root_prefix, root_ns);
         let dm = if self.persons.is_empty()
             && self.devices.is_empty()
             && !self.tuples.iter().any(|t| {
@@ -599,8 +610,17 @@ impl Presence {
         } else {
             prefix_for(&mut namespaces, ns::DATA_MODEL, None, "")
         };
-        let ctx = Ctx { pidf, dm };
         hoist(&mut namespaces, self);
+        (namespaces, Ctx { pidf, dm })
+    }
+
+    pub(crate) fn to_element_named(
+        &self,
+        root_ns: &str,
+        root_local: &str,
+        root_prefix: Option<String>,
+    ) -> Element {
+        let (namespaces, ctx) = self.root_parts(root_ns, root_prefix.as_deref());
         let mut root = Element {
             name: Name {
                 ns: Some(root_ns.into()),
@@ -618,16 +638,7 @@ impl Presence {
             });
         }
         root.attributes.extend(self.attributes.iter().cloned());
-        let order = arrange(
-            &self.layout,
-            &[
-                (Part::Tuple, 0, self.tuples.len()),
-                (Part::Note, 1, self.notes.len()),
-                (Part::Person, 2, self.persons.len()),
-                (Part::Device, 2, self.devices.len()),
-                (Part::Ext, 2, self.extensions.len()),
-            ],
-        );
+        let order = self.order();
         root.children.reserve(order.len());
         for (part, i) in order {
             let e = match part {
@@ -672,8 +683,8 @@ impl Presence {
 
 /// Prefixes to write the PIDF and data-model names with.
 pub(crate) struct Ctx {
-    pidf: Option<String>,
-    dm: Option<String>,
+    pub(crate) pidf: Option<String>,
+    pub(crate) dm: Option<String>,
 }
 
 impl Ctx {
@@ -868,7 +879,8 @@ impl Tuple {
                         t.notes.push(note_from(child, &t.id)?);
                         Part::Note
                     }
-                    "timestamp" => {
+                    // A timestamp with attributes is kept whole as an extension.
+                    "timestamp" if child.attributes.is_empty() => {
                         let ts = timestamp_from(&child, &t.id)?;
                         set_once(&mut t.timestamp, ts, "tuple", &t.id, "timestamp")?;
                         Part::Timestamp
@@ -903,16 +915,7 @@ impl Tuple {
     fn to_element_in(&self, ctx: &Ctx) -> Element {
         let mut e = Element::with_name(ctx.pidf_name("tuple"));
         e.attributes = id_attr(&self.id, &self.attributes);
-        let order = arrange(
-            &self.layout,
-            &[
-                (Part::Status, 0, 1),
-                (Part::Ext, 1, self.extensions.len()),
-                (Part::Contact, 2, usize::from(self.contact.is_some())),
-                (Part::Note, 3, self.notes.len()),
-                (Part::Timestamp, 4, usize::from(self.timestamp.is_some())),
-            ],
-        );
+        let order = self.order();
         e.children.reserve(order.len());
         for (part, i) in order {
             let c = match part {
@@ -980,7 +983,7 @@ impl Status {
             ..Status::default()
         };
         for child in element_children(e, "status")? {
-            if child.is(ns::PIDF, "basic") {
+            if child.is(ns::PIDF, "basic") && child.attributes.is_empty() {
                 let v = leaf_text(&child, "basic", context)?;
                 let b = Basic::parse(&v).ok_or_else(|| Error::BadValue {
                     element: "basic",
@@ -1000,13 +1003,7 @@ impl Status {
     fn to_element_in(&self, ctx: &Ctx) -> Element {
         let mut e = Element::with_name(ctx.pidf_name("status"));
         e.attributes.clone_from(&self.attributes);
-        let order = arrange(
-            &self.layout,
-            &[
-                (Part::Basic, 0, usize::from(self.basic.is_some())),
-                (Part::Ext, 1, self.extensions.len()),
-            ],
-        );
+        let order = self.order();
         for (part, i) in order {
             let c = match part {
                 Part::Basic => self
@@ -1066,7 +1063,9 @@ impl Person {
                     p.notes.push(note_from(child, &p.id)?);
                     Part::Note
                 }
-                Some(ns::DATA_MODEL) if child.name.local == "timestamp" => {
+                Some(ns::DATA_MODEL)
+                    if child.name.local == "timestamp" && child.attributes.is_empty() =>
+                {
                     let ts = timestamp_from(&child, &p.id)?;
                     set_once(&mut p.timestamp, ts, "person", &p.id, "timestamp")?;
                     Part::Timestamp
@@ -1092,14 +1091,7 @@ impl Person {
     fn to_element_in(&self, ctx: &Ctx) -> Element {
         let mut e = Element::with_name(ctx.dm_name("person"));
         e.attributes = id_attr(&self.id, &self.attributes);
-        let order = arrange(
-            &self.layout,
-            &[
-                (Part::Ext, 0, self.extensions.len()),
-                (Part::Note, 1, self.notes.len()),
-                (Part::Timestamp, 2, usize::from(self.timestamp.is_some())),
-            ],
-        );
+        let order = self.order();
         for (part, i) in order {
             let c = match part {
                 Part::Note => self
@@ -1162,7 +1154,9 @@ impl Device {
         let mut device_id = None;
         for child in element_children(e, "device")? {
             let part = match child.name.ns.as_deref() {
-                Some(ns::DATA_MODEL) if child.name.local == "deviceID" => {
+                Some(ns::DATA_MODEL)
+                    if child.name.local == "deviceID" && child.attributes.is_empty() =>
+                {
                     let v = leaf_text(&child, "deviceID", &d.id)?.trim().to_owned();
                     set_once(&mut device_id, v, "device", &d.id, "deviceID")?;
                     Part::DeviceId
@@ -1171,7 +1165,9 @@ impl Device {
                     d.notes.push(note_from(child, &d.id)?);
                     Part::Note
                 }
-                Some(ns::DATA_MODEL) if child.name.local == "timestamp" => {
+                Some(ns::DATA_MODEL)
+                    if child.name.local == "timestamp" && child.attributes.is_empty() =>
+                {
                     let ts = timestamp_from(&child, &d.id)?;
                     set_once(&mut d.timestamp, ts, "device", &d.id, "timestamp")?;
                     Part::Timestamp
@@ -1202,15 +1198,7 @@ impl Device {
     fn to_element_in(&self, ctx: &Ctx) -> Element {
         let mut e = Element::with_name(ctx.dm_name("device"));
         e.attributes = id_attr(&self.id, &self.attributes);
-        let order = arrange(
-            &self.layout,
-            &[
-                (Part::Ext, 0, self.extensions.len()),
-                (Part::DeviceId, 1, 1),
-                (Part::Note, 2, self.notes.len()),
-                (Part::Timestamp, 3, usize::from(self.timestamp.is_some())),
-            ],
-        );
+        let order = self.order();
         for (part, i) in order {
             let c = match part {
                 Part::DeviceId => Some(text_element(ctx.dm_name("deviceID"), &self.device_id)),
@@ -1229,6 +1217,80 @@ impl Device {
             }
         }
         e
+    }
+}
+
+impl Presence {
+    /// The order to write the children in (see `arrange`).
+    pub(crate) fn order(&self) -> Vec<(Part, usize)> {
+        arrange(
+            &self.layout,
+            &[
+                (Part::Tuple, 0, self.tuples.len()),
+                (Part::Note, 1, self.notes.len()),
+                (Part::Person, 2, self.persons.len()),
+                (Part::Device, 2, self.devices.len()),
+                (Part::Ext, 2, self.extensions.len()),
+            ],
+        )
+    }
+}
+
+impl Tuple {
+    /// The order to write the children in (see `arrange`).
+    pub(crate) fn order(&self) -> Vec<(Part, usize)> {
+        arrange(
+            &self.layout,
+            &[
+                (Part::Status, 0, 1),
+                (Part::Ext, 1, self.extensions.len()),
+                (Part::Contact, 2, usize::from(self.contact.is_some())),
+                (Part::Note, 3, self.notes.len()),
+                (Part::Timestamp, 4, usize::from(self.timestamp.is_some())),
+            ],
+        )
+    }
+}
+
+impl Status {
+    /// The order to write the children in (see `arrange`).
+    pub(crate) fn order(&self) -> Vec<(Part, usize)> {
+        arrange(
+            &self.layout,
+            &[
+                (Part::Basic, 0, usize::from(self.basic.is_some())),
+                (Part::Ext, 1, self.extensions.len()),
+            ],
+        )
+    }
+}
+
+impl Person {
+    /// The order to write the children in (see `arrange`).
+    pub(crate) fn order(&self) -> Vec<(Part, usize)> {
+        arrange(
+            &self.layout,
+            &[
+                (Part::Ext, 0, self.extensions.len()),
+                (Part::Note, 1, self.notes.len()),
+                (Part::Timestamp, 2, usize::from(self.timestamp.is_some())),
+            ],
+        )
+    }
+}
+
+impl Device {
+    /// The order to write the children in (see `arrange`).
+    pub(crate) fn order(&self) -> Vec<(Part, usize)> {
+        arrange(
+            &self.layout,
+            &[
+                (Part::Ext, 0, self.extensions.len()),
+                (Part::DeviceId, 1, 1),
+                (Part::Note, 2, self.notes.len()),
+                (Part::Timestamp, 3, usize::from(self.timestamp.is_some())),
+            ],
+        )
     }
 }
 

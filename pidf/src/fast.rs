@@ -1,0 +1,722 @@
+//! The fast path of [`Presence::parse`]: one pass over quick-xml's events
+//! straight into the typed model, building [`Element`]s only for extension
+//! content.
+//!
+//! It is an optimisation, never a second opinion: it handles the common
+//! shape of documents and gives up (`None`) on anything else: any error,
+//! any limit reached, comments, CDATA, processing instructions, unusual
+//! names. The caller then runs the reference path (the [`crate::xml`] tree
+//! and `from_element`), which decides. Tests check that whenever the fast
+//! path answers, it answers exactly what the reference path does.
+
+use std::sync::Arc;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use crate::model::{Basic, Contact, Device, Note, Part, Person, Presence, Priority, Status, Tuple};
+use crate::ns;
+use crate::time::Timestamp;
+use crate::xml::{Attribute, Element, Limits, Name, Node, NsDecl};
+
+/// Deepest nesting the fast path recurses to; deeper documents take the
+/// (iterative) reference path.
+const MAX_RECURSION: usize = 100;
+
+/// Parses `input` as a presence document, or `None` to defer to the
+/// reference path.
+pub(crate) fn parse(input: &[u8], limits: &Limits) -> Option<Presence> {
+    if input.len() > limits.max_size {
+        return None;
+    }
+    let mut r = Reader::from_reader(input);
+    let config = r.config_mut();
+    config.check_end_names = true;
+    config.expand_empty_elements = false;
+    config.trim_text_start = false;
+    config.trim_text_end = false;
+    let mut f = Fast {
+        r,
+        limits: *limits,
+        elements: 0,
+        depth: 0,
+        bindings: vec![(Some(Box::from(&b"xml"[..])), Some(Arc::from(ns::XML)))],
+        uris: Vec::new(),
+    };
+    let mut declaration = false;
+    loop {
+        match f.r.read_event().ok()? {
+            Event::Decl(d) => {
+                if let Some(enc) = d.encoding() {
+                    let enc = enc.ok()?;
+                    if !enc.eq_ignore_ascii_case(b"utf-8") && !enc.eq_ignore_ascii_case(b"utf8") {
+                        return None;
+                    }
+                }
+                declaration = true;
+            }
+            Event::Text(t) if is_ws(&t) => {}
+            Event::Start(s) => {
+                let tag = f.open(&s, false)?;
+                let mut p = f.presence(tag)?;
+                p.declaration = declaration;
+                return f.epilog().then_some(p);
+            }
+            Event::Empty(s) => {
+                let tag = f.open(&s, true)?;
+                let mut p = f.presence(tag)?;
+                p.declaration = declaration;
+                return f.epilog().then_some(p);
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn is_ws(b: &[u8]) -> bool {
+    b.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// Names the fast path takes: ASCII NCNames. Anything else defers.
+fn plain_name(n: &[u8]) -> bool {
+    match n.split_first() {
+        Some((&f, rest)) => {
+            (f.is_ascii_alphabetic() || f == b'_')
+                && rest
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        }
+        None => false,
+    }
+}
+
+fn split_qname(q: &[u8]) -> (Option<&[u8]>, &[u8]) {
+    match memchr::memchr(b':', q) {
+        Some(i) => (q.get(..i), q.get(i + 1..).unwrap_or_default()),
+        None => (None, q),
+    }
+}
+
+fn utf8(b: &[u8]) -> Option<&str> {
+    std::str::from_utf8(b).ok()
+}
+
+/// A prefix (`None`: the default namespace) and the URI it is bound to
+/// (`None`: undeclared).
+type Binding = (Option<Box<[u8]>>, Option<Arc<str>>);
+
+struct Fast<'a> {
+    r: Reader<&'a [u8]>,
+    limits: Limits,
+    elements: usize,
+    /// Open (non-empty) elements.
+    depth: usize,
+    /// (prefix, uri) in scope, innermost last; a `None` uri undeclares the
+    /// default namespace.
+    bindings: Vec<Binding>,
+    uris: Vec<Arc<str>>,
+}
+
+/// A resolved start tag; names borrow the event.
+struct Tag<'s> {
+    ns: Option<Arc<str>>,
+    prefix: Option<&'s [u8]>,
+    local: &'s [u8],
+    decls: Vec<NsDecl>,
+    attrs: Vec<Attribute>,
+    empty: bool,
+    mark: usize,
+}
+
+impl Tag<'_> {
+    fn is(&self, ns: &str, local: &str) -> bool {
+        self.ns.as_deref() == Some(ns) && self.local == local.as_bytes()
+    }
+
+    fn take_attr(&mut self, local: &str) -> Option<String> {
+        let i = self
+            .attrs
+            .iter()
+            .position(|a| a.name.ns.is_none() && a.name.local == local)?;
+        Some(self.attrs.remove(i).value)
+    }
+
+    fn name(&self) -> Option<Name> {
+        Some(Name {
+            ns: self.ns.clone(),
+            prefix: match self.prefix {
+                Some(p) => Some(utf8(p)?.to_owned()),
+                None => None,
+            },
+            local: utf8(self.local)?.to_owned(),
+        })
+    }
+}
+
+/// What comes next inside an element-only container.
+enum Next<'a> {
+    Child(BytesStart<'a>, bool),
+    End,
+}
+
+impl<'a> Fast<'a> {
+    fn intern(&mut self, uri: &str) -> Arc<str> {
+        if let Some(u) = self.uris.iter().find(|u| &***u == uri) {
+            return u.clone();
+        }
+        let a: Arc<str> = Arc::from(uri);
+        self.uris.push(a.clone());
+        a
+    }
+
+    fn lookup(&self, prefix: Option<&[u8]>) -> Option<Option<Arc<str>>> {
+        self.bindings
+            .iter()
+            .rev()
+            .find(|(p, _)| p.as_deref() == prefix)
+            .map(|(_, u)| u.clone())
+    }
+
+    /// Checks limits, binds the tag's namespace declarations and resolves
+    /// its names.
+    fn open<'s>(&mut self, s: &'s BytesStart<'a>, empty: bool) -> Option<Tag<'s>> {
+        self.elements += 1;
+        if self.elements > self.limits.max_elements
+            || self.depth >= self.limits.max_depth
+            || self.depth >= MAX_RECURSION
+        {
+            return None;
+        }
+        let mark = self.bindings.len();
+        let mut decls = Vec::new();
+        let mut plain = 0usize;
+        // Checks are done here, without quick-xml's per-element allocation:
+        // attribute counts are small, and large ones defer.
+        let mut keys: [&[u8]; 16] = [&[]; 16];
+        for (count, a) in s.attributes().with_checks(false).enumerate() {
+            if count >= self.limits.max_attributes || count >= keys.len() {
+                return None;
+            }
+            let a = a.ok()?;
+            let key = a.key.into_inner();
+            if keys.iter().take(count).any(|k| *k == key) {
+                return None;
+            }
+            if let Some(slot) = keys.get_mut(count) {
+                *slot = key;
+            }
+            if key == b"xmlns" {
+                let v = a.unescape_value().ok()?.into_owned();
+                let uri = if v.is_empty() {
+                    None
+                } else {
+                    Some(self.intern(&v))
+                };
+                self.bindings.push((None, uri));
+                decls.push(NsDecl {
+                    prefix: None,
+                    uri: v,
+                });
+            } else if let Some(p) = key.strip_prefix(b"xmlns:") {
+                let v = a.unescape_value().ok()?.into_owned();
+                if v.is_empty() || !plain_name(p) || p == b"xml" || p == b"xmlns" {
+                    return None;
+                }
+                let uri = self.intern(&v);
+                self.bindings.push((Some(Box::from(p)), Some(uri)));
+                decls.push(NsDecl {
+                    prefix: Some(utf8(p)?.to_owned()),
+                    uri: v,
+                });
+            } else {
+                plain += 1;
+            }
+        }
+        let full = s.name().into_inner();
+        let (prefix, local) = split_qname(full);
+        if !plain_name(local)
+            || prefix.is_some_and(|p| !plain_name(p) || p == b"xmlns" || p == b"xml")
+        {
+            return None;
+        }
+        let ns = match prefix {
+            Some(p) => Some(self.lookup(Some(p))??),
+            None => self.lookup(None).flatten(),
+        };
+        let mut attrs = Vec::with_capacity(plain);
+        if plain > 0 {
+            for a in s.attributes().with_checks(false) {
+                let a = a.ok()?;
+                let key = a.key.as_ref();
+                if key == b"xmlns" || key.starts_with(b"xmlns:") {
+                    continue;
+                }
+                let (ap, al) = split_qname(key);
+                if !plain_name(al) || ap.is_some_and(|p| !plain_name(p)) {
+                    return None;
+                }
+                let ans = match ap {
+                    Some(p) => Some(self.lookup(Some(p))??),
+                    None => None,
+                };
+                attrs.push(Attribute {
+                    name: Name {
+                        ns: ans,
+                        prefix: match ap {
+                            Some(p) => Some(utf8(p)?.to_owned()),
+                            None => None,
+                        },
+                        local: utf8(al)?.to_owned(),
+                    },
+                    value: a.unescape_value().ok()?.into_owned(),
+                });
+            }
+        }
+        if !empty {
+            self.depth += 1;
+        }
+        Some(Tag {
+            ns,
+            prefix,
+            local,
+            decls,
+            attrs,
+            empty,
+            mark,
+        })
+    }
+
+    /// Unbinds what `open` bound (call after the element's end).
+    fn close(&mut self, mark: usize, empty: bool) {
+        self.bindings.truncate(mark);
+        if !empty {
+            self.depth -= 1;
+        }
+    }
+
+    /// After the root: only white space may follow.
+    fn epilog(&mut self) -> bool {
+        loop {
+            match self.r.read_event() {
+                Ok(Event::Eof) => return true,
+                Ok(Event::Text(t)) if is_ws(&t) => {}
+                _ => return false,
+            }
+        }
+    }
+
+    fn next(&mut self) -> Option<Next<'a>> {
+        loop {
+            match self.r.read_event().ok()? {
+                Event::Start(s) => return Some(Next::Child(s, false)),
+                Event::Empty(s) => return Some(Next::Child(s, true)),
+                Event::End(_) => return Some(Next::End),
+                Event::Text(t) if is_ws(&t) => {}
+                _ => return None,
+            }
+        }
+    }
+
+    /// The text of a leaf element through its end; child elements, CDATA
+    /// and comments defer.
+    fn leaf(&mut self, empty: bool) -> Option<String> {
+        let mut s = String::new();
+        if empty {
+            return Some(s);
+        }
+        loop {
+            match self.r.read_event().ok()? {
+                Event::Text(t) => s.push_str(&t.decode().ok()?),
+                Event::GeneralRef(r) => s.push(resolve_ref(&r)?),
+                Event::End(_) => return Some(s),
+                _ => return None,
+            }
+        }
+    }
+
+    /// A whole extension element, kept as a tree.
+    fn element(&mut self, tag: Tag<'_>) -> Option<Element> {
+        let mut e = Element {
+            name: tag.name()?,
+            namespaces: tag.decls,
+            attributes: tag.attrs,
+            children: Vec::new(),
+        };
+        if tag.empty {
+            return Some(e);
+        }
+        loop {
+            match self.r.read_event().ok()? {
+                Event::Start(s) => {
+                    let t = self.open(&s, false)?;
+                    let mark = t.mark;
+                    let c = self.element(t)?;
+                    self.close(mark, false);
+                    e.children.push(Node::Element(c));
+                }
+                Event::Empty(s) => {
+                    let t = self.open(&s, true)?;
+                    let mark = t.mark;
+                    let c = self.element(t)?;
+                    self.close(mark, true);
+                    e.children.push(Node::Element(c));
+                }
+                Event::Text(t) => push_text(&mut e, &t.decode().ok()?),
+                Event::GeneralRef(r) => {
+                    let mut buf = [0u8; 4];
+                    push_text(&mut e, resolve_ref(&r)?.encode_utf8(&mut buf));
+                }
+                Event::End(_) => return Some(e),
+                _ => return None,
+            }
+        }
+    }
+
+    /// A child of a typed container that the model keeps as an extension.
+    fn ext(&mut self, tag: Tag<'_>) -> Option<Element> {
+        let (mark, empty) = (tag.mark, tag.empty);
+        let e = self.element(tag)?;
+        self.close(mark, empty);
+        Some(e)
+    }
+
+    fn presence(&mut self, mut tag: Tag<'_>) -> Option<Presence> {
+        if !tag.is(ns::PIDF, "presence") {
+            return None;
+        }
+        let mut p = Presence {
+            entity: tag.take_attr("entity"),
+            prefix: match tag.prefix {
+                Some(x) => Some(utf8(x)?.to_owned()),
+                None => None,
+            },
+            attributes: std::mem::take(&mut tag.attrs),
+            namespaces: std::mem::take(&mut tag.decls),
+            layout: Vec::with_capacity(16),
+            ..Presence::default()
+        };
+        if !tag.empty {
+            while let Next::Child(s, empty) = self.next()? {
+                let t = self.open(&s, empty)?;
+                let part = match t.ns.as_deref() {
+                    Some(ns::PIDF) if t.local == b"tuple" => {
+                        p.tuples.push(self.tuple(t)?);
+                        Part::Tuple
+                    }
+                    Some(ns::PIDF) if t.local == b"note" => {
+                        p.notes.push(self.note(t)?);
+                        Part::Note
+                    }
+                    Some(ns::DATA_MODEL) if t.local == b"person" => {
+                        p.persons.push(self.person(t)?);
+                        Part::Person
+                    }
+                    Some(ns::DATA_MODEL) if t.local == b"device" => {
+                        p.devices.push(self.device(t)?);
+                        Part::Device
+                    }
+                    _ => {
+                        p.extensions.push(self.ext(t)?);
+                        Part::Ext
+                    }
+                };
+                p.layout.push(part);
+            }
+        }
+        self.close(tag.mark, tag.empty);
+        Some(p)
+    }
+
+    fn note(&mut self, mut tag: Tag<'_>) -> Option<Note> {
+        let i = tag.attrs.iter().position(|a| a.name.is(ns::XML, "lang"));
+        let lang = i.map(|i| tag.attrs.remove(i).value);
+        let text = self.leaf(tag.empty)?;
+        self.close(tag.mark, tag.empty);
+        Some(Note {
+            text,
+            lang,
+            attributes: tag.attrs,
+        })
+    }
+
+    /// A leaf the model types without attributes (basic, timestamp,
+    /// deviceID): its text.
+    fn bare_leaf(&mut self, tag: Tag<'_>) -> Option<String> {
+        if !tag.attrs.is_empty() {
+            return None;
+        }
+        let text = self.leaf(tag.empty)?;
+        self.close(tag.mark, tag.empty);
+        Some(text)
+    }
+
+    fn tuple(&mut self, mut tag: Tag<'_>) -> Option<Tuple> {
+        let mut t = Tuple {
+            id: tag.take_attr("id")?,
+            attributes: std::mem::take(&mut tag.attrs),
+            layout: Vec::with_capacity(8),
+            extensions: Vec::with_capacity(4),
+            ..Tuple::default()
+        };
+        let mut status = None;
+        if !tag.empty {
+            while let Next::Child(s, empty) = self.next()? {
+                let mut c = self.open(&s, empty)?;
+                let part = match (c.ns.as_deref(), c.local) {
+                    (Some(ns::PIDF), b"status") => {
+                        if status.is_some() {
+                            return None;
+                        }
+                        status = Some(self.status(c)?);
+                        Part::Status
+                    }
+                    (Some(ns::PIDF), b"contact") => {
+                        if t.contact.is_some() {
+                            return None;
+                        }
+                        let priority = match c.take_attr("priority") {
+                            Some(p) => Some(Priority::parse(&p)?),
+                            None => None,
+                        };
+                        let uri = self.leaf(c.empty)?.trim().to_owned();
+                        self.close(c.mark, c.empty);
+                        t.contact = Some(Contact {
+                            uri,
+                            priority,
+                            attributes: c.attrs,
+                        });
+                        Part::Contact
+                    }
+                    (Some(ns::PIDF), b"note") => {
+                        t.notes.push(self.note(c)?);
+                        Part::Note
+                    }
+                    (Some(ns::PIDF), b"timestamp") => {
+                        if t.timestamp.is_some() {
+                            return None;
+                        }
+                        t.timestamp = Some(Timestamp::parse(&self.bare_leaf(c)?)?);
+                        Part::Timestamp
+                    }
+                    _ => {
+                        t.extensions.push(self.ext(c)?);
+                        Part::Ext
+                    }
+                };
+                t.layout.push(part);
+            }
+        }
+        self.close(tag.mark, tag.empty);
+        t.status = status?;
+        Some(t)
+    }
+
+    fn status(&mut self, mut tag: Tag<'_>) -> Option<Status> {
+        let mut st = Status {
+            attributes: std::mem::take(&mut tag.attrs),
+            ..Status::default()
+        };
+        if !tag.empty {
+            while let Next::Child(s, empty) = self.next()? {
+                let c = self.open(&s, empty)?;
+                if c.is(ns::PIDF, "basic") {
+                    if st.basic.is_some() {
+                        return None;
+                    }
+                    st.basic = Some(Basic::parse(&self.bare_leaf(c)?)?);
+                    st.layout.push(Part::Basic);
+                } else {
+                    st.extensions.push(self.ext(c)?);
+                    st.layout.push(Part::Ext);
+                }
+            }
+        }
+        self.close(tag.mark, tag.empty);
+        Some(st)
+    }
+
+    fn person(&mut self, mut tag: Tag<'_>) -> Option<Person> {
+        let mut p = Person {
+            id: tag.take_attr("id")?,
+            attributes: std::mem::take(&mut tag.attrs),
+            layout: Vec::with_capacity(8),
+            extensions: Vec::with_capacity(8),
+            ..Person::default()
+        };
+        if !tag.empty {
+            while let Next::Child(s, empty) = self.next()? {
+                let c = self.open(&s, empty)?;
+                let part = match (c.ns.as_deref(), c.local) {
+                    (Some(ns::DATA_MODEL), b"note") => {
+                        p.notes.push(self.note(c)?);
+                        Part::Note
+                    }
+                    (Some(ns::DATA_MODEL), b"timestamp") => {
+                        if p.timestamp.is_some() {
+                            return None;
+                        }
+                        p.timestamp = Some(Timestamp::parse(&self.bare_leaf(c)?)?);
+                        Part::Timestamp
+                    }
+                    _ => {
+                        p.extensions.push(self.ext(c)?);
+                        Part::Ext
+                    }
+                };
+                p.layout.push(part);
+            }
+        }
+        self.close(tag.mark, tag.empty);
+        Some(p)
+    }
+
+    fn device(&mut self, mut tag: Tag<'_>) -> Option<Device> {
+        let mut d = Device {
+            id: tag.take_attr("id")?,
+            attributes: std::mem::take(&mut tag.attrs),
+            ..Device::default()
+        };
+        let mut device_id = None;
+        if !tag.empty {
+            while let Next::Child(s, empty) = self.next()? {
+                let c = self.open(&s, empty)?;
+                let part = match (c.ns.as_deref(), c.local) {
+                    (Some(ns::DATA_MODEL), b"deviceID") => {
+                        if device_id.is_some() {
+                            return None;
+                        }
+                        device_id = Some(self.bare_leaf(c)?.trim().to_owned());
+                        Part::DeviceId
+                    }
+                    (Some(ns::DATA_MODEL), b"note") => {
+                        d.notes.push(self.note(c)?);
+                        Part::Note
+                    }
+                    (Some(ns::DATA_MODEL), b"timestamp") => {
+                        if d.timestamp.is_some() {
+                            return None;
+                        }
+                        d.timestamp = Some(Timestamp::parse(&self.bare_leaf(c)?)?);
+                        Part::Timestamp
+                    }
+                    _ => {
+                        d.extensions.push(self.ext(c)?);
+                        Part::Ext
+                    }
+                };
+                d.layout.push(part);
+            }
+        }
+        self.close(tag.mark, tag.empty);
+        d.device_id = device_id?;
+        Some(d)
+    }
+}
+
+fn push_text(e: &mut Element, s: &str) {
+    if let Some(Node::Text(prev)) = e.children.last_mut() {
+        prev.push_str(s);
+    } else {
+        e.children.push(Node::Text(s.to_owned()));
+    }
+}
+
+/// The five predefined entities and character references (XML 1.0 section
+/// 4.6); anything else defers.
+fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Option<char> {
+    if r.is_char_ref() {
+        return r.resolve_char_ref().ok()?;
+    }
+    Some(match &**r {
+        b"lt" => '<',
+        b"gt" => '>',
+        b"amp" => '&',
+        b"apos" => '\'',
+        b"quot" => '"',
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Whenever the fast path answers, it answers what the reference does.
+    fn agree(input: &[u8]) -> bool {
+        let reference = Presence::parse_reference(input, &Limits::default());
+        match parse(input, &Limits::default()) {
+            Some(fast) => {
+                assert_eq!(
+                    Ok(&fast),
+                    reference.as_ref(),
+                    "{}",
+                    String::from_utf8_lossy(input)
+                );
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[test]
+    fn agrees_on_every_vector() {
+        let mut taken = 0;
+        for (name, bytes) in testkit::vectors("pidf", ".xml") {
+            if agree(&bytes) {
+                taken += 1;
+            } else {
+                // Partial documents have another root; 4482-1 is malformed.
+                assert!(
+                    name.starts_with("5262") || name == "4482-1.xml",
+                    "{name} should take the fast path"
+                );
+            }
+        }
+        assert_eq!(taken, 11);
+    }
+
+    #[test]
+    fn takes_the_bench_document() {
+        let doc = include_bytes!("../benches/data/rpid-10.xml");
+        assert!(agree(doc));
+    }
+
+    #[test]
+    fn defers_on_what_it_does_not_handle() {
+        for doc in [
+            "<presence xmlns='urn:ietf:params:xml:ns:pidf'><!-- c --></presence>",
+            "<presence xmlns='urn:ietf:params:xml:ns:pidf'><tuple id='a'/></presence>",
+            "<presence xmlns='urn:ietf:params:xml:ns:pidf'>x</presence>",
+            "<presence xmlns='urn:ietf:params:xml:ns:pidf'/><x/>",
+            "<!DOCTYPE x><presence xmlns='urn:ietf:params:xml:ns:pidf'/>",
+            "<presence xmlns='urn:ietf:params:xml:ns:pidf'><p:x/></presence>",
+        ] {
+            assert!(parse(doc.as_bytes(), &Limits::default()).is_none(), "{doc}");
+        }
+        let p = parse(
+            b"<presence xmlns='urn:ietf:params:xml:ns:pidf' entity='a'/>",
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(p.entity.as_deref(), Some("a"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn agrees_on_mutated_vectors(
+            which in 0usize..15,
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+        ) {
+            let vectors = testkit::vectors("pidf", ".xml");
+            let (_, mut bytes) = vectors[which % vectors.len()].clone();
+            for (i, b) in edits {
+                let at = i.index(bytes.len());
+                bytes[at] = b;
+            }
+            agree(&bytes);
+        }
+    }
+}
