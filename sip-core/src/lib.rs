@@ -76,6 +76,7 @@ pub mod uri;
 
 pub mod dialog;
 pub mod endpoint;
+pub mod subscription;
 pub mod transaction;
 
 /// The `bytes` crate, whose `Bytes` the messages hold.

@@ -87,34 +87,38 @@ impl World {
         until: Instant,
         mut tu: impl FnMut(usize, Instant, &mut Endpoint, &Event),
     ) {
-        loop {
-            self.flush(&mut tu);
-            let mut next = self.net.next_arrival();
-            for n in &mut self.nodes {
-                next = match (next, n.ep.poll_timeout()) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-            }
-            let Some(next) = next else {
-                self.clock.advance_to(until);
-                return;
+        while self.step(until, &mut tu) {}
+    }
+
+    /// One step: flushes, moves the clock to the next arrival or endpoint
+    /// timer (at most `until`), delivers and fires timers, flushes again.
+    /// Returns false once the clock is at `until`.
+    pub fn step(
+        &mut self,
+        until: Instant,
+        tu: &mut impl FnMut(usize, Instant, &mut Endpoint, &Event),
+    ) -> bool {
+        self.flush(tu);
+        let mut next = self.net.next_arrival();
+        for n in &mut self.nodes {
+            next = match (next, n.ep.poll_timeout()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
             };
-            if next > until {
-                self.clock.advance_to(until);
-                return;
-            }
-            self.clock.advance_to(next);
-            let now = self.clock.now();
-            for d in self.net.deliver(now) {
-                if let Some(n) = self.nodes.iter_mut().find(|n| n.addr == d.to) {
-                    n.ep.handle_input(now, Peer::udp(d.from), d.data);
-                }
-            }
-            for n in &mut self.nodes {
-                n.ep.handle_timeout(now);
+        }
+        let next = next.map_or(until, |t| t.min(until));
+        self.clock.advance_to(next);
+        let now = self.clock.now();
+        for d in self.net.deliver(now) {
+            if let Some(n) = self.nodes.iter_mut().find(|n| n.addr == d.to) {
+                n.ep.handle_input(now, Peer::udp(d.from), d.data);
             }
         }
+        for n in &mut self.nodes {
+            n.ep.handle_timeout(now);
+        }
+        self.flush(tu);
+        now < until
     }
 
     /// Runs for `d` from now.
