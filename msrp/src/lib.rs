@@ -117,6 +117,7 @@ pub mod session;
 pub mod status;
 pub mod uri;
 
+pub use bytes::Bytes;
 pub use chunk::{Chunk, ChunkHead, Flag, StartLine};
 pub use error::{
     FormatError, ParseError, ParseErrorKind, ProtocolError, UriError, UriErrorKind, UsageError,
