@@ -60,6 +60,7 @@ mod model;
 pub mod ns;
 pub mod partial;
 mod time;
+mod write;
 pub mod xml;
 
 pub use error::Error;

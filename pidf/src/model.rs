@@ -663,7 +663,14 @@ impl Presence {
         if self.declaration {
             out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         }
-        self.to_element().write(out);
+        crate::write::presence(
+            out,
+            self,
+            ns::PIDF,
+            "presence",
+            self.prefix.as_deref(),
+            None,
+        );
     }
 
     /// The document as XML bytes.
@@ -792,7 +799,9 @@ fn note_element(n: &Note, name: Name) -> Element {
 
 fn text_element(name: Name, text: &str) -> Element {
     let mut e = Element::with_name(name);
-    e.children.push(Node::Text(text.to_owned()));
+    if !text.is_empty() {
+        e.children.push(Node::Text(text.to_owned()));
+    }
     e
 }
 

@@ -44,7 +44,7 @@ pub struct PidfFull {
     pub version: Option<u32>,
     /// The presence content (entity, tuples, ...).
     pub presence: Presence,
-    root_prefix: Option<String>,
+    pub(crate) root_prefix: Option<String>,
 }
 
 /// `<pidf-diff>` (RFC 5262 section 3): patch operations with a version.
@@ -279,7 +279,15 @@ impl PidfFull {
         if self.presence.declaration {
             out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         }
-        self.to_element().write(out);
+        let version = self.version.map(|v| v.to_string());
+        crate::write::presence(
+            out,
+            &self.presence,
+            ns::PIDF_DIFF,
+            "pidf-full",
+            self.root_prefix.as_deref(),
+            version.as_deref(),
+        );
     }
 }
 

@@ -172,6 +172,12 @@ proptest! {
     #[test]
     fn generated_documents_round_trip(p in presence()) {
         let xml = p.to_xml();
+        // The direct writer and the tree writer agree byte for byte.
+        let tree = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}",
+            p.to_element().to_xml_string()
+        );
+        prop_assert_eq!(String::from_utf8(xml.clone()).unwrap(), tree);
         let back = Presence::parse(&xml).map_err(|e| {
             TestCaseError::fail(format!("{e}\n{}", String::from_utf8_lossy(&xml)))
         })?;
