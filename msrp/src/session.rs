@@ -21,6 +21,10 @@ use bytes::{Bytes, BytesMut};
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
+/// How many completed incoming Message-IDs are remembered to drop late
+/// duplicate chunks.
+const COMPLETED_MEMORY: usize = 256;
+
 /// The transaction timeout of RFC 4975 section 7.1.1 (30 seconds).
 pub const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -233,9 +237,6 @@ struct Incoming {
 }
 
 impl Incoming {
-    fn covered(&self) -> u64 {
-        self.ranges.iter().map(|(a, b)| b - a).sum()
-    }
     /// Parts of `[a, b)` not received yet.
     fn missing(&self, a: u64, b: u64) -> Vec<(u64, u64)> {
         let mut out = Vec::new();
@@ -300,6 +301,8 @@ enum CurrentKind {
         failure: ReportMode,
         success: bool,
         range_total: Option<u64>,
+        /// A chunk of a message already complete: acknowledged, not delivered.
+        duplicate: bool,
     },
     /// Buffered for the application (capped by the parser's max body).
     Other(BytesMut),
@@ -326,6 +329,9 @@ pub struct Session {
     pending: HashMap<Bytes, PendingTx>,
     deadlines: VecDeque<(Instant, Bytes)>,
     incoming: HashMap<String, Incoming>,
+    /// Recently completed incoming messages, so late duplicates of their
+    /// chunks are not handed out again (bounded, oldest forgotten first).
+    completed: VecDeque<String>,
     current: Option<Current>,
     broken: bool,
 }
@@ -357,6 +363,7 @@ impl Session {
             pending: HashMap::new(),
             deadlines: VecDeque::new(),
             incoming: HashMap::new(),
+            completed: VecDeque::new(),
             current: None,
             broken: false,
         })
@@ -843,6 +850,7 @@ impl Session {
             failure,
             success: false,
             range_total: None,
+            duplicate: false,
         };
         match self.to_path_is_ours(head) {
             None => return bad(failure),
@@ -883,6 +891,18 @@ impl Session {
                 error = Some(StatusCode::TOO_LARGE);
             }
         }
+        if error.is_none() && self.completed.iter().any(|m| *m == message_id) {
+            return CurrentKind::Send {
+                message_id,
+                pos: range.start - 1,
+                start: range.start,
+                error: None,
+                failure,
+                success: false,
+                range_total: range.total,
+                duplicate: true,
+            };
+        }
         let known = self.incoming.contains_key(&message_id);
         let refused = self.incoming.get(&message_id).and_then(|m| m.refused);
         if error.is_none() {
@@ -911,6 +931,7 @@ impl Session {
             failure,
             success,
             range_total: range.total,
+            duplicate: false,
         }
     }
 
@@ -937,12 +958,13 @@ impl Session {
                 message_id,
                 pos,
                 error,
+                duplicate,
                 ..
             } => {
                 let off = *pos;
                 let end = off.saturating_add(b.len() as u64);
                 *pos = end;
-                if error.is_some() {
+                if error.is_some() || *duplicate {
                     return;
                 }
                 if let Some(max) = self.cfg.max_message_size {
@@ -1001,6 +1023,7 @@ impl Session {
                 failure,
                 success,
                 range_total,
+                duplicate,
             } => {
                 // Transaction response (RFC 4975 section 7.2).
                 let code = error.unwrap_or(StatusCode::OK);
@@ -1011,6 +1034,9 @@ impl Session {
                 };
                 if respond {
                     self.respond(&cur.head, code, &[]);
+                }
+                if duplicate {
+                    return;
                 }
                 let from = cur
                     .head
@@ -1070,8 +1096,11 @@ impl Session {
                             inc.end = Some(pos);
                         }
                         if let Some(total) = inc.complete() {
-                            let _ = inc.covered();
                             self.incoming.remove(&message_id);
+                            if self.completed.len() >= COMPLETED_MEMORY {
+                                self.completed.pop_front();
+                            }
+                            self.completed.push_back(message_id.clone());
                             self.events.push_back(Event::MessageComplete {
                                 message_id: message_id.clone(),
                                 total,
