@@ -76,6 +76,8 @@ pub mod uri;
 
 pub mod dialog;
 pub mod endpoint;
+pub mod pager;
+pub mod publication;
 pub mod subscription;
 pub mod transaction;
 
