@@ -87,6 +87,9 @@ pub struct Parser {
     out: VecDeque<ParseEvent>,
     /// Stream offset of the first byte of `input`'s front.
     offset: u64,
+    /// Where the fast path found the first end-line candidate in the front
+    /// read (0 when unknown).
+    hint: usize,
 }
 
 impl std::fmt::Debug for Parser {
@@ -118,6 +121,7 @@ impl Parser {
             input: VecDeque::new(),
             out: VecDeque::new(),
             offset: 0,
+            hint: 0,
         }
     }
 
@@ -213,7 +217,12 @@ impl Parser {
         let Some(front) = self.input.front() else {
             return Ok(None);
         };
-        if !tail.is_empty() || finder.find(front).is_some() {
+        if !tail.is_empty() {
+            return Ok(None);
+        }
+        if let Some(p) = finder.find(front) {
+            // Let the slow path start its scan here rather than rescan.
+            self.hint = p;
             return Ok(None);
         }
         if held_back(finder.needle(), front) != 0 {
@@ -232,6 +241,7 @@ impl Parser {
     }
 
     fn advance(&mut self, n: usize) {
+        self.hint = 0;
         if let Some(front) = self.input.front_mut() {
             front.advance(n);
             self.offset += n as u64;
@@ -384,7 +394,8 @@ impl Parser {
         let full = nlen + 3;
         let (emit, consume, end, new_tail): (Option<Bytes>, usize, Option<Flag>, Option<BytesMut>);
         if tail.is_empty() {
-            match scan(finder, front, nlen) {
+            let from = std::mem::take(&mut self.hint).min(front.len());
+            match scan_from(finder, front, nlen, from) {
                 Scan::Safe(s) if s == front.len() => {
                     // The common case: the whole read is body.
                     *body_len = body_len.saturating_add(s as u64);
@@ -485,7 +496,13 @@ enum Scan {
 
 /// Scans a buffer that is all there is for now.
 fn scan(finder: &Finder<'_>, hay: &[u8], nlen: usize) -> Scan {
-    for p in finder.find_iter(hay) {
+    scan_from(finder, hay, nlen, 0)
+}
+
+/// [`scan`] knowing that no match starts before `from`.
+fn scan_from(finder: &Finder<'_>, hay: &[u8], nlen: usize, from: usize) -> Scan {
+    let rest = hay.get(from..).unwrap_or(&[]);
+    for p in finder.find_iter(rest).map(|p| p + from) {
         match hay.get(p + nlen) {
             None => return Scan::Safe(p),
             Some(&f) => match Flag::from_byte(f) {
@@ -508,11 +525,14 @@ fn held_back(needle: &[u8], hay: &[u8]) -> usize {
     let from = hay.len().saturating_sub(needle.len().saturating_sub(1));
     let window = hay.get(from..).unwrap_or(&[]);
     // The needle starts with CR and holds no other CR, so candidates start
-    // at a CR; the earliest matching one gives the longest suffix.
-    for i in memchr::memchr_iter(b'\r', window) {
-        let suffix = window.get(i..).unwrap_or(&[]);
-        if needle.starts_with(suffix) {
-            return suffix.len();
+    // at a CR; the earliest matching one gives the longest suffix. The
+    // window is short (under 40 bytes): a plain loop beats memchr's setup.
+    for (i, &b) in window.iter().enumerate() {
+        if b == b'\r' {
+            let suffix = window.get(i..).unwrap_or(&[]);
+            if needle.starts_with(suffix) {
+                return suffix.len();
+            }
         }
     }
     0

@@ -65,6 +65,13 @@ pub struct SessionConfig {
     /// when true; when false they are handed to the application as
     /// [`Event::Request`] to answer with [`Session::respond`].
     pub reject_unknown_methods: bool,
+    /// Most incoming messages partly received at once; a chunk starting
+    /// one more is refused with 403 (a peer cannot grow our state without
+    /// bound).
+    pub max_incoming_messages: usize,
+    /// Most disjoint received ranges kept per incoming message; a chunk
+    /// that would leave more gaps is refused with 403.
+    pub max_ranges: usize,
     /// Seed of the id generator (transaction and message ids).
     pub seed: u64,
 }
@@ -85,6 +92,8 @@ impl SessionConfig {
             success_report_mode: SuccessReportMode::PerMessage,
             transaction_timeout: TRANSACTION_TIMEOUT,
             reject_unknown_methods: true,
+            max_incoming_messages: 64,
+            max_ranges: 256,
             seed: 0x5eed,
         }
     }
@@ -908,6 +917,9 @@ impl Session {
         if error.is_none() {
             error = refused;
         }
+        if !known && error.is_none() && self.incoming.len() >= self.cfg.max_incoming_messages {
+            error = Some(StatusCode::FORBIDDEN);
+        }
         if !known && error.is_none() {
             self.events.push_back(Event::MessageStart {
                 message_id: message_id.clone(),
@@ -976,6 +988,12 @@ impl Session {
                 let Some(inc) = self.incoming.get_mut(message_id.as_str()) else {
                     return;
                 };
+                if inc.ranges.len() >= self.cfg.max_ranges
+                    && !inc.ranges.iter().any(|&(s, e)| s <= end && off <= e)
+                {
+                    *error = Some(StatusCode::FORBIDDEN);
+                    return;
+                }
                 for (a, z) in inc.missing(off, end) {
                     let s = (a - off) as usize;
                     let e = (z - off) as usize;

@@ -544,3 +544,42 @@ fn bodies_holding_end_lines_get_another_transaction_id() {
     assert_ne!(c[0].head.tid_str(), tid);
     assert_eq!(data_of(&eb, &id), body.as_bytes());
 }
+
+#[test]
+fn incoming_state_is_capped() {
+    let mut cfg = SessionConfig::new(bob_uri(), vec![alice_uri()]);
+    cfg.max_incoming_messages = 2;
+    cfg.max_ranges = 2;
+    let mut b = Session::new(cfg).unwrap();
+    let (_, w) = feed(
+        &mut b,
+        send_chunk("t1aaaa", "m1xyz", "1-1/100", b"a", b'+', ""),
+    );
+    assert_eq!(w[0].head.status(), Some(StatusCode::OK));
+    let (_, w) = feed(
+        &mut b,
+        send_chunk("t2aaaa", "m2xyz", "1-1/100", b"a", b'+', ""),
+    );
+    assert_eq!(w[0].head.status(), Some(StatusCode::OK));
+    let (_, w) = feed(
+        &mut b,
+        send_chunk("t3aaaa", "m3xyz", "1-1/100", b"a", b'+', ""),
+    );
+    assert_eq!(
+        w[0].head.status(),
+        Some(StatusCode::FORBIDDEN),
+        "a third message in progress"
+    );
+    // Gaps: ranges 1, 10 are kept; a third disjoint range is refused, a
+    // range touching a kept one is fine.
+    let (_, w) = feed(
+        &mut b,
+        send_chunk("t4aaaa", "m1xyz", "10-10/100", b"b", b'+', ""),
+    );
+    assert_eq!(w[0].head.status(), Some(StatusCode::OK));
+    let (_, w) = feed(
+        &mut b,
+        send_chunk("t5aaaa", "m1xyz", "20-20/100", b"c", b'+', ""),
+    );
+    assert_eq!(w[0].head.status(), Some(StatusCode::FORBIDDEN));
+}
