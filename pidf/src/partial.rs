@@ -1018,6 +1018,10 @@ impl Prefixes {
             // namespace is PIDF; `*` with a position is used instead.
             return String::new();
         };
+        if uri == ns::XML {
+            // Bound by definition; declaring it is an error.
+            return format!("xml:{}", name.local);
+        }
         if let Some(d) = self.decls.iter().find(|d| d.uri == uri) {
             return match &d.prefix {
                 Some(p) => format!("{p}:{}", name.local),
@@ -1039,11 +1043,6 @@ impl Prefixes {
     }
 }
 
-fn key_of(e: &Element) -> Option<(&str, &str, &str)> {
-    let id = e.attr("id")?;
-    Some((e.name.ns_str(), e.name.local.as_str(), id))
-}
-
 fn quote(v: &str) -> Option<String> {
     if !v.contains('\'') {
         Some(format!("'{v}'"))
@@ -1054,31 +1053,293 @@ fn quote(v: &str) -> Option<String> {
     }
 }
 
-/// The selector of `cur[i]` among the current root children.
-fn child_selector(cur: &[Element], i: usize, keyed: bool, px: &mut Prefixes) -> String {
-    let Some(e) = cur.get(i) else {
-        return "*".into();
-    };
-    let q = px.qname(&e.name);
-    if keyed && !q.is_empty() {
-        if let Some(v) = e.attr("id").and_then(quote) {
-            return format!("*/{q}[@id={v}]");
-        }
-    }
-    if q.is_empty() {
-        let n = cur.get(..=i).map_or(1, <[Element]>::len);
-        return format!("*/*[{n}]");
-    }
-    let n = cur.get(..=i).map_or(1, |s| {
-        s.iter()
-            .filter(|x| x.name.ns == e.name.ns && x.name.local == e.name.local)
-            .count()
-    });
-    format!("*/{q}[{n}]")
+fn same_name(x: &Element, y: &Element) -> bool {
+    x.name.ns == y.name.ns && x.name.local == y.name.local
 }
 
-/// Indices (into `pairs`) of a longest increasing subsequence of the
-/// second components.
+/// How a child is matched between the two versions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Key {
+    /// By name and `id`, unique on both sides.
+    Id,
+    /// By name alone: the only child with that name on both sides.
+    Name,
+    /// By content.
+    None,
+}
+
+fn key(e: &Element, olds: &[&Element], news: &[&Element]) -> Key {
+    let count = |v: &[&Element], f: &dyn Fn(&Element) -> bool| v.iter().filter(|x| f(x)).count();
+    if e.name.ns.is_none() {
+        return Key::None;
+    }
+    if let Some(id) = e.attr("id") {
+        let f = |x: &Element| same_name(x, e) && x.attr("id") == Some(id);
+        if count(olds, &f) == 1 && count(news, &f) == 1 && quote(id).is_some() {
+            return Key::Id;
+        }
+    }
+    let f = |x: &Element| same_name(x, e);
+    if count(olds, &f) == 1 && count(news, &f) == 1 {
+        return Key::Name;
+    }
+    Key::None
+}
+
+/// The selector of `cur[i]` among the current children of `base`.
+fn child_selector(base: &str, cur: &[Element], i: usize, k: Key, px: &mut Prefixes) -> String {
+    let Some(e) = cur.get(i) else {
+        return base.to_owned();
+    };
+    let q = px.qname(&e.name);
+    if q.is_empty() {
+        let n = cur.get(..=i).map_or(1, <[Element]>::len);
+        return format!("{base}/*[{n}]");
+    }
+    match (k, e.attr("id").and_then(quote)) {
+        (Key::Id, Some(v)) => format!("{base}/{q}[@id={v}]"),
+        (Key::Name, _) => format!("{base}/{q}"),
+        _ => {
+            let n = cur
+                .get(..=i)
+                .map_or(1, |s| s.iter().filter(|x| same_name(x, e)).count());
+            format!("{base}/{q}[{n}]")
+        }
+    }
+}
+
+fn attrs_equal(x: &Element, y: &Element) -> bool {
+    x.attributes.len() == y.attributes.len()
+        && x.attributes.iter().all(|a| {
+            y.attributes.iter().any(|b| {
+                b.name.ns == a.name.ns && b.name.local == a.name.local && b.value == a.value
+            })
+        })
+}
+
+fn has_text(e: &Element) -> bool {
+    e.children
+        .iter()
+        .any(|n| matches!(n, Node::Text(t) | Node::CData(t) if !t.trim().is_empty()))
+}
+
+/// Operations turning the attributes of `a` (selected by `sel`) into those
+/// of `b`.
+fn attribute_ops(a: &Element, b: &Element, sel: &str, px: &mut Prefixes, ops: &mut Vec<PatchOp>) {
+    let name = |px: &mut Prefixes, at: &Attribute| match &at.name.ns {
+        None => at.name.local.clone(),
+        Some(_) => px.qname(&at.name),
+    };
+    for at in &a.attributes {
+        let same = |x: &&Attribute| x.name.ns == at.name.ns && x.name.local == at.name.local;
+        let sel_attr = name(px, at);
+        match b.attributes.iter().find(same) {
+            Some(nb) if nb.value != at.value => ops.push(op(
+                OpKind::Replace,
+                format!("{sel}/@{sel_attr}"),
+                None,
+                vec![Node::Text(nb.value.clone())],
+            )),
+            Some(_) => {}
+            None => ops.push(op(
+                OpKind::Remove,
+                format!("{sel}/@{sel_attr}"),
+                None,
+                Vec::new(),
+            )),
+        }
+    }
+    for bt in &b.attributes {
+        if !a
+            .attributes
+            .iter()
+            .any(|x| x.name.ns == bt.name.ns && x.name.local == bt.name.local)
+        {
+            let sel_attr = name(px, bt);
+            let mut o = op(
+                OpKind::Add,
+                sel.to_owned(),
+                None,
+                vec![Node::Text(bt.value.clone())],
+            );
+            o.add_type = Some(format!("@{sel_attr}"));
+            ops.push(o);
+        }
+    }
+}
+
+/// Operations turning `o` (selected by `sel`) into `n`, finer than replacing
+/// it when `fine` allows: the changed text alone, or the changed children.
+fn diff_element(
+    o: &Element,
+    n: &Element,
+    sel: &str,
+    fine: bool,
+    depth: usize,
+    px: &mut Prefixes,
+    ops: &mut Vec<PatchOp>,
+) {
+    let o_elems = o.elements().next().is_some();
+    let n_elems = n.elements().next().is_some();
+    if fine && !attrs_equal(o, n) {
+        // Only attributes changed: patch them one by one.
+        let mut same_content = o.clone();
+        same_content.attributes.clone_from(&n.attributes);
+        if same_content.infoset_eq(n) {
+            attribute_ops(o, n, sel, px, ops);
+            return;
+        }
+    }
+    if fine && depth < 16 && attrs_equal(o, n) {
+        if !o_elems && !n_elems {
+            let texts = o
+                .children
+                .iter()
+                .filter(|c| matches!(c, Node::Text(_) | Node::CData(_)))
+                .count();
+            let new_text = n.text();
+            if texts == 1 && o.children.len() == 1 && !new_text.is_empty() {
+                ops.push(op(
+                    OpKind::Replace,
+                    format!("{sel}/text()"),
+                    None,
+                    vec![Node::Text(new_text)],
+                ));
+                return;
+            }
+        } else if o_elems && n_elems && !has_text(o) && !has_text(n) {
+            diff_children(o, n, sel, fine, depth + 1, px, ops);
+            return;
+        }
+    }
+    ops.push(op(
+        OpKind::Replace,
+        sel.to_owned(),
+        None,
+        vec![Node::Element(n.clone())],
+    ));
+}
+
+/// Operations turning the element children of `a` into those of `b`, `base`
+/// selecting the parent.
+fn diff_children(
+    a: &Element,
+    b: &Element,
+    base: &str,
+    fine: bool,
+    depth: usize,
+    px: &mut Prefixes,
+    ops: &mut Vec<PatchOp>,
+) {
+    let olds: Vec<&Element> = a.elements().collect();
+    let news: Vec<&Element> = b.elements().collect();
+    let okeys: Vec<Key> = olds.iter().map(|e| key(e, &olds, &news)).collect();
+    // Match new children to old ones: (new index, old index).
+    let mut used = vec![false; olds.len()];
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for (j, nb) in news.iter().enumerate() {
+        let kb = key(nb, &olds, &news);
+        let found = olds.iter().enumerate().position(|(i, o)| {
+            !used.get(i).copied().unwrap_or(true)
+                && okeys.get(i) == Some(&kb)
+                && match kb {
+                    Key::Id => same_name(o, nb) && o.attr("id") == nb.attr("id"),
+                    Key::Name => same_name(o, nb),
+                    Key::None => o.infoset_eq(nb),
+                }
+        });
+        if let Some(i) = found {
+            if let Some(u) = used.get_mut(i) {
+                *u = true;
+            }
+            pairs.push((j, i));
+        }
+    }
+    // Keep only matches whose order agrees; the rest are removed and re-added.
+    let keep = lis(&pairs);
+    let kept: Vec<(usize, usize)> = pairs
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(p, _)| *p)
+        .collect();
+
+    // The simulated current children, with the new index each stands for.
+    let mut cur: Vec<Element> = olds.iter().map(|e| (*e).clone()).collect();
+    let mut cur_key: Vec<Key> = okeys.clone();
+    let mut cur_new: Vec<Option<usize>> = (0..olds.len())
+        .map(|i| kept.iter().find(|&&(_, oi)| oi == i).map(|&(j, _)| j))
+        .collect();
+    // Removals, last first so the positions of the others stay put.
+    for i in (0..olds.len()).rev() {
+        if cur_new.get(i).copied().flatten().is_none() {
+            let k = cur_key.get(i).copied().unwrap_or(Key::None);
+            let sel = child_selector(base, &cur, i, k, px);
+            ops.push(op(OpKind::Remove, sel, None, Vec::new()));
+            cur.remove(i);
+            cur_key.remove(i);
+            cur_new.remove(i);
+        }
+    }
+    // Changes inside matched children.
+    for i in 0..cur.len() {
+        let Some(j) = cur_new.get(i).copied().flatten() else {
+            continue;
+        };
+        let (Some(o), Some(n)) = (cur.get(i), news.get(j)) else {
+            continue;
+        };
+        if !o.infoset_eq(n) {
+            let k = cur_key.get(i).copied().unwrap_or(Key::None);
+            let sel = child_selector(base, &cur, i, k, px);
+            diff_element(o, n, &sel, fine, depth, px, ops);
+            if let Some(slot) = cur.get_mut(i) {
+                *slot = (*n).clone();
+            }
+        }
+    }
+    // Insertions, in new order: before the next child already placed, or
+    // as the last child.
+    for (j, nb) in news.iter().enumerate() {
+        if cur_new.contains(&Some(j)) {
+            continue;
+        }
+        let kb = key(nb, &olds, &news);
+        let next_placed = cur_new
+            .iter()
+            .enumerate()
+            .filter_map(|(i, x)| x.filter(|&jj| jj > j).map(|jj| (i, jj)))
+            .min_by_key(|&(_, jj)| jj)
+            .map(|(i, _)| i);
+        match next_placed {
+            Some(i) => {
+                let k = cur_key.get(i).copied().unwrap_or(Key::None);
+                let sel = child_selector(base, &cur, i, k, px);
+                ops.push(op(
+                    OpKind::Add,
+                    sel,
+                    Some(Pos::Before),
+                    vec![Node::Element((*nb).clone())],
+                ));
+                cur.insert(i, (*nb).clone());
+                cur_key.insert(i, kb);
+                cur_new.insert(i, Some(j));
+            }
+            None => {
+                ops.push(op(
+                    OpKind::Add,
+                    base.to_owned(),
+                    None,
+                    vec![Node::Element((*nb).clone())],
+                ));
+                cur.push((*nb).clone());
+                cur_key.push(kb);
+                cur_new.push(Some(j));
+            }
+        }
+    }
+}
+
 fn lis(pairs: &[(usize, usize)]) -> Vec<bool> {
     let n = pairs.len();
     let mut keep = vec![false; n];
@@ -1121,173 +1382,38 @@ fn op(kind: OpKind, sel: String, pos: Option<Pos>, content: Vec<Node>) -> PatchO
 }
 
 /// The `pidf-diff` that turns `old` into `new` (infoset-equal), numbered
-/// `version`. Tuples, persons, devices and any other element with an `id`
-/// are matched by name and id and replaced whole when they differ; other
-/// elements are matched by content. An empty `ops` list means no change.
+/// `version`.
+///
+/// Children are matched by name and `id` (tuples, persons, devices), by
+/// name when only one has it on both sides (`status`, `basic`, `contact`,
+/// ...), and otherwise by content. A matched element that changed is patched
+/// as finely as RFC 5262 section 4 asks: its text alone (`.../text()`), or
+/// its changed children, else replaced whole. Root attributes are patched
+/// one by one. The result is checked by applying it; should that ever fail,
+/// a coarser diff (whole top-level elements) is returned. An empty `ops`
+/// list means no change.
 pub fn diff(old: &Presence, new: &Presence, version: Option<u32>) -> PidfDiff {
     let a = old.to_element();
     let b = new.to_element();
+    let fine = diff_with(&a, &b, new, version, true);
+    match fine.apply(old) {
+        Ok(got) if got.to_element().infoset_eq(&b) => fine,
+        _ => diff_with(&a, &b, new, version, false),
+    }
+}
+
+fn diff_with(
+    a: &Element,
+    b: &Element,
+    new: &Presence,
+    version: Option<u32>,
+    fine: bool,
+) -> PidfDiff {
     let mut px = Prefixes::new();
     let mut ops = Vec::new();
 
-    // Root attributes (entity and unknown ones).
-    for at in &a.attributes {
-        let same_name = |x: &&Attribute| x.name.ns == at.name.ns && x.name.local == at.name.local;
-        let sel_attr = match &at.name.ns {
-            None => at.name.local.clone(),
-            Some(_) => px.qname(&at.name),
-        };
-        match b.attributes.iter().find(same_name) {
-            Some(nb) if nb.value != at.value => ops.push(op(
-                OpKind::Replace,
-                format!("*/@{sel_attr}"),
-                None,
-                vec![Node::Text(nb.value.clone())],
-            )),
-            Some(_) => {}
-            None => ops.push(op(
-                OpKind::Remove,
-                format!("*/@{sel_attr}"),
-                None,
-                Vec::new(),
-            )),
-        }
-    }
-    for bt in &b.attributes {
-        if !a
-            .attributes
-            .iter()
-            .any(|x| x.name.ns == bt.name.ns && x.name.local == bt.name.local)
-        {
-            let sel_attr = match &bt.name.ns {
-                None => bt.name.local.clone(),
-                Some(_) => px.qname(&bt.name),
-            };
-            let mut o = op(
-                OpKind::Add,
-                "*".into(),
-                None,
-                vec![Node::Text(bt.value.clone())],
-            );
-            o.add_type = Some(format!("@{sel_attr}"));
-            ops.push(o);
-        }
-    }
-
-    let olds: Vec<&Element> = a.elements().collect();
-    let news: Vec<&Element> = b.elements().collect();
-    // Keys must be unique on both sides to be used.
-    let unique = |v: &[&Element], k: (&str, &str, &str)| {
-        v.iter().filter(|e| key_of(e) == Some(k)).count() == 1
-    };
-    let keyed = |e: &Element| {
-        key_of(e)
-            .filter(|k| unique(&olds, *k) && unique(&news, *k))
-            .is_some()
-    };
-
-    // Match new children to old ones: (new index, old index).
-    let mut used = vec![false; olds.len()];
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
-    for (j, nb) in news.iter().enumerate() {
-        let found = if keyed(nb) {
-            olds.iter().position(|o| key_of(o) == key_of(nb))
-        } else {
-            olds.iter().enumerate().position(|(i, o)| {
-                !used.get(i).copied().unwrap_or(true) && !keyed(o) && o.infoset_eq(nb)
-            })
-        };
-        if let Some(i) = found {
-            if let Some(u) = used.get_mut(i) {
-                *u = true;
-            }
-            pairs.push((j, i));
-        }
-    }
-    // Keep only matches whose order agrees; the rest are removed and re-added.
-    let keep = lis(&pairs);
-    let kept: Vec<(usize, usize)> = pairs
-        .iter()
-        .zip(&keep)
-        .filter(|(_, k)| **k)
-        .map(|(p, _)| *p)
-        .collect();
-    let old_kept = |i: usize| kept.iter().any(|&(_, oi)| oi == i);
-
-    // The simulated current children, with the new index each stands for.
-    let mut cur: Vec<Element> = olds.iter().map(|e| (*e).clone()).collect();
-    let mut cur_new: Vec<Option<usize>> = (0..olds.len())
-        .map(|i| kept.iter().find(|&&(_, oi)| oi == i).map(|&(j, _)| j))
-        .collect();
-    // Removals, last first so positions of the others stay put.
-    for i in (0..olds.len()).rev() {
-        if !old_kept(i) {
-            let k = cur.get(i).is_some_and(keyed);
-            let sel = child_selector(&cur, i, k, &mut px);
-            ops.push(op(OpKind::Remove, sel, None, Vec::new()));
-            cur.remove(i);
-            cur_new.remove(i);
-        }
-    }
-    // Replacements of matched elements that changed.
-    for i in 0..cur.len() {
-        let Some(j) = cur_new.get(i).copied().flatten() else {
-            continue;
-        };
-        let (Some(o), Some(n)) = (cur.get(i), news.get(j)) else {
-            continue;
-        };
-        if !o.infoset_eq(n) {
-            let sel = child_selector(&cur, i, keyed(o), &mut px);
-            ops.push(op(
-                OpKind::Replace,
-                sel,
-                None,
-                vec![Node::Element((*n).clone())],
-            ));
-            if let Some(slot) = cur.get_mut(i) {
-                *slot = (*n).clone();
-            }
-        }
-    }
-    // Insertions, in new order: before the next element already placed, or
-    // as the last child.
-    for (j, nb) in news.iter().enumerate() {
-        if cur_new.contains(&Some(j)) {
-            continue;
-        }
-        let next_placed = cur_new
-            .iter()
-            .enumerate()
-            .filter_map(|(i, x)| x.filter(|&jj| jj > j).map(|jj| (i, jj)))
-            .min_by_key(|&(_, jj)| jj)
-            .map(|(i, _)| i);
-        match next_placed {
-            Some(i) => {
-                let k = cur.get(i).is_some_and(keyed);
-                let sel = child_selector(&cur, i, k, &mut px);
-                ops.push(op(
-                    OpKind::Add,
-                    sel,
-                    Some(Pos::Before),
-                    vec![Node::Element((*nb).clone())],
-                ));
-                cur.insert(i, (*nb).clone());
-                cur_new.insert(i, Some(j));
-            }
-            None => {
-                ops.push(op(
-                    OpKind::Add,
-                    "*".into(),
-                    None,
-                    vec![Node::Element((*nb).clone())],
-                ));
-                cur.push((*nb).clone());
-                cur_new.push(Some(j));
-            }
-        }
-    }
-
+    attribute_ops(a, b, "*", &mut px, &mut ops);
+    diff_children(a, b, "*", fine, 0, &mut px, &mut ops);
     PidfDiff {
         version,
         entity: new.entity.clone(),

@@ -147,7 +147,24 @@ fn computed_diff_applies() {
     let (_, a) = full(load("5262-1.xml"));
     let (_, b) = full(load("5262-3.xml"));
     let d = diff(&a, &b, Some(568));
-    assert!(!d.ops.is_empty());
+    // As fine as the RFC's own diff: the changed text, the changed attribute,
+    // the removed activity, the added tuple.
+    let ops: Vec<(OpKind, &str)> = d.ops.iter().map(|o| (o.kind, o.sel.as_str())).collect();
+    assert_eq!(
+        ops,
+        [
+            (OpKind::Replace, "*/tuple[@id='cg231jcr']/contact/@priority"),
+            (OpKind::Replace, "*/tuple[@id='r1230d']/status/basic/text()"),
+            (
+                OpKind::Remove,
+                "*/dm:person[@id='p123']/rpid:activities/rpid:busy[1]"
+            ),
+            (OpKind::Add, "*/note"),
+        ],
+        "{:#?}",
+        d.ops
+    );
+    assert_eq!(d.ops[3].pos, Some(Pos::Before));
     // Through the wire form.
     let wire = PartialDoc::Diff(d).to_xml();
     let PartialDoc::Diff(d) = PartialDoc::parse(&wire).unwrap() else {
