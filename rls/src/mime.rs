@@ -10,6 +10,8 @@
     deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
 )]
 
+use memchr::memmem;
+
 use crate::error::{MimeError, MimeErrorKind};
 
 /// Caps for parsing multipart bodies from the wire.
@@ -285,11 +287,13 @@ impl Multipart {
         if boundary.is_empty() || boundary.len() > 70 {
             return Err(MimeError::new(MimeErrorKind::BadBoundary, 0));
         }
-        let mut delim = Vec::with_capacity(boundary.len() + 2);
-        delim.extend_from_slice(b"--");
-        delim.extend_from_slice(boundary.as_bytes());
+        let mut needle = Vec::with_capacity(boundary.len() + 3);
+        needle.extend_from_slice(b"\n--");
+        needle.extend_from_slice(boundary.as_bytes());
+        let finder = memmem::Finder::new(&needle);
+        let delim = needle.get(1..).unwrap_or_default();
         // The first delimiter may open the body or follow a preamble line.
-        let first = find_delimiter(body, &delim, 0, true)
+        let first = find_delimiter(body, delim, &finder, 0, true)
             .ok_or_else(|| MimeError::new(MimeErrorKind::NoDelimiter, 0))?;
         let mut pos = first.after;
         let mut parts = Vec::new();
@@ -300,7 +304,7 @@ impl Multipart {
             }
             pos = skip_line_end(body, pos)
                 .ok_or_else(|| MimeError::new(MimeErrorKind::NoDelimiter, pos))?;
-            let next = find_delimiter(body, &delim, pos, false)
+            let next = find_delimiter(body, delim, &finder, pos, false)
                 .ok_or_else(|| MimeError::new(MimeErrorKind::Unterminated, pos))?;
             if parts.len() >= limits.max_parts {
                 return Err(MimeError::new(
@@ -345,22 +349,14 @@ impl Multipart {
     /// `--boundary--`, lines ended by CRLF.
     pub fn write(&self, out: &mut Vec<u8>) {
         for p in &self.parts {
-            out.extend_from_slice(b"--");
-            out.extend_from_slice(self.boundary.as_bytes());
-            out.extend_from_slice(b"\r\n");
-            for (n, v) in &p.headers {
-                out.extend_from_slice(n.as_bytes());
-                out.extend_from_slice(b": ");
-                out.extend_from_slice(v.as_bytes());
-                out.extend_from_slice(b"\r\n");
-            }
-            out.extend_from_slice(b"\r\n");
-            out.extend_from_slice(&p.body);
-            out.extend_from_slice(b"\r\n");
+            write_part(
+                out,
+                &self.boundary,
+                p.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+                &p.body,
+            );
         }
-        out.extend_from_slice(b"--");
-        out.extend_from_slice(self.boundary.as_bytes());
-        out.extend_from_slice(b"--\r\n");
+        write_close(out, &self.boundary);
     }
 
     /// The body as bytes.
@@ -376,6 +372,35 @@ impl Multipart {
     }
 }
 
+/// Writes one part: its delimiter line, headers, the empty line, the body
+/// and the line end that belongs to the next delimiter.
+pub fn write_part<'a>(
+    out: &mut Vec<u8>,
+    boundary: &str,
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    body: &[u8],
+) {
+    out.extend_from_slice(b"--");
+    out.extend_from_slice(boundary.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for (n, v) in headers {
+        out.extend_from_slice(n.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(v.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Writes the close delimiter `--boundary--`.
+pub fn write_close(out: &mut Vec<u8>, boundary: &str) {
+    out.extend_from_slice(b"--");
+    out.extend_from_slice(boundary.as_bytes());
+    out.extend_from_slice(b"--\r\n");
+}
+
 struct Delimiter {
     /// Where the line end before the delimiter starts (the part's end).
     start: usize,
@@ -385,7 +410,14 @@ struct Delimiter {
 
 /// Finds the next line that starts with `delim`. A delimiter is preceded by
 /// CRLF (a bare LF is accepted too), except at the very start of the body.
-fn find_delimiter(body: &[u8], delim: &[u8], from: usize, at_start: bool) -> Option<Delimiter> {
+/// `finder` searches for `\n` followed by `delim`.
+fn find_delimiter(
+    body: &[u8],
+    delim: &[u8],
+    finder: &memmem::Finder<'_>,
+    from: usize,
+    at_start: bool,
+) -> Option<Delimiter> {
     let is_delim = |at: usize| {
         body.get(at..).is_some_and(|r| r.starts_with(delim))
             && delimiter_line_ends(body, at + delim.len())
@@ -396,16 +428,16 @@ fn find_delimiter(body: &[u8], delim: &[u8], from: usize, at_start: bool) -> Opt
             after: delim.len(),
         });
     }
-    let mut i = from;
     // A part whose body is empty: the delimiter follows the headers' CRLF
     // directly, so the search may start on a line start.
-    if !at_start && i > 0 && is_delim(i) {
+    if !at_start && from > 0 && is_delim(from) {
         return Some(Delimiter {
-            start: i,
-            after: i + delim.len(),
+            start: from,
+            after: from + delim.len(),
         });
     }
-    while let Some(off) = body.get(i..).and_then(memchr_line) {
+    let mut i = from;
+    while let Some(off) = body.get(i..).and_then(|r| finder.find(r)) {
         let nl = i + off;
         let line = nl + 1;
         if is_delim(line) {
@@ -438,7 +470,7 @@ fn delimiter_line_ends(body: &[u8], at: usize) -> bool {
 }
 
 fn memchr_line(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
+    memchr::memchr(b'\n', b)
 }
 
 /// Skips transport padding (spaces and tabs) and one line end.

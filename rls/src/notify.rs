@@ -10,7 +10,7 @@
 use pidf::xml::Limits;
 
 use crate::error::{MimeError, MimeErrorKind};
-use crate::mime::{strip_angle, ContentType, MimeLimits, Multipart, Part};
+use crate::mime::{strip_angle, write_close, write_part, ContentType, MimeLimits, Multipart};
 use crate::rlmi::{self, Rlmi};
 
 /// The body's media type.
@@ -91,29 +91,47 @@ impl RlmiNotification {
     /// Encodes the body with delimiter `--boundary`. The caller picks a
     /// boundary that no part contains; [`RlmiNotification::encode`] does.
     pub fn encode_with_boundary(&self, boundary: &str) -> EncodedBody {
-        let mut rlmi_xml = Vec::new();
+        let mut body = Vec::with_capacity(
+            self.parts.iter().map(|p| p.body.len() + 160).sum::<usize>()
+                + 256
+                + self.rlmi.resources.len() * 160,
+        );
+        let mut rlmi_xml = Vec::with_capacity(256 + self.rlmi.resources.len() * 160);
         self.rlmi.write(&mut rlmi_xml);
-        let mut mp = Multipart {
-            boundary: boundary.to_owned(),
-            parts: Vec::with_capacity(self.parts.len() + 1),
-        };
-        mp.parts.push(Part::new(
-            "application/rlmi+xml;charset=\"UTF-8\"",
-            &self.root_cid,
-            rlmi_xml,
-        ));
+        let root_id = format!("<{}>", self.root_cid);
+        write_part(
+            &mut body,
+            boundary,
+            [
+                ("Content-Transfer-Encoding", "binary"),
+                ("Content-ID", root_id.as_str()),
+                ("Content-Type", "application/rlmi+xml;charset=\"UTF-8\""),
+            ],
+            &rlmi_xml,
+        );
+        let mut id = String::new();
         for p in &self.parts {
-            mp.parts
-                .push(Part::new(&p.content_type, &p.cid, p.body.clone()));
+            id.clear();
+            id.push('<');
+            id.push_str(&p.cid);
+            id.push('>');
+            write_part(
+                &mut body,
+                boundary,
+                [
+                    ("Content-Transfer-Encoding", "binary"),
+                    ("Content-ID", id.as_str()),
+                    ("Content-Type", p.content_type.as_str()),
+                ],
+                &p.body,
+            );
         }
+        write_close(&mut body, boundary);
         let content_type = ContentType::new(MULTIPART_RELATED)
             .with_param("type", rlmi::CONTENT_TYPE)
-            .with_param("start", format!("<{}>", self.root_cid))
+            .with_param("start", root_id.clone())
             .with_param("boundary", boundary)
             .to_string();
-        let mut body =
-            Vec::with_capacity(self.parts.iter().map(|p| p.body.len() + 160).sum::<usize>() + 512);
-        mp.write(&mut body);
         EncodedBody { content_type, body }
     }
 
@@ -208,7 +226,7 @@ impl RlmiNotification {
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(hay, needle).is_some()
 }
 
 /// A 20-character boundary from the base-62 digits of a mixed seed.
