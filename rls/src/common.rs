@@ -1,5 +1,10 @@
 //! Pieces shared by the three document types.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
+
 use pidf::xml::{Attribute, Element, Name, Node, NsDecl};
 
 use crate::error::{DocError, DocErrorKind, DocKind};

@@ -8,6 +8,11 @@
 //! exact URI string), a reference met again on its own path is a loop, and
 //! the number of members and the depth are capped.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
+
 use std::collections::HashSet;
 
 use crate::common::DisplayName;

@@ -21,6 +21,11 @@
 //! server opens a single back-end list subscription to the peer, carrying
 //! the members as an RFC 5367 ad-hoc list.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
+
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 

@@ -5,6 +5,11 @@
 //! NOTIFY body to its [`ListView`], and says when a refresh is due because a
 //! notification was lost.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
+
 use crate::error::MimeError;
 use crate::notify::{NotifyLimits, RlmiNotification, MULTIPART_RELATED};
 use crate::resource_lists::{self, List, ResourceLists};

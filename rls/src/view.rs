@@ -2,6 +2,11 @@
 //! per resource URI, rebuilt by full-state notifications and patched by
 //! partial ones, with the version check that detects lost notifications.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
+
 use std::collections::BTreeMap;
 
 use crate::common::DisplayName;
