@@ -163,7 +163,7 @@ impl Message {
     /// There is no lenient mode: the RFC 3261 24.2 example INVITE and 200
     /// declare an SDP body the RFC does not print, and are refused as
     /// truncated, as RFC 4475 3.1.2.2 says a UDP receiver must (the tests
-    /// supply the body). [`parse::parse_head`](crate::parse::parse_head)
+    /// supply the body). [`parse::parse_head`]
     /// still reads the header section of such a datagram.
     ///
     /// This checks framing and the start line (the Request-URI is parsed);

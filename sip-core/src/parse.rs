@@ -15,8 +15,8 @@
 use crate::error::{ParseError, ParseErrorKind as K};
 use crate::header::HeaderName;
 use crate::method::Version;
-use crate::text::{is_token, parse_u64};
-use memchr::memchr;
+use crate::text::{parse_u64, TOKEN_TABLE};
+use memchr::{memchr, memchr2};
 use std::ops::Range;
 
 /// Size caps applied while parsing; every size from the wire is checked
@@ -245,9 +245,13 @@ where
             Some(_) => {}
         }
         let name_start = pos;
-        while buf.get(pos).is_some_and(|&b| is_token(b)) {
-            pos += 1;
-        }
+        let name_len = buf
+            .get(pos..)
+            .unwrap_or_default()
+            .iter()
+            .position(|&b| !TOKEN_TABLE.get(usize::from(b)).copied().unwrap_or(false))
+            .unwrap_or(len - pos);
+        pos += name_len;
         let name_end = pos;
         while matches!(buf.get(pos), Some(b' ' | b'\t')) {
             pos += 1;
@@ -263,11 +267,9 @@ where
         let mut folded = false;
         let mut search = pos;
         // One pass finds the line end and refuses a CR that is not part
-        // of a CRLF (memchr's call overhead dominates on short lines).
+        // of a CRLF.
         let line_end = loop {
-            let found = buf
-                .get(search..)
-                .and_then(|s| s.iter().position(|&b| b == b'\n' || b == b'\r'));
+            let found = buf.get(search..).and_then(|s| memchr2(b'\n', b'\r', s));
             let Some(rel) = found else {
                 if len - name_start > limits.max_line {
                     return Err(err(K::LineTooLong, name_start));

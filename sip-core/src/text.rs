@@ -12,6 +12,51 @@ pub(crate) const fn is_token(b: u8) -> bool {
         | b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~')
 }
 
+/// [`is_token`] as a table: one load per byte on the hot scanning loops.
+// Built at compile time; `i < 256` bounds every index.
+#[allow(clippy::indexing_slicing)]
+pub(crate) static TOKEN_TABLE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = is_token(i as u8);
+        i += 1;
+    }
+    t
+};
+
+/// Bytes no URI may hold unescaped: controls, SP, DEL, non-ASCII, `<`,
+/// `>` and `"` (RFC 3986 2, RFC 3261 25.1).
+// Built at compile time; `i < 256` bounds every index.
+#[allow(clippy::indexing_slicing)]
+pub(crate) static URI_FORBIDDEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = i <= 0x20
+            || i >= 0x7f
+            || i == b'<' as usize
+            || i == b'>' as usize
+            || i == b'"' as usize;
+        i += 1;
+    }
+    t
+};
+
+/// Characters of a domain name (with `_`, seen in the wild).
+// Built at compile time; `i < 256` bounds every index.
+#[allow(clippy::indexing_slicing)]
+pub(crate) static DOMAIN_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_';
+        i += 1;
+    }
+    t
+};
+
 /// Linear white space inside an unfolded value.
 pub(crate) const fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')

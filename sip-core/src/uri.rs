@@ -74,24 +74,26 @@ impl Uri {
         if !valid_scheme {
             return Err(uerr(K::InvalidScheme, 0));
         }
-        if let Some(p) = s
-            .iter()
-            .position(|&b| b <= 0x20 || b >= 0x7f || matches!(b, b'<' | b'>' | b'"'))
-        {
+        if let Some(p) = s.iter().position(|&b| {
+            text::URI_FORBIDDEN
+                .get(usize::from(b))
+                .copied()
+                .unwrap_or(true)
+        }) {
             return Err(uerr(K::InvalidChar, p));
         }
-        let rest = s.slice(colon + 1..);
         let base = colon + 1;
         if scheme.eq_ignore_ascii_case(b"sip") {
-            SipUri::parse_rest(false, &rest, base).map(Uri::Sip)
+            SipUri::parse_at(false, s, base).map(Uri::Sip)
         } else if scheme.eq_ignore_ascii_case(b"sips") {
-            SipUri::parse_rest(true, &rest, base).map(Uri::Sip)
+            SipUri::parse_at(true, s, base).map(Uri::Sip)
         } else if scheme.eq_ignore_ascii_case(b"tel") {
+            let rest = s.slice(base..);
             TelUri::parse_rest(&rest, base).map(Uri::Tel)
         } else if scheme.eq_ignore_ascii_case(b"pres") {
-            ImPresUri::parse_rest(&rest, base).map(Uri::Pres)
+            ImPresUri::parse_rest(&s.slice(base..), base).map(Uri::Pres)
         } else if scheme.eq_ignore_ascii_case(b"im") {
-            ImPresUri::parse_rest(&rest, base).map(Uri::Im)
+            ImPresUri::parse_rest(&s.slice(base..), base).map(Uri::Im)
         } else {
             Ok(Uri::Other(OtherUri::new(s.clone(), colon)))
         }
@@ -194,7 +196,19 @@ pub enum Host {
 impl Host {
     /// Parses a host; `base` is the offset used in errors.
     pub(crate) fn parse(s: &Bytes, base: usize) -> Result<Host, UriError> {
-        match &s[..] {
+        Host::parse_in(s, 0, s.len(), base)
+    }
+
+    /// Parses the host at `src[start..end]`, slicing `src` only for the
+    /// parts kept (one reference count per host).
+    pub(crate) fn parse_in(
+        src: &Bytes,
+        start: usize,
+        end: usize,
+        base: usize,
+    ) -> Result<Host, UriError> {
+        let h = src.get(start..end).unwrap_or_default();
+        match h {
             [] => Err(uerr(K::InvalidHost, base)),
             [b'[', inner @ .., b']'] => {
                 let ok = inner.contains(&b':')
@@ -202,7 +216,7 @@ impl Host {
                         .iter()
                         .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
                 if ok {
-                    Ok(Host::Ipv6(s.slice(1..s.len() - 1)))
+                    Ok(Host::Ipv6(src.slice(start + 1..end - 1)))
                 } else {
                     Err(uerr(K::InvalidHost, base))
                 }
@@ -213,13 +227,15 @@ impl Host {
                 .map(Host::Ipv4)
                 .ok_or(uerr(K::InvalidHost, base)),
             h => {
-                let ok = h
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
-                    && !h.starts_with(b".")
+                let ok = h.iter().all(|&b| {
+                    text::DOMAIN_CHAR
+                        .get(usize::from(b))
+                        .copied()
+                        .unwrap_or(false)
+                }) && !h.starts_with(b".")
                     && !h.starts_with(b"-");
                 if ok {
-                    Ok(Host::Domain(s.clone()))
+                    Ok(Host::Domain(src.slice(start..end)))
                 } else {
                     Err(uerr(K::InvalidHost, base))
                 }
@@ -275,13 +291,17 @@ impl fmt::Display for Host {
     }
 }
 
-/// Parses `host [":" port]`, returning the host, port and the length used.
+/// Parses `host [":" port]` at `src[start..end]`, returning the host, the
+/// port and the offset (in `src`) where it stopped.
 pub(crate) fn parse_hostport(
-    s: &Bytes,
+    src: &Bytes,
+    start: usize,
+    end: usize,
     base: usize,
     stop: impl Fn(u8) -> bool,
 ) -> Result<(Host, Option<u16>, usize), UriError> {
-    let host_end = if s.first() == Some(&b'[') {
+    let s = src.get(start..end).unwrap_or_default();
+    let host_len = if s.first() == Some(&b'[') {
         memchr(b']', s)
             .map(|p| p + 1)
             .ok_or(uerr(K::InvalidHost, base))?
@@ -290,35 +310,29 @@ pub(crate) fn parse_hostport(
             .position(|&b| b == b':' || stop(b))
             .unwrap_or(s.len())
     };
-    let host = Host::parse(&s.slice(..host_end), base)?;
-    let mut end = host_end;
+    let host = Host::parse_in(src, start, start + host_len, base)?;
+    let mut used = host_len;
     let mut port = None;
-    match s.get(host_end) {
+    match s.get(host_len) {
         Some(b':') => {
-            let digits_len = s
-                .get(host_end + 1..)
-                .unwrap_or_default()
-                .iter()
-                .position(|&b| stop(b))
-                .unwrap_or(s.len() - host_end - 1);
-            let digits = s
-                .get(host_end + 1..host_end + 1 + digits_len)
-                .unwrap_or_default();
+            let tail = s.get(host_len + 1..).unwrap_or_default();
+            let digits_len = tail.iter().position(|&b| stop(b)).unwrap_or(tail.len());
+            let digits = tail.get(..digits_len).unwrap_or_default();
             if digits.len() > 5 {
-                return Err(uerr(K::InvalidPort, base + host_end + 1));
+                return Err(uerr(K::InvalidPort, base + host_len + 1));
             }
             port = Some(
                 text::parse_u32(digits)
                     .and_then(|p| u16::try_from(p).ok())
-                    .ok_or(uerr(K::InvalidPort, base + host_end + 1))?,
+                    .ok_or(uerr(K::InvalidPort, base + host_len + 1))?,
             );
-            end = host_end + 1 + digits_len;
+            used = host_len + 1 + digits_len;
         }
         None => {}
         Some(&b) if stop(b) => {}
-        Some(_) => return Err(uerr(K::InvalidHost, base + host_end)),
+        Some(_) => return Err(uerr(K::InvalidHost, base + host_len)),
     }
-    Ok((host, port, end))
+    Ok((host, port, start + used))
 }
 
 /// A `sip:` or `sips:` URI (RFC 3261 19.1).
@@ -442,56 +456,66 @@ impl SipUri {
         Some(self)
     }
 
-    fn parse_rest(secure: bool, s: &Bytes, base: usize) -> Result<SipUri, UriError> {
+    /// Parses the part after `sip:`/`sips:`, which starts at `src[at]`;
+    /// only the fields kept are sliced from `src`.
+    fn parse_at(secure: bool, src: &Bytes, at: usize) -> Result<SipUri, UriError> {
+        let s = src.get(at..).unwrap_or_default();
         let (user, password, hp_start) = match memchr(b'@', s) {
-            Some(at) => {
-                let info = s.slice(..at);
-                check_escapes(&info, base)?;
-                let (user, password) = match memchr(b':', &info) {
-                    Some(c) => (info.slice(..c), Some(info.slice(c + 1..))),
-                    None => (info.clone(), None),
+            Some(a) => {
+                let info = s.get(..a).unwrap_or_default();
+                check_escapes(info, at)?;
+                let (user, password) = match memchr(b':', info) {
+                    Some(c) => (src.slice(at..at + c), Some(src.slice(at + c + 1..at + a))),
+                    None => (src.slice(at..at + a), None),
                 };
                 if user.is_empty() {
-                    return Err(uerr(K::EmptyUser, base));
+                    return Err(uerr(K::EmptyUser, at));
                 }
-                (Some(user), password, at + 1)
+                (Some(user), password, at + a + 1)
             }
-            None => (None, None, 0),
+            None => (None, None, at),
         };
-        let hp = s.slice(hp_start..);
-        let hbase = base + hp_start;
-        let (host, port, used) = parse_hostport(&hp, hbase, |b| b == b';' || b == b'?')?;
-        let rest = hp.slice(used..);
-        let (params, headers) = match memchr(b'?', &rest) {
-            Some(q) => (rest.slice(..q), rest.slice(q + 1..)),
-            None => (rest.clone(), Bytes::new()),
-        };
-        let pbase = hbase + used;
-        let params = match params.first() {
-            None => params,
-            Some(b';') => params.slice(1..),
+        let end = src.len();
+        let (host, port, used) =
+            parse_hostport(src, hp_start, end, hp_start, |b| b == b';' || b == b'?')?;
+        let rest = src.get(used..).unwrap_or_default();
+        let q = memchr(b'?', rest);
+        let params_text = rest.get(..q.unwrap_or(rest.len())).unwrap_or_default();
+        let pbase = used;
+        let params_text = match params_text.first() {
+            None => params_text,
+            Some(b';') => params_text.get(1..).unwrap_or_default(),
             Some(_) => return Err(uerr(K::InvalidHost, pbase)),
         };
-        check_escapes(&params, pbase)?;
-        for (i, p) in params
-            .split(|&b| b == b';')
-            .enumerate()
-            .filter(|_| !params.is_empty())
-        {
-            let name = p.split(|&b| b == b'=').next().unwrap_or_default();
-            if name.is_empty() || p.iter().filter(|&&b| b == b'=').count() > 1 {
-                return Err(uerr(K::InvalidParam, pbase + i));
+        check_escapes(params_text, pbase)?;
+        if !params_text.is_empty() {
+            for (i, p) in params_text.split(|&b| b == b';').enumerate() {
+                let name = p.split(|&b| b == b'=').next().unwrap_or_default();
+                if name.is_empty() || p.iter().filter(|&&b| b == b'=').count() > 1 {
+                    return Err(uerr(K::InvalidParam, pbase + i));
+                }
             }
         }
-        check_escapes(&headers, pbase)?;
-        if rest.contains(&b'?') {
-            for h in headers.split(|&b| b == b'&') {
+        let headers_text = q.and_then(|q| rest.get(q + 1..)).unwrap_or_default();
+        check_escapes(headers_text, pbase)?;
+        if q.is_some() {
+            for h in headers_text.split(|&b| b == b'&') {
                 match memchr(b'=', h) {
                     Some(e) if e > 0 => {}
                     _ => return Err(uerr(K::InvalidHeader, pbase)),
                 }
             }
         }
+        let params = if params_text.is_empty() {
+            Bytes::new()
+        } else {
+            src.slice_ref(params_text)
+        };
+        let headers = if headers_text.is_empty() {
+            Bytes::new()
+        } else {
+            src.slice_ref(headers_text)
+        };
         Ok(SipUri {
             secure,
             user,

@@ -18,11 +18,20 @@ enum Repr {
 }
 
 macro_rules! std_names {
-    ($($(#[$doc:meta])* $konst:ident = $idx:literal, $full:literal, $lower:literal, $compact:expr;)*) => {
+    ($($(#[$doc:meta])* $konst:ident = $idx:literal, $full:literal, $exact:literal, $lower:literal, $compact:expr;)*) => {
         const STD: &[(&str, Option<u8>)] = &[$(($full, $compact),)*];
 
         impl HeaderName {
             $($(#[$doc])* pub const $konst: HeaderName = HeaderName(Repr::Std($idx));)*
+        }
+
+        /// Names spelled exactly as the RFC does (the common case): no
+        /// case folding needed.
+        fn lookup_exact(s: &[u8]) -> Option<u8> {
+            match s {
+                $($exact => Some($idx),)*
+                _ => None,
+            }
         }
 
         fn lookup_lower(lower: &[u8]) -> Option<u8> {
@@ -36,125 +45,125 @@ macro_rules! std_names {
 
 std_names! {
     /// Accept.
-    ACCEPT = 0, "Accept", b"accept", None;
+    ACCEPT = 0, "Accept", b"Accept", b"accept", None;
     /// Accept-Contact (RFC 3841; compact `a`).
-    ACCEPT_CONTACT = 1, "Accept-Contact", b"accept-contact", Some(b'a');
+    ACCEPT_CONTACT = 1, "Accept-Contact", b"Accept-Contact", b"accept-contact", Some(b'a');
     /// Accept-Encoding.
-    ACCEPT_ENCODING = 2, "Accept-Encoding", b"accept-encoding", None;
+    ACCEPT_ENCODING = 2, "Accept-Encoding", b"Accept-Encoding", b"accept-encoding", None;
     /// Accept-Language.
-    ACCEPT_LANGUAGE = 3, "Accept-Language", b"accept-language", None;
+    ACCEPT_LANGUAGE = 3, "Accept-Language", b"Accept-Language", b"accept-language", None;
     /// Alert-Info.
-    ALERT_INFO = 4, "Alert-Info", b"alert-info", None;
+    ALERT_INFO = 4, "Alert-Info", b"Alert-Info", b"alert-info", None;
     /// Allow.
-    ALLOW = 5, "Allow", b"allow", None;
+    ALLOW = 5, "Allow", b"Allow", b"allow", None;
     /// Allow-Events (RFC 6665; compact `u`).
-    ALLOW_EVENTS = 6, "Allow-Events", b"allow-events", Some(b'u');
+    ALLOW_EVENTS = 6, "Allow-Events", b"Allow-Events", b"allow-events", Some(b'u');
     /// Authentication-Info.
-    AUTHENTICATION_INFO = 7, "Authentication-Info", b"authentication-info", None;
+    AUTHENTICATION_INFO = 7, "Authentication-Info", b"Authentication-Info", b"authentication-info", None;
     /// Authorization.
-    AUTHORIZATION = 8, "Authorization", b"authorization", None;
+    AUTHORIZATION = 8, "Authorization", b"Authorization", b"authorization", None;
     /// Call-ID (compact `i`).
-    CALL_ID = 9, "Call-ID", b"call-id", Some(b'i');
+    CALL_ID = 9, "Call-ID", b"Call-ID", b"call-id", Some(b'i');
     /// Call-Info.
-    CALL_INFO = 10, "Call-Info", b"call-info", None;
+    CALL_INFO = 10, "Call-Info", b"Call-Info", b"call-info", None;
     /// Contact (compact `m`).
-    CONTACT = 11, "Contact", b"contact", Some(b'm');
+    CONTACT = 11, "Contact", b"Contact", b"contact", Some(b'm');
     /// Content-Disposition.
-    CONTENT_DISPOSITION = 12, "Content-Disposition", b"content-disposition", None;
+    CONTENT_DISPOSITION = 12, "Content-Disposition", b"Content-Disposition", b"content-disposition", None;
     /// Content-Encoding (compact `e`).
-    CONTENT_ENCODING = 13, "Content-Encoding", b"content-encoding", Some(b'e');
+    CONTENT_ENCODING = 13, "Content-Encoding", b"Content-Encoding", b"content-encoding", Some(b'e');
     /// Content-ID (RFC 2392).
-    CONTENT_ID = 14, "Content-ID", b"content-id", None;
+    CONTENT_ID = 14, "Content-ID", b"Content-ID", b"content-id", None;
     /// Content-Language.
-    CONTENT_LANGUAGE = 15, "Content-Language", b"content-language", None;
+    CONTENT_LANGUAGE = 15, "Content-Language", b"Content-Language", b"content-language", None;
     /// Content-Length (compact `l`).
-    CONTENT_LENGTH = 16, "Content-Length", b"content-length", Some(b'l');
+    CONTENT_LENGTH = 16, "Content-Length", b"Content-Length", b"content-length", Some(b'l');
     /// Content-Type (compact `c`).
-    CONTENT_TYPE = 17, "Content-Type", b"content-type", Some(b'c');
+    CONTENT_TYPE = 17, "Content-Type", b"Content-Type", b"content-type", Some(b'c');
     /// CSeq.
-    CSEQ = 18, "CSeq", b"cseq", None;
+    CSEQ = 18, "CSeq", b"CSeq", b"cseq", None;
     /// Date.
-    DATE = 19, "Date", b"date", None;
+    DATE = 19, "Date", b"Date", b"date", None;
     /// Error-Info.
-    ERROR_INFO = 20, "Error-Info", b"error-info", None;
+    ERROR_INFO = 20, "Error-Info", b"Error-Info", b"error-info", None;
     /// Event (RFC 6665; compact `o`).
-    EVENT = 21, "Event", b"event", Some(b'o');
+    EVENT = 21, "Event", b"Event", b"event", Some(b'o');
     /// Expires.
-    EXPIRES = 22, "Expires", b"expires", None;
+    EXPIRES = 22, "Expires", b"Expires", b"expires", None;
     /// From (compact `f`).
-    FROM = 23, "From", b"from", Some(b'f');
+    FROM = 23, "From", b"From", b"from", Some(b'f');
     /// Identity (RFC 8224; compact `y`).
-    IDENTITY = 24, "Identity", b"identity", Some(b'y');
+    IDENTITY = 24, "Identity", b"Identity", b"identity", Some(b'y');
     /// In-Reply-To.
-    IN_REPLY_TO = 25, "In-Reply-To", b"in-reply-to", None;
+    IN_REPLY_TO = 25, "In-Reply-To", b"In-Reply-To", b"in-reply-to", None;
     /// Max-Forwards.
-    MAX_FORWARDS = 26, "Max-Forwards", b"max-forwards", None;
+    MAX_FORWARDS = 26, "Max-Forwards", b"Max-Forwards", b"max-forwards", None;
     /// MIME-Version.
-    MIME_VERSION = 27, "MIME-Version", b"mime-version", None;
+    MIME_VERSION = 27, "MIME-Version", b"MIME-Version", b"mime-version", None;
     /// Min-Expires.
-    MIN_EXPIRES = 28, "Min-Expires", b"min-expires", None;
+    MIN_EXPIRES = 28, "Min-Expires", b"Min-Expires", b"min-expires", None;
     /// Organization.
-    ORGANIZATION = 29, "Organization", b"organization", None;
+    ORGANIZATION = 29, "Organization", b"Organization", b"organization", None;
     /// Priority.
-    PRIORITY = 30, "Priority", b"priority", None;
+    PRIORITY = 30, "Priority", b"Priority", b"priority", None;
     /// Proxy-Authenticate.
-    PROXY_AUTHENTICATE = 31, "Proxy-Authenticate", b"proxy-authenticate", None;
+    PROXY_AUTHENTICATE = 31, "Proxy-Authenticate", b"Proxy-Authenticate", b"proxy-authenticate", None;
     /// Proxy-Authorization.
-    PROXY_AUTHORIZATION = 32, "Proxy-Authorization", b"proxy-authorization", None;
+    PROXY_AUTHORIZATION = 32, "Proxy-Authorization", b"Proxy-Authorization", b"proxy-authorization", None;
     /// Proxy-Require.
-    PROXY_REQUIRE = 33, "Proxy-Require", b"proxy-require", None;
+    PROXY_REQUIRE = 33, "Proxy-Require", b"Proxy-Require", b"proxy-require", None;
     /// Record-Route.
-    RECORD_ROUTE = 34, "Record-Route", b"record-route", None;
+    RECORD_ROUTE = 34, "Record-Route", b"Record-Route", b"record-route", None;
     /// Refer-To (RFC 3515; compact `r`).
-    REFER_TO = 35, "Refer-To", b"refer-to", Some(b'r');
+    REFER_TO = 35, "Refer-To", b"Refer-To", b"refer-to", Some(b'r');
     /// Referred-By (RFC 3892; compact `b`).
-    REFERRED_BY = 36, "Referred-By", b"referred-by", Some(b'b');
+    REFERRED_BY = 36, "Referred-By", b"Referred-By", b"referred-by", Some(b'b');
     /// Reject-Contact (RFC 3841; compact `j`).
-    REJECT_CONTACT = 37, "Reject-Contact", b"reject-contact", Some(b'j');
+    REJECT_CONTACT = 37, "Reject-Contact", b"Reject-Contact", b"reject-contact", Some(b'j');
     /// Reply-To.
-    REPLY_TO = 38, "Reply-To", b"reply-to", None;
+    REPLY_TO = 38, "Reply-To", b"Reply-To", b"reply-to", None;
     /// Request-Disposition (RFC 3841; compact `d`).
-    REQUEST_DISPOSITION = 39, "Request-Disposition", b"request-disposition", Some(b'd');
+    REQUEST_DISPOSITION = 39, "Request-Disposition", b"Request-Disposition", b"request-disposition", Some(b'd');
     /// Require.
-    REQUIRE = 40, "Require", b"require", None;
+    REQUIRE = 40, "Require", b"Require", b"require", None;
     /// Retry-After.
-    RETRY_AFTER = 41, "Retry-After", b"retry-after", None;
+    RETRY_AFTER = 41, "Retry-After", b"Retry-After", b"retry-after", None;
     /// Route.
-    ROUTE = 42, "Route", b"route", None;
+    ROUTE = 42, "Route", b"Route", b"route", None;
     /// Server.
-    SERVER = 43, "Server", b"server", None;
+    SERVER = 43, "Server", b"Server", b"server", None;
     /// Session-Expires (RFC 4028; compact `x`).
-    SESSION_EXPIRES = 44, "Session-Expires", b"session-expires", Some(b'x');
+    SESSION_EXPIRES = 44, "Session-Expires", b"Session-Expires", b"session-expires", Some(b'x');
     /// SIP-ETag (RFC 3903).
-    SIP_ETAG = 45, "SIP-ETag", b"sip-etag", None;
+    SIP_ETAG = 45, "SIP-ETag", b"SIP-ETag", b"sip-etag", None;
     /// SIP-If-Match (RFC 3903).
-    SIP_IF_MATCH = 46, "SIP-If-Match", b"sip-if-match", None;
+    SIP_IF_MATCH = 46, "SIP-If-Match", b"SIP-If-Match", b"sip-if-match", None;
     /// Subject (compact `s`).
-    SUBJECT = 47, "Subject", b"subject", Some(b's');
+    SUBJECT = 47, "Subject", b"Subject", b"subject", Some(b's');
     /// Subscription-State (RFC 6665).
-    SUBSCRIPTION_STATE = 48, "Subscription-State", b"subscription-state", None;
+    SUBSCRIPTION_STATE = 48, "Subscription-State", b"Subscription-State", b"subscription-state", None;
     /// Supported (compact `k`).
-    SUPPORTED = 49, "Supported", b"supported", Some(b'k');
+    SUPPORTED = 49, "Supported", b"Supported", b"supported", Some(b'k');
     /// Timestamp.
-    TIMESTAMP = 50, "Timestamp", b"timestamp", None;
+    TIMESTAMP = 50, "Timestamp", b"Timestamp", b"timestamp", None;
     /// To (compact `t`).
-    TO = 51, "To", b"to", Some(b't');
+    TO = 51, "To", b"To", b"to", Some(b't');
     /// Unsupported.
-    UNSUPPORTED = 52, "Unsupported", b"unsupported", None;
+    UNSUPPORTED = 52, "Unsupported", b"Unsupported", b"unsupported", None;
     /// User-Agent.
-    USER_AGENT = 53, "User-Agent", b"user-agent", None;
+    USER_AGENT = 53, "User-Agent", b"User-Agent", b"user-agent", None;
     /// Via (compact `v`).
-    VIA = 54, "Via", b"via", Some(b'v');
+    VIA = 54, "Via", b"Via", b"via", Some(b'v');
     /// Warning.
-    WARNING = 55, "Warning", b"warning", None;
+    WARNING = 55, "Warning", b"Warning", b"warning", None;
     /// WWW-Authenticate.
-    WWW_AUTHENTICATE = 56, "WWW-Authenticate", b"www-authenticate", None;
+    WWW_AUTHENTICATE = 56, "WWW-Authenticate", b"WWW-Authenticate", b"www-authenticate", None;
     /// Identity-Info (RFC 4474; compact `n`).
-    IDENTITY_INFO = 57, "Identity-Info", b"identity-info", Some(b'n');
+    IDENTITY_INFO = 57, "Identity-Info", b"Identity-Info", b"identity-info", Some(b'n');
     /// Content-Transfer-Encoding (MIME part header).
-    CONTENT_TRANSFER_ENCODING = 58, "Content-Transfer-Encoding", b"content-transfer-encoding", None;
+    CONTENT_TRANSFER_ENCODING = 58, "Content-Transfer-Encoding", b"Content-Transfer-Encoding", b"content-transfer-encoding", None;
     /// Path (RFC 3327).
-    PATH = 59, "Path", b"path", None;
+    PATH = 59, "Path", b"Path", b"path", None;
 }
 
 fn compact_lookup(b: u8) -> Option<u8> {
@@ -170,6 +179,9 @@ impl HeaderName {
     pub(crate) fn lookup(s: &[u8]) -> Option<(u8, bool)> {
         if let [b] = s {
             return compact_lookup(*b).map(|i| (i, true));
+        }
+        if let Some(i) = lookup_exact(s) {
+            return Some((i, false));
         }
         let mut buf = [0u8; 32];
         let dst = buf.get_mut(..s.len())?;

@@ -195,9 +195,11 @@ impl TypedHeader for Via {
         if sent_by.iter().any(|&b| text::is_ws(b)) {
             return Err(herr::<Self>(K::InvalidHost, sb_off));
         }
-        let (host, port, used) = parse_hostport(&v.slice_ref(sent_by), sb_off, |_| false)
+        let sb_start = sent_by.as_ptr() as usize - s.as_ptr() as usize;
+        let sb_end = sb_start + sent_by.len();
+        let (host, port, used) = parse_hostport(v, sb_start, sb_end, sb_off, |_| false)
             .map_err(|_| herr::<Self>(K::InvalidHost, sb_off))?;
-        if used != sent_by.len() {
+        if used != sb_end {
             return Err(herr::<Self>(K::InvalidHost, sb_off));
         }
         let params = if semi < s.len() {
@@ -213,15 +215,25 @@ impl TypedHeader for Via {
             port,
             params,
         };
-        // RFC 3261 20.42 value rules.
-        if via.params.get("received").is_some() && via.received_ip().is_none() {
-            return Err(herr::<Self>(K::InvalidParam, semi));
-        }
-        if via.params.get("ttl").is_some() && via.ttl().is_none() {
-            return Err(herr::<Self>(K::InvalidParam, semi));
-        }
-        if via.params.get("rport").is_some_and(|r| !r.is_empty()) && via.rport() == Some(None) {
-            return Err(herr::<Self>(K::InvalidParam, semi));
+        // RFC 3261 20.42 value rules, in one pass over the parameters.
+        for (name, value) in via.params.iter() {
+            let value = value.unwrap_or_default();
+            let ok = if name.eq_ignore_ascii_case(b"received") {
+                let ip = match value {
+                    [b'[', inner @ .., b']'] => inner,
+                    _ => value,
+                };
+                std::str::from_utf8(ip).is_ok_and(|t| t.parse::<IpAddr>().is_ok())
+            } else if name.eq_ignore_ascii_case(b"ttl") {
+                parse_u32(value).is_some_and(|t| t <= 255)
+            } else if name.eq_ignore_ascii_case(b"rport") {
+                value.is_empty() || parse_u32(value).is_some_and(|p| p <= 65535)
+            } else {
+                true
+            };
+            if !ok {
+                return Err(herr::<Self>(K::InvalidParam, semi));
+            }
         }
         Ok(via)
     }
