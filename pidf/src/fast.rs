@@ -9,6 +9,7 @@
 //! and `from_element`), which decides. Tests check that whenever the fast
 //! path answers, it answers exactly what the reference path does.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use quick_xml::events::{BytesStart, Event};
@@ -57,13 +58,13 @@ pub(crate) fn parse(input: &[u8], limits: &Limits) -> Option<Presence> {
             }
             Event::Text(t) if is_ws(&t) => {}
             Event::Start(s) => {
-                let tag = f.open(&s, false)?;
+                let tag = f.open(&s, false, Within::Root)?;
                 let mut p = f.presence(tag)?;
                 p.declaration = declaration;
                 return f.epilog().then_some(p);
             }
             Event::Empty(s) => {
-                let tag = f.open(&s, true)?;
+                let tag = f.open(&s, true, Within::Root)?;
                 let mut p = f.presence(tag)?;
                 p.declaration = declaration;
                 return f.epilog().then_some(p);
@@ -71,6 +72,11 @@ pub(crate) fn parse(input: &[u8], limits: &Limits) -> Option<Presence> {
             _ => return None,
         }
     }
+}
+
+/// URIs no prefix may be bound to (Namespaces in XML 1.0 section 3).
+fn reserved_uri(u: &str) -> bool {
+    u == ns::XML || u == "http://www.w3.org/2000/xmlns/"
 }
 
 fn is_ws(b: &[u8]) -> bool {
@@ -124,21 +130,40 @@ struct Tag<'s> {
     local: &'s [u8],
     decls: Vec<NsDecl>,
     attrs: Vec<Attribute>,
+    /// The value of the one attribute the model types for this element in
+    /// this place (`id`, `entity`, `priority`, `xml:lang`), kept out of
+    /// `attrs`.
+    special: Option<String>,
     empty: bool,
     mark: usize,
+}
+
+/// Where an element sits, which decides the attribute the model types.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Within {
+    Root,
+    Presence,
+    Tuple,
+    DataModel,
+    Other,
+}
+
+/// The typed attribute of an element: an unqualified name, or `xml:lang`.
+fn special(within: Within, ns: Option<&str>, local: &[u8]) -> Option<&'static [u8]> {
+    Some(match (within, ns, local) {
+        (Within::Root, Some(ns::PIDF), b"presence") => b"entity",
+        (Within::Presence, Some(ns::PIDF), b"tuple")
+        | (Within::Presence, Some(ns::DATA_MODEL), b"person" | b"device") => b"id",
+        (Within::Presence | Within::Tuple, Some(ns::PIDF), b"note")
+        | (Within::DataModel, Some(ns::DATA_MODEL), b"note") => b"xml:lang",
+        (Within::Tuple, Some(ns::PIDF), b"contact") => b"priority",
+        _ => return None,
+    })
 }
 
 impl Tag<'_> {
     fn is(&self, ns: &str, local: &str) -> bool {
         self.ns.as_deref() == Some(ns) && self.local == local.as_bytes()
-    }
-
-    fn take_attr(&mut self, local: &str) -> Option<String> {
-        let i = self
-            .attrs
-            .iter()
-            .position(|a| a.name.ns.is_none() && a.name.local == local)?;
-        Some(self.attrs.remove(i).value)
     }
 
     fn name(&self) -> Option<Name> {
@@ -179,7 +204,7 @@ impl<'a> Fast<'a> {
 
     /// Checks limits, binds the tag's namespace declarations and resolves
     /// its names.
-    fn open<'s>(&mut self, s: &'s BytesStart<'a>, empty: bool) -> Option<Tag<'s>> {
+    fn open<'s>(&mut self, s: &'s BytesStart<'a>, empty: bool, within: Within) -> Option<Tag<'s>> {
         self.elements += 1;
         if self.elements > self.limits.max_elements
             || self.depth >= self.limits.max_depth
@@ -207,6 +232,9 @@ impl<'a> Fast<'a> {
             }
             if key == b"xmlns" {
                 let v = a.unescape_value().ok()?.into_owned();
+                if reserved_uri(&v) {
+                    return None;
+                }
                 let uri = if v.is_empty() {
                     None
                 } else {
@@ -219,7 +247,12 @@ impl<'a> Fast<'a> {
                 });
             } else if let Some(p) = key.strip_prefix(b"xmlns:") {
                 let v = a.unescape_value().ok()?.into_owned();
-                if v.is_empty() || !plain_name(p) || p == b"xml" || p == b"xmlns" {
+                if v.is_empty()
+                    || !plain_name(p)
+                    || p == b"xml"
+                    || p == b"xmlns"
+                    || reserved_uri(&v)
+                {
                     return None;
                 }
                 let uri = self.intern(&v);
@@ -243,13 +276,22 @@ impl<'a> Fast<'a> {
             Some(p) => Some(self.lookup(Some(p))??),
             None => self.lookup(None).flatten(),
         };
-        let mut attrs = Vec::with_capacity(plain);
+        let typed = special(within, ns.as_deref(), local);
+        let mut attrs = Vec::new();
+        let mut special_value = None;
         if plain > 0 {
             for a in s.attributes().with_checks(false) {
                 let a = a.ok()?;
                 let key = a.key.as_ref();
                 if key == b"xmlns" || key.starts_with(b"xmlns:") {
                     continue;
+                }
+                if Some(key) == typed {
+                    special_value = Some(a.unescape_value().ok()?.into_owned());
+                    continue;
+                }
+                if attrs.capacity() == 0 {
+                    attrs.reserve_exact(plain);
                 }
                 let (ap, al) = split_qname(key);
                 if !plain_name(al) || ap.is_some_and(|p| !plain_name(p)) {
@@ -281,6 +323,7 @@ impl<'a> Fast<'a> {
             local,
             decls,
             attrs,
+            special: special_value,
             empty,
             mark,
         })
@@ -318,16 +361,23 @@ impl<'a> Fast<'a> {
     }
 
     /// The text of a leaf element through its end; child elements, CDATA
-    /// and comments defer.
-    fn leaf(&mut self, empty: bool) -> Option<String> {
-        let mut s = String::new();
+    /// and comments defer. Borrowed from the input when it can be.
+    fn leaf(&mut self, empty: bool) -> Option<Cow<'a, str>> {
+        let mut s: Cow<'a, str> = Cow::Borrowed("");
         if empty {
             return Some(s);
         }
         loop {
             match self.r.read_event().ok()? {
-                Event::Text(t) => s.push_str(&t.decode().ok()?),
-                Event::GeneralRef(r) => s.push(resolve_ref(&r)?),
+                Event::Text(t) => {
+                    let d = t.decode().ok()?;
+                    if s.is_empty() {
+                        s = d;
+                    } else {
+                        s.to_mut().push_str(&d);
+                    }
+                }
+                Event::GeneralRef(r) => s.to_mut().push(resolve_ref(&r)?),
                 Event::End(_) => return Some(s),
                 _ => return None,
             }
@@ -336,6 +386,10 @@ impl<'a> Fast<'a> {
 
     /// A whole extension element, kept as a tree.
     fn element(&mut self, tag: Tag<'_>) -> Option<Element> {
+        if tag.special.is_some() {
+            // Opened as a typed element: its typed attribute is not in `attrs`.
+            return None;
+        }
         let mut e = Element {
             name: tag.name()?,
             namespaces: tag.decls,
@@ -348,14 +402,14 @@ impl<'a> Fast<'a> {
         loop {
             match self.r.read_event().ok()? {
                 Event::Start(s) => {
-                    let t = self.open(&s, false)?;
+                    let t = self.open(&s, false, Within::Other)?;
                     let mark = t.mark;
                     let c = self.element(t)?;
                     self.close(mark, false);
                     e.children.push(Node::Element(c));
                 }
                 Event::Empty(s) => {
-                    let t = self.open(&s, true)?;
+                    let t = self.open(&s, true, Within::Other)?;
                     let mark = t.mark;
                     let c = self.element(t)?;
                     self.close(mark, true);
@@ -385,7 +439,7 @@ impl<'a> Fast<'a> {
             return None;
         }
         let mut p = Presence {
-            entity: tag.take_attr("entity"),
+            entity: tag.special.take(),
             prefix: match tag.prefix {
                 Some(x) => Some(utf8(x)?.to_owned()),
                 None => None,
@@ -397,7 +451,7 @@ impl<'a> Fast<'a> {
         };
         if !tag.empty {
             while let Next::Child(s, empty) = self.next()? {
-                let t = self.open(&s, empty)?;
+                let t = self.open(&s, empty, Within::Presence)?;
                 let part = match t.ns.as_deref() {
                     Some(ns::PIDF) if t.local == b"tuple" => {
                         p.tuples.push(self.tuple(t)?);
@@ -428,9 +482,8 @@ impl<'a> Fast<'a> {
     }
 
     fn note(&mut self, mut tag: Tag<'_>) -> Option<Note> {
-        let i = tag.attrs.iter().position(|a| a.name.is(ns::XML, "lang"));
-        let lang = i.map(|i| tag.attrs.remove(i).value);
-        let text = self.leaf(tag.empty)?;
+        let lang = tag.special.take();
+        let text = self.leaf(tag.empty)?.into_owned();
         self.close(tag.mark, tag.empty);
         Some(Note {
             text,
@@ -441,7 +494,7 @@ impl<'a> Fast<'a> {
 
     /// A leaf the model types without attributes (basic, timestamp,
     /// deviceID): its text.
-    fn bare_leaf(&mut self, tag: Tag<'_>) -> Option<String> {
+    fn bare_leaf(&mut self, tag: Tag<'_>) -> Option<Cow<'a, str>> {
         if !tag.attrs.is_empty() {
             return None;
         }
@@ -452,7 +505,7 @@ impl<'a> Fast<'a> {
 
     fn tuple(&mut self, mut tag: Tag<'_>) -> Option<Tuple> {
         let mut t = Tuple {
-            id: tag.take_attr("id")?,
+            id: tag.special.take()?,
             attributes: std::mem::take(&mut tag.attrs),
             layout: Vec::with_capacity(8),
             extensions: Vec::with_capacity(4),
@@ -461,7 +514,7 @@ impl<'a> Fast<'a> {
         let mut status = None;
         if !tag.empty {
             while let Next::Child(s, empty) = self.next()? {
-                let mut c = self.open(&s, empty)?;
+                let mut c = self.open(&s, empty, Within::Tuple)?;
                 let part = match (c.ns.as_deref(), c.local) {
                     (Some(ns::PIDF), b"status") => {
                         if status.is_some() {
@@ -474,7 +527,7 @@ impl<'a> Fast<'a> {
                         if t.contact.is_some() {
                             return None;
                         }
-                        let priority = match c.take_attr("priority") {
+                        let priority = match c.special.take() {
                             Some(p) => Some(Priority::parse(&p)?),
                             None => None,
                         };
@@ -518,7 +571,7 @@ impl<'a> Fast<'a> {
         };
         if !tag.empty {
             while let Next::Child(s, empty) = self.next()? {
-                let c = self.open(&s, empty)?;
+                let c = self.open(&s, empty, Within::Other)?;
                 if c.is(ns::PIDF, "basic") {
                     if st.basic.is_some() {
                         return None;
@@ -537,7 +590,7 @@ impl<'a> Fast<'a> {
 
     fn person(&mut self, mut tag: Tag<'_>) -> Option<Person> {
         let mut p = Person {
-            id: tag.take_attr("id")?,
+            id: tag.special.take()?,
             attributes: std::mem::take(&mut tag.attrs),
             layout: Vec::with_capacity(8),
             extensions: Vec::with_capacity(8),
@@ -545,7 +598,7 @@ impl<'a> Fast<'a> {
         };
         if !tag.empty {
             while let Next::Child(s, empty) = self.next()? {
-                let c = self.open(&s, empty)?;
+                let c = self.open(&s, empty, Within::DataModel)?;
                 let part = match (c.ns.as_deref(), c.local) {
                     (Some(ns::DATA_MODEL), b"note") => {
                         p.notes.push(self.note(c)?);
@@ -572,14 +625,14 @@ impl<'a> Fast<'a> {
 
     fn device(&mut self, mut tag: Tag<'_>) -> Option<Device> {
         let mut d = Device {
-            id: tag.take_attr("id")?,
+            id: tag.special.take()?,
             attributes: std::mem::take(&mut tag.attrs),
             ..Device::default()
         };
         let mut device_id = None;
         if !tag.empty {
             while let Next::Child(s, empty) = self.next()? {
-                let c = self.open(&s, empty)?;
+                let c = self.open(&s, empty, Within::DataModel)?;
                 let part = match (c.ns.as_deref(), c.local) {
                     (Some(ns::DATA_MODEL), b"deviceID") => {
                         if device_id.is_some() {
@@ -691,6 +744,8 @@ mod tests {
             "<presence xmlns='urn:ietf:params:xml:ns:pidf'/><x/>",
             "<!DOCTYPE x><presence xmlns='urn:ietf:params:xml:ns:pidf'/>",
             "<presence xmlns='urn:ietf:params:xml:ns:pidf'><p:x/></presence>",
+            "<presence xmlns='urn:ietf:params:xml:ns:pidf' xmlns:x='http://www.w3.org/XML/1998/namespace'/>",
+            "<presence xmlns='urn:ietf:params:xml:ns:pidf'><a xmlns='http://www.w3.org/2000/xmlns/'/></presence>",
         ] {
             assert!(parse(doc.as_bytes(), &Limits::default()).is_none(), "{doc}");
         }
