@@ -282,6 +282,18 @@ proptest! {
     }
 
     #[test]
+    fn arbitrary_multipart_bodies_never_panic(boundary in "[a-zA-Z0-9'()+_,./:=? -]{0,72}", body in proptest::collection::vec(prop_oneof![Just(b'-'), Just(b'\r'), Just(b'\n'), Just(b'b'), Just(b':'), any::<u8>()], 0..200)) {
+        let t = MediaType::new("multipart", "mixed").unwrap();
+        if let Some(t) = t.with_param("boundary", &boundary) {
+            let b = bytes::Bytes::from(body);
+            if let Ok(m) = Multipart::parse(&t, &b, &Limits::default()) {
+                let again = Multipart::parse(&t, &m.to_bytes(), &Limits::default()).unwrap();
+                prop_assert_eq!(again.parts().len(), m.parts().len());
+            }
+        }
+    }
+
+    #[test]
     fn multipart_round_trips(parts in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..80), 1..5)) {
         let t = MediaType::new("application", "octet-stream").unwrap();
         let mut b = MultipartBuilder::mixed();
