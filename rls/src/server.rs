@@ -99,6 +99,19 @@ pub enum ListKind {
     Public,
 }
 
+impl ListKind {
+    /// Whether `user` may change the list's membership (through whatever
+    /// interface the application offers, e.g. XCAP): the owner of a
+    /// personal list; nobody subscribing to a public list, which only its
+    /// administrators change.
+    pub fn may_modify(&self, user: &str) -> bool {
+        match self {
+            ListKind::Personal { owner } => owner == user,
+            ListKind::Public => false,
+        }
+    }
+}
+
 /// A list the server answers for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredList {
@@ -387,7 +400,7 @@ struct Slot {
 struct Sub {
     list_uri: String,
     package: String,
-    /// `None` for ad-hoc lists, which never change.
+    /// False for ad-hoc lists, which never change.
     stored: bool,
     names: Vec<DisplayName>,
     slots: Vec<Slot>,
@@ -601,6 +614,40 @@ impl ListServer {
             self.backends.remove(&backend);
         }
         self.flush(now, sub_id, false);
+        Ok(())
+    }
+
+    /// A whole back-end subscription ended (its final NOTIFY said
+    /// `terminated`, or it could not be established): every resource it
+    /// served is reported terminated with `reason`, once.
+    pub fn handle_backend_terminated(
+        &mut self,
+        now: Instant,
+        backend: BackendId,
+        reason: &str,
+    ) -> Result<(), UsageError> {
+        let b = self
+            .backends
+            .remove(&backend)
+            .ok_or(UsageError::UnknownBackend)?;
+        let uris: Vec<String> = self
+            .subs
+            .get(&b.sub)
+            .map(|s| {
+                s.slots
+                    .iter()
+                    .filter(|x| x.backend == backend)
+                    .map(|x| x.uri.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for uri in uris {
+            let state = BackendState::Terminated {
+                reason: reason.to_owned(),
+            };
+            self.update_slot(b.sub, backend, &uri, state, None)?;
+        }
+        self.flush(now, b.sub, false);
         Ok(())
     }
 
@@ -1051,6 +1098,16 @@ mod tests {
         assert_eq!(domain_of("pres:x@y"), Some("y"));
         assert_eq!(domain_of("sip:example.net"), Some("example.net"));
         assert_eq!(domain_of("sip:"), None);
+    }
+
+    #[test]
+    fn list_kinds() {
+        let p = ListKind::Personal {
+            owner: "sip:a@x".into(),
+        };
+        assert!(p.may_modify("sip:a@x"));
+        assert!(!p.may_modify("sip:b@x"));
+        assert!(!ListKind::Public.may_modify("sip:a@x"));
     }
 
     #[test]

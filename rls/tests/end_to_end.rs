@@ -403,11 +403,27 @@ fn list_subscription_lifecycle() {
         Applied::Stale { local: 8, got: 6 }
     );
 
+    // The peer ends its list subscription: joe and mark are reported
+    // terminated, once.
+    clock.advance(Duration::from_secs(10));
+    rls.handle_backend_terminated(clock.now(), peer_backend, "deactivated")
+        .unwrap();
+    let n9 = drain(&mut rls).notifies.remove(0);
+    assert_eq!((n9.version, n9.full_state, n9.resources), (9, false, 2));
+    assert_eq!(deliver(&mut adam, &n9), Applied::Partial { version: 9 });
+    for uri in [JOE, MARK] {
+        let i = &adam.view().resource(uri).unwrap().instances[0];
+        assert_eq!(i.state, InstanceState::Terminated);
+        assert_eq!(i.reason.as_deref(), Some("deactivated"));
+    }
+    assert!(rls
+        .handle_backend_terminated(clock.now(), peer_backend, "again")
+        .is_err());
+
     // Unsubscribe: every back end closed, a final terminated NOTIFY.
     rls.handle_unsubscribe(clock.now(), id, "timeout").unwrap();
     let ev = drain(&mut rls);
-    assert_eq!(ev.closed.len(), 2, "bob and the peer list (ed's ended)");
-    assert!(ev.closed.contains(&bob_b) && ev.closed.contains(&peer_backend));
+    assert_eq!(ev.closed, [bob_b], "ed's and the peer's ended already");
     let last = &ev.notifies[0];
     assert_eq!(
         last.state,
