@@ -31,10 +31,10 @@
 //! - [`error`]: one error type per layer, each with what and where, and
 //!   the status code a server answers with.
 //!
-//! Not covered here: transactions, dialogs and subscriptions (built on
-//! these types elsewhere), SDP, S/MIME, Content-Encoding, the Warning and
-//! Identity semantics, `tel:` comparison beyond digits and parameters,
-//! header values with RFC 2047 encoded words.
+//! The message layer does not cover SDP, S/MIME, Content-Encoding, the
+//! Warning and Identity semantics, `tel:` comparison beyond digits and
+//! parameters, or RFC 2047 encoded words; the transaction, dialog,
+//! subscription, publication and pager modules of this crate build on it.
 //!
 //! ```
 //! use sip_core::header::{CSeq, SubscriptionState, SubState};
