@@ -6,7 +6,7 @@
 //!
 //! | RFC | what | where |
 //! |---|---|---|
-//! | 4975 | chunks, end-line framing, headers, URIs and their comparison (6.1), sessions: chunking, interruption, reassembly, transaction responses, success and failure REPORTs, the 30 s transaction timeout | [`chunk`], [`parse`], [`header`], [`uri`], [`session`] |
+//! | 4975 | chunks, end-line framing, headers, URIs and their comparison (6.1), sessions: chunking, interruption, reassembly, transaction responses, success and failure REPORTs, the 30 s transaction timeout; several sessions on one connection (481, 506) | [`chunk`], [`parse`], [`header`], [`uri`], [`session`], [`endpoint`] |
 //! | 4976 | relays: AUTH with digest, Use-Path, Expires, forwarding through one or more relays | [`relay`] |
 //! | 7977 | MSRP over WebSocket: `ws`/`wss` URI transports, `TCP/WS[S]/MSRP` SDP protos (same chunks) | [`uri`], [`sdp`] |
 //! | 4566 subset, 4975 section 8, 6135, 5547 | SDP for chat and file transfer offers and answers | [`sdp`] |
@@ -14,8 +14,7 @@
 //! | 7701 | the chat room switch: fan-out, private messages, nicknames | [`chat`] |
 //!
 //! Not implemented: TLS and WebSocket framing themselves (the application
-//! owns the connection), relays that re-chunk messages, connection reuse
-//! rules across sessions (506 is defined but not generated), the RFC 7700
+//! owns the connection), relays that re-chunk messages, the RFC 7700
 //! nickname preparation (nicknames are compared case-folded), conference
 //! event packages and the SDP `chatroom` attribute.
 //!
@@ -108,6 +107,7 @@
 pub mod chat;
 pub mod chunk;
 pub mod cpim;
+pub mod endpoint;
 pub mod error;
 pub mod header;
 pub mod parse;

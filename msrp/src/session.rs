@@ -793,6 +793,14 @@ impl Session {
         }
     }
 
+    /// Feeds one already-parsed event, for an [`crate::endpoint::Endpoint`]
+    /// that parses a connection carrying several sessions. Events of one
+    /// chunk must come in order (head, body pieces, end).
+    pub fn handle_parse_event(&mut self, now: Instant, ev: ParseEvent) {
+        let _ = now;
+        self.on_parse_event(ev);
+    }
+
     fn on_parse_event(&mut self, ev: ParseEvent) {
         match ev {
             ParseEvent::Head(head) => self.on_head(head),

@@ -583,3 +583,93 @@ fn incoming_state_is_capped() {
     );
     assert_eq!(w[0].head.status(), Some(StatusCode::FORBIDDEN));
 }
+
+#[test]
+fn endpoint_routes_by_to_path_and_binds_sessions() {
+    use msrp::endpoint::{ConnectionId, Endpoint, EndpointEvent};
+    let now = Instant::now();
+    let mut ep = Endpoint::new(Limits::default());
+    let s1 = ep.add_session(
+        Session::new(SessionConfig::new(bob_uri(), vec![alice_uri()])).unwrap(),
+        None,
+    );
+    let carol = MsrpUri::parse("msrp://biloxi.example.com:12763/carol99;tcp").unwrap();
+    let s2 = ep.add_session(
+        Session::new(SessionConfig::new(carol.clone(), vec![alice_uri()])).unwrap(),
+        None,
+    );
+    let c1 = ConnectionId(1);
+    let c2 = ConnectionId(2);
+    // Two sessions on one connection.
+    ep.handle_input(
+        now,
+        c1,
+        Bytes::from(send_chunk("t1aaaa", "m1xyz", "1-2/2", b"hi", b'$', "")),
+    );
+    let to_carol = String::from_utf8(send_chunk("t2aaaa", "m2xyz", "1-2/2", b"yo", b'$', ""))
+        .unwrap()
+        .replace("kjhd37s2s20w2a", "carol99");
+    ep.handle_input(now, c1, Bytes::from(to_carol.clone()));
+    assert_eq!(ep.connection_of(s1), Some(c1));
+    assert_eq!(ep.connection_of(s2), Some(c1));
+    let mut evs = Vec::new();
+    while let Some(e) = ep.poll_event() {
+        evs.push(e);
+    }
+    assert!(evs.iter().any(|e| matches!(e, EndpointEvent::Session(h, Event::MessageComplete { message_id, .. }) if *h == s1 && message_id == "m1xyz")));
+    assert!(evs.iter().any(|e| matches!(e, EndpointEvent::Session(h, Event::MessageComplete { message_id, .. }) if *h == s2 && message_id == "m2xyz")));
+    let outs: Vec<_> = std::iter::from_fn(|| ep.poll_transmit(now)).collect();
+    assert_eq!(outs.len(), 2);
+    assert!(outs.iter().all(|(c, _)| *c == c1));
+    // The same session from another connection: 506.
+    ep.handle_input(
+        now,
+        c2,
+        Bytes::from(
+            to_carol
+                .replace("t2aaaa", "t3aaaa")
+                .replace("m2xyz", "m3xyz"),
+        ),
+    );
+    let (c, t) = ep.poll_transmit(now).unwrap();
+    assert_eq!(c, c2);
+    let r = parse_stream(&t.to_vec(), Limits::default())
+        .unwrap()
+        .remove(0);
+    assert_eq!(r.head.status(), Some(StatusCode::WRONG_CONNECTION));
+    assert_eq!(
+        r.head.headers.get_str("From-Path"),
+        Some(carol.to_string().as_str())
+    );
+    // An unknown session: 481.
+    let unknown = to_carol
+        .replace("carol99", "nobody1")
+        .replace("t2aaaa", "t4aaaa");
+    ep.handle_input(now, c2, Bytes::from(unknown));
+    let (_, t) = ep.poll_transmit(now).unwrap();
+    assert_eq!(
+        parse_stream(&t.to_vec(), Limits::default()).unwrap()[0]
+            .head
+            .status(),
+        Some(StatusCode::NO_SUCH_SESSION)
+    );
+    // After the first connection closes, the session may move.
+    ep.close_connection(c1);
+    ep.handle_input(
+        now,
+        c2,
+        Bytes::from(
+            to_carol
+                .replace("t2aaaa", "t5aaaa")
+                .replace("m2xyz", "m5xyz"),
+        ),
+    );
+    assert_eq!(ep.connection_of(s2), Some(c2));
+    // A broken connection is reported.
+    ep.handle_input(now, ConnectionId(3), Bytes::from_static(b"garbage\r\n"));
+    let mut saw = false;
+    while let Some(e) = ep.poll_event() {
+        saw |= matches!(e, EndpointEvent::ConnectionError(ConnectionId(3), _));
+    }
+    assert!(saw);
+}
