@@ -112,6 +112,12 @@ pub enum MimeErrorKind {
         /// The cap that was exceeded.
         limit: usize,
     },
+    /// A part with more headers than the configured cap.
+    #[error("more than {limit} headers in a part")]
+    TooManyHeaders {
+        /// The cap that was exceeded.
+        limit: usize,
+    },
     /// Multipart bodies nested deeper than the configured cap.
     #[error("multipart nested deeper than {limit}")]
     TooDeep {

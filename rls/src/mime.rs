@@ -537,7 +537,12 @@ fn parse_part(content: &[u8], base: usize, limits: &MimeLimits) -> Result<Part, 
                 return Err(MimeError::new(MimeErrorKind::BadHeader, base + i));
             }
             if part.headers.len() >= limits.max_headers {
-                return Err(MimeError::new(MimeErrorKind::BadHeader, base + i));
+                return Err(MimeError::new(
+                    MimeErrorKind::TooManyHeaders {
+                        limit: limits.max_headers,
+                    },
+                    base + i,
+                ));
             }
             part.headers
                 .push((name.to_owned(), value.trim().to_owned()));
@@ -634,6 +639,17 @@ mod tests {
         for (body, kind) in cases {
             assert_eq!(&Multipart::parse(body, "b", &l).unwrap_err().kind, kind);
         }
+        let hdrs = format!("--b\r\n{}\r\nx\r\n--b--", "A: 1\r\n".repeat(3));
+        let few = MimeLimits {
+            max_headers: 2,
+            ..l
+        };
+        assert_eq!(
+            Multipart::parse(hdrs.as_bytes(), "b", &few)
+                .unwrap_err()
+                .kind,
+            MimeErrorKind::TooManyHeaders { limit: 2 }
+        );
         let many = "--b\r\n\r\nx\r\n".repeat(3) + "--b--";
         let small = MimeLimits { max_parts: 2, ..l };
         assert_eq!(

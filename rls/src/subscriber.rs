@@ -14,7 +14,7 @@ use crate::error::MimeError;
 use crate::notify::{NotifyLimits, RlmiNotification, MULTIPART_RELATED};
 use crate::resource_lists::{self, List, ResourceLists};
 use crate::rlmi;
-use crate::view::{Applied, ListView};
+use crate::view::{Applied, ListView, ViewLimits};
 
 /// An ad-hoc list SUBSCRIBE's extra headers and body (RFC 5367 section 7).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +58,12 @@ impl ListSubscriber {
     /// Builder: caps on parsing NOTIFY bodies.
     pub fn with_limits(mut self, limits: NotifyLimits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Builder: caps on the state table.
+    pub fn with_view_limits(mut self, limits: ViewLimits) -> Self {
+        self.view = ListView::with_limits(limits);
         self
     }
 

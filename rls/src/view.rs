@@ -7,7 +7,7 @@
     deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
 )]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::common::DisplayName;
 use crate::notify::RlmiNotification;
@@ -47,6 +47,40 @@ impl ResourceRow {
     }
 }
 
+/// Caps on what a subscriber's table holds, so a list server cannot grow it
+/// without bound one partial notification at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ViewLimits {
+    /// Most resources (rows).
+    pub max_resources: usize,
+    /// Most instances per resource.
+    pub max_instances: usize,
+    /// Most bytes of state bodies, all rows together.
+    pub max_bytes: usize,
+}
+
+impl Default for ViewLimits {
+    /// 10,000 resources, 16 instances each, 64 MiB of state.
+    fn default() -> Self {
+        ViewLimits {
+            max_resources: 10_000,
+            max_instances: 16,
+            max_bytes: 64 << 20,
+        }
+    }
+}
+
+/// Which [`ViewLimits`] cap a notification would have broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverLimit {
+    /// [`ViewLimits::max_resources`].
+    Resources(usize),
+    /// [`ViewLimits::max_instances`].
+    Instances(usize),
+    /// [`ViewLimits::max_bytes`].
+    Bytes(usize),
+}
+
 /// What [`ListView::apply`] did with a notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
@@ -69,6 +103,9 @@ pub enum Applied {
         /// The version received (now the local version).
         got: u32,
     },
+    /// Applying it would break a [`ViewLimits`] cap: discarded whole, the
+    /// table and its version unchanged.
+    Refused(OverLimit),
     /// Not newer than the local version: discarded.
     Stale {
         /// The local version.
@@ -116,12 +153,71 @@ pub struct ListView {
     version: Option<u32>,
     names: Vec<DisplayName>,
     rows: BTreeMap<String, ResourceRow>,
+    limits: ViewLimits,
+    /// Sum of the state bodies' lengths.
+    bytes: usize,
 }
 
 impl ListView {
-    /// An empty table that has seen no notification.
+    /// An empty table that has seen no notification, with default limits.
     pub fn new() -> Self {
         ListView::default()
+    }
+
+    /// An empty table with `limits`.
+    pub fn with_limits(limits: ViewLimits) -> Self {
+        ListView {
+            limits,
+            ..ListView::default()
+        }
+    }
+
+    /// Bytes of state bodies held.
+    pub fn state_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// What the table would hold after applying `n`, checked against the
+    /// limits before anything changes.
+    fn check(&self, n: &RlmiNotification) -> Result<(), OverLimit> {
+        let full = n.rlmi.full_state;
+        let mut rows = if full { 0 } else { self.rows.len() };
+        let mut bytes = if full { 0 } else { self.bytes };
+        let mut new_rows: HashSet<&str> = HashSet::new();
+        for r in &n.rlmi.resources {
+            let existing = if full { None } else { self.rows.get(&r.uri) };
+            if existing.is_none() && new_rows.insert(r.uri.as_str()) {
+                rows += 1;
+            }
+            let mut ids: Vec<&str> = existing
+                .map(|row| row.instances.iter().map(|i| i.id.as_str()).collect())
+                .unwrap_or_default();
+            for inst in &r.instances {
+                let len = inst
+                    .cid
+                    .as_deref()
+                    .and_then(|c| n.part(c))
+                    .map_or(0, |p| p.body.len());
+                bytes = bytes.saturating_add(len);
+                match existing.and_then(|row| row.instances.iter().find(|i| i.id == inst.id)) {
+                    Some(old) => {
+                        bytes = bytes.saturating_sub(old.body.as_ref().map_or(0, Vec::len));
+                    }
+                    None if !ids.contains(&inst.id.as_str()) => ids.push(inst.id.as_str()),
+                    None => {}
+                }
+            }
+            if ids.len() > self.limits.max_instances {
+                return Err(OverLimit::Instances(self.limits.max_instances));
+            }
+        }
+        if rows > self.limits.max_resources {
+            return Err(OverLimit::Resources(self.limits.max_resources));
+        }
+        if bytes > self.limits.max_bytes {
+            return Err(OverLimit::Bytes(self.limits.max_bytes));
+        }
+        Ok(())
     }
 
     /// The list URI, from the last notification applied.
@@ -177,8 +273,12 @@ impl ListView {
                 return Applied::Stale { local, got };
             }
         }
+        if let Err(e) = self.check(n) {
+            return Applied::Refused(e);
+        }
         let outcome = if doc.full_state {
             self.rows.clear();
+            self.bytes = 0;
             Applied::Full { version: got }
         } else {
             match self.version {
@@ -212,12 +312,92 @@ impl ListView {
                     content_type: part.map(|p| p.content_type.clone()),
                     body: part.map(|p| p.body.clone()),
                 };
+                self.bytes = self
+                    .bytes
+                    .saturating_add(new.body.as_ref().map_or(0, Vec::len));
                 match row.instances.iter_mut().find(|i| i.id == inst.id) {
-                    Some(old) => *old = new,
+                    Some(old) => {
+                        self.bytes = self
+                            .bytes
+                            .saturating_sub(old.body.as_ref().map_or(0, Vec::len));
+                        *old = new;
+                    }
                     None => row.instances.push(new),
                 }
             }
         }
         outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::StatePart;
+    use crate::rlmi::{Instance, Resource, Rlmi};
+
+    fn note(version: u32, full: bool, res: &[(&str, &str, usize)]) -> RlmiNotification {
+        let mut d = Rlmi::new("sip:l@x", version, full);
+        let mut n = RlmiNotification::new(d.clone(), "r");
+        for (i, (uri, id, len)) in res.iter().enumerate() {
+            let cid = format!("c{i}");
+            d.resources
+                .push(Resource::new(*uri).with_instance(
+                    Instance::new(*id, InstanceState::Active).with_cid(cid.clone()),
+                ));
+            n.parts.push(StatePart {
+                cid,
+                content_type: "a/b".into(),
+                body: vec![b'x'; *len],
+            });
+        }
+        n.rlmi = d;
+        n
+    }
+
+    #[test]
+    fn limits_refuse_whole_notifications() {
+        let mut v = ListView::with_limits(ViewLimits {
+            max_resources: 2,
+            max_instances: 2,
+            max_bytes: 100,
+        });
+        assert_eq!(
+            v.apply(&note(0, true, &[("a", "1", 40), ("b", "1", 40)])),
+            Applied::Full { version: 0 }
+        );
+        assert_eq!(v.state_bytes(), 80);
+        // A third resource: refused, nothing changes.
+        assert_eq!(
+            v.apply(&note(1, false, &[("a", "1", 10), ("c", "1", 1)])),
+            Applied::Refused(OverLimit::Resources(2))
+        );
+        assert_eq!(v.version(), Some(0));
+        assert_eq!(v.state_bytes(), 80);
+        // Replacing a body counts the difference.
+        assert_eq!(
+            v.apply(&note(1, false, &[("a", "1", 60)])),
+            Applied::Partial { version: 1 }
+        );
+        assert_eq!(v.state_bytes(), 100);
+        assert_eq!(
+            v.apply(&note(2, false, &[("b", "1", 41)])),
+            Applied::Refused(OverLimit::Bytes(100))
+        );
+        // Instances accumulate per resource.
+        assert_eq!(
+            v.apply(&note(2, false, &[("a", "2", 0)])),
+            Applied::Partial { version: 2 }
+        );
+        assert_eq!(
+            v.apply(&note(3, false, &[("a", "3", 0)])),
+            Applied::Refused(OverLimit::Instances(2))
+        );
+        // Full state starts the count over.
+        assert_eq!(
+            v.apply(&note(3, true, &[("c", "1", 100)])),
+            Applied::Full { version: 3 }
+        );
+        assert_eq!((v.len(), v.state_bytes()), (1, 100));
     }
 }
