@@ -230,6 +230,8 @@ struct Outgoing {
     any_sent: bool,
     in_flight: usize,
     done_sending: bool,
+    /// Send what is queued even if it is less than a chunk.
+    flush: bool,
 }
 
 struct PendingTx {
@@ -448,6 +450,7 @@ impl Session {
             any_sent: false,
             in_flight: 0,
             done_sending: false,
+            flush: false,
         });
         Ok(id)
     }
@@ -479,6 +482,19 @@ impl Session {
             m.queue.push_back(data);
         }
         m.finished = last;
+        Ok(())
+    }
+
+    /// Sends what is queued for a message now, even less than a chunk (for
+    /// live content pushed slowly); otherwise chunks wait until
+    /// `chunk_size` bytes are queued or the message is finished.
+    pub fn flush(&mut self, message_id: &str) -> Result<(), UsageError> {
+        let m = self
+            .outgoing
+            .iter_mut()
+            .find(|m| m.id == message_id)
+            .ok_or(UsageError::UnknownMessage)?;
+        m.flush = true;
         Ok(())
     }
 
@@ -548,6 +564,7 @@ impl Session {
             let ready = self.outgoing.get(i).is_some_and(|m| {
                 !m.done_sending
                     && (m.queued >= self.cfg.chunk_size
+                        || (m.flush && m.queued > 0)
                         || (m.finished && (m.queued > 0 || !m.any_sent)))
             });
             if ready {
@@ -578,6 +595,9 @@ impl Session {
             }
         }
         m.queued -= len;
+        if m.queued == 0 {
+            m.flush = false;
+        }
         let start = m.sent + 1;
         m.sent += len as u64;
         let last = m.finished && m.queued == 0;

@@ -673,3 +673,30 @@ fn endpoint_routes_by_to_path_and_binds_sessions() {
     }
     assert!(saw);
 }
+
+#[test]
+fn partial_chunks_wait_unless_flushed() {
+    let (mut a, mut b) = pair(1000);
+    let now = Instant::now();
+    let id = a.start_message(MessageSpec::new("text/plain")).unwrap();
+    a.push_data(&id, Bytes::from_static(b"typing"), false)
+        .unwrap();
+    assert!(a.poll_transmit(now).is_none(), "less than a chunk waits");
+    a.flush(&id).unwrap();
+    let (wa, _, _, eb) = pump(&mut a, &mut b, now);
+    let c = parse_stream(&wa, Limits::default()).unwrap();
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].flag, Flag::More);
+    assert_eq!(c[0].head.headers.get_str("Byte-Range"), Some("1-6/*"));
+    assert_eq!(data_of(&eb, &id), b"typing");
+    a.push_data(&id, Bytes::from_static(b"!"), true).unwrap();
+    let (wa, _, ea, eb) = pump(&mut a, &mut b, now);
+    let c = parse_stream(&wa, Limits::default()).unwrap();
+    assert_eq!(c[0].head.headers.get_str("Byte-Range"), Some("7-7/7"));
+    assert!(eb.contains(&Event::MessageComplete {
+        message_id: id.clone(),
+        total: 7
+    }));
+    assert!(ea.contains(&Event::MessageSent { message_id: id }));
+    assert_eq!(a.flush("nope"), Err(msrp::UsageError::UnknownMessage));
+}
