@@ -593,7 +593,10 @@ impl ListServer {
         }
     }
 
-    /// A back-end NOTIFY about `resource` on back end `backend`.
+    /// A back-end NOTIFY about `resource` on back end `backend`. A
+    /// terminated single-resource back end is forgotten, except on
+    /// `probation`, where the application re-subscribes after `retry-after`
+    /// and keeps reporting through the same id.
     pub fn handle_backend_notify(
         &mut self,
         now: Instant,
@@ -607,7 +610,10 @@ impl ListServer {
             .get(&backend)
             .ok_or(UsageError::UnknownBackend)?;
         let sub_id = b.sub;
-        let terminated = matches!(state, BackendState::Terminated { .. });
+        // On probation the application tries again later (RFC 6665
+        // section 4.1.3) and keeps reporting through the same id.
+        let terminated =
+            matches!(&state, BackendState::Terminated { reason } if reason != "probation");
         let single = matches!(b.target, BackendTarget::Resource { .. });
         self.update_slot(sub_id, backend, resource, state, body)?;
         if terminated && single {
@@ -1026,12 +1032,12 @@ impl ListServer {
             }
             doc.resources.push(r);
             slot.dirty = false;
-            // A terminated instance is reported once (RFC 4662 section 4.5).
-            if slot
-                .instance
-                .as_ref()
-                .is_some_and(|i| i.state == InstanceState::Terminated)
-            {
+            // A terminated instance is reported once (RFC 4662 section 4.5),
+            // unless the back end will be tried again ("probation"): then it
+            // stays until state comes back.
+            if slot.instance.as_ref().is_some_and(|i| {
+                i.state == InstanceState::Terminated && i.reason.as_deref() != Some("probation")
+            }) {
                 slot.instance = None;
             }
         }

@@ -601,3 +601,50 @@ fn members_joining_are_reported_in_partial_state() {
     );
     assert!(rls.members(id).is_none());
 }
+
+#[test]
+fn probation_keeps_the_instance_until_state_returns() {
+    let mut clock = Clock::new();
+    let dir = directory(&[BOB, DAVE]);
+    let mut rls = ListServer::new(local_config());
+    let adam = ListSubscriber::new(&[]);
+    let id = rls
+        .handle_subscribe(clock.now(), &subscribe_from(&adam, LIST, ADAM), &dir)
+        .unwrap();
+    let ev = drain(&mut rls);
+    let (bob_b, dave_b) = (backend_for(&ev.opened, BOB), backend_for(&ev.opened, DAVE));
+    let terminated = |reason: &str| BackendState::Terminated {
+        reason: reason.into(),
+    };
+    clock.advance(Duration::from_secs(10));
+    rls.handle_backend_notify(clock.now(), bob_b, BOB, terminated("probation"), None)
+        .unwrap();
+    rls.handle_backend_notify(clock.now(), dave_b, DAVE, terminated("rejected"), None)
+        .unwrap();
+    clock.advance(Duration::from_secs(10));
+    rls.handle_timeout(clock.now());
+    drain(&mut rls);
+    // The next full state still shows bob on probation; dave's is gone.
+    rls.handle_refresh(clock.now(), id).unwrap();
+    let n = drain(&mut rls).notifies.remove(0);
+    let parsed =
+        rls::RlmiNotification::parse(&n.content_type, &n.body, &Default::default()).unwrap();
+    let bob = parsed.rlmi.resource(BOB).unwrap();
+    assert_eq!(bob.instances[0].state, InstanceState::Terminated);
+    assert_eq!(bob.instances[0].reason.as_deref(), Some("probation"));
+    assert!(parsed.rlmi.resource(DAVE).unwrap().instances.is_empty());
+    // Bob's back end is retried and comes back through the same id.
+    clock.advance(Duration::from_secs(10));
+    rls.handle_backend_notify(clock.now(), bob_b, BOB, BackendState::Active, None)
+        .unwrap();
+    assert!(rls
+        .handle_backend_notify(clock.now(), dave_b, DAVE, BackendState::Active, None)
+        .is_err());
+    let n = drain(&mut rls).notifies.remove(0);
+    let parsed =
+        rls::RlmiNotification::parse(&n.content_type, &n.body, &Default::default()).unwrap();
+    assert_eq!(
+        parsed.rlmi.resource(BOB).unwrap().instances[0].state,
+        InstanceState::Active
+    );
+}
