@@ -406,14 +406,14 @@ impl<'a> Fast<'a> {
                     let mark = t.mark;
                     let c = self.element(t)?;
                     self.close(mark, false);
-                    e.children.push(Node::Element(c));
+                    push_node(&mut e.children, Node::Element(c));
                 }
                 Event::Empty(s) => {
                     let t = self.open(&s, true, Within::Other)?;
                     let mark = t.mark;
                     let c = self.element(t)?;
                     self.close(mark, true);
-                    e.children.push(Node::Element(c));
+                    push_node(&mut e.children, Node::Element(c));
                 }
                 Event::Text(t) => push_text(&mut e, &t.decode().ok()?),
                 Event::GeneralRef(r) => {
@@ -666,11 +666,20 @@ impl<'a> Fast<'a> {
     }
 }
 
+/// Most extension elements hold one child (their text): start with room
+/// for exactly one instead of the default four.
+fn push_node(v: &mut Vec<Node>, n: Node) {
+    if v.capacity() == 0 {
+        v.reserve_exact(1);
+    }
+    v.push(n);
+}
+
 fn push_text(e: &mut Element, s: &str) {
     if let Some(Node::Text(prev)) = e.children.last_mut() {
         prev.push_str(s);
     } else {
-        e.children.push(Node::Text(s.to_owned()));
+        push_node(&mut e.children, Node::Text(s.to_owned()));
     }
 }
 
