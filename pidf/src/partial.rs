@@ -1057,6 +1057,9 @@ fn same_name(x: &Element, y: &Element) -> bool {
     x.name.ns == y.name.ns && x.name.local == y.name.local
 }
 
+/// Most children of one element that [`diff`] matches one by one.
+const MAX_DIFF_CHILDREN: usize = 256;
+
 /// How a child is matched between the two versions.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Key {
@@ -1233,6 +1236,17 @@ fn diff_children(
 ) {
     let olds: Vec<&Element> = a.elements().collect();
     let news: Vec<&Element> = b.elements().collect();
+    if olds.len() > MAX_DIFF_CHILDREN || news.len() > MAX_DIFF_CHILDREN {
+        // Matching is quadratic: past the cap, replace the parent whole
+        // (`*` is the root, which RFC 5261 lets a replace select).
+        ops.push(op(
+            OpKind::Replace,
+            base.to_owned(),
+            None,
+            vec![Node::Element(b.clone())],
+        ));
+        return;
+    }
     let okeys: Vec<Key> = olds.iter().map(|e| key(e, &olds, &news)).collect();
     // Match new children to old ones: (new index, old index).
     let mut used = vec![false; olds.len()];

@@ -249,3 +249,17 @@ fn selector_errors() {
         })
     ));
 }
+
+#[test]
+fn large_documents_diff_in_bounded_time() {
+    let mut a = Presence::new("pres:a@example.com");
+    let mut b = Presence::new("pres:a@example.com");
+    for i in 0..1000 {
+        a = a.note(format!("note {i}").as_str());
+        b = b.note(format!("note {}", i + 1).as_str());
+    }
+    let d = diff(&a, &b, Some(2));
+    assert_eq!(d.ops.len(), 1, "one replace of the root");
+    assert_eq!(d.ops[0].sel, "*");
+    assert!(d.apply(&a).unwrap().infoset_eq(&b));
+}
