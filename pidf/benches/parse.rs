@@ -55,5 +55,20 @@ fn serialize(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parse, serialize);
+fn partial(c: &mut Criterion) {
+    let old = pidf::Presence::parse(DOC).expect("bench document parses");
+    let mut new = old.clone();
+    new.tuples[3].status.basic = Some(pidf::Basic::Open);
+    new.tuples[7].notes[0].text = "changed".into();
+    let d = pidf::partial::diff(&old, &new, Some(2));
+    let mut g = c.benchmark_group("pidf_partial");
+    g.throughput(Throughput::Bytes(DOC.len() as u64));
+    g.bench_function("diff", |b| {
+        b.iter(|| pidf::partial::diff(black_box(&old), black_box(&new), Some(2)))
+    });
+    g.bench_function("apply", |b| b.iter(|| black_box(&d).apply(black_box(&old))));
+    g.finish();
+}
+
+criterion_group!(benches, parse, serialize, partial);
 criterion_main!(benches);
