@@ -17,6 +17,49 @@
 //! transport without congestion control (18.1.1, RFC 3428 6).
 //! Responses go back to the address the request came from (the `rport`
 //! behaviour of RFC 3581, right for UDP behind NAT and for connections).
+//!
+//! An event loop over a UDP socket (the application owns the socket and
+//! the clock; the endpoint owns neither):
+//!
+//! ```no_run
+//! use sip_core::endpoint::{Endpoint, EndpointConfig, Event, Peer};
+//! use sip_core::{Response, StatusCode};
+//! use std::net::UdpSocket;
+//! use std::time::Instant;
+//!
+//! let socket = UdpSocket::bind("0.0.0.0:5060")?;
+//! let mut ep = Endpoint::new(EndpointConfig::for_addr(socket.local_addr()?));
+//! let mut buf = vec![0u8; 65_535];
+//! loop {
+//!     // 1. Wait for a datagram, or until the endpoint's next deadline.
+//!     let timeout = ep.poll_timeout().map(|t| t.saturating_duration_since(Instant::now()));
+//!     socket.set_read_timeout(timeout.filter(|d| !d.is_zero()))?;
+//!     match socket.recv_from(&mut buf) {
+//!         Ok((n, from)) => ep.handle_input(Instant::now(), Peer::udp(from), buf[..n].to_vec()),
+//!         Err(_) => ep.handle_timeout(Instant::now()),
+//!     }
+//!     // 2. After any handle_* call: drain transmits, then events...
+//!     while let Some(t) = ep.poll_transmit() {
+//!         if socket.send_to(&t.contents, t.destination.addr).is_err() {
+//!             if let Some(id) = t.transaction {
+//!                 ep.handle_transport_error(Instant::now(), id);
+//!             }
+//!         }
+//!     }
+//!     while let Some(ev) = ep.poll_event() {
+//!         if let Event::Request { transaction, request, .. } = ev {
+//!             let mut ok = Response::from_request(&request, StatusCode::OK);
+//!             ok.set_to_tag(&ep.new_tag());
+//!             ep.send_response(Instant::now(), transaction, &ok)?;
+//!         }
+//!     }
+//!     // 3. ...and only then read poll_timeout again (top of the loop);
+//!     // responses sent while handling events queued more transmits, which
+//!     // the next turn drains.
+//! }
+//! # #[allow(unreachable_code)]
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::header::{CSeq, CallId, Via};
 use crate::message::{Message, Request, Response};

@@ -1,6 +1,6 @@
 //! Pager-mode instant messages (RFC 3428): MESSAGE requests outside any
 //! dialog, each in its own non-INVITE transaction of the
-//! [`Endpoint`](crate::endpoint::Endpoint).
+//! [`Endpoint`].
 //!
 //! Sending: [`message`] builds the request (fresh tag and Call-ID from the
 //! endpoint's seeded generator), [`send`] sends it and enforces the size
