@@ -197,6 +197,43 @@ fn bench(c: &mut Criterion) {
         });
     }
     g.finish();
+
+    // Parsing the full-state RLMI document (500 resources) into the typed
+    // model, with roxmltree (a read-only DOM, no typed model) on the same
+    // bytes as reference.
+    let doc = RlmiNotification::parse(&full.content_type, &full.body, &limits)
+        .expect("parse")
+        .rlmi
+        .to_xml();
+    let mut g = c.benchmark_group("rlmi_parse_500");
+    g.throughput(Throughput::Bytes(doc.len() as u64));
+    g.bench_function("rls_rlmi", |b| {
+        b.iter(|| black_box(rls::Rlmi::parse(&doc).expect("parses").resources.len()))
+    });
+    g.bench_function("xml_tree_only", |b| {
+        b.iter(|| {
+            black_box(
+                pidf::xml::Document::parse(&doc, &pidf::xml::Limits::default())
+                    .expect("parses")
+                    .root
+                    .children
+                    .len(),
+            )
+        })
+    });
+    let text = std::str::from_utf8(&doc).expect("utf-8");
+    g.bench_function("roxmltree_reference", |b| {
+        b.iter(|| {
+            black_box(
+                roxmltree::Document::parse(text)
+                    .expect("parses")
+                    .root_element()
+                    .children()
+                    .count(),
+            )
+        })
+    });
+    g.finish();
 }
 
 // The macro's generated functions carry no docs.
