@@ -93,5 +93,33 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// The RFC example exchanges of the shared corpus as one stream: head-heavy
+/// small chunks, fed in one read.
+fn bench_corpus(c: &mut Criterion) {
+    let mut all = Vec::new();
+    for (name, bytes) in testkit::vectors("msrp", ".msrp") {
+        if !name.contains("NO-END-LINE") {
+            all.extend_from_slice(&bytes);
+        }
+    }
+    let all = Bytes::from(all);
+    let mut g = c.benchmark_group("msrp_corpus_stream");
+    g.throughput(Throughput::Bytes(all.len() as u64));
+    g.bench_function("parser", |b| {
+        b.iter(|| {
+            let mut p = Parser::new(Limits::default());
+            p.push(all.clone());
+            let mut n = 0usize;
+            while let Some(ev) = p.poll().unwrap() {
+                if let ParseEvent::End(_) = ev {
+                    n += 1;
+                }
+            }
+            black_box(n)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_corpus);
 criterion_main!(benches);

@@ -65,7 +65,6 @@ enum State {
     /// Reading the body of a chunk whose end-line starts with `needle`.
     Body {
         tid: Bytes,
-        finder: Box<Finder<'static>>,
         tail: BytesMut,
         body_len: u64,
     },
@@ -87,6 +86,8 @@ pub struct Parser {
     out: VecDeque<ParseEvent>,
     /// Stream offset of the first byte of `input`'s front.
     offset: u64,
+    /// Finds [`END_PREFIX`].
+    pre: Finder<'static>,
     /// Where the fast path found the first end-line candidate in the front
     /// read (0 when unknown).
     hint: usize,
@@ -109,7 +110,10 @@ fn new_head() -> State {
     }
 }
 
-/// Length of `CRLF "-------"`.
+/// What every end-line starts with: the CRLF that closes the body, then
+/// seven hyphens.
+const END_PREFIX: &[u8] = b"\r\n-------";
+/// Length of [`END_PREFIX`].
 const PRE: usize = 9;
 
 impl Parser {
@@ -121,6 +125,7 @@ impl Parser {
             input: VecDeque::new(),
             out: VecDeque::new(),
             offset: 0,
+            pre: Finder::new(END_PREFIX),
             hint: 0,
         }
     }
@@ -206,10 +211,9 @@ impl Parser {
     #[inline]
     fn fast_body(&mut self) -> Result<Option<Bytes>, ParseError> {
         let State::Body {
-            finder,
+            tid,
             tail,
             body_len,
-            ..
         } = &mut self.state
         else {
             return Ok(None);
@@ -220,12 +224,12 @@ impl Parser {
         if !tail.is_empty() {
             return Ok(None);
         }
-        if let Some(p) = finder.find(front) {
+        if let Some(p) = self.pre.find(front) {
             // Let the slow path start its scan here rather than rescan.
             self.hint = p;
             return Ok(None);
         }
-        if held_back(finder.needle(), front) != 0 {
+        if held_back(tid, front) != 0 {
             return Ok(None);
         }
         let n = front.len();
@@ -317,16 +321,11 @@ impl Parser {
             *start = Some((ls + ts, ls + te, shift(k, ls)));
             return Ok(());
         };
-        let tid_len = tid_e - tid_s;
         if line.is_empty() {
             // Blank line: the body follows.
             let (head, tid) = build_head(buf, tid_s, tid_e, kind, fields, true);
-            let mut needle = Vec::with_capacity(PRE + tid_len);
-            needle.extend_from_slice(b"\r\n-------");
-            needle.extend_from_slice(&tid);
             self.state = State::Body {
                 tid,
-                finder: Box::new(Finder::new(&needle).into_owned()),
                 tail: BytesMut::new(),
                 body_len: 0,
             };
@@ -363,7 +362,7 @@ impl Parser {
         let vs = vs.min(content_end);
         if buf
             .get(vs..content_end)
-            .is_some_and(|v| v.iter().any(|&b| b == b'\r' || b == 0))
+            .is_some_and(|v| memchr::memchr2(b'\r', 0, v).is_some())
         {
             return Err(ParseError::new(
                 ParseErrorKind::Header,
@@ -383,19 +382,19 @@ impl Parser {
         };
         let State::Body {
             tid,
-            finder,
             tail,
             body_len,
         } = &mut self.state
         else {
             return Ok(false);
         };
+        let pre = &self.pre;
         let nlen = PRE + tid.len();
         let full = nlen + 3;
         let (emit, consume, end, new_tail): (Option<Bytes>, usize, Option<Flag>, Option<BytesMut>);
         if tail.is_empty() {
             let from = std::mem::take(&mut self.hint).min(front.len());
-            match scan_from(finder, front, nlen, from) {
+            match scan_from(pre, tid, front, from) {
                 Scan::Safe(s) if s == front.len() => {
                     // The common case: the whole read is body.
                     *body_len = body_len.saturating_add(s as u64);
@@ -436,9 +435,9 @@ impl Parser {
             w.extend_from_slice(tail);
             w.extend_from_slice(front.get(..take).unwrap_or(&[]));
             let scanned = if whole {
-                scan(finder, &w, nlen)
+                scan(pre, tid, &w)
             } else {
-                scan_open(finder, &w, nlen)
+                scan_open(pre, tid, &w)
             };
             match scanned {
                 Scan::End(p, flag) => {
@@ -495,14 +494,24 @@ enum Scan {
 }
 
 /// Scans a buffer that is all there is for now.
-fn scan(finder: &Finder<'_>, hay: &[u8], nlen: usize) -> Scan {
-    scan_from(finder, hay, nlen, 0)
+fn scan(pre: &Finder<'_>, tid: &[u8], hay: &[u8]) -> Scan {
+    scan_from(pre, tid, hay, 0)
 }
 
-/// [`scan`] knowing that no match starts before `from`.
-fn scan_from(finder: &Finder<'_>, hay: &[u8], nlen: usize, from: usize) -> Scan {
+/// [`scan`] knowing that no end-line starts before `from`. `pre` finds
+/// `CRLF "-------"` (built once per parser, so no per-chunk searcher); the
+/// transaction id is checked after it.
+fn scan_from(pre: &Finder<'_>, tid: &[u8], hay: &[u8], from: usize) -> Scan {
+    let nlen = PRE + tid.len();
     let rest = hay.get(from..).unwrap_or(&[]);
-    for p in finder.find_iter(rest).map(|p| p + from) {
+    for p in pre.find_iter(rest).map(|p| p + from) {
+        let after = hay.get(p + PRE..).unwrap_or(&[]);
+        match after.get(..tid.len()) {
+            Some(t) if t == tid => {}
+            Some(_) => continue,
+            None if tid.starts_with(after) => return Scan::Safe(p),
+            None => continue,
+        }
         match hay.get(p + nlen) {
             None => return Scan::Safe(p),
             Some(&f) => match Flag::from_byte(f) {
@@ -515,14 +524,15 @@ fn scan_from(finder: &Finder<'_>, hay: &[u8], nlen: usize, from: usize) -> Scan 
             },
         }
     }
-    Scan::Safe(hay.len() - held_back(finder.needle(), hay))
+    Scan::Safe(hay.len() - held_back(tid, hay))
 }
 
 /// The length of the longest suffix of `hay` that is a proper prefix of
 /// `needle`: the bytes that might start an end-line continued by the next
 /// read. Usually zero, so most reads are handed out whole.
-fn held_back(needle: &[u8], hay: &[u8]) -> usize {
-    let from = hay.len().saturating_sub(needle.len().saturating_sub(1));
+fn held_back(tid: &[u8], hay: &[u8]) -> usize {
+    let nlen = PRE + tid.len();
+    let from = hay.len().saturating_sub(nlen - 1);
     let window = hay.get(from..).unwrap_or(&[]);
     // The needle starts with CR and holds no other CR, so candidates start
     // at a CR; the earliest matching one gives the longest suffix. The
@@ -530,7 +540,8 @@ fn held_back(needle: &[u8], hay: &[u8]) -> usize {
     for (i, &b) in window.iter().enumerate() {
         if b == b'\r' {
             let suffix = window.get(i..).unwrap_or(&[]);
-            if needle.starts_with(suffix) {
+            let (a, b) = suffix.split_at(suffix.len().min(PRE));
+            if END_PREFIX.starts_with(a) && tid.starts_with(b) {
                 return suffix.len();
             }
         }
@@ -540,8 +551,9 @@ fn held_back(needle: &[u8], hay: &[u8]) -> usize {
 
 /// Scans a window cut from a longer read: a match whose decision lies past
 /// the window is left for the zero-copy path.
-fn scan_open(finder: &Finder<'_>, hay: &[u8], nlen: usize) -> Scan {
-    match scan(finder, hay, nlen) {
+fn scan_open(pre: &Finder<'_>, tid: &[u8], hay: &[u8]) -> Scan {
+    let nlen = PRE + tid.len();
+    match scan(pre, tid, hay) {
         Scan::Safe(s) => Scan::Safe(s.min(hay.len().saturating_sub(nlen + 3))),
         other => other,
     }
@@ -579,7 +591,7 @@ fn parse_start(line: &[u8]) -> Result<(usize, usize, StartKind), (ParseErrorKind
                 if c.first() != Some(&b' ') {
                     return Err((ParseErrorKind::StatusCode, ws));
                 }
-                if c.iter().any(|&b| b == b'\r' || b == 0) {
+                if memchr::memchr2(b'\r', 0, c).is_some() {
                     return Err((ParseErrorKind::StartLine, ws + 3));
                 }
                 Some((ws + 4, line.len()))
