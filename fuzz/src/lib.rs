@@ -10,4 +10,5 @@ pub mod pidf;
 pub mod policy;
 pub mod rls;
 pub mod sip;
+pub mod sip_endpoint;
 pub mod xml;
