@@ -230,6 +230,13 @@ impl<'a> Fast<'a> {
             if let Some(slot) = keys.get_mut(count) {
                 *slot = key;
             }
+            if (key == b"xmlns" || key.starts_with(b"xmlns:"))
+                && a.value
+                    .iter()
+                    .any(|b| matches!(b, b'&' | b'\t' | b'\r' | b'\n'))
+            {
+                return None;
+            }
             if key == b"xmlns" {
                 let v = a.unescape_value().ok()?.into_owned();
                 if reserved_uri(&v) {

@@ -932,6 +932,19 @@ impl<'a> Parser<'a> {
                 quick_xml::Error::Encoding(_) => self.err(XmlErrorKind::Encoding),
                 other => self.err(XmlErrorKind::Syntax(other.to_string())),
             })?;
+            if (key == b"xmlns" || key.starts_with(b"xmlns:"))
+                && attr
+                    .value
+                    .iter()
+                    .any(|b| matches!(b, b'&' | b'\t' | b'\r' | b'\n'))
+            {
+                // quick-xml resolves names against the raw value, so one that
+                // needs unescaping (or that the writer escapes) would not
+                // round-trip; namespace names are URIs and hold neither.
+                return Err(self.err(XmlErrorKind::Syntax(
+                    "namespace name with a reference or white space".into(),
+                )));
+            }
             if key == b"xmlns" {
                 element.namespaces.push(NsDecl {
                     prefix: None,
@@ -1145,6 +1158,8 @@ mod tests {
             "<p:a/>",
             r#"<a p:x="1"/>"#,
             "<a x='1' x='2'/>",
+            "<a xmlns='urn:&#9;x'/>",
+            "<a xmlns:p='urn:\tx'/>",
             "<></>",
             "<a:/>",
             "<1a/>",

@@ -232,8 +232,40 @@ proptest! {
         }
         if let Ok(q) = Presence::parse(&xml) {
             let out = q.to_xml();
-            prop_assert!(Presence::parse(&out).unwrap().infoset_eq(&q));
+            let again = Presence::parse(&out).unwrap();
+            prop_assert!(again.infoset_eq(&q));
+            prop_assert_eq!(again.to_xml(), out, "writing is a fixpoint");
         }
         let _ = PartialDoc::parse(&xml);
+    }
+
+    #[test]
+    fn mutated_vectors_round_trip(
+        which in 0usize..15,
+        other in 0usize..15,
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+    ) {
+        let vectors = testkit::vectors("pidf", ".xml");
+        let (_, mut bytes) = vectors[which % vectors.len()].clone();
+        for (i, b) in edits {
+            let at = i.index(bytes.len());
+            bytes[at] = b;
+        }
+        if let Ok(q) = Presence::parse(&bytes) {
+            let out = q.to_xml();
+            let again = Presence::parse(&out).unwrap();
+            prop_assert!(again.infoset_eq(&q));
+            prop_assert_eq!(again.to_xml(), out);
+            // Diff to and from another vector's document applies.
+            if let Ok(r) = Presence::parse(&vectors[other % vectors.len()].1) {
+                prop_assert!(diff(&q, &r, Some(1)).apply(&q).unwrap().infoset_eq(&r));
+                prop_assert!(diff(&r, &q, Some(1)).apply(&r).unwrap().infoset_eq(&q));
+            }
+        }
+        if let Ok(d) = PartialDoc::parse(&bytes) {
+            let out = d.to_xml();
+            let again = PartialDoc::parse(&out).unwrap();
+            prop_assert_eq!(again.to_xml(), out);
+        }
     }
 }
