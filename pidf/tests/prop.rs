@@ -268,4 +268,24 @@ proptest! {
             prop_assert_eq!(again.to_xml(), out);
         }
     }
+
+    #[test]
+    fn mutated_patches_never_panic(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+    ) {
+        let PartialDoc::Full(base) = PartialDoc::parse(&testkit::vector("pidf/5262-1.xml")).unwrap() else {
+            return Err(TestCaseError::fail("5262-1 is a pidf-full"));
+        };
+        let mut bytes = testkit::vector("pidf/5262-2.xml");
+        for (i, b) in edits {
+            let at = i.index(bytes.len());
+            bytes[at] = b;
+        }
+        if let Ok(PartialDoc::Diff(d)) = PartialDoc::parse(&bytes) {
+            if let Ok(next) = d.apply(&base.presence) {
+                let out = next.to_xml();
+                prop_assert!(Presence::parse(&out).unwrap().infoset_eq(&next));
+            }
+        }
+    }
 }
