@@ -59,7 +59,7 @@ enum State {
     Head {
         buf: BytesMut,
         line_start: usize,
-        fields: Vec<(usize, usize, usize, usize)>,
+        fields: Vec<FieldRanges>,
         start: Option<(usize, usize, StartKind)>,
     },
     /// Reading the body of a chunk whose end-line starts with `needle`.
@@ -265,6 +265,9 @@ impl Parser {
     }
 
     fn step_head(&mut self) -> Result<bool, ParseError> {
+        if let Some(done) = self.head_in_one_read()? {
+            return Ok(done);
+        }
         let Some(front) = self.input.front() else {
             return Ok(false);
         };
@@ -290,6 +293,67 @@ impl Parser {
         Ok(true)
     }
 
+    /// The common case: a whole head inside the next read. Parsed in place
+    /// and handed out as slices of that read, with no copy. `None` when the
+    /// head does not end in this read (the copying path takes over).
+    fn head_in_one_read(&mut self) -> Result<Option<bool>, ParseError> {
+        let State::Head { buf, .. } = &self.state else {
+            return Ok(None);
+        };
+        if !buf.is_empty() {
+            return Ok(None);
+        }
+        let Some(front) = self.input.front() else {
+            return Ok(None);
+        };
+        let mut fields = Vec::with_capacity(8);
+        let mut start = None;
+        let mut pos = 0;
+        let limit = front.len().min(self.limits.max_head);
+        while let Some(i) = front.get(pos..limit).and_then(|r| memchr::memchr(b'\n', r)) {
+            let le = pos + i + 1;
+            let base = self.offset + pos as u64;
+            let outcome = line(
+                front,
+                pos,
+                le,
+                base,
+                self.limits.max_headers,
+                &mut fields,
+                &mut start,
+            )?;
+            pos = le;
+            let Some((tid_s, tid_e, kind)) = start else {
+                continue;
+            };
+            let (has_body, flag) = match outcome {
+                Line::More => continue,
+                Line::Body => (true, None),
+                Line::End(f) => (false, Some(f)),
+            };
+            let all = front.slice(..le);
+            let (head, tid) = build_head(all, tid_s, tid_e, kind, &fields, has_body);
+            self.advance(le);
+            self.out.push_back(ParseEvent::Head(head));
+            match flag {
+                None => {
+                    self.state = State::Body {
+                        tid,
+                        tail: BytesMut::new(),
+                        body_len: 0,
+                    }
+                }
+                Some(f) => self.out.push_back(ParseEvent::End(f)),
+            }
+            return Ok(Some(true));
+        }
+        if front.len() > self.limits.max_head {
+            let at = self.offset + self.limits.max_head as u64;
+            return Err(ParseError::new(ParseErrorKind::HeadersTooLarge, at));
+        }
+        Ok(None)
+    }
+
     /// Handles the complete line at the end of the head buffer.
     fn head_line(&mut self) -> Result<(), ParseError> {
         let State::Head {
@@ -303,76 +367,33 @@ impl Parser {
         };
         let ls = *line_start;
         let le = buf.len();
+        *line_start = le;
         // Stream offset of the line start.
         let base = self.offset - (le - ls) as u64;
-        let line = buf.get(ls..le).unwrap_or(&[]);
-        let Some(line) = line.strip_suffix(b"\r\n") else {
-            return Err(ParseError::new(
-                ParseErrorKind::LineEnding,
-                base + le.saturating_sub(ls + 1) as u64,
-            ));
-        };
-        let content_end = ls + line.len();
-        *line_start = le;
+        let outcome = line(buf, ls, le, base, self.limits.max_headers, fields, start)?;
         let Some((tid_s, tid_e, kind)) = *start else {
-            // The start line.
-            let (ts, te, k) =
-                parse_start(line).map_err(|(k, at)| ParseError::new(k, base + at as u64))?;
-            *start = Some((ls + ts, ls + te, shift(k, ls)));
             return Ok(());
         };
-        if line.is_empty() {
-            // Blank line: the body follows.
-            let (head, tid) = build_head(buf, tid_s, tid_e, kind, fields, true);
-            self.state = State::Body {
-                tid,
-                tail: BytesMut::new(),
-                body_len: 0,
-            };
-            self.out.push_back(ParseEvent::Head(head));
-            return Ok(());
+        match outcome {
+            Line::More => {}
+            Line::Body => {
+                let all = std::mem::take(buf).freeze();
+                let (head, tid) = build_head(all, tid_s, tid_e, kind, fields, true);
+                self.state = State::Body {
+                    tid,
+                    tail: BytesMut::new(),
+                    body_len: 0,
+                };
+                self.out.push_back(ParseEvent::Head(head));
+            }
+            Line::End(flag) => {
+                let all = std::mem::take(buf).freeze();
+                let (head, _) = build_head(all, tid_s, tid_e, kind, fields, false);
+                self.out.push_back(ParseEvent::Head(head));
+                self.out.push_back(ParseEvent::End(flag));
+                self.state = new_head();
+            }
         }
-        if let Some(rest) = line.strip_prefix(b"-------") {
-            // End-line of a bodiless chunk.
-            let tid = buf.get(tid_s..tid_e).unwrap_or(&[]);
-            let flag = match rest.split_last() {
-                Some((&f, t)) if t == tid => Flag::from_byte(f),
-                _ => None,
-            };
-            let Some(flag) = flag else {
-                return Err(ParseError::new(ParseErrorKind::EndLine, base));
-            };
-            let (head, _) = build_head(buf, tid_s, tid_e, kind, fields, false);
-            self.out.push_back(ParseEvent::Head(head));
-            self.out.push_back(ParseEvent::End(flag));
-            self.state = new_head();
-            return Ok(());
-        }
-        // A header field: name ":" SP value.
-        let colon =
-            memchr::memchr(b':', line).ok_or(ParseError::new(ParseErrorKind::Header, base))?;
-        let name = line.get(..colon).unwrap_or(&[]);
-        if name.is_empty() || !name.iter().all(|&b| is_hname_char(b)) {
-            return Err(ParseError::new(ParseErrorKind::Header, base));
-        }
-        let mut vs = ls + colon + 1;
-        if buf.get(vs) == Some(&b' ') {
-            vs += 1;
-        }
-        let vs = vs.min(content_end);
-        if buf
-            .get(vs..content_end)
-            .is_some_and(|v| memchr::memchr2(b'\r', 0, v).is_some())
-        {
-            return Err(ParseError::new(
-                ParseErrorKind::Header,
-                base + (vs - ls) as u64,
-            ));
-        }
-        if fields.len() >= self.limits.max_headers {
-            return Err(ParseError::new(ParseErrorKind::TooManyHeaders, base));
-        }
-        fields.push((ls, ls + colon, vs, content_end));
         Ok(())
     }
 
@@ -559,6 +580,84 @@ fn scan_open(pre: &Finder<'_>, tid: &[u8], hay: &[u8]) -> Scan {
     }
 }
 
+/// What one head line did.
+enum Line {
+    /// The start line or a header field: more lines follow.
+    More,
+    /// The blank line: a body follows.
+    Body,
+    /// The end-line of a bodiless chunk.
+    End(Flag),
+}
+
+/// Reads the head line `data[ls..le]` (CRLF included; `base` is its stream
+/// offset), recording the start line or the field's ranges.
+fn line(
+    data: &[u8],
+    ls: usize,
+    le: usize,
+    base: u64,
+    max_headers: usize,
+    fields: &mut Vec<FieldRanges>,
+    start: &mut Option<(usize, usize, StartKind)>,
+) -> Result<Line, ParseError> {
+    let text = data.get(ls..le).unwrap_or(&[]);
+    let Some(text) = text.strip_suffix(b"\r\n") else {
+        return Err(ParseError::new(
+            ParseErrorKind::LineEnding,
+            base + le.saturating_sub(ls + 1) as u64,
+        ));
+    };
+    let content_end = ls + text.len();
+    let Some((tid_s, tid_e, _)) = *start else {
+        let (ts, te, k) =
+            parse_start(text).map_err(|(k, at)| ParseError::new(k, base + at as u64))?;
+        *start = Some((ls + ts, ls + te, shift(k, ls)));
+        return Ok(Line::More);
+    };
+    if text.is_empty() {
+        return Ok(Line::Body);
+    }
+    if let Some(rest) = text.strip_prefix(b"-------") {
+        let tid = data.get(tid_s..tid_e).unwrap_or(&[]);
+        let flag = match rest.split_last() {
+            Some((&f, t)) if t == tid => Flag::from_byte(f),
+            _ => None,
+        };
+        return flag
+            .map(Line::End)
+            .ok_or(ParseError::new(ParseErrorKind::EndLine, base));
+    }
+    // A header field: name ":" SP value.
+    let colon = memchr::memchr(b':', text).ok_or(ParseError::new(ParseErrorKind::Header, base))?;
+    let name = text.get(..colon).unwrap_or(&[]);
+    if name.is_empty() || !name.iter().all(|&b| is_hname_char(b)) {
+        return Err(ParseError::new(ParseErrorKind::Header, base));
+    }
+    let mut vs = ls + colon + 1;
+    if data.get(vs) == Some(&b' ') {
+        vs += 1;
+    }
+    let vs = vs.min(content_end);
+    if data
+        .get(vs..content_end)
+        .is_some_and(|v| memchr::memchr2(b'\r', 0, v).is_some())
+    {
+        return Err(ParseError::new(
+            ParseErrorKind::Header,
+            base + (vs - ls) as u64,
+        ));
+    }
+    if fields.len() >= max_headers {
+        return Err(ParseError::new(ParseErrorKind::TooManyHeaders, base));
+    }
+    fields.push((ls, ls + colon, vs, content_end));
+    Ok(Line::More)
+}
+
+/// A field's name and value as ranges of the head bytes.
+type FieldRanges = (usize, usize, usize, usize);
+
 fn shift(k: StartKind, by: usize) -> StartKind {
     match k {
         StartKind::Request(s, e) => StartKind::Request(s + by, e + by),
@@ -613,14 +712,13 @@ fn parse_start(line: &[u8]) -> Result<(usize, usize, StartKind), (ParseErrorKind
 }
 
 fn build_head(
-    buf: &mut BytesMut,
+    all: Bytes,
     tid_s: usize,
     tid_e: usize,
     kind: StartKind,
-    fields: &[(usize, usize, usize, usize)],
+    fields: &[FieldRanges],
     has_body: bool,
 ) -> (ChunkHead, Bytes) {
-    let all = std::mem::take(buf).freeze();
     let sl =
         |s: usize, e: usize| all.slice(s.min(all.len())..e.min(all.len()).max(s.min(all.len())));
     let tid = sl(tid_s, tid_e);
