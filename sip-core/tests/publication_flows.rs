@@ -376,3 +376,37 @@ fn esc_answers_per_section_6() {
         StatusCode::CONDITIONAL_REQUEST_FAILED
     );
 }
+
+#[test]
+fn publication_survives_a_snapshot_and_restore_on_both_sides() {
+    let mut w = World::new(2, NetConfig::default(), 74);
+    let mut app = App::new(600, CompositorConfig::default());
+    publish(&mut w, &mut app, "<presence>open</presence>");
+    drive(&mut w, &mut app, S(300));
+    let now = w.now();
+    let ps = app.publisher.snapshot(now);
+    let cs = app.esc.snapshot(now);
+    assert_eq!(cs.publications.len(), 1);
+    app.publisher = Publisher::restore(now, ps);
+    app.esc = Compositor::restore(CompositorConfig::default(), now, cs.clone());
+    assert_eq!(app.esc.snapshot(now), cs);
+    drive(&mut w, &mut app, S(1200));
+    assert_eq!(
+        app.statuses.iter().filter(|&&s| s == 412).count(),
+        0,
+        "the ESC knew the entity-tag"
+    );
+    // Refreshes at 568 s and 1136 s, both after the restore at 300 s.
+    assert_eq!(kinds(&app), ["created", "refreshed", "refreshed"]);
+    // Entity-tags issued after the restore are new ones.
+    let tags: std::collections::HashSet<Vec<u8>> =
+        app.changes
+            .iter()
+            .filter_map(|(_, c)| match c {
+                PublicationEvent::Created { etag, .. }
+                | PublicationEvent::Refreshed { etag, .. } => Some(etag.to_vec()),
+                _ => None,
+            })
+            .collect();
+    assert_eq!(tags.len(), 3);
+}

@@ -621,3 +621,51 @@ fn min_rate_sends_the_state_again() {
     assert!(v.ends_with(b";min-rate=0.05"), "{v:?}");
     let _ = EventHeader::new("presence");
 }
+
+#[test]
+fn subscription_survives_a_snapshot_and_restore_on_both_sides() {
+    use sip_core::subscription::{NotifierSnapshot, SubscriberSnapshot};
+    let mut w = World::new(2, NetConfig::default(), 65);
+    let mut app = App::default();
+    start(&mut w, &mut app, 300, "presence;id=7");
+    drive(&mut w, &mut app, S(100));
+    // Both processes restart with their persisted state.
+    let now = w.now();
+    let s: SubscriberSnapshot = app.subs[0].snapshot(now);
+    let n: NotifierSnapshot = app.notifiers[0].snapshot(now);
+    assert_eq!(s.state, SubscriberState::Active);
+    assert!(s.expires_in.unwrap() <= S(300));
+    app.subs[0] = Subscriber::restore(now, s.clone());
+    app.notifiers[0] = Notifier::restore(now, n, cfg().rate_period);
+    assert_eq!(app.subs[0].snapshot(now), s);
+    drive(&mut w, &mut app, S(900));
+    assert_eq!(app.subs[0].state(), &SubscriberState::Active);
+    assert_eq!(app.notifiers[0].state(), NotifierState::Active);
+    assert!(
+        w.delivered(1, "SUBSCRIBE") >= 4,
+        "refreshes went on after the restore"
+    );
+    let now = w.now();
+    let fin = app.notifiers[0]
+        .terminate(now, Reason::Noresource, None)
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(fin.headers().get(&HeaderName::EVENT).unwrap()).contains("id=7")
+    );
+    app.send_notify(1, w.ep(1), now, 0, fin);
+    drive(&mut w, &mut app, S(2));
+    assert_eq!(
+        terminated(&app, 0).unwrap().reason,
+        Some(Reason::Noresource)
+    );
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn snapshots_are_serde() {
+    fn persistable<T: serde::Serialize + serde::de::DeserializeOwned>() {}
+    persistable::<sip_core::subscription::SubscriberSnapshot>();
+    persistable::<sip_core::subscription::NotifierSnapshot>();
+    persistable::<sip_core::publication::PublisherSnapshot>();
+    persistable::<sip_core::publication::CompositorSnapshot>();
+}

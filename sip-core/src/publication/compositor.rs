@@ -2,7 +2,7 @@
 
 use super::PublicationError;
 use crate::endpoint::Rng;
-use crate::header::{ContentType, Event, Expires, HeaderName, SipIfMatch};
+use crate::header::{ContentType, Event, Expires, HeaderName, SipIfMatch, TypedHeader};
 use crate::message::{Request, Response};
 use crate::method::StatusCode;
 use bytes::Bytes;
@@ -357,5 +357,83 @@ impl Compositor {
     /// configured maximum).
     pub fn granted(&self, asked: u32) -> u32 {
         asked.min(self.config.max_expires)
+    }
+}
+
+/// One stored publication without instants (see [`CompositorSnapshot`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PublicationSnapshot {
+    /// Its entity-tag.
+    pub etag: Bytes,
+    /// The resource.
+    pub resource: Bytes,
+    /// The event package.
+    pub event: Bytes,
+    /// The Content-Type, as written.
+    pub content_type: Option<Bytes>,
+    /// The document.
+    pub body: Bytes,
+    /// Time left until expiry.
+    pub expires_in: Duration,
+}
+
+/// A compositor's state without instants, to persist (with the `serde`
+/// feature) and restore. The entity-tag counter and generator state are
+/// kept, so tags issued after a restore never repeat earlier ones (8.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CompositorSnapshot {
+    /// Entity-tags issued so far.
+    pub counter: u64,
+    /// Generator state.
+    pub rng: u64,
+    /// The publications.
+    pub publications: Vec<PublicationSnapshot>,
+}
+
+impl Compositor {
+    /// The state to persist, as of `now`.
+    pub fn snapshot(&self, now: Instant) -> CompositorSnapshot {
+        let mut publications: Vec<PublicationSnapshot> = self
+            .entries
+            .iter()
+            .map(|(etag, p)| PublicationSnapshot {
+                etag: etag.clone(),
+                resource: p.resource.clone(),
+                event: p.event.clone(),
+                content_type: p.content_type.as_ref().map(TypedHeader::to_value),
+                body: p.body.clone(),
+                expires_in: p.expires_at.saturating_duration_since(now),
+            })
+            .collect();
+        publications.sort_by(|a, b| a.etag.cmp(&b.etag));
+        CompositorSnapshot {
+            counter: self.counter,
+            rng: self.rng.state(),
+            publications,
+        }
+    }
+
+    /// A compositor restored from a snapshot, expiries counted from `now`.
+    pub fn restore(config: CompositorConfig, now: Instant, s: CompositorSnapshot) -> Compositor {
+        let mut c = Compositor::new(config);
+        c.counter = s.counter;
+        c.rng = Rng::new(s.rng);
+        for p in s.publications {
+            let expires_at = now + p.expires_in;
+            c.timers.push(Reverse((expires_at, p.etag.clone())));
+            c.entries.insert(
+                p.etag,
+                Publication {
+                    resource: p.resource,
+                    event: p.event,
+                    content_type: p.content_type.and_then(|v| ContentType::decode(&v).ok()),
+                    body: p.body,
+                    expires_at,
+                },
+            );
+        }
+        c
     }
 }

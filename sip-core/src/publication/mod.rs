@@ -14,8 +14,11 @@
 mod compositor;
 mod publisher;
 
-pub use compositor::{Compositor, CompositorConfig, Publication, PublicationEvent};
-pub use publisher::{Publisher, PublisherState};
+pub use compositor::{
+    Compositor, CompositorConfig, CompositorSnapshot, Publication, PublicationEvent,
+    PublicationSnapshot,
+};
+pub use publisher::{Publisher, PublisherSnapshot, PublisherState};
 
 use crate::method::StatusCode;
 

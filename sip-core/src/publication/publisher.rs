@@ -329,3 +329,44 @@ impl Publisher {
         None
     }
 }
+
+/// A publisher's state without instants, to persist (with the `serde`
+/// feature) and restore: deadlines become durations from the snapshot. A
+/// PUBLISH in flight is forgotten (the next refresh or a 412 sorts it out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PublisherSnapshot {
+    /// The machine (its instants are not part of it).
+    pub publisher: Publisher,
+    /// Time left until expiry.
+    pub expires_in: Option<Duration>,
+    /// Time left until the refresh.
+    pub refresh_in: Option<Duration>,
+}
+
+impl Publisher {
+    /// The state to persist, as of `now`.
+    pub fn snapshot(&self, now: Instant) -> PublisherSnapshot {
+        let mut publisher = self.clone();
+        publisher.expires_at = None;
+        publisher.refresh_at = None;
+        publisher.in_flight = None;
+        if publisher.state == PublisherState::Publishing {
+            publisher.state = PublisherState::Idle;
+        }
+        PublisherSnapshot {
+            publisher,
+            expires_in: self.expires_at.map(|t| t.saturating_duration_since(now)),
+            refresh_in: self.refresh_at.map(|t| t.saturating_duration_since(now)),
+        }
+    }
+
+    /// A publisher restored from a snapshot, its deadlines counted from
+    /// `now`.
+    pub fn restore(now: Instant, s: PublisherSnapshot) -> Publisher {
+        let mut p = s.publisher;
+        p.expires_at = s.expires_in.map(|d| now + d);
+        p.refresh_at = s.refresh_in.map(|d| now + d);
+        p
+    }
+}

@@ -20,9 +20,11 @@ mod notifier;
 pub mod rate;
 mod subscriber;
 
-pub use notifier::{Notifier, NotifierState};
+pub use notifier::{Notifier, NotifierSnapshot, NotifierState};
 pub use rate::{RateControl, Rates};
-pub use subscriber::{Notification, NotifyOutcome, Subscriber, SubscriberState};
+pub use subscriber::{
+    Notification, NotifyOutcome, Subscriber, SubscriberSnapshot, SubscriberState,
+};
 
 use crate::dialog::DialogError;
 use crate::header::{Event, HeaderName, TypedHeader};

@@ -379,3 +379,64 @@ impl Notifier {
         None
     }
 }
+
+/// A notifier's state without instants, to persist (with the `serde`
+/// feature) and restore: the expiry becomes a duration from the snapshot.
+/// Rate control restarts from the restored rates (its history is not kept).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct NotifierSnapshot {
+    /// Dialog.
+    pub dialog: Dialog,
+    /// Event package.
+    pub package: Bytes,
+    /// Event `id`.
+    pub id: Option<Bytes>,
+    /// State.
+    pub state: NotifierState,
+    /// Time left until expiry.
+    pub expires_in: Duration,
+    /// Rates in force.
+    pub rates: Option<Rates>,
+    /// Content-Type of the current document, as written.
+    pub content_type: Option<Bytes>,
+    /// The current document.
+    pub body: Bytes,
+    /// A change held back by max-rate.
+    pub dirty: bool,
+}
+
+impl Notifier {
+    /// The state to persist, as of `now`.
+    pub fn snapshot(&self, now: Instant) -> NotifierSnapshot {
+        NotifierSnapshot {
+            dialog: self.dialog.clone(),
+            package: self.package.clone(),
+            id: self.id.clone(),
+            state: self.state,
+            expires_in: self.expires_at.saturating_duration_since(now),
+            rates: self.rates(),
+            content_type: self.content_type.as_ref().map(TypedHeader::to_value),
+            body: self.body.clone(),
+            dirty: self.dirty,
+        }
+    }
+
+    /// A notifier restored from a snapshot; `rate_period` as in
+    /// [`SubscriptionConfig::rate_period`].
+    pub fn restore(now: Instant, s: NotifierSnapshot, rate_period: Duration) -> Notifier {
+        Notifier {
+            dialog: s.dialog,
+            package: s.package,
+            id: s.id,
+            state: s.state,
+            expires_at: now + s.expires_in,
+            rate: s
+                .rates
+                .map(|r| Box::new(RateControl::new(now, r, rate_period))),
+            content_type: s.content_type.and_then(|v| ContentType::decode(&v).ok()),
+            body: s.body,
+            dirty: s.dirty,
+        }
+    }
+}

@@ -460,3 +460,68 @@ impl Subscriber {
         None
     }
 }
+
+/// A subscriber's state without instants, to persist (with the `serde`
+/// feature) and restore in another process: deadlines become durations
+/// from the moment of the snapshot. The initial request, Timer N and a
+/// SUBSCRIBE in flight are not kept: a restored subscription is an
+/// established one (refreshed at once if its refresh time has passed).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SubscriberSnapshot {
+    /// Settings.
+    pub config: SubscriptionConfig,
+    /// Event package.
+    pub package: Bytes,
+    /// Event `id`.
+    pub id: Option<Bytes>,
+    /// Rates asked for.
+    pub rates: Rates,
+    /// State.
+    pub state: SubscriberState,
+    /// Dialog.
+    pub dialog: Option<Dialog>,
+    /// Time left until expiry.
+    pub expires_in: Option<Duration>,
+    /// Time left until the refresh.
+    pub refresh_in: Option<Duration>,
+    /// Duration asked for in refreshes.
+    pub requested: u32,
+}
+
+impl Subscriber {
+    /// The state to persist, as of `now`.
+    pub fn snapshot(&self, now: Instant) -> SubscriberSnapshot {
+        SubscriberSnapshot {
+            config: self.config,
+            package: self.package.clone(),
+            id: self.id.clone(),
+            rates: self.rates,
+            state: self.state.clone(),
+            dialog: self.dialog.clone(),
+            expires_in: self.expires_at.map(|t| t.saturating_duration_since(now)),
+            refresh_in: self.refresh_at.map(|t| t.saturating_duration_since(now)),
+            requested: self.requested,
+        }
+    }
+
+    /// A subscriber restored from a snapshot, its deadlines counted from
+    /// `now`.
+    pub fn restore(now: Instant, s: SubscriberSnapshot) -> Subscriber {
+        Subscriber {
+            config: s.config,
+            package: s.package,
+            id: s.id,
+            rates: s.rates,
+            state: s.state,
+            dialog: s.dialog,
+            initial: None,
+            timer_n: None,
+            expires_at: s.expires_in.map(|d| now + d),
+            refresh_at: s.refresh_in.map(|d| now + d),
+            requested: s.requested,
+            in_flight: None,
+            notified: true,
+        }
+    }
+}
