@@ -1,4 +1,9 @@
 //! Fuzz entry points for the `rls` parsers and the list server.
+//!
+//! Suggested targets (`fuzz_targets/rls_<entry>.rs`): `rls_rlmi`,
+//! `rls_resource_lists`, `rls_rls_services`, `rls_multipart` (seeds: the
+//! shared `rls` corpus, plus `corpus/rls_multipart`), `rls_server` (seeds:
+//! `corpus/rls_server`).
 
 use std::time::{Duration, Instant};
 
@@ -33,7 +38,7 @@ fn notify_limits() -> NotifyLimits {
 
 /// Arbitrary bytes as an RLMI document: what parses writes back to the same
 /// model, and writing is a fixpoint.
-pub fn rlmi_parse(data: &[u8]) {
+pub fn rlmi(data: &[u8]) {
     let Ok(doc) = Rlmi::parse_with(data, &limits()) else {
         return;
     };
@@ -49,7 +54,7 @@ pub fn rlmi_parse(data: &[u8]) {
 }
 
 /// Arbitrary bytes as a resource-lists document.
-pub fn resource_lists_parse(data: &[u8]) {
+pub fn resource_lists(data: &[u8]) {
     let Ok(doc) = ResourceLists::parse_with(data, &limits()) else {
         return;
     };
@@ -72,7 +77,7 @@ pub fn resource_lists_parse(data: &[u8]) {
 }
 
 /// Arbitrary bytes as an rls-services document.
-pub fn rls_services_parse(data: &[u8]) {
+pub fn rls_services(data: &[u8]) {
     let Ok(doc) = RlsServices::parse_with(data, &limits()) else {
         return;
     };
@@ -89,7 +94,7 @@ pub fn rls_services_parse(data: &[u8]) {
 /// Arbitrary bytes as a multipart RLMI body (boundary from the first line):
 /// whatever parses re-encodes to a body that parses to the same
 /// notification, and applying it to a table never panics.
-pub fn rlmi_multipart(data: &[u8]) {
+pub fn multipart(data: &[u8]) {
     let _ = Multipart::parse_detect(data, &notify_limits().mime);
     let Ok(n) = RlmiNotification::parse_detect(data, &notify_limits()) else {
         return;
@@ -143,7 +148,7 @@ fn drain(server: &mut ListServer, views: &mut Views, backends: &mut Backends) {
 /// Arbitrary bytes as a sequence of operations on a list server: every
 /// NOTIFY it emits must parse and apply in order to a subscriber's table
 /// without a gap.
-pub fn rls_server(data: &[u8]) {
+pub fn server(data: &[u8]) {
     let members: Vec<String> = (0..8).map(|i| format!("sip:m{i}@example.com")).collect();
     let directory = |n: usize| {
         let mut d = MemoryDirectory::default();
