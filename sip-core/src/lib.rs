@@ -34,7 +34,26 @@
 //! The message layer does not cover SDP, S/MIME, Content-Encoding, the
 //! Warning and Identity semantics, `tel:` comparison beyond digits and
 //! parameters, or RFC 2047 encoded words; the transaction, dialog,
-//! subscription, publication and pager modules of this crate build on it.
+//! subscription, publication and pager modules of this crate build on it:
+//!
+//! - [`transaction`]: the four transaction machines of RFC 3261 section 17
+//!   with RFC 6026 (Accepted states, Timers L and M), timers A-M in a small
+//!   table, T1/T2/T4 configurable, matching by branch with the RFC 2543
+//!   fallback, ACK of non-2xx inside the client INVITE transaction.
+//! - [`endpoint`]: one [`endpoint::Endpoint`] per socket owning many
+//!   transactions: `handle_input`, `handle_timeout`, `poll_transmit`,
+//!   `poll_timeout`, `poll_event` (its docs show the `no_run` event loop
+//!   and the contract: after any `handle_*`, drain `poll_transmit` and
+//!   `poll_event`, then read `poll_timeout`).
+//! - [`dialog`]: RFC 3261 section 12 dialogs.
+//! - [`subscription`]: RFC 6665 subscriber and notifier for any event
+//!   package, with RFC 6446 rate control.
+//! - [`publication`]: RFC 3903 publisher and event state compositor.
+//! - [`pager`]: RFC 3428 pager-mode MESSAGE.
+//!
+//! Not covered there: Timer C and proxy behaviour (RFC 3261 16), the
+//! transport layer's sent-by check (18.1.2), RFC 5839 conditional
+//! notification.
 //!
 //! ```
 //! use sip_core::header::{CSeq, SubscriptionState, SubState};
