@@ -233,7 +233,7 @@ impl<'a> Fast<'a> {
             if (key == b"xmlns" || key.starts_with(b"xmlns:"))
                 && a.value
                     .iter()
-                    .any(|b| matches!(b, b'&' | b'\t' | b'\r' | b'\n'))
+                    .any(|b| matches!(b, b'&' | b'"' | b'<' | b'\t' | b'\r' | b'\n'))
             {
                 return None;
             }

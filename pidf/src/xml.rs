@@ -936,11 +936,11 @@ impl<'a> Parser<'a> {
                 && attr
                     .value
                     .iter()
-                    .any(|b| matches!(b, b'&' | b'\t' | b'\r' | b'\n'))
+                    .any(|b| matches!(b, b'&' | b'"' | b'<' | b'\t' | b'\r' | b'\n'))
             {
                 // quick-xml resolves names against the raw value, so one that
-                // needs unescaping (or that the writer escapes) would not
-                // round-trip; namespace names are URIs and hold neither.
+                // needs unescaping (or that the writer escapes: quotes) would
+                // not round-trip; namespace names are URIs and hold none.
                 return Err(self.err(XmlErrorKind::Syntax(
                     "namespace name with a reference or white space".into(),
                 )));
@@ -1160,6 +1160,7 @@ mod tests {
             "<a x='1' x='2'/>",
             "<a xmlns='urn:&#9;x'/>",
             "<a xmlns:p='urn:\tx'/>",
+            "<a xmlns:p='urn:\"x'/>",
             "<></>",
             "<a:/>",
             "<1a/>",
