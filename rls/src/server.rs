@@ -66,11 +66,13 @@ pub struct ServerConfig {
     pub seed: u64,
     /// Caps on parsing a peer's RLMI notification.
     pub notify_limits: NotifyLimits,
+    /// Most live list subscriptions; more are refused with 503.
+    pub max_subscriptions: usize,
 }
 
 impl Default for ServerConfig {
     /// One NOTIFY per second at most, default expansion caps, 100 ad-hoc
-    /// members, no peers.
+    /// members, 10,000 subscriptions, no peers.
     fn default() -> Self {
         ServerConfig {
             min_interval: Duration::from_secs(1),
@@ -81,6 +83,7 @@ impl Default for ServerConfig {
             host: "rls.invalid".into(),
             seed: 0,
             notify_limits: NotifyLimits::default(),
+            max_subscriptions: 10_000,
         }
     }
 }
@@ -214,6 +217,9 @@ pub enum Reject {
         /// The cap.
         limit: usize,
     },
+    /// [`ServerConfig::max_subscriptions`] reached (503).
+    #[error("too many list subscriptions")]
+    Busy,
     /// The list cannot be expanded (loop, depth, size): 500 for a stored
     /// list, since the fault is the server's.
     #[error("list cannot be expanded: {0}")]
@@ -231,6 +237,7 @@ impl Reject {
             Reject::MissingList => 400,
             Reject::UnexpectedBody => 415,
             Reject::Expansion(_) => 500,
+            Reject::Busy => 503,
         }
     }
 }
@@ -486,6 +493,9 @@ impl ListServer {
     ) -> Result<SubscriptionId, Reject> {
         if !req.supports_eventlist {
             return Err(Reject::ExtensionRequired);
+        }
+        if self.subs.len() >= self.config.max_subscriptions {
+            return Err(Reject::Busy);
         }
         let (expansion, names, stored) = match (&req.body, req.requires_recipient_list) {
             (Some(body), true) => (self.expand_adhoc(body)?, Vec::new(), false),
@@ -1016,7 +1026,14 @@ impl ListServer {
             if let Some(n) = &slot.name {
                 r.names.push(n.clone());
             }
-            if let Some(inst) = &slot.instance {
+            // An active back end whose state has not arrived yet is reported
+            // like one not known at all: no instance (RFC 4662 section 4.5),
+            // since an active instance must name its state part (section 5.5).
+            let known = slot
+                .instance
+                .as_ref()
+                .filter(|i| !(i.state == InstanceState::Active && i.body.is_none()));
+            if let Some(inst) = known {
                 let mut i = Instance::new(inst.id.clone(), inst.state);
                 i.reason = inst.reason.clone();
                 if let (InstanceState::Active, Some(b)) = (inst.state, &inst.body) {

@@ -633,18 +633,53 @@ fn probation_keeps_the_instance_until_state_returns() {
     assert_eq!(bob.instances[0].state, InstanceState::Terminated);
     assert_eq!(bob.instances[0].reason.as_deref(), Some("probation"));
     assert!(parsed.rlmi.resource(DAVE).unwrap().instances.is_empty());
-    // Bob's back end is retried and comes back through the same id.
+    // Bob's back end is retried and comes back through the same id; while
+    // active without a state document it is reported with no instance.
     clock.advance(Duration::from_secs(10));
     rls.handle_backend_notify(clock.now(), bob_b, BOB, BackendState::Active, None)
         .unwrap();
+    let n = drain(&mut rls).notifies.remove(0);
+    let parsed =
+        rls::RlmiNotification::parse(&n.content_type, &n.body, &Default::default()).unwrap();
+    assert!(parsed.rlmi.resource(BOB).unwrap().instances.is_empty());
+    clock.advance(Duration::from_secs(10));
+    rls.handle_backend_notify(
+        clock.now(),
+        bob_b,
+        BOB,
+        BackendState::Active,
+        Some(pidf(BOB, "open")),
+    )
+    .unwrap();
     assert!(rls
         .handle_backend_notify(clock.now(), dave_b, DAVE, BackendState::Active, None)
         .is_err());
     let n = drain(&mut rls).notifies.remove(0);
     let parsed =
         rls::RlmiNotification::parse(&n.content_type, &n.body, &Default::default()).unwrap();
+    let inst = &parsed.rlmi.resource(BOB).unwrap().instances[0];
+    assert_eq!(inst.state, InstanceState::Active);
+    assert!(parsed.dangling_cids().is_empty() && inst.cid.is_some());
+}
+
+#[test]
+fn subscriptions_are_capped() {
+    let clock = Clock::new();
+    let dir = directory(&[BOB]);
+    let mut rls = ListServer::new(ServerConfig {
+        max_subscriptions: 1,
+        ..local_config()
+    });
+    let adam = ListSubscriber::new(&[]);
+    let req = subscribe_from(&adam, LIST, ADAM);
+    let first = rls.handle_subscribe(clock.now(), &req, &dir).unwrap();
     assert_eq!(
-        parsed.rlmi.resource(BOB).unwrap().instances[0].state,
-        InstanceState::Active
+        rls.handle_subscribe(clock.now(), &req, &dir)
+            .unwrap_err()
+            .status(),
+        503
     );
+    rls.handle_unsubscribe(clock.now(), first, "timeout")
+        .unwrap();
+    assert!(rls.handle_subscribe(clock.now(), &req, &dir).is_ok());
 }
