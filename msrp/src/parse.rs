@@ -8,6 +8,13 @@
 //! `CRLF "-------" transact-id flag CRLF`; Byte-Range plays no part in
 //! framing, because several RFC examples carry a Byte-Range that does not
 //! match their body.
+//!
+//! Copies: a head that ends inside one read is parsed in place and its
+//! header values are slices of that read; a head split across reads is
+//! gathered line by line into a small buffer (capped by
+//! [`Limits::max_head`]). Body bytes are copied only when an end-line
+//! candidate straddles two reads, and then only the few bytes around the
+//! seam.
 #![cfg_attr(
     not(test),
     deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
