@@ -117,7 +117,13 @@ fn typed<H: TypedHeader + PartialEq + std::fmt::Debug>(v: &Bytes) {
     if let Ok(h) = H::decode(v) {
         let enc = h.to_value();
         if let Ok(again) = H::decode(&enc) {
-            assert_eq!(again.to_value(), enc, "encode is a fixed point");
+            assert_eq!(
+                again.to_value(),
+                enc,
+                "{}: encode is a fixed point for {:?}",
+                std::any::type_name::<H>(),
+                String::from_utf8_lossy(v)
+            );
         }
     }
 }

@@ -1109,6 +1109,15 @@ impl AuthValue {
 
     fn write(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.scheme);
+        if !self.is_digest() {
+            // Other schemes' grammar is unknown here (token68, ...): keep
+            // the parameter text as received.
+            if !self.params.0.is_empty() {
+                out.push(b' ');
+                out.extend_from_slice(&self.params.0);
+            }
+            return;
+        }
         if !self.params.0.is_empty() {
             out.push(b' ');
             let mut first = true;
@@ -1614,6 +1623,15 @@ mod tests {
         let u: Authorization = dec("NoOneKnowsThisScheme opaque-data=here").unwrap();
         assert_eq!(&u.scheme[..], b"NoOneKnowsThisScheme");
         assert!(dec::<Authorization>("Digest realm").is_err());
+        // Other schemes keep their parameter text (found by fuzzing: a
+        // normalized form was not a fixed point).
+        let b: Authorization = dec("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==").unwrap();
+        assert_eq!(enc(&b), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert_eq!(enc(&dec::<WwwAuthenticate>("  tag =").unwrap()), "tag =");
+        assert_eq!(
+            enc(&dec::<WwwAuthenticate>("Digest realm=\"a\" ,  nonce=\"b\"").unwrap()),
+            "Digest realm=\"a\", nonce=\"b\""
+        );
     }
 
     #[test]
