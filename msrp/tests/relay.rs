@@ -342,3 +342,109 @@ fn corpus_auth_exchange_parses_with_digest() {
     assert!(p.contains(&("realm".into(), "intra.example.com".into())));
     assert!(p.contains(&("nc".into(), "00000001".into())));
 }
+
+fn chunk_of(name: &str) -> msrp::Chunk {
+    parse_stream(&testkit::vector(&format!("msrp/{name}")), Limits::default())
+        .unwrap()
+        .remove(0)
+}
+
+fn relay_at(uri: &str) -> Relay {
+    Relay::new(RelayConfig {
+        uri: u(uri),
+        realm: "example".into(),
+        users: HashMap::new(),
+        default_expires: 600,
+        min_expires: 60,
+        max_expires: 3600,
+        seed: 1,
+    })
+}
+
+/// RFC 4976 section 3: Alice -> relay A -> relay B -> Bob and Bob's success
+/// REPORT back, each hop's paths as the RFC prints them.
+#[test]
+fn two_relays_as_in_rfc4976_section_3() {
+    let now = Instant::now();
+    let mut a = relay_at("msrps://a.example.org:9000/kjfjan;tcp");
+    let mut b = relay_at("msrps://b.example.net:9000/aeiug;tcp");
+    let hop1 = chunk_of("rfc4976-s3-send-6aef-alice-to-relayA.msrp");
+    let hop2 = chunk_of("rfc4976-s3-send-juh76-relayA-to-relayB.msrp");
+    let hop3 = chunk_of("rfc4976-s3-send-xght6-relayB-to-bob.msrp");
+    let paths = |h: &ChunkHead| {
+        (
+            h.headers.get_str("To-Path").unwrap().to_owned(),
+            h.headers.get_str("From-Path").unwrap().to_owned(),
+        )
+    };
+
+    let Forward::Next {
+        head: at_b,
+        response,
+    } = a.forward_request(now, &hop1.head)
+    else {
+        panic!()
+    };
+    assert_eq!(paths(&at_b), paths(&hop2.head));
+    let ok = response.unwrap();
+    let rfc_ok = chunk_of("rfc4976-s3-200ok-6aef.msrp");
+    assert_eq!(ok.status(), rfc_ok.head.status());
+    assert_eq!(ok.tid, rfc_ok.head.tid);
+    assert_eq!(
+        ok.headers.get_str("To-Path"),
+        rfc_ok.head.headers.get_str("To-Path")
+    );
+    assert_eq!(
+        ok.headers.get_str("From-Path"),
+        rfc_ok.head.headers.get_str("From-Path")
+    );
+
+    let Forward::Next { head: at_bob, .. } = b.forward_request(now, &at_b) else {
+        panic!()
+    };
+    assert_eq!(paths(&at_bob), paths(&hop3.head));
+
+    // Bob's session takes the chunk and sends the success REPORT the RFC
+    // shows (transaction id aside).
+    let mut bob = Session::new(SessionConfig::new(
+        u("msrps://bob.example.net:8145/foo;tcp"),
+        vec![],
+    ))
+    .unwrap();
+    let fwd = msrp::Chunk {
+        head: at_bob.clone(),
+        body: hop1.body.clone(),
+        flag: hop1.flag,
+    };
+    bob.handle_input(now, Bytes::from(fwd.to_bytes().unwrap()));
+    let out: Vec<msrp::Chunk> = std::iter::from_fn(|| bob.poll_transmit(now))
+        .flat_map(|t| parse_stream(&t.to_vec(), Limits::default()).unwrap())
+        .collect();
+    assert_eq!(out[0].head.status(), Some(StatusCode::OK));
+    let report = &out[1];
+    let rfc_report = chunk_of("rfc4976-s3-report-yh67-bob-to-relayB.msrp");
+    let mut expected = rfc_report.clone();
+    expected.head.tid = report.head.tid.clone();
+    assert_eq!(report, &expected, "Bob's REPORT as in the RFC");
+
+    // Relay B forwards the REPORT toward Alice.
+    let Forward::Next {
+        head: at_a,
+        response,
+    } = b.forward_request(now, &report.head)
+    else {
+        panic!()
+    };
+    assert!(response.is_none(), "REPORTs get no response");
+    assert_eq!(
+        paths(&at_a),
+        paths(&chunk_of("rfc4976-s3-report-yh67-relayB-to-relayA.msrp").head)
+    );
+    let Forward::Next { head: at_alice, .. } = a.forward_request(now, &at_a) else {
+        panic!()
+    };
+    assert_eq!(
+        paths(&at_alice),
+        paths(&chunk_of("rfc4976-s3-report-yh67-relayA-to-alice.msrp").head)
+    );
+}
