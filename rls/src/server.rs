@@ -185,6 +185,60 @@ pub struct ListSubscribe {
     pub body: Option<ResourceLists>,
 }
 
+impl ListSubscribe {
+    /// Reads the essentials from a SUBSCRIBE's headers (name, value pairs
+    /// as received; names compared ignoring case, comma lists split) and
+    /// body. `Supported`/`Require` may be written compactly (`k`); the body
+    /// is kept only with a resource-lists `Content-Type`, and one that does
+    /// not parse is refused with [`Reject::BadList`].
+    pub fn from_request<'a>(
+        list_uri: &str,
+        subscriber: &str,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        body: &[u8],
+    ) -> Result<Self, Reject> {
+        let mut req = ListSubscribe {
+            list_uri: list_uri.to_owned(),
+            subscriber: subscriber.to_owned(),
+            package: String::new(),
+            supports_eventlist: false,
+            requires_recipient_list: false,
+            body: None,
+        };
+        let mut body_type = None;
+        let tokens = |v: &'a str| v.split(',').map(str::trim);
+        for (name, value) in headers {
+            let n = name.trim();
+            if n.eq_ignore_ascii_case("Supported") || n.eq_ignore_ascii_case("k") {
+                req.supports_eventlist |=
+                    tokens(value).any(|t| t.eq_ignore_ascii_case("eventlist"));
+            } else if n.eq_ignore_ascii_case("Require") {
+                req.requires_recipient_list |=
+                    tokens(value).any(|t| t.eq_ignore_ascii_case("recipient-list-subscribe"));
+            } else if n.eq_ignore_ascii_case("Event") || n.eq_ignore_ascii_case("o") {
+                // The package, without parameters such as `id`.
+                req.package = value.split(';').next().unwrap_or("").trim().to_owned();
+            } else if n.eq_ignore_ascii_case("Content-Type") || n.eq_ignore_ascii_case("c") {
+                body_type = crate::mime::ContentType::parse(value).ok();
+            }
+        }
+        if !body.is_empty() {
+            match body_type {
+                Some(ct) if ct.mime == crate::resource_lists::CONTENT_TYPE => {
+                    let doc =
+                        ResourceLists::parse(body).map_err(|e| Reject::BadList(Box::new(e)))?;
+                    req.body = Some(doc);
+                }
+                // A body of another type carries no list: RFC 5367 section
+                // 5.1 answers 415 when Require asks for one.
+                _ if req.requires_recipient_list => return Err(Reject::UnsupportedBody),
+                _ => {}
+            }
+        }
+        Ok(req)
+    }
+}
+
 /// Why a list SUBSCRIBE is refused; [`Reject::status`] gives the response
 /// code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -217,6 +271,13 @@ pub enum Reject {
         /// The cap.
         limit: usize,
     },
+    /// The resource-lists body does not parse (400).
+    #[error("resource-lists body: {0}")]
+    BadList(Box<crate::error::DocError>),
+    /// `Require: recipient-list-subscribe` with a body that is not
+    /// `application/resource-lists+xml` (415).
+    #[error("recipient list body is not application/resource-lists+xml")]
+    UnsupportedBody,
     /// [`ServerConfig::max_subscriptions`] reached (503).
     #[error("too many list subscriptions")]
     Busy,
@@ -234,8 +295,8 @@ impl Reject {
             Reject::NotFound => 404,
             Reject::Forbidden | Reject::TooManyMembers { .. } => 403,
             Reject::BadEvent => 489,
-            Reject::MissingList => 400,
-            Reject::UnexpectedBody => 415,
+            Reject::MissingList | Reject::BadList(_) => 400,
+            Reject::UnexpectedBody | Reject::UnsupportedBody => 415,
             Reject::Expansion(_) => 500,
             Reject::Busy => 503,
         }
@@ -1121,6 +1182,51 @@ mod tests {
         assert_eq!(domain_of("pres:x@y"), Some("y"));
         assert_eq!(domain_of("sip:example.net"), Some("example.net"));
         assert_eq!(domain_of("sip:"), None);
+    }
+
+    #[test]
+    fn subscribe_essentials_from_headers() {
+        let body = br#"<resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"><list><entry uri="sip:bill@example.com"/></list></resource-lists>"#;
+        let r = ListSubscribe::from_request(
+            "sip:rls@example.com",
+            "sip:adam@example.com",
+            [
+                ("Event", "presence;id=1"),
+                ("require", "recipient-list-subscribe"),
+                ("k", "100rel, EventList"),
+                ("Content-Type", "application/resource-lists+xml"),
+            ],
+            body,
+        )
+        .unwrap();
+        assert_eq!(r.package, "presence");
+        assert!(r.supports_eventlist && r.requires_recipient_list);
+        assert_eq!(r.body.unwrap().lists[0].entries().count(), 1);
+        let plain = ListSubscribe::from_request("sip:l@x", "sip:a@x", [("Event", "presence")], b"")
+            .unwrap();
+        assert!(!plain.supports_eventlist && plain.body.is_none());
+        let bad = ListSubscribe::from_request(
+            "sip:l@x",
+            "sip:a@x",
+            [
+                ("Require", "recipient-list-subscribe"),
+                ("c", "application/resource-lists+xml"),
+            ],
+            b"<resource-lists",
+        )
+        .unwrap_err();
+        assert_eq!(bad.status(), 400);
+        let other = ListSubscribe::from_request(
+            "sip:l@x",
+            "sip:a@x",
+            [
+                ("Require", "recipient-list-subscribe"),
+                ("Content-Type", "text/plain"),
+            ],
+            b"sip:bill@example.com",
+        )
+        .unwrap_err();
+        assert_eq!(other.status(), 415);
     }
 
     #[test]

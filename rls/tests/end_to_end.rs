@@ -533,15 +533,18 @@ fn adhoc_lists_from_the_subscribe_body() {
     assert!(req
         .headers
         .contains(&("Content-Disposition", "recipient-list".into())));
-    let body = ResourceLists::parse(&req.body).unwrap();
-    let sub = ListSubscribe {
-        list_uri: "sip:rls@pres.vancouver.example.com".into(),
-        subscriber: ADAM.into(),
-        package: "presence".into(),
-        supports_eventlist: true,
-        requires_recipient_list: true,
-        body: Some(body),
-    };
+    // The server reads the SUBSCRIBE the subscriber helper described.
+    let mut headers: Vec<(&str, &str)> = vec![("Event", "presence")];
+    headers.extend(req.headers.iter().map(|(n, v)| (*n, v.as_str())));
+    let sub = ListSubscribe::from_request(
+        "sip:rls@pres.vancouver.example.com",
+        ADAM,
+        headers,
+        &req.body,
+    )
+    .unwrap();
+    assert!(sub.supports_eventlist && sub.requires_recipient_list);
+    assert_eq!(sub.package, "presence");
     let id: SubscriptionId = rls
         .handle_subscribe(clock.now(), &sub, &MemoryDirectory::default())
         .unwrap();
