@@ -436,6 +436,9 @@ impl Session {
                 return Err(UsageError::BadValue("extra header"));
             }
         }
+        if self.cfg.to_path.is_empty() {
+            return Err(UsageError::BadValue("no To-Path to send to"));
+        }
         if spec.content_type.is_empty() || spec.content_type.contains(['\r', '\n']) {
             return Err(UsageError::BadValue("content type"));
         }

@@ -700,3 +700,36 @@ fn partial_chunks_wait_unless_flushed() {
     assert!(ea.contains(&Event::MessageSent { message_id: id }));
     assert_eq!(a.flush("nope"), Err(msrp::UsageError::UnknownMessage));
 }
+
+#[test]
+fn usage_errors() {
+    let mut s = Session::new(SessionConfig::new(bob_uri(), vec![])).unwrap();
+    assert!(
+        s.send_message(MessageSpec::new("text/plain"), Bytes::new())
+            .is_err(),
+        "nowhere to send"
+    );
+    let (mut a, _) = pair(10);
+    assert!(a
+        .send_message(MessageSpec::new("text/pl\r\nain"), Bytes::new())
+        .is_err());
+    let mut spec = MessageSpec::new("text/plain");
+    spec.total = Some(3);
+    let id = a.start_message(spec).unwrap();
+    assert_eq!(
+        a.push_data(&id, Bytes::from_static(b"abcd"), false),
+        Err(msrp::UsageError::MessageClosed)
+    );
+    a.push_data(&id, Bytes::from_static(b"abc"), true).unwrap();
+    assert_eq!(
+        a.push_data(&id, Bytes::from_static(b"x"), true),
+        Err(msrp::UsageError::MessageClosed)
+    );
+    assert_eq!(
+        a.push_data("nope", Bytes::new(), true),
+        Err(msrp::UsageError::UnknownMessage)
+    );
+    let mut cfg = SessionConfig::new(bob_uri(), vec![alice_uri()]);
+    cfg.chunk_size = 0;
+    assert_eq!(Session::new(cfg).unwrap_err(), msrp::UsageError::ChunkSize);
+}
