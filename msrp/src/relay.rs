@@ -210,6 +210,8 @@ pub struct AuthClient {
     pending: Option<(Bytes, Instant)>,
     refresh_at: Option<Instant>,
     challenged: bool,
+    /// The rspauth the relay must return for our last credentials.
+    expected_rspauth: Option<String>,
 }
 
 impl std::fmt::Debug for AuthClient {
@@ -244,12 +246,14 @@ impl AuthClient {
             pending: None,
             refresh_at: None,
             challenged: false,
+            expected_rspauth: None,
         }
     }
 
     /// Sends an AUTH (first time, or to refresh).
     pub fn start(&mut self, now: Instant) {
         self.challenged = false;
+        self.expected_rspauth = None;
         self.send_auth(now, None);
     }
 
@@ -289,6 +293,19 @@ impl AuthClient {
         let h = &resp.headers;
         match code.as_u16() {
             200 => {
+                // Mutual authentication (RFC 2617 section 3.2.3): a relay
+                // that saw our credentials proves it knows the password.
+                if let Some(want) = self.expected_rspauth.take() {
+                    let info = h
+                        .get_str(name::AUTHENTICATION_INFO)
+                        .map(|v| parse_digest_params(&format!("Digest {v}")).unwrap_or_default());
+                    let got = info.as_deref().and_then(|p| param(p, "rspauth"));
+                    if got != Some(want.as_str()) {
+                        self.events
+                            .push_back(AuthEvent::Failed(StatusCode::FORBIDDEN));
+                        return;
+                    }
+                }
                 let use_path = h.get_str(name::USE_PATH).and_then(|p| parse_path(p).ok());
                 let expires = match h.typed::<Expires>() {
                     Some(Ok(Expires(e))) => e,
@@ -340,6 +357,7 @@ impl AuthClient {
                 if let Some(o) = param(&p, "opaque") {
                     auth.push_str(&format!(", opaque={}", quote(o)));
                 }
+                self.expected_rspauth = Some(input.rspauth());
                 self.send_auth(now, Some(auth));
             }
             423 => {

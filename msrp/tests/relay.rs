@@ -448,3 +448,39 @@ fn two_relays_as_in_rfc4976_section_3() {
         paths(&chunk_of("rfc4976-s3-report-yh67-relayA-to-alice.msrp").head)
     );
 }
+
+#[test]
+fn auth_client_checks_rspauth() {
+    let now = Instant::now();
+    let mut r = relay();
+    let mut c = AuthClient::new(
+        u("msrps://relay.example.com:9000;tcp"),
+        u("msrps://a.example.com:1/x;tcp"),
+        "alice",
+        "secret",
+        None,
+        9,
+    );
+    c.start(now);
+    let req = heads(c.poll_transmit().unwrap());
+    c.handle_response(now, &r.handle_auth(now, &req));
+    let req = heads(c.poll_transmit().unwrap());
+    let mut ok = r.handle_auth(now, &req);
+    assert!(ok
+        .headers
+        .get_str("Authentication-Info")
+        .unwrap()
+        .contains("rspauth="));
+    // A forged 200 (wrong rspauth) is refused.
+    let forged = ok
+        .headers
+        .get_str("Authentication-Info")
+        .unwrap()
+        .replace("rspauth=\"", "rspauth=\"0");
+    ok.headers.set("Authentication-Info", forged).unwrap();
+    c.handle_response(now, &ok);
+    assert_eq!(
+        c.poll_event(),
+        Some(AuthEvent::Failed(StatusCode::FORBIDDEN))
+    );
+}
