@@ -40,6 +40,7 @@ pub struct ListSubscriber {
     accept: Vec<String>,
     view: ListView,
     refresh: bool,
+    synced: bool,
     limits: NotifyLimits,
 }
 
@@ -51,6 +52,7 @@ impl ListSubscriber {
             accept: package_types.iter().map(|s| (*s).to_owned()).collect(),
             view: ListView::new(),
             refresh: false,
+            synced: false,
             limits: NotifyLimits::default(),
         }
     }
@@ -98,11 +100,16 @@ impl ListSubscriber {
     pub fn handle_notify(&mut self, content_type: &str, body: &[u8]) -> Result<Applied, MimeError> {
         let n = RlmiNotification::parse(content_type, body, &self.limits)?;
         let applied = self.view.apply(&n);
-        if applied.needs_refresh() {
-            self.refresh = true;
-        }
-        if let Applied::Full { .. } = applied {
-            self.refresh = false;
+        match applied {
+            Applied::Gap { .. } => {
+                self.refresh = true;
+                self.synced = false;
+            }
+            Applied::Full { .. } => {
+                self.refresh = false;
+                self.synced = true;
+            }
+            _ => {}
         }
         Ok(applied)
     }
@@ -111,6 +118,14 @@ impl ListSubscriber {
     /// recover full state; reading the flag clears it.
     pub fn poll_refresh(&mut self) -> bool {
         std::mem::take(&mut self.refresh)
+    }
+
+    /// Whether the table is known complete: full state was applied and no
+    /// notification has been seen missing since. While false after a gap,
+    /// the application keeps asking for full state (a refresh that is lost
+    /// must be sent again).
+    pub fn is_synced(&self) -> bool {
+        self.synced
     }
 
     /// The state table.
