@@ -564,7 +564,13 @@ impl Endpoint {
             });
             return;
         }
-        if let Err(e) = Message::Request(request.clone()).validate() {
+        // Validate without copying the request.
+        let msg = Message::Request(request);
+        let valid = msg.validate();
+        let Message::Request(request) = msg else {
+            return;
+        };
+        if let Err(e) = valid {
             let mut r = Response::from_request(&request, StatusCode::BAD_REQUEST);
             r.set_reason(&e.to_string());
             self.send_stateless(peer, r.to_bytes());

@@ -94,6 +94,47 @@ proptest! {
     }
 
     #[test]
+    fn notifier_takes_arbitrary_rates_and_times(
+        max in "[0-9.]{1,12}",
+        min in "[0-9.]{1,12}",
+        amr in "[0-9.]{1,12}",
+        steps in proptest::collection::vec(0u64..100_000, 1..20),
+    ) {
+        let t0 = Clock::new().now();
+        let text = format!(
+            "SUBSCRIBE sip:bob@b.example SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK1\r\n\
+From: <sip:a@a.example>;tag=1\r\nTo: <sip:bob@b.example>\r\nCall-ID: c1\r\nCSeq: 1 SUBSCRIBE\r\n\
+Event: presence;max-rate={max};min-rate={min};adaptive-min-rate={amr}\r\nExpires: 3600\r\n\
+Contact: <sip:a@192.0.2.9>\r\nContent-Length: 0\r\n\r\n"
+        );
+        let Ok(Message::Request(req)) = Message::parse_datagram(text.into_bytes(), &Limits::default()) else {
+            return Ok(());
+        };
+        let mut ok = sip_core::Response::from_request(&req, sip_core::StatusCode::OK);
+        ok.set_to_tag("n");
+        ok.headers_mut().push(sip_core::HeaderName::CONTACT, "<sip:bob@192.0.2.2>");
+        let cfg = SubscriptionConfig::default();
+        let Ok(mut n) = sip_core::subscription::Notifier::accept(t0, &req, &mut ok, sip_core::subscription::NotifierState::Active, &cfg) else {
+            return Ok(());
+        };
+        let _ = n.initial_notify(t0);
+        let mut now = t0;
+        let mut woken = 0;
+        for s in steps {
+            now += Duration::from_millis(s);
+            let _ = n.update(now, None, bytes::Bytes::from_static(b"x"));
+            while let Some(t) = n.poll_timeout() {
+                if t > now || woken > 10_000 {
+                    break;
+                }
+                woken += 1;
+                let _ = n.handle_timeout(now);
+            }
+        }
+        prop_assert!(woken <= 10_000, "the notifier kept asking to be woken at the same instant");
+    }
+
+    #[test]
     fn every_transaction_ends_once_under_any_loss(seed in any::<u64>(), loss in 0.0f64..0.6, dup in 0.0f64..0.3) {
         let cfg = NetConfig { loss, duplicate: dup, min_delay: Duration::from_millis(1), max_delay: Duration::from_millis(300) };
         let mut w = World::new(2, cfg, seed);

@@ -300,15 +300,10 @@ impl Notifier {
                 let rates = Rates::from_params(&ev.params);
                 if !rates.is_empty() {
                     let mut rc = RateControl::new(now, rates, config.rate_period);
-                    if let Some(old) = self.rate.as_deref() {
-                        if let Some(e) = old.earliest() {
-                            // Keep the pacing history across the change.
-                            rc.sent(
-                                e - Duration::from_secs_f64(
-                                    1.0 / old.rates().max_rate.unwrap_or(f64::MAX),
-                                ),
-                            );
-                        }
+                    // Keep the pacing across the change: the last
+                    // notification still counts against the new max-rate.
+                    if let Some(last) = self.rate.as_deref().and_then(RateControl::last_sent) {
+                        rc.sent(last);
                     }
                     self.rate = Some(Box::new(rc));
                 } else {
@@ -374,7 +369,13 @@ impl Notifier {
         let due_change = self.dirty && rc.earliest().is_none_or(|e| e <= now);
         let due_min = rc.deadline(now).is_some_and(|d| d <= now);
         if due_change || due_min {
-            return self.notify(now, None).ok();
+            let n = self.notify(now, None).ok();
+            if n.is_none() {
+                // The dialog cannot carry requests any more: stop, rather
+                // than be woken at the same instant again.
+                self.state = NotifierState::Terminated;
+            }
+            return n;
         }
         None
     }

@@ -26,8 +26,16 @@ fn positive(v: Option<&[u8]>) -> Option<f64> {
         && !s.starts_with('.')
         && !s.ends_with('.');
     let v: f64 = if ok { s.parse().ok()? } else { return None };
-    (v > 0.0 && v.is_finite()).then_some(v)
+    // Rates outside [MIN_RATE, MAX_RATE] are ignored: a rate of one per
+    // several months means no rate control, and extreme values would
+    // overflow the clock arithmetic.
+    (MIN_RATE..=MAX_RATE).contains(&v).then_some(v)
 }
+
+/// The smallest rate honoured: one notification per 1,000,000 s.
+pub const MIN_RATE: f64 = 1e-6;
+/// The largest rate honoured: 1,000 notifications per second.
+pub const MAX_RATE: f64 = 1e3;
 
 impl Rates {
     /// Reads the three parameters from header parameters; absent,
@@ -95,7 +103,10 @@ impl RateControl {
     pub fn new(now: Instant, rates: Rates, period: Duration) -> RateControl {
         let mut period = period;
         let mut seed_count = 0;
-        if let Some(amr) = rates.adaptive_min_rate {
+        if let Some(amr) = rates
+            .adaptive_min_rate
+            .filter(|r| (MIN_RATE..=MAX_RATE).contains(r))
+        {
             let floor = secs(4.0 / amr);
             if period <= secs(1.0 / amr) {
                 period = floor;
@@ -108,7 +119,9 @@ impl RateControl {
             last_sent: None,
             history: Vec::new(),
             seed_count,
-            seed_until: rates.adaptive_min_rate.map(|_| now + period),
+            seed_until: rates
+                .adaptive_min_rate
+                .and_then(|_| now.checked_add(period)),
         }
     }
 
@@ -128,11 +141,16 @@ impl RateControl {
         }
     }
 
+    /// When the last notification went out.
+    pub fn last_sent(&self) -> Option<Instant> {
+        self.last_sent
+    }
+
     /// The earliest instant a state-change notification may go out
     /// (max-rate); `None` when at once.
     pub fn earliest(&self) -> Option<Instant> {
         let m = self.rates.max_rate?;
-        Some(self.last_sent? + secs(1.0 / m))
+        self.last_sent?.checked_add(secs(1.0 / m))
     }
 
     fn count(&mut self, now: Instant) -> u32 {
@@ -151,7 +169,7 @@ impl RateControl {
         let last = self.last_sent?;
         let mut at: Option<Instant> = None;
         if let Some(m) = self.rates.min_rate {
-            at = Some(last + secs(1.0 / m));
+            at = last.checked_add(secs(1.0 / m));
         }
         if let Some(amr) = self.rates.adaptive_min_rate {
             // 7.4 equations (1) and (2).
@@ -160,8 +178,9 @@ impl RateControl {
             if let Some(m) = self.rates.max_rate {
                 timeout = timeout.max(1.0 / m);
             }
-            let t = last + secs(timeout);
-            at = Some(at.map_or(t, |a| a.min(t)));
+            if let Some(t) = last.checked_add(secs(timeout)) {
+                at = Some(at.map_or(t, |a| a.min(t)));
+            }
         }
         at
     }
@@ -200,6 +219,11 @@ mod tests {
         assert_eq!(r.adaptive_min_rate, Some(0.002));
         let r = Rates::from_params(&params(";max-rate=-1;min-rate=1e3;adaptive-min-rate=0"));
         assert!(r.is_empty());
+        let tiny = format!(";max-rate=0.{}1;min-rate=99999999999", "0".repeat(40));
+        assert!(
+            Rates::from_params(&params(&tiny)).is_empty(),
+            "extremes are ignored"
+        );
         let mut s = String::new();
         Rates {
             max_rate: Some(0.25),

@@ -453,9 +453,12 @@ impl Subscriber {
             });
             return None;
         }
-        if self.refresh_at.is_some_and(|t| t <= now) && self.in_flight.is_none() {
+        if self.refresh_at.is_some_and(|t| t <= now) {
             self.refresh_at = None;
-            return self.refresh(now).ok();
+            // A SUBSCRIBE already in flight will set the next refresh.
+            if self.in_flight.is_none() {
+                return self.refresh(now).ok();
+            }
         }
         None
     }
