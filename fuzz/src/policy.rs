@@ -1,13 +1,35 @@
 //! Fuzz entry points for the `policy` parsers and evaluation.
 
 use pidf::xml::{Document, Limits};
-use policy::{expand, Context, DateTime, Peer, RuleSet, Watcher};
+use policy::{expand, Context, DateTime, Peer, Rule, RuleSet, Watcher};
 
 /// A presence document with something of everything the filter knows.
 const SAMPLE_PRESENCE: &[u8] = br#"<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:r="urn:ietf:params:xml:ns:pidf:rpid" xmlns:f="urn:vendor-specific:foo-namespace" entity="pres:p@example.com"><tuple id="t1"><status><basic>open</basic></status><r:class>work</r:class><dm:deviceID>urn:x:1</dm:deviceID><contact>sip:p@example.com</contact><note>n</note><f:foo/></tuple><tuple id="t2"><status><basic>closed</basic></status><contact>mailto:p@example.com</contact></tuple><note>root</note><dm:person id="p1"><r:activities><r:away/></r:activities><r:mood><r:happy/></r:mood><r:sphere>work</r:sphere><r:user-input idle-threshold="600" last-input="2004-10-21T13:20:00Z">idle</r:user-input></dm:person><dm:device id="d1"><dm:deviceID>urn:x:1</dm:deviceID><dm:note>PC</dm:note></dm:device></presence>"#;
 
 /// A rule set that grants everything to everyone.
 const SAMPLE_RULES: &[u8] = br#"<ruleset xmlns="urn:ietf:params:xml:ns:common-policy" xmlns:pr="urn:ietf:params:xml:ns:pres-rules"><rule id="all"><actions><pr:sub-handling>allow</pr:sub-handling></actions><transformations><pr:provide-services><pr:all-services/></pr:provide-services><pr:provide-persons><pr:all-persons/></pr:provide-persons><pr:provide-devices><pr:all-devices/></pr:provide-devices><pr:provide-all-attributes/></transformations></rule></ruleset>"#;
+
+fn same_elements(a: &[pidf::xml::Element], b: &[pidf::xml::Element]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.infoset_eq(y))
+}
+
+/// Whether two rules mean the same: equal typed values, and extension
+/// elements equal as infosets (where namespaces get declared may differ).
+fn same_rule(a: &Rule, b: &Rule) -> bool {
+    let (ca, cb) = (&a.conditions, &b.conditions);
+    a.id == b.id
+        && ca.identity.len() == cb.identity.len()
+        && ca.identity.iter().zip(&cb.identity).all(|(x, y)| {
+            x.ones == y.ones && x.many == y.many && same_elements(&x.unknown, &y.unknown)
+        })
+        && ca.sphere == cb.sphere
+        && ca.validity == cb.validity
+        && same_elements(&ca.unknown, &cb.unknown)
+        && a.actions.sub_handling == b.actions.sub_handling
+        && same_elements(&a.actions.extensions, &b.actions.extensions)
+        && a.transformations == b.transformations
+        && same_elements(&a.transformation_extensions, &b.transformation_extensions)
+}
 
 /// Parses a rule document; when it parses, writing it and parsing again
 /// gives the same rules, and so does the typed form written canonically.
@@ -19,40 +41,13 @@ pub fn policy_parse(data: &[u8]) {
     assert!(again.document().root.infoset_eq(&rules.document().root));
     assert_eq!(again.rules().len(), rules.rules().len());
     for (a, b) in again.rules().iter().zip(rules.rules()) {
-        assert_eq!(
-            (
-                &a.id,
-                &a.conditions.identity,
-                &a.actions.sub_handling,
-                &a.transformations
-            ),
-            (
-                &b.id,
-                &b.conditions.identity,
-                &b.actions.sub_handling,
-                &b.transformations
-            )
-        );
+        assert!(same_rule(a, b), "rewritten rule differs: {a:?} vs {b:?}");
     }
     let typed = RuleSet::from_rules(rules.rules().to_vec());
     let reparsed = RuleSet::parse(&typed.to_bytes()).expect("typed rules parse");
+    assert_eq!(reparsed.rules().len(), rules.rules().len());
     for (a, b) in reparsed.rules().iter().zip(rules.rules()) {
-        assert_eq!(
-            (
-                &a.conditions.identity,
-                &a.conditions.sphere,
-                &a.conditions.validity
-            ),
-            (
-                &b.conditions.identity,
-                &b.conditions.sphere,
-                &b.conditions.validity
-            )
-        );
-        assert_eq!(
-            (&a.actions.sub_handling, &a.transformations),
-            (&b.actions.sub_handling, &b.transformations)
-        );
+        assert!(same_rule(a, b), "typed rule differs: {a:?} vs {b:?}");
     }
 }
 

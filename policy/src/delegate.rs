@@ -81,7 +81,7 @@ fn scope_identity(id: &Identity, peer: &Peer) -> Option<Identity> {
     let out = Identity {
         ones,
         many,
-        unknown: 0,
+        unknown: Vec::new(),
     };
     // Nothing left that can match a peer watcher: the rule cannot apply
     // there (an empty result must not turn into `<identity/>`).

@@ -298,14 +298,20 @@ mod tests {
         let rs = rules(&format!(
             r#"{CP}<rule id="x"><conditions><foo xmlns="urn:x"/></conditions><actions><pr:sub-handling>allow</pr:sub-handling></actions></rule><rule id="y"><conditions><identity><bar xmlns="urn:x"/></identity></conditions><actions><pr:sub-handling>allow</pr:sub-handling></actions></rule></ruleset>"#
         ));
-        for w in [
-            Watcher::unauthenticated(),
-            Watcher::authenticated("sip:a@b.c"),
-        ] {
-            assert_eq!(
-                rs.evaluate(&w, &Context::default()).sub_handling,
-                SubHandling::Block
-            );
+        // Also once written back from the typed form: an identity holding
+        // only unknown children must not turn into `<identity/>`.
+        let typed =
+            RuleSet::parse(&RuleSet::from_rules(rs.rules().to_vec()).to_bytes()).expect("typed");
+        for set in [&rs, &typed] {
+            for w in [
+                Watcher::unauthenticated(),
+                Watcher::authenticated("sip:a@b.c"),
+            ] {
+                assert_eq!(
+                    set.evaluate(&w, &Context::default()).sub_handling,
+                    SubHandling::Block
+                );
+            }
         }
     }
 

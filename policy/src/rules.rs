@@ -333,14 +333,15 @@ pub struct Identity {
     pub ones: BTreeSet<String>,
     /// The `<many>` children.
     pub many: Vec<Many>,
-    /// Children in unknown namespaces; each evaluates to FALSE.
-    pub unknown: usize,
+    /// Children this crate does not know, kept as written; each evaluates
+    /// to FALSE.
+    pub unknown: Vec<Element>,
 }
 
 impl Identity {
     /// Whether the element had no children at all (`<identity/>`).
     pub fn is_empty(&self) -> bool {
-        self.ones.is_empty() && self.many.is_empty() && self.unknown == 0
+        self.ones.is_empty() && self.many.is_empty() && self.unknown.is_empty()
     }
 }
 
@@ -564,7 +565,7 @@ fn parse_identity(e: &Element, rid: &str) -> Result<Identity, PolicyError> {
                 }
                 out.many.push(many);
             }
-            _ => out.unknown += 1,
+            _ => out.unknown.push(c.clone()),
         }
     }
     Ok(out)
@@ -813,6 +814,9 @@ impl Rule {
                     });
                 }
                 e = e.with_child(me);
+            }
+            for u in &id.unknown {
+                e = e.with_child(u.clone());
             }
             conditions = conditions.with_child(e);
         }

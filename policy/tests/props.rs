@@ -156,7 +156,7 @@ fn identity() -> impl Strategy<Value = Identity> {
     (subset(&IDS), prop::collection::vec(many, 0..2)).prop_map(|(ones, many)| Identity {
         ones: ones.into_iter().map(policy::uri::normalize_uri).collect(),
         many,
-        unknown: 0,
+        unknown: vec![],
     })
 }
 
