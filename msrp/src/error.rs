@@ -196,3 +196,36 @@ pub enum UsageError {
     #[error("value not allowed on the wire: {0}")]
     BadValue(&'static str),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_map_to_status_codes() {
+        for (e, code) in [
+            (ProtocolError::BadRequest("x"), 400),
+            (ProtocolError::Forbidden, 403),
+            (ProtocolError::TooLarge, 413),
+            (ProtocolError::UnsupportedMediaType, 415),
+            (ProtocolError::IntervalOutOfBounds, 423),
+            (ProtocolError::NoSuchSession, 481),
+            (ProtocolError::NotImplemented, 501),
+            (ProtocolError::WrongConnection, 506),
+        ] {
+            assert_eq!(StatusCode::from(e).as_u16(), code);
+        }
+        assert_eq!(
+            StatusCode::from(ParseError::new(ParseErrorKind::BodyTooLarge, 9)),
+            StatusCode::TOO_LARGE
+        );
+        assert_eq!(
+            StatusCode::from(ParseError::new(ParseErrorKind::Header, 9)),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            ParseError::new(ParseErrorKind::EndLine, 42).to_string(),
+            "malformed end-line at byte 42"
+        );
+    }
+}
