@@ -22,6 +22,24 @@
 //!   answer they get and returns each distinct [`ViewGroup`] once.
 //! - [`RuleSet::export_for`] cuts the rules down to what a [`Peer`] needs.
 //!
+//! Readings of the RFCs worth knowing:
+//! - `<identity/>` with no children holds for unauthenticated watchers only
+//!   (RFC 5025 section 3.1.1.2; for authenticated ones it is RFC 4745's OR
+//!   over nothing); an absent `<identity>` holds for everyone.
+//! - A `dateTime` without a zone is taken as UTC; without a time in the
+//!   [`Context`] every `<validity>` is false; an undefined sphere makes every
+//!   `<sphere>` false. Unknown conditions are false (RFC 4745 section 7).
+//! - Attribute permissions apply wherever the element appears; the
+//!   presentity-level `<note>` follows provide-note; `<user-input>` levels
+//!   nest (bare within thresholds within full), treating RFC 4480's
+//!   `last-input` like RFC 5025's `since`.
+//! - A view is written compactly, without comments, unused namespace
+//!   declarations or unknown attributes on the root and components, so it
+//!   tells nothing about what was removed, and equal views are equal bytes.
+//! - Beyond the presence server, block is disclosed as confirm and
+//!   polite-block as allow ([`SubHandling::disclosed`]): the answers a
+//!   watcher gets are alike, so nothing downstream can tell it is blocked.
+//!
 //! Not implemented: XCAP usage (RFC 5025 section 9), the capability
 //! discovery of RFC 5025 section 8, meta policies (RFC 4745 section 11), and
 //! the mapping between aliases of one user (which RFC 5025 forbids anyway).
