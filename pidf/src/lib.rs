@@ -22,11 +22,23 @@
 //!
 //! Not covered: `mustUnderstand` enforcement (RFC 3863 section 4.3.3 leaves
 //! the decision to the application: see [`ext::must_understand`]), XML
-//! encodings other than UTF-8, and RFC 5261 selectors beyond the subset
-//! listed in [`partial`].
+//! encodings other than UTF-8, RFC 5261 selectors beyond the subset listed
+//! in [`partial`], and namespace names holding references, quotes or white
+//! space (refused: they are URIs, and quick-xml resolves the raw text).
+//!
+//! Lossless means infoset-equal ([`xml::Element::infoset_eq`]): every
+//! element, attribute and namespace comes back, in place, with its text;
+//! prefixes and where namespaces are declared may change, and comments and
+//! white space directly inside presence, tuple, status, person and device
+//! are not kept (inside extension elements they are).
 //!
 //! Parsing refuses DTDs and caps size, depth, element and attribute counts
-//! ([`xml::Limits`]); errors say what and where ([`Error`]).
+//! ([`xml::Limits`]); errors say what and where ([`Error`]). A one-pass
+//! parser fills the typed model straight from quick-xml's events and, for
+//! anything out of the ordinary, defers to the reference path (the
+//! [`xml`] tree, then [`Presence::from_element`]); writing goes straight
+//! from the model to bytes, byte-identical to [`Presence::to_element`]
+//! written by [`xml::Element::write`]. Tests hold both pairs together.
 //!
 //! ```
 //! use pidf::{Basic, Contact, Note, Presence, Priority, Tuple};

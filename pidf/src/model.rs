@@ -854,6 +854,24 @@ impl Tuple {
         self
     }
 
+    /// The service URI: the contact address (RFC 4479 section 3.3.1).
+    pub fn service_uri(&self) -> Option<&str> {
+        self.contact.as_ref().map(|c| c.uri.as_str())
+    }
+
+    /// The scheme of the service URI (`sip`, `im`, `mailto`, ...), as RFC
+    /// 5025's `<service-uri-scheme>` matches it: the part before the first
+    /// `:`, compared case-insensitively by the caller.
+    pub fn service_uri_scheme(&self) -> Option<&str> {
+        let uri = self.service_uri()?;
+        let (scheme, _) = uri.split_once(':')?;
+        let ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        ok.then_some(scheme)
+    }
+
     /// Builds a tuple from a `<tuple>` element.
     pub fn from_element(mut e: Element) -> Result<Tuple, Error> {
         let id = take_attr(&mut e.attributes, "id").ok_or(Error::MissingAttribute {
@@ -1351,6 +1369,23 @@ mod tests {
             &[(Tuple, 0, 1), (Note, 1, 1), (Person, 2, 1)],
         );
         assert_eq!(o, vec![(Tuple, 0), (Note, 0), (Person, 0)]);
+    }
+
+    #[test]
+    fn service_uri_scheme() {
+        let t = Tuple::new("t").contact("im:someone@example.com");
+        assert_eq!(t.service_uri(), Some("im:someone@example.com"));
+        assert_eq!(t.service_uri_scheme(), Some("im"));
+        assert_eq!(
+            Tuple::new("t").contact("tel:+1").service_uri_scheme(),
+            Some("tel")
+        );
+        assert_eq!(
+            Tuple::new("t").contact("no-scheme").service_uri_scheme(),
+            None
+        );
+        assert_eq!(Tuple::new("t").contact("1x:y").service_uri_scheme(), None);
+        assert_eq!(Tuple::new("t").service_uri(), None);
     }
 
     #[test]
