@@ -16,6 +16,10 @@
 //! trimming and Unicode lower-casing, not the full RFC 7700 preparation.
 //! Conference event packages and the `chatroom` SDP attribute are out of
 //! scope.
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
 
 use crate::cpim::Cpim;
 use crate::header::{name, ByteRange};

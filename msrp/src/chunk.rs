@@ -1,5 +1,9 @@
 //! MSRP chunks: start line, headers, optional body and end-line
 //! (RFC 4975 sections 7 and 9), and their serializer.
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
 
 use crate::header::{is_ident, Headers};
 use crate::status::{Method, StatusCode};

@@ -8,6 +8,10 @@
 //! A session used alone (one connection, one session) can take bytes
 //! directly with [`Session::handle_input`]; the endpoint is for the shared
 //! case, as quinn splits its endpoint from its connections.
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
 
 use crate::chunk::{ChunkHead, Flag};
 use crate::error::ParseError;

@@ -9,6 +9,10 @@
 //! Byte-Range, drops duplicate ranges, accepts ranges out of order and hands
 //! body bytes to the application as they arrive ([`Event::Data`]), so a
 //! message of any size passes in constant memory.
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
 
 use crate::chunk::{body_holds_end_line, ChunkHead, Flag, StartLine};
 use crate::error::{ParseError, UsageError};

@@ -1,5 +1,9 @@
 //! Methods and status codes: open sets kept as newtypes with named constants,
 //! so unknown values survive (RFC 4975 sections 9 and 10).
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
 
 use bytes::Bytes;
 use std::fmt;
