@@ -73,9 +73,16 @@ impl RlmiNotification {
         self.parts.iter().find(|p| p.cid == cid)
     }
 
+    /// The state parts by Content-ID, for many lookups (a full-state
+    /// notification of a large list).
+    pub fn parts_by_cid(&self) -> std::collections::HashMap<&str, &StatePart> {
+        self.parts.iter().map(|p| (p.cid.as_str(), p)).collect()
+    }
+
     /// The `cid`s of the RLMI document (list and instances) that name no
     /// part of this body; RFC 4662 section 5.5 wants none.
     pub fn dangling_cids(&self) -> Vec<&str> {
+        let index = self.parts_by_cid();
         let list = self.rlmi.cid.as_deref();
         let instances = self
             .rlmi
@@ -84,7 +91,7 @@ impl RlmiNotification {
             .flat_map(|r| r.instances.iter().filter_map(|i| i.cid.as_deref()));
         list.into_iter()
             .chain(instances)
-            .filter(|c| self.part(c).is_none())
+            .filter(|c| !index.contains_key(c))
             .collect()
     }
 
@@ -170,7 +177,7 @@ impl RlmiNotification {
             .param("boundary")
             .ok_or_else(|| MimeError::new(MimeErrorKind::BadBoundary, 0))?;
         let mp = Multipart::parse(body, boundary, &limits.mime)?;
-        Self::from_multipart(&mp, ct.param("start").map(strip_angle), limits)
+        Self::from_multipart_owned(mp, ct.param("start").map(strip_angle), limits)
     }
 
     /// Parses a body whose `Content-Type` is not at hand (a stored body):
@@ -178,7 +185,7 @@ impl RlmiNotification {
     /// part.
     pub fn parse_detect(body: &[u8], limits: &NotifyLimits) -> Result<Self, MimeError> {
         let mp = Multipart::parse_detect(body, &limits.mime)?;
-        Self::from_multipart(&mp, None, limits)
+        Self::from_multipart_owned(mp, None, limits)
     }
 
     /// Reads a notification from parsed multipart parts; the root is the
@@ -189,37 +196,49 @@ impl RlmiNotification {
         start: Option<&str>,
         limits: &NotifyLimits,
     ) -> Result<Self, MimeError> {
+        Self::from_multipart_owned(mp.clone(), start, limits)
+    }
+
+    /// [`RlmiNotification::from_multipart`] taking the parts by value, so
+    /// their bodies move instead of being copied.
+    pub fn from_multipart_owned(
+        mp: Multipart,
+        start: Option<&str>,
+        limits: &NotifyLimits,
+    ) -> Result<Self, MimeError> {
         let root_index = match start {
             Some(s) => mp.parts.iter().position(|p| p.content_id() == Some(s)),
             None => (!mp.parts.is_empty()).then_some(0),
         }
         .ok_or_else(|| MimeError::new(MimeErrorKind::NoRoot, 0))?;
-        let root = mp
-            .parts
-            .get(root_index)
-            .ok_or_else(|| MimeError::new(MimeErrorKind::NoRoot, 0))?;
-        let is_rlmi = root
-            .content_type()
-            .is_some_and(|c| c.mime == rlmi::CONTENT_TYPE);
-        if !is_rlmi {
-            return Err(MimeError::new(MimeErrorKind::NoRoot, 0));
-        }
-        let doc = Rlmi::parse_with(&root.body, &limits.xml)
-            .map_err(|e| MimeError::new(MimeErrorKind::Root(Box::new(e)), 0))?;
-        let parts = mp
-            .parts
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != root_index)
-            .map(|(_, p)| StatePart {
+        let mut doc = None;
+        let mut root_cid = String::new();
+        let mut parts = Vec::with_capacity(mp.parts.len().saturating_sub(1));
+        for (i, p) in mp.parts.into_iter().enumerate() {
+            if i == root_index {
+                let is_rlmi = p
+                    .content_type()
+                    .is_some_and(|c| c.mime == rlmi::CONTENT_TYPE);
+                if !is_rlmi {
+                    return Err(MimeError::new(MimeErrorKind::NoRoot, 0));
+                }
+                doc = Some(
+                    Rlmi::parse_with(&p.body, &limits.xml)
+                        .map_err(|e| MimeError::new(MimeErrorKind::Root(Box::new(e)), 0))?,
+                );
+                root_cid = p.content_id().unwrap_or_default().to_owned();
+                continue;
+            }
+            parts.push(StatePart {
                 cid: p.content_id().unwrap_or_default().to_owned(),
                 content_type: p.header("Content-Type").unwrap_or("text/plain").to_owned(),
-                body: p.body.clone(),
-            })
-            .collect();
+                body: p.body,
+            });
+        }
+        let rlmi = doc.ok_or_else(|| MimeError::new(MimeErrorKind::NoRoot, 0))?;
         Ok(RlmiNotification {
-            rlmi: doc,
-            root_cid: root.content_id().unwrap_or_default().to_owned(),
+            rlmi,
+            root_cid,
             parts,
         })
     }

@@ -745,6 +745,7 @@ impl ListServer {
             .sub;
         let n = RlmiNotification::parse(content_type, body, &self.config.notify_limits)
             .map_err(UsageError::BadListNotify)?;
+        let index = n.parts_by_cid();
         for r in &n.rlmi.resources {
             // One instance per resource is kept: the first that is not
             // terminated, else the first.
@@ -764,7 +765,7 @@ impl ListServer {
             let body = inst
                 .cid
                 .as_deref()
-                .and_then(|c| n.part(c))
+                .and_then(|c| index.get(c))
                 .map(|p| StateBody {
                     content_type: p.content_type.clone(),
                     body: p.body.clone(),

@@ -184,6 +184,7 @@ impl ListView {
         let mut rows = if full { 0 } else { self.rows.len() };
         let mut bytes = if full { 0 } else { self.bytes };
         let mut new_rows: HashSet<&str> = HashSet::new();
+        let index = n.parts_by_cid();
         for r in &n.rlmi.resources {
             let existing = if full { None } else { self.rows.get(&r.uri) };
             if existing.is_none() && new_rows.insert(r.uri.as_str()) {
@@ -196,7 +197,7 @@ impl ListView {
                 let len = inst
                     .cid
                     .as_deref()
-                    .and_then(|c| n.part(c))
+                    .and_then(|c| index.get(c))
                     .map_or(0, |p| p.body.len());
                 bytes = bytes.saturating_add(len);
                 match existing.and_then(|row| row.instances.iter().find(|i| i.id == inst.id)) {
@@ -298,13 +299,14 @@ impl ListView {
         if !doc.names.is_empty() || doc.full_state {
             self.names = doc.names.clone();
         }
+        let index = n.parts_by_cid();
         for r in &doc.resources {
             let row = self.rows.entry(r.uri.clone()).or_default();
             if !r.names.is_empty() {
                 row.names = r.names.clone();
             }
             for inst in &r.instances {
-                let part = inst.cid.as_deref().and_then(|c| n.part(c));
+                let part = inst.cid.as_deref().and_then(|c| index.get(c));
                 let new = InstanceRow {
                     id: inst.id.clone(),
                     state: inst.state,
