@@ -168,21 +168,26 @@ pub enum ServerKey {
         /// The method (INVITE for an ACK).
         method: Method,
     },
-    /// RFC 2543 fallback (17.2.3, last paragraphs).
-    Legacy {
-        /// The Request-URI as written.
-        uri: Bytes,
-        /// The From tag.
-        from_tag: Bytes,
-        /// The Call-ID.
-        call_id: Bytes,
-        /// The CSeq number.
-        cseq: u32,
-        /// The top Via value.
-        via: Bytes,
-        /// The method (INVITE for an ACK).
-        method: Method,
-    },
+    /// RFC 2543 fallback (17.2.3, last paragraphs); boxed, as it is rare
+    /// and large.
+    Legacy(Box<LegacyKey>),
+}
+
+/// The RFC 2543 matching fields of a request (17.2.3).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LegacyKey {
+    /// The Request-URI as written.
+    pub uri: Bytes,
+    /// The From tag.
+    pub from_tag: Bytes,
+    /// The Call-ID.
+    pub call_id: Bytes,
+    /// The CSeq number.
+    pub cseq: u32,
+    /// The top Via value.
+    pub via: Bytes,
+    /// The method (INVITE for an ACK).
+    pub method: Method,
 }
 
 impl ServerKey {
@@ -222,14 +227,14 @@ impl ServerKey {
                 let from: From = h.typed().ok().flatten()?;
                 let mut uri = Vec::with_capacity(48);
                 request.uri().write(&mut uri);
-                Some(ServerKey::Legacy {
+                Some(ServerKey::Legacy(Box::new(LegacyKey {
                     uri: Bytes::from(uri),
                     from_tag: Bytes::copy_from_slice(from.tag().unwrap_or_default()),
                     call_id: call_id.0,
                     cseq: cseq.seq,
                     via: h.get(&HeaderName::VIA).cloned().unwrap_or_default(),
                     method,
-                })
+                })))
             }
         }
     }
