@@ -667,6 +667,21 @@ impl MsrpDescription {
     }
 }
 
+impl MsrpDescription {
+    /// The session settings this side's description and the peer's imply
+    /// (RFC 4975 section 8): our URI is the last of our path, we send to
+    /// the peer's path, accept our accept-types, cap messages at our
+    /// max-size, and receive only if our direction allows it.
+    pub fn session_config(&self, peer: &MsrpDescription) -> Option<crate::SessionConfig> {
+        let local = self.path.last()?.clone();
+        let mut cfg = crate::SessionConfig::new(local, peer.path.clone());
+        cfg.accept_types = self.accept_types.clone();
+        cfg.max_message_size = self.max_size;
+        cfg.may_receive = matches!(self.direction, Direction::SendRecv | Direction::RecvOnly);
+        Some(cfg)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -741,6 +756,31 @@ a=file-range:1-32349\r\n";
             Some("vBnG916bdberum2fFEABR1FR3ExZMUrd")
         );
         assert_eq!(am.setup(), Some(Setup::Active));
+    }
+
+    #[test]
+    fn session_settings_from_offer_and_answer() {
+        let alice = MsrpUri::parse("msrp://a.example:7654/s1;tcp").unwrap();
+        let bob = MsrpUri::parse("msrp://b.example:8888/s2;tcp").unwrap();
+        let mut offer = MsrpDescription::chat("a.example", 7654, alice.clone());
+        offer.max_size = Some(4096);
+        let answer = MsrpDescription::answer(
+            &offer,
+            "b.example",
+            8888,
+            vec![bob.clone()],
+            vec!["text/plain".into()],
+        );
+        let a = offer.session_config(&answer).unwrap();
+        assert!(a.local_uri.matches(&alice));
+        assert_eq!(a.to_path, vec![bob.clone()]);
+        assert_eq!(a.max_message_size, Some(4096));
+        assert!(a.may_receive);
+        let mut send_only = answer.clone();
+        send_only.direction = Direction::SendOnly;
+        let b = send_only.session_config(&offer).unwrap();
+        assert!(!b.may_receive);
+        assert_eq!(b.accept_types, vec!["text/plain".to_owned()]);
     }
 
     #[test]
