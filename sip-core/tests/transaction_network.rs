@@ -451,3 +451,30 @@ fn stray_responses_go_up() {
         Some(Event::StrayResponse { .. })
     ));
 }
+
+#[test]
+fn no_ack_fires_timer_h_on_the_server() {
+    let mut w = World::new(2, NetConfig::default(), 14);
+    let req = request(w.ep(0), Method::INVITE, ALICE, BOB, 1);
+    let (now, peer) = (w.now(), w.peer(1));
+    w.ep(0).send_request(now, req, peer).unwrap();
+    // The INVITE gets through and is answered; then Alice vanishes, so no
+    // ACK ever comes.
+    w.run_for(Duration::from_millis(6), answer_all(486));
+    let alice = w.nodes[0].addr;
+    w.net.set_down(alice, true);
+    w.run_for(S(40), answer_all(486));
+    let failed: Vec<_> = w.nodes[1]
+        .events
+        .iter()
+        .filter_map(|(t, e)| match e {
+            Event::Failed { failure, .. } => Some((*failure, *t - w.start)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].0, Failure::Timeout(Timer::H));
+    let at = failed[0].1;
+    assert!(at >= S(32) && at < S(33), "64*T1 after the 486: {at:?}");
+    assert_eq!(w.ep(1).transaction_count(), 0);
+}
