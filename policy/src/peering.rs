@@ -14,6 +14,7 @@
 //! distinct set is turned into permissions and a document once.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use pidf::xml::Document;
@@ -21,6 +22,47 @@ use pidf::xml::Document;
 use crate::error::ViewError;
 use crate::eval::{Context, Permissions, Watcher};
 use crate::rules::{Except, Identity, RuleSet, SubHandling};
+
+/// A small multiply-rotate hasher (the one rustc uses) for the per-watcher
+/// lookups. Hash flooding is no concern here: the sets are built from the
+/// presentity's own rules and the rule-mask map holds at most one entry per
+/// distinct combination of rules; watcher input only probes them.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type Fx = BuildHasherDefault<FxHasher>;
 
 /// A disclosed sub-handling and the document bytes, if any.
 type Answer = (SubHandling, Option<Arc<[u8]>>);
@@ -70,7 +112,7 @@ impl RuleSet {
         let words = live.len().div_ceil(64).max(1);
 
         // Pass 1: the set of matching rules of each watcher, interned.
-        let mut mask_index: HashMap<Vec<u64>, usize> = HashMap::new();
+        let mut mask_index: HashMap<Vec<u64>, usize, Fx> = HashMap::default();
         let mut masks: Vec<Vec<u64>> = Vec::new();
         let mut of_watcher: Vec<u32> = Vec::with_capacity(watchers.len());
         let mut buf = vec![0u64; words];
@@ -140,14 +182,14 @@ impl RuleSet {
 /// of scans over long `<one>` and `<except>` lists.
 struct IdentityIndex<'a> {
     empty: bool,
-    ones: HashSet<&'a str>,
+    ones: HashSet<&'a str, Fx>,
     many: Vec<ManyIndex<'a>>,
 }
 
 struct ManyIndex<'a> {
     /// `None`: any domain; `Some(None)`: a domain that equals nothing.
     domain: Option<Option<&'a str>>,
-    except_ids: HashSet<&'a str>,
+    except_ids: HashSet<&'a str, Fx>,
     except_domains: Vec<Option<&'a str>>,
 }
 
