@@ -209,6 +209,92 @@ pub fn compose(pubs: &[Publication], now: Instant, policy: &Policy) -> Option<Pr
     Some(out)
 }
 
+/// The live publications of one presentity, keyed by entity tag: the state
+/// an event state compositor keeps (RFC 3903 section 6), in arrival order.
+#[derive(Debug, Clone, Default)]
+pub struct Publications {
+    pubs: Vec<Publication>,
+}
+
+impl Publications {
+    /// No publication.
+    pub fn new() -> Self {
+        Publications::default()
+    }
+
+    /// An initial publication (or one replacing the same entity tag); it
+    /// becomes the newest.
+    pub fn publish(&mut self, p: Publication) {
+        self.pubs.retain(|x| x.etag != p.etag);
+        self.pubs.push(p);
+    }
+
+    /// A modification (RFC 3903 section 4.4): the state under `old_etag` is
+    /// replaced by `p` (which carries the new entity tag). `false` when
+    /// `old_etag` is unknown (the server answers 412).
+    pub fn modify(&mut self, old_etag: &str, p: Publication) -> bool {
+        let before = self.pubs.len();
+        self.pubs.retain(|x| x.etag != old_etag);
+        if self.pubs.len() == before {
+            return false;
+        }
+        self.publish(p);
+        true
+    }
+
+    /// A refresh (section 4.3): new expiry and, as the server assigns one,
+    /// a new entity tag. `false` when `etag` is unknown.
+    pub fn refresh(&mut self, etag: &str, new_etag: &str, expires: Instant) -> bool {
+        match self.pubs.iter_mut().find(|x| x.etag == etag) {
+            Some(x) => {
+                x.etag = new_etag.to_owned();
+                x.expires = expires;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A removal (section 4.5, `Expires: 0`). `false` when `etag` is unknown.
+    pub fn remove(&mut self, etag: &str) -> bool {
+        let before = self.pubs.len();
+        self.pubs.retain(|x| x.etag != etag);
+        self.pubs.len() != before
+    }
+
+    /// Drops the publications expired at `now`; returns how many.
+    pub fn expire(&mut self, now: Instant) -> usize {
+        let before = self.pubs.len();
+        self.pubs.retain(|x| x.expires > now);
+        before - self.pubs.len()
+    }
+
+    /// The publication under `etag`.
+    pub fn get(&self, etag: &str) -> Option<&Publication> {
+        self.pubs.iter().find(|x| x.etag == etag)
+    }
+
+    /// How many are held.
+    pub fn len(&self) -> usize {
+        self.pubs.len()
+    }
+
+    /// Whether none is held.
+    pub fn is_empty(&self) -> bool {
+        self.pubs.is_empty()
+    }
+
+    /// The earliest expiry, for the caller's timer.
+    pub fn next_expiry(&self) -> Option<Instant> {
+        self.pubs.iter().map(|x| x.expires).min()
+    }
+
+    /// The composed document at `now` (see [`compose`]).
+    pub fn compose(&self, now: Instant, policy: &Policy) -> Option<Presence> {
+        compose(&self.pubs, now, policy)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,5 +374,38 @@ mod tests {
         assert_eq!(out.notes.len(), 3);
         assert_eq!(out.persons[0].notes[0].text, "phone");
         assert!(compose(&pubs, later, &all).is_none(), "all expired");
+    }
+
+    #[test]
+    // Any instant will do as the test's "now"; the library never reads it.
+    #[allow(clippy::disallowed_methods)]
+    fn publications_follow_rfc3903_operations() {
+        let now = Instant::now();
+        let t = |s| now + Duration::from_secs(s);
+        let doc = |id: &str, b| Presence::new("pres:a@example.com").tuple(Tuple::new(id).basic(b));
+        let mut st = Publications::new();
+        st.publish(publication("e1", t(60), doc("phone", Basic::Open)));
+        st.publish(publication("e2", t(30), doc("pc", Basic::Open)));
+        assert_eq!(st.len(), 2);
+        assert_eq!(st.next_expiry(), Some(t(30)));
+        assert!(st.modify("e1", publication("e3", t(60), doc("phone", Basic::Closed))));
+        assert!(
+            !st.modify("e1", publication("e4", t(60), doc("phone", Basic::Open))),
+            "e1 is gone"
+        );
+        assert!(st.get("e3").is_some());
+        assert!(st.refresh("e2", "e5", t(90)));
+        assert!(!st.refresh("nope", "e6", t(90)));
+        let out = st.compose(now, &Policy::default()).unwrap();
+        assert_eq!(
+            out.tuple_by_id("phone").unwrap().status.basic,
+            Some(Basic::Closed)
+        );
+        assert_eq!(out.tuples.len(), 2);
+        assert_eq!(st.expire(t(60)), 1, "e3 expires at 60");
+        assert!(st.remove("e5"));
+        assert!(!st.remove("e5"));
+        assert!(st.is_empty());
+        assert!(st.compose(now, &Policy::default()).is_none());
     }
 }
