@@ -19,7 +19,7 @@
 //! | [`view`] | the subscriber's per-resource state table, lost-notification detection | 4662 section 5.6 |
 //! | [`subscriber`] | what a list SUBSCRIBE carries; NOTIFY handling; refresh flag | 4662 sections 4.1, 4.3; 5367 |
 //! | [`expand`] | list expansion: nesting, `entry-ref`, `external`, loops, caps | 4826 section 3.2 |
-//! | [`server`] | [`server::ListServer`], the Sans-IO RLS | 4662 section 4; 5367 |
+//! | [`server`] | [`server::ListServer`], the Sans-IO RLS: personal, public and ad-hoc lists, peer RLS, throttling | 4662 section 4; 5367 |
 //!
 //! Documents are parsed on the workspace's lossless XML tree
 //! ([`pidf::xml`]): names are matched by namespace URI, DOCTYPEs are
@@ -32,8 +32,10 @@
 //! - XCAP (RFC 4825) itself: `entry-ref` and `external` references are
 //!   resolved by the application through [`expand::Resolver`].
 //! - SIP messages and dialogs: the server takes the essentials of a
-//!   SUBSCRIBE ([`server::ListSubscribe`]) and returns bodies and headers;
-//!   transactions, dialogs and subscription expiry belong to the SIP layer.
+//!   SUBSCRIBE ([`server::ListSubscribe`], read from header pairs and the
+//!   body by [`server::ListSubscribe::from_request`]) and returns bodies and
+//!   headers; transactions, dialogs, subscription expiry and back-end
+//!   retries belong to the SIP layer (`sip-core`'s subscription machines).
 //! - `multipart/signed` verification (RFC 4662 section 6's S/MIME): signed
 //!   parts are carried through unchanged.
 //! - Aggregate list state (the list `cid` of RFC 4662 section 5.2) is parsed
