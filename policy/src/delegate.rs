@@ -7,7 +7,8 @@
 //! blocked: explicit `block` values are dropped and a last rule with no
 //! conditions grants `confirm` and nothing else, so the worst answer the
 //! peer can compute is "pending", which is what block looks like from
-//! outside. Rule ids are renumbered so they carry no names across.
+//! outside. Rules that grant nothing beyond that are left out, and
+//! rule ids are renumbered, so no names or singled-out watchers cross.
 //!
 //! The export is a pres-rules document ([`RuleSet::to_bytes`]); the peer
 //! imports it with [`RuleSet::parse`]. For every watcher whose identities all
@@ -15,7 +16,7 @@
 //! import gives the same documents as local evaluation, and the same
 //! [`SubHandling::disclosed`] value.
 
-use crate::rules::{Actions, Except, Identity, Many, Rule, RuleSet, SubHandling};
+use crate::rules::{Actions, Except, Identity, Many, Rule, RuleSet, SubHandling, Transformations};
 use crate::uri::{normalize_domain, uri_domain};
 
 /// The domains a peer network serves watchers for.
@@ -107,6 +108,15 @@ impl RuleSet {
                 continue;
             };
             let sub_handling = r.actions.sub_handling.filter(|s| *s != SubHandling::Block);
+            if sub_handling.is_none_or(|s| s <= SubHandling::Confirm)
+                && r.transformations == Transformations::default()
+                && r.actions.extensions.is_empty()
+                && r.transformation_extensions.is_empty()
+            {
+                // Grants nothing beyond the closing confirm rule: exporting
+                // it would only say that someone was singled out.
+                continue;
+            }
             let mut out = Rule {
                 id: format!("r{}", rules.len() + 1),
                 actions: Actions {
@@ -129,5 +139,55 @@ impl RuleSet {
         pending.actions.sub_handling = Some(SubHandling::Confirm);
         rules.push(pending);
         RuleSet::from_rules(rules)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Context, Watcher};
+
+    #[test]
+    fn export_keeps_only_what_concerns_the_peer() {
+        let rules = RuleSet::parse(
+            br#"<ruleset xmlns="urn:ietf:params:xml:ns:common-policy" xmlns:pr="urn:ietf:params:xml:ns:pres-rules">
+<rule id="friends-at-home"><conditions><identity><one id="sip:bob@home.example"/><one id="sip:carol@peer.example"/></identity></conditions>
+ <actions><pr:sub-handling>allow</pr:sub-handling></actions><transformations><pr:provide-note>true</pr:provide-note></transformations></rule>
+<rule id="home-only"><conditions><identity><many domain="home.example"/></identity></conditions>
+ <actions><pr:sub-handling>allow</pr:sub-handling></actions></rule>
+<rule id="everyone-but"><conditions><identity><many><except domain="other.example"/><except id="sip:dave@peer.example"/><except id="sip:erin@home.example"/></many></identity></conditions>
+ <actions><pr:sub-handling>polite-block</pr:sub-handling></actions></rule>
+<rule id="ban"><conditions><identity><one id="sip:mallory@peer.example"/></identity></conditions>
+ <actions><pr:sub-handling>block</pr:sub-handling></actions></rule>
+</ruleset>"#,
+        )
+        .expect("valid");
+        let out = rules.export_for(&Peer::new(["PEER.example"]));
+        let text = String::from_utf8(out.to_bytes()).expect("utf-8");
+        for absent in [
+            "home.example",
+            "other.example",
+            ">block<",
+            "friends",
+            "ban",
+            "mallory",
+        ] {
+            assert!(!text.contains(absent), "{absent} in {text}");
+        }
+        let ids: Vec<&str> = out.rules().iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["r1", "r2", "pending"]);
+        let ctx = Context::default();
+        let sh =
+            |set: &RuleSet, u: &str| set.evaluate(&Watcher::authenticated(u), &ctx).sub_handling;
+        assert_eq!(sh(&out, "sip:carol@peer.example"), SubHandling::Allow);
+        assert_eq!(sh(&out, "sip:dave@peer.example"), SubHandling::Confirm);
+        assert_eq!(sh(&rules, "sip:dave@peer.example"), SubHandling::Block);
+        assert_eq!(sh(&out, "sip:zoe@peer.example"), SubHandling::PoliteBlock);
+        // Mallory's block rule grants nothing, so it is not exported; the
+        // answer is the same as at home (another rule grants more).
+        assert_eq!(
+            sh(&out, "sip:mallory@peer.example"),
+            sh(&rules, "sip:mallory@peer.example")
+        );
     }
 }
