@@ -235,3 +235,58 @@ fn every_xml_vector_is_covered() {
         .collect();
     assert_eq!(names.len(), 11, "{names:?}");
 }
+
+/// The RFC 4826 examples expanded: the section 3.3 list with its entry-ref
+/// and external resolved, and the section 4.3 services.
+#[test]
+fn rfc_4826_lists_expand() {
+    use rls::expand::{expand, expand_anchor, ExpandLimits};
+    use rls::resource_lists::{Entry, List};
+    use rls::server::MemoryDirectory;
+
+    let d = ResourceLists::parse(&testkit::vector("rls/4826-1-unfolded.xml")).unwrap();
+    let mut dir = MemoryDirectory::default();
+    dir.refs.insert(
+        "resource-lists/users/sip:bill@example.com/index/~~/resource-lists/list%5b@name=%22list1%22%5d/entry%5b@uri=%22sip:petri@example.com%22%5d".into(),
+        Entry::new("sip:petri@example.com"),
+    );
+    dir.externals.insert(
+        "http://xcap.example.org/resource-lists/users/sip:a@example.org/index/~~/resource-lists/list%5b@name=%22mkting%22%5d".into(),
+        List::of_uris(&["sip:joe@example.com", "sip:mo@example.org"]),
+    );
+    let e = expand(d.list("friends").unwrap(), &dir, &ExpandLimits::default()).unwrap();
+    assert_eq!(
+        e.uris().collect::<Vec<_>>(),
+        [
+            "sip:bill@example.com",
+            "sip:petri@example.com",
+            "sip:joe@example.com",
+            "sip:nancy@example.com",
+            "sip:mo@example.org"
+        ]
+    );
+    assert!(e.unresolved.is_empty());
+    assert_eq!(
+        e.members[0].display_name,
+        Some(DisplayName::new("Bill Doe"))
+    );
+    // Without a resolver the references are reported, not followed.
+    let bare = expand(
+        d.list("friends").unwrap(),
+        &rls::expand::NoReferences,
+        &ExpandLimits::default(),
+    )
+    .unwrap();
+    assert_eq!(bare.members.len(), 3);
+    assert_eq!(bare.unresolved.len(), 2);
+
+    // Section 4.3: the first service points at joe's list "l1".
+    let s = RlsServices::parse(&testkit::vector("rls/4826-2-unfolded.xml")).unwrap();
+    let ServiceSource::ResourceList(anchor) = &s.services[0].source else {
+        panic!()
+    };
+    dir.externals
+        .insert(anchor.clone(), List::of_uris(&["sip:a@example.com"]));
+    let e = expand_anchor(anchor, &dir, &ExpandLimits::default()).unwrap();
+    assert_eq!(e.uris().collect::<Vec<_>>(), ["sip:a@example.com"]);
+}
