@@ -434,6 +434,13 @@ impl PidfDiff {
             };
             apply_op(&mut root, op, &scope)?;
         }
+        if !root.is(ns::PIDF, "presence") {
+            return Err(Error::BadPatch {
+                op: "replace",
+                sel: "*".into(),
+                reason: "the root must stay a PIDF presence element",
+            });
+        }
         let mut p = Presence::from_element(root)?;
         p.declaration = base.declaration;
         Ok(p)

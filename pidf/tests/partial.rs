@@ -240,6 +240,10 @@ fn selector_errors() {
     let p = patch(r#"<p:add sel="*" type="@x">v</p:add><p:add sel="*/tuple" pos="after"><tuple id="t2"><status/></tuple></p:add>"#).unwrap();
     assert_eq!(p.attributes[0].value, "v");
     assert_eq!(p.tuples[1].id, "t2");
+    assert!(matches!(
+        patch(r#"<p:replace sel="*"><foo xmlns="urn:x"/></p:replace>"#),
+        Err(Error::BadPatch { .. })
+    ));
     // A patch that leaves an invalid document is refused.
     assert!(matches!(
         patch(r#"<p:replace sel="*/tuple/status/basic/text()">maybe</p:replace>"#),
