@@ -589,6 +589,8 @@ impl Endpoint {
             });
             return;
         }
+        let mut request = request;
+        stamp_via(&mut request, peer);
         let invite = *request.method() == Method::INVITE;
         let machine = ServerTransaction::new(
             invite,
@@ -887,6 +889,62 @@ impl Endpoint {
         self.apply(id, out, None);
         Ok(())
     }
+}
+
+/// RFC 3261 18.2.1 and RFC 3581 4: the transport notes on the top Via
+/// where the request really came from (`received` when the sent-by host is
+/// not the source address, `rport` filled in when asked for), so responses
+/// built from the request carry it. A top Via line holding several values
+/// is left alone.
+fn stamp_via(request: &mut Request, peer: Peer) {
+    let h = request.headers();
+    let Some(line) = h.get(&crate::header::HeaderName::VIA) else {
+        return;
+    };
+    if line.contains(&b',') {
+        return;
+    }
+    let Ok(Some(via)) = h.typed::<Via>() else {
+        return;
+    };
+    let ip = peer.addr.ip();
+    let mut host = Vec::with_capacity(40);
+    via.host().write(&mut host);
+    let source = match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+    };
+    let mut stamped = via.clone();
+    if host != source.as_bytes() && via.received().is_none() {
+        match stamped.with_param("received", Some(&ip.to_string())) {
+            Some(v) => stamped = v,
+            None => return,
+        }
+    }
+    if via.rport() == Some(None) {
+        match stamped.with_param("rport", Some(&peer.addr.port().to_string())) {
+            Some(v) => stamped = v,
+            None => return,
+        }
+    }
+    if stamped == via {
+        return;
+    }
+    // Replace the first Via line only: take them all out and put them back
+    // in order at the top, the first one stamped.
+    let rest: Vec<Bytes> = h
+        .get_all(&crate::header::HeaderName::VIA)
+        .skip(1)
+        .cloned()
+        .collect();
+    let hm = request.headers_mut();
+    hm.remove(&crate::header::HeaderName::VIA);
+    for v in rest.into_iter().rev() {
+        hm.prepend(crate::header::HeaderName::VIA, v);
+    }
+    let mut value = Vec::with_capacity(96);
+    crate::header::TypedHeader::encode(&stamped, &mut value);
+    hm.prepend(crate::header::HeaderName::VIA, Bytes::from(value));
 }
 
 fn ack_key(request: &Request) -> Option<(Bytes, u32)> {

@@ -478,3 +478,40 @@ fn no_ack_fires_timer_h_on_the_server() {
     assert!(at >= S(32) && at < S(33), "64*T1 after the 486: {at:?}");
     assert_eq!(w.ep(1).transaction_count(), 0);
 }
+
+#[test]
+fn responses_carry_received_and_rport() {
+    let mut w = World::new(2, NetConfig::default(), 15);
+    let now = w.now();
+    let from = Peer::udp("198.51.100.7:40000".parse().unwrap());
+    let req = b"OPTIONS sip:bob@biloxi.example.com SIP/2.0\r\n\
+Via: SIP/2.0/UDP client.example.com:5060;branch=z9hG4bKr1;rport\r\n\
+Via: SIP/2.0/UDP proxy.example.com;branch=z9hG4bKr0\r\n\
+From: <sip:a@b.example>;tag=1\r\nTo: <sip:bob@biloxi.example.com>\r\n\
+Call-ID: r1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+    w.ep(1).handle_input(now, from, &req[..]);
+    let Some(Event::Request {
+        transaction,
+        request,
+        ..
+    }) = w.ep(1).poll_event()
+    else {
+        panic!("no request")
+    };
+    let r = Response::from_request(&request, StatusCode::OK);
+    w.ep(1).send_response(now, transaction, &r).unwrap();
+    let t = w.ep(1).poll_transmit().unwrap();
+    assert_eq!(t.destination, from);
+    let text = String::from_utf8_lossy(&t.contents).into_owned();
+    assert!(
+        text.contains("Via: SIP/2.0/UDP client.example.com:5060;branch=z9hG4bKr1;received=198.51.100.7;rport=40000\r\nVia: SIP/2.0/UDP proxy.example.com;branch=z9hG4bKr0\r\n"),
+        "{text}"
+    );
+    // A retransmission still matches the transaction.
+    w.ep(1).handle_input(now, from, &req[..]);
+    assert!(w.ep(1).poll_event().is_none());
+    assert_eq!(
+        w.ep(1).poll_transmit().map(|t| t.contents),
+        Some(t.contents)
+    );
+}

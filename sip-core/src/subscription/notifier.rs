@@ -157,7 +157,7 @@ impl Notifier {
                 }
             }
             if self.state == NotifierState::Active {
-                if let Some(d) = rc.deadline(self.expires_at.min(at)) {
+                if let Some(d) = rc.deadline() {
                     at = at.min(d);
                 }
             }
@@ -367,7 +367,7 @@ impl Notifier {
         }
         let rc = self.rate.as_mut()?;
         let due_change = self.dirty && rc.earliest().is_none_or(|e| e <= now);
-        let due_min = rc.deadline(now).is_some_and(|d| d <= now);
+        let due_min = rc.deadline().is_some_and(|d| d <= now);
         if due_change || due_min {
             let n = self.notify(now, None).ok();
             if n.is_none() {

@@ -94,6 +94,7 @@ pub struct RateControl {
     history: Vec<Instant>,
     seed_count: u32,
     seed_until: Option<Instant>,
+    next: Option<Instant>,
 }
 
 impl RateControl {
@@ -122,6 +123,7 @@ impl RateControl {
             seed_until: rates
                 .adaptive_min_rate
                 .and_then(|_| now.checked_add(period)),
+            next: None,
         }
     }
 
@@ -164,28 +166,34 @@ impl RateControl {
     }
 
     /// The instant a notification must go out even without a state change
-    /// (min-rate, adaptive-min-rate), given the last one.
-    pub fn deadline(&mut self, now: Instant) -> Option<Instant> {
-        let last = self.last_sent?;
+    /// (min-rate, adaptive-min-rate). It is computed when a notification
+    /// is sent (RFC 6446 7.2 step 4), never closer than 1/[`MAX_RATE`].
+    pub fn deadline(&self) -> Option<Instant> {
+        self.next
+    }
+
+    fn compute(&mut self, last: Instant) -> Option<Instant> {
+        let floor = 1.0 / MAX_RATE;
         let mut at: Option<Instant> = None;
         if let Some(m) = self.rates.min_rate {
-            at = last.checked_add(secs(1.0 / m));
+            at = last.checked_add(secs((1.0 / m).max(floor)));
         }
         if let Some(amr) = self.rates.adaptive_min_rate {
             // 7.4 equations (1) and (2).
-            let count = f64::from(self.count(now).max(1));
+            let count = f64::from(self.count(last).max(1));
             let mut timeout = count / (amr * amr * self.period.as_secs_f64());
             if let Some(m) = self.rates.max_rate {
                 timeout = timeout.max(1.0 / m);
             }
-            if let Some(t) = last.checked_add(secs(timeout)) {
+            if let Some(t) = last.checked_add(secs(timeout.max(floor))) {
                 at = Some(at.map_or(t, |a| a.min(t)));
             }
         }
         at
     }
 
-    /// Records a notification sent at `now` (retransmissions do not count).
+    /// Records a notification sent at `now` (retransmissions do not count)
+    /// and computes the next deadline.
     pub fn sent(&mut self, now: Instant) {
         self.last_sent = Some(now);
         if self.rates.adaptive_min_rate.is_some() {
@@ -195,6 +203,7 @@ impl RateControl {
                 self.history.drain(..2048);
             }
         }
+        self.next = self.compute(now);
     }
 }
 
@@ -246,7 +255,7 @@ mod tests {
         assert_eq!(rc.earliest(), None);
         rc.sent(t0);
         assert_eq!(rc.earliest(), Some(t0 + Duration::from_secs(10)));
-        assert_eq!(rc.deadline(t0), Some(t0 + Duration::from_secs(100)));
+        assert_eq!(rc.deadline(), Some(t0 + Duration::from_secs(100)));
         rc.clamp_to_expiry(Duration::from_secs(5));
         assert_eq!(rc.rates().max_rate, Some(0.2));
     }
@@ -262,10 +271,10 @@ mod tests {
         let mut rc = RateControl::new(t0, rates, Duration::from_secs(100));
         rc.sent(t0);
         // count = 100 * 0.1 seed + 1 sent = 11; timeout = 11 / (0.01 * 100) = 11 s.
-        assert_eq!(rc.deadline(t0), Some(t0 + Duration::from_secs(11)));
+        assert_eq!(rc.deadline(), Some(t0 + Duration::from_secs(11)));
         // After the first period only real notifications count.
         let later = t0 + Duration::from_secs(150);
         rc.sent(later);
-        assert_eq!(rc.deadline(later), Some(later + Duration::from_secs(1)));
+        assert_eq!(rc.deadline(), Some(later + Duration::from_secs(1)));
     }
 }
