@@ -390,6 +390,8 @@ pub enum ListSubscriptionState {
 pub struct ListNotify {
     /// The subscription it belongs to.
     pub subscription: SubscriptionId,
+    /// The subscription's event package (for the `Event` header).
+    pub package: String,
     /// The RLMI version it carries.
     pub version: u32,
     /// Whether it carries full state.
@@ -408,13 +410,13 @@ impl ListNotify {
     /// The headers the NOTIFY needs besides the dialog's own: `Event`,
     /// `Subscription-State`, `Require: eventlist` (RFC 4662 section 4.1) and
     /// `Content-Type`.
-    pub fn headers(&self, package: &str) -> Vec<(&'static str, String)> {
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
         let state = match &self.state {
             ListSubscriptionState::Active => "active".to_owned(),
             ListSubscriptionState::Terminated { reason } => format!("terminated;reason={reason}"),
         };
         vec![
-            ("Event", package.to_owned()),
+            ("Event", self.package.clone()),
             ("Subscription-State", state),
             ("Require", "eventlist".to_owned()),
             ("Content-Type", self.content_type.clone()),
@@ -1129,8 +1131,10 @@ impl ListServer {
         sub.version = Some(version);
         sub.need_full = false;
         sub.last_sent = Some(now);
+        let package = sub.package.clone();
         self.events.push_back(ServerEvent::Notify(ListNotify {
             subscription: id,
+            package,
             version,
             full_state: full,
             resources,

@@ -155,9 +155,8 @@ fn list_subscription_lifecycle() {
     assert_eq!(ev.notifies.len(), 1);
     let n0 = &ev.notifies[0];
     assert_eq!((n0.version, n0.full_state, n0.resources), (0, true, 5));
-    assert!(n0
-        .headers("presence")
-        .contains(&("Require", "eventlist".into())));
+    assert!(n0.headers().contains(&("Require", "eventlist".into())));
+    assert!(n0.headers().contains(&("Event", "presence".into())));
     assert_eq!(deliver(&mut adam, n0), Applied::Full { version: 0 });
     assert_eq!(adam.view().len(), 5);
     assert_eq!(adam.view().names()[0].text, "Buddy List at COM");
@@ -430,7 +429,7 @@ fn list_subscription_lifecycle() {
         ListSubscriptionState::Terminated { reason: "timeout" }
     );
     assert!(last
-        .headers("presence")
+        .headers()
         .contains(&("Subscription-State", "terminated;reason=timeout".into())));
     assert_eq!(rls.subscriptions(), 0);
     assert_eq!(rls.backends(), 0);
