@@ -427,13 +427,7 @@ impl PidfDiff {
     /// section 4); on any error `base` is untouched and nothing is applied.
     pub fn apply(&self, base: &Presence) -> Result<Presence, Error> {
         let mut root = base.to_element();
-        for op in &self.ops {
-            let scope = NsScope {
-                op: &op.namespaces,
-                root: &self.namespaces,
-            };
-            apply_op(&mut root, op, &scope)?;
-        }
+        self.apply_element(&mut root)?;
         if !root.is(ns::PIDF, "presence") {
             return Err(Error::BadPatch {
                 op: "replace",
@@ -444,6 +438,20 @@ impl PidfDiff {
         let mut p = Presence::from_element(root)?;
         p.declaration = base.declaration;
         Ok(p)
+    }
+}
+
+impl PidfDiff {
+    /// Applies the operations to a tree, in order.
+    fn apply_element(&self, root: &mut Element) -> Result<(), Error> {
+        for op in &self.ops {
+            let scope = NsScope {
+                op: &op.namespaces,
+                root: &self.namespaces,
+            };
+            apply_op(root, op, &scope)?;
+        }
+        Ok(())
     }
 }
 
@@ -1097,13 +1105,13 @@ fn key(e: &Element, olds: &[&Element], news: &[&Element]) -> Key {
 }
 
 /// The selector of `cur[i]` among the current children of `base`.
-fn child_selector(base: &str, cur: &[Element], i: usize, k: Key, px: &mut Prefixes) -> String {
+fn child_selector(base: &str, cur: &[&Element], i: usize, k: Key, px: &mut Prefixes) -> String {
     let Some(e) = cur.get(i) else {
         return base.to_owned();
     };
     let q = px.qname(&e.name);
     if q.is_empty() {
-        let n = cur.get(..=i).map_or(1, <[Element]>::len);
+        let n = cur.get(..=i).map_or(1, <[&Element]>::len);
         return format!("{base}/*[{n}]");
     }
     match (k, e.attr("id").and_then(quote)) {
@@ -1286,7 +1294,8 @@ fn diff_children(
         .collect();
 
     // The simulated current children, with the new index each stands for.
-    let mut cur: Vec<Element> = olds.iter().map(|e| (*e).clone()).collect();
+    // References only: selectors need names and ids, never deep copies.
+    let mut cur: Vec<&Element> = olds.clone();
     let mut cur_key: Vec<Key> = okeys.clone();
     let mut cur_new: Vec<Option<usize>> = (0..olds.len())
         .map(|i| kept.iter().find(|&&(_, oi)| oi == i).map(|&(j, _)| j))
@@ -1315,7 +1324,7 @@ fn diff_children(
             let sel = child_selector(base, &cur, i, k, px);
             diff_element(o, n, &sel, fine, depth, px, ops);
             if let Some(slot) = cur.get_mut(i) {
-                *slot = (*n).clone();
+                *slot = n;
             }
         }
     }
@@ -1342,7 +1351,7 @@ fn diff_children(
                     Some(Pos::Before),
                     vec![Node::Element((*nb).clone())],
                 ));
-                cur.insert(i, (*nb).clone());
+                cur.insert(i, nb);
                 cur_key.insert(i, kb);
                 cur_new.insert(i, Some(j));
             }
@@ -1353,7 +1362,7 @@ fn diff_children(
                     None,
                     vec![Node::Element((*nb).clone())],
                 ));
-                cur.push((*nb).clone());
+                cur.push(nb);
                 cur_key.push(kb);
                 cur_new.push(Some(j));
             }
@@ -1417,8 +1426,9 @@ pub fn diff(old: &Presence, new: &Presence, version: Option<u32>) -> PidfDiff {
     let a = old.to_element();
     let b = new.to_element();
     let fine = diff_with(&a, &b, new, version, true);
-    match fine.apply(old) {
-        Ok(got) if got.to_element().infoset_eq(&b) => fine,
+    let mut check = a.clone();
+    match fine.apply_element(&mut check) {
+        Ok(()) if check.infoset_eq(&b) => fine,
         _ => diff_with(&a, &b, new, version, false),
     }
 }
