@@ -455,7 +455,8 @@ impl Endpoint {
         self.apply(id, out, None);
     }
 
-    /// One datagram (or one framed stream message) arrived from `peer`.
+    /// One datagram arrived from `peer` (RFC 3261 18.3 datagram framing),
+    /// or the bytes of one message framed from a stream.
     pub fn handle_input(&mut self, now: Instant, peer: Peer, data: impl Into<Bytes>) {
         let msg = match Message::parse_datagram(data.into(), &self.config.limits) {
             Ok(m) => m,
@@ -467,6 +468,14 @@ impl Endpoint {
                 return;
             }
         };
+        self.handle_message(now, peer, msg);
+    }
+
+    /// A message already parsed arrived from `peer`: for stream transports,
+    /// where the application frames with
+    /// [`StreamFramer`](crate::framer::StreamFramer) and need not parse
+    /// twice.
+    pub fn handle_message(&mut self, now: Instant, peer: Peer, msg: Message) {
         match msg {
             Message::Request(r) => self.handle_request(now, peer, r),
             Message::Response(r) => self.handle_response(now, peer, r),

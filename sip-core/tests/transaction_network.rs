@@ -515,3 +515,51 @@ Call-ID: r1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
         Some(t.contents)
     );
 }
+
+#[test]
+fn stream_messages_framed_by_the_application() {
+    use sip_core::framer::{StreamEvent, StreamFramer};
+    let mut w = World::new(2, NetConfig::default(), 16);
+    let now = w.now();
+    let tcp = |addr| Peer {
+        addr,
+        transport: Transport::Tcp,
+    };
+    let (alice, bob) = (tcp(w.nodes[0].addr), tcp(w.nodes[1].addr));
+    let a = request(w.ep(0), Method::OPTIONS, ALICE, BOB, 1);
+    let b = request(w.ep(0), Method::MESSAGE, ALICE, BOB, 2);
+    w.ep(0).send_request(now, a, bob).unwrap();
+    w.ep(0).send_request(now, b, bob).unwrap();
+    // Both requests in one TCP read, split at an odd place.
+    let mut stream = Vec::new();
+    while let Some(t) = w.ep(0).poll_transmit() {
+        stream.extend_from_slice(&t.contents);
+    }
+    let mut framer = StreamFramer::new(sip_core::Limits::default());
+    let (first, second) = stream.split_at(stream.len() / 3);
+    for chunk in [first, second] {
+        framer.handle_input(chunk);
+        while let Ok(Some(StreamEvent::Message(m))) = framer.poll_event() {
+            w.ep(1).handle_message(now, alice, m);
+        }
+    }
+    let mut answered = 0;
+    while let Some(ev) = w.ep(1).poll_event() {
+        if let Event::Request {
+            transaction,
+            request,
+            peer,
+        } = ev
+        {
+            assert_eq!(peer.transport, Transport::Tcp);
+            let r = Response::from_request(&request, StatusCode::OK);
+            w.ep(1).send_response(now, transaction, &r).unwrap();
+            answered += 1;
+        }
+    }
+    assert_eq!(answered, 2);
+    // Over TCP, Timer J is zero: the server transactions are gone at once.
+    assert_eq!(w.ep(1).transaction_count(), 0);
+    let t = w.ep(1).poll_transmit().unwrap();
+    assert_eq!(t.destination, alice);
+}
