@@ -47,10 +47,12 @@ pub fn pidf_diff_parse(data: &[u8]) {
     }
 }
 
+/// The document [`pidf_diff_apply`] patches.
+pub const BASE: &[u8] = br#"<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:r="urn:ietf:params:xml:ns:pidf:rpid" entity="pres:a@example.com"><tuple id="t1"><status><basic>open</basic></status><contact priority="0.5">sip:a@example.com</contact><note xml:lang="en">hi</note></tuple><tuple id="t2"><status><basic>closed</basic></status></tuple><note>n</note><dm:person id="p1"><r:activities><r:busy/></r:activities></dm:person><dm:device id="d1"><dm:deviceID>urn:x:1</dm:deviceID></dm:device></presence>"#;
+
 /// Applies arbitrary bytes, read as a `pidf-diff`, to a fixed document; a
 /// patch that applies must leave a document that writes and parses back.
 pub fn pidf_diff_apply(data: &[u8]) {
-    const BASE: &[u8] = br#"<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:r="urn:ietf:params:xml:ns:pidf:rpid" entity="pres:a@example.com"><tuple id="t1"><status><basic>open</basic></status><contact priority="0.5">sip:a@example.com</contact><note xml:lang="en">hi</note></tuple><tuple id="t2"><status><basic>closed</basic></status></tuple><note>n</note><dm:person id="p1"><r:activities><r:busy/></r:activities></dm:person><dm:device id="d1"><dm:deviceID>urn:x:1</dm:deviceID></dm:device></presence>"#;
     let Ok(PartialDoc::Diff(d)) = PartialDoc::parse_with(data, &limits()) else {
         return;
     };
@@ -83,6 +85,20 @@ mod tests {
             pidf_diff_parse(&bytes);
             pidf_diff_apply(&bytes);
         }
+        // The stored seeds are patches that apply to BASE.
+        let base = Presence::parse(BASE).unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/pidf_diff_apply");
+        let mut seeds = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            let Ok(PartialDoc::Diff(d)) = PartialDoc::parse(&bytes) else {
+                panic!("seed is not a pidf-diff");
+            };
+            d.apply(&base).unwrap();
+            pidf_diff_apply(&bytes);
+            seeds += 1;
+        }
+        assert!(seeds >= 4);
         pidf_diff_apply(
             br#"<p:pidf-diff xmlns="urn:ietf:params:xml:ns:pidf" xmlns:p="urn:ietf:params:xml:ns:pidf-diff"><p:remove sel="*/tuple[@id='t2']"/></p:pidf-diff>"#,
         );
