@@ -75,7 +75,8 @@ pub struct Subscriber {
     config: SubscriptionConfig,
     package: Bytes,
     id: Option<Bytes>,
-    rates: Rates,
+    // Boxed: most subscriptions ask for no rate control.
+    rates: Option<Box<Rates>>,
     state: SubscriberState,
     dialog: Option<Dialog>,
     // The initial SUBSCRIBE, kept while Timer N runs (forks, 423 retry).
@@ -88,6 +89,10 @@ pub struct Subscriber {
     in_flight: Option<(u32, u32)>,
     // A NOTIFY came since the SUBSCRIBE that started Timer N.
     notified: bool,
+}
+
+fn boxed(r: Rates) -> Option<Box<Rates>> {
+    (!r.is_empty()).then(|| Box::new(r))
 }
 
 fn status(code: StatusCode) -> Termination {
@@ -123,7 +128,7 @@ impl Subscriber {
             config,
             package: Bytes::copy_from_slice(&ev.package),
             id: ev.id().map(Bytes::copy_from_slice),
-            rates: Rates::from_params(&ev.params),
+            rates: boxed(Rates::from_params(&ev.params)),
             state: SubscriberState::Init,
             dialog: None,
             initial: Some(Box::new(subscribe)),
@@ -168,7 +173,7 @@ impl Subscriber {
 
     /// Changes the rates asked for in the next refresh (RFC 6446).
     pub fn set_rates(&mut self, rates: Rates) {
-        self.rates = rates;
+        self.rates = boxed(rates);
     }
 
     /// When [`Subscriber::handle_timeout`] must run next.
@@ -400,7 +405,11 @@ impl Subscriber {
         let seq = d.local_seq().unwrap_or(0);
         r.headers_mut().push(
             HeaderName::EVENT,
-            event_value(&self.package, self.id.as_deref(), &self.rates),
+            event_value(
+                &self.package,
+                self.id.as_deref(),
+                &self.rates.as_deref().copied().unwrap_or_default(),
+            ),
         );
         set_expires(r.headers_mut(), expires);
         self.in_flight = Some((seq, expires));
@@ -499,7 +508,7 @@ impl Subscriber {
             config: self.config,
             package: self.package.clone(),
             id: self.id.clone(),
-            rates: self.rates,
+            rates: self.rates.as_deref().copied().unwrap_or_default(),
             state: self.state.clone(),
             dialog: self.dialog.clone(),
             expires_in: self.expires_at.map(|t| t.saturating_duration_since(now)),
@@ -515,7 +524,7 @@ impl Subscriber {
             config: s.config,
             package: s.package,
             id: s.id,
-            rates: s.rates,
+            rates: boxed(s.rates),
             state: s.state,
             dialog: s.dialog,
             initial: None,
