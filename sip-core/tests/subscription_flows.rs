@@ -669,3 +669,18 @@ fn snapshots_are_serde() {
     persistable::<sip_core::publication::PublisherSnapshot>();
     persistable::<sip_core::publication::CompositorSnapshot>();
 }
+
+#[test]
+fn fetch_with_expires_zero_gets_one_terminated_notify() {
+    let mut w = World::new(2, NetConfig::default(), 66);
+    let mut app = App::default();
+    start(&mut w, &mut app, 0, "presence");
+    drive(&mut w, &mut app, S(2));
+    // RFC 6665 4.4.3: state polling; the one NOTIFY carries the state.
+    assert_eq!(app.notes.len(), 1);
+    assert_eq!(app.notes[0].2, b"<presence/>");
+    let t = terminated(&app, 0).unwrap();
+    assert_eq!(t.reason, Some(Reason::Timeout));
+    assert_eq!(app.notifiers[0].state(), NotifierState::Terminated);
+    assert_eq!(w.delivered(1, "SIP/2.0 200"), 1, "the NOTIFY was answered");
+}
