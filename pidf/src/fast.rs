@@ -27,6 +27,34 @@ const MAX_RECURSION: usize = 100;
 /// Parses `input` as a presence document, or `None` to defer to the
 /// reference path.
 pub(crate) fn parse(input: &[u8], limits: &Limits) -> Option<Presence> {
+    parse_root(input, limits, ns::PIDF, "presence")
+}
+
+/// Parses `input` as an RFC 5262 `<pidf-full>`, or `None` to defer.
+pub(crate) fn parse_full(input: &[u8], limits: &Limits) -> Option<crate::partial::PidfFull> {
+    let mut p = parse_root(input, limits, ns::PIDF_DIFF, "pidf-full")?;
+    let root_prefix = p.prefix.take();
+    let version = match p
+        .attributes
+        .iter()
+        .position(|a| a.name.ns.is_none() && a.name.local == "version")
+    {
+        Some(i) => Some(p.attributes.remove(i).value.trim().parse::<u32>().ok()?),
+        None => None,
+    };
+    p.prefix = p
+        .namespaces
+        .iter()
+        .find(|d| d.uri == ns::PIDF)
+        .and_then(|d| d.prefix.clone());
+    Some(crate::partial::PidfFull {
+        version,
+        presence: p,
+        root_prefix,
+    })
+}
+
+fn parse_root(input: &[u8], limits: &Limits, root_ns: &str, root_local: &str) -> Option<Presence> {
     if input.len() > limits.max_size {
         return None;
     }
@@ -59,12 +87,18 @@ pub(crate) fn parse(input: &[u8], limits: &Limits) -> Option<Presence> {
             Event::Text(t) if is_ws(&t) => {}
             Event::Start(s) => {
                 let tag = f.open(&s, false, Within::Root)?;
+                if !tag.is(root_ns, root_local) {
+                    return None;
+                }
                 let mut p = f.presence(tag)?;
                 p.declaration = declaration;
                 return f.epilog().then_some(p);
             }
             Event::Empty(s) => {
                 let tag = f.open(&s, true, Within::Root)?;
+                if !tag.is(root_ns, root_local) {
+                    return None;
+                }
                 let mut p = f.presence(tag)?;
                 p.declaration = declaration;
                 return f.epilog().then_some(p);
@@ -151,7 +185,8 @@ enum Within {
 /// The typed attribute of an element: an unqualified name, or `xml:lang`.
 fn special(within: Within, ns: Option<&str>, local: &[u8]) -> Option<&'static [u8]> {
     Some(match (within, ns, local) {
-        (Within::Root, Some(ns::PIDF), b"presence") => b"entity",
+        (Within::Root, Some(ns::PIDF), b"presence")
+        | (Within::Root, Some(ns::PIDF_DIFF), b"pidf-full") => b"entity",
         (Within::Presence, Some(ns::PIDF), b"tuple")
         | (Within::Presence, Some(ns::DATA_MODEL), b"person" | b"device") => b"id",
         (Within::Presence | Within::Tuple, Some(ns::PIDF), b"note")
@@ -441,10 +476,9 @@ impl<'a> Fast<'a> {
         Some(e)
     }
 
+    /// The root (presence or pidf-full, checked by the caller) and its
+    /// content.
     fn presence(&mut self, mut tag: Tag<'_>) -> Option<Presence> {
-        if !tag.is(ns::PIDF, "presence") {
-            return None;
-        }
         let mut p = Presence {
             entity: tag.special.take(),
             prefix: match tag.prefix {
@@ -746,6 +780,24 @@ mod tests {
     }
 
     #[test]
+    fn agrees_on_pidf_full() {
+        for name in ["5262-1.xml", "5262-3.xml"] {
+            let bytes = testkit::vector(&format!("pidf/{name}"));
+            let fast = parse_full(&bytes, &Limits::default()).expect("takes the fast path");
+            let reference = crate::partial::PartialDoc::parse_reference(&bytes, &Limits::default());
+            assert_eq!(
+                Ok(crate::partial::PartialDoc::Full(fast)),
+                reference,
+                "{name}"
+            );
+        }
+        assert!(parse_full(&testkit::vector("pidf/5262-2.xml"), &Limits::default()).is_none());
+        assert!(parse_full(&testkit::vector("pidf/3863-2.xml"), &Limits::default()).is_none());
+        let bad_version = br#"<p:pidf-full xmlns="urn:ietf:params:xml:ns:pidf" xmlns:p="urn:ietf:params:xml:ns:pidf-diff" version="x"/>"#;
+        assert!(parse_full(bad_version, &Limits::default()).is_none());
+    }
+
+    #[test]
     fn takes_the_bench_document() {
         let doc = include_bytes!("../benches/data/rpid-10.xml");
         assert!(agree(doc));
@@ -788,6 +840,10 @@ mod tests {
                 bytes[at] = b;
             }
             agree(&bytes);
+            if let Some(fast) = parse_full(&bytes, &Limits::default()) {
+                let reference = crate::partial::PartialDoc::parse_reference(&bytes, &Limits::default());
+                assert_eq!(Ok(crate::partial::PartialDoc::Full(fast)), reference);
+            }
         }
     }
 }

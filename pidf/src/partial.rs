@@ -162,6 +162,15 @@ impl PartialDoc {
 
     /// Parses an `application/pidf-diff+xml` document within `limits`.
     pub fn parse_with(input: &[u8], limits: &Limits) -> Result<PartialDoc, Error> {
+        if let Some(full) = crate::fast::parse_full(input, limits) {
+            return Ok(PartialDoc::Full(full));
+        }
+        PartialDoc::parse_reference(input, limits)
+    }
+
+    /// The reference parse, through the XML tree; the fast path for
+    /// `pidf-full` must agree with it wherever it answers.
+    pub(crate) fn parse_reference(input: &[u8], limits: &Limits) -> Result<PartialDoc, Error> {
         let doc = Document::parse(input, limits)?;
         let declaration = doc.declaration;
         let mut root = doc.root;
