@@ -563,3 +563,39 @@ fn stream_messages_framed_by_the_application() {
     let t = w.ep(1).poll_transmit().unwrap();
     assert_eq!(t.destination, alice);
 }
+
+#[test]
+fn transaction_cap_answers_503_and_refuses_sends() {
+    use sip_core::endpoint::{Endpoint, EndpointConfig};
+    let addr = "192.0.2.2:5060".parse().unwrap();
+    let mut cfg = EndpointConfig::for_addr(addr);
+    cfg.max_transactions = 1;
+    let mut ep = Endpoint::new(cfg);
+    let mut w = World::new(1, NetConfig::default(), 17);
+    let now = w.now();
+    let from = Peer::udp("192.0.2.9:5060".parse().unwrap());
+    for seq in 1..=2u32 {
+        let mut r = request(w.ep(0), Method::OPTIONS, ALICE, BOB, seq);
+        r.headers_mut().prepend(
+            sip_core::HeaderName::VIA,
+            format!("SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKcap{seq}"),
+        );
+        ep.handle_input(now, from, r.to_bytes());
+    }
+    assert!(matches!(ep.poll_event(), Some(Event::Request { .. })));
+    assert!(matches!(
+        ep.poll_event(),
+        Some(Event::Discarded {
+            reason: Discard::Overload,
+            ..
+        })
+    ));
+    assert!(ep
+        .poll_transmit()
+        .unwrap()
+        .contents
+        .starts_with(b"SIP/2.0 503 "));
+    let r = request(&mut ep, Method::OPTIONS, BOB, ALICE, 1);
+    assert_eq!(ep.send_request(now, r, from), Err(SendError::Overload));
+    assert_eq!(ep.transaction_count(), 1);
+}
