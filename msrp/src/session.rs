@@ -344,9 +344,10 @@ pub struct Session {
     pending: HashMap<Bytes, PendingTx>,
     deadlines: VecDeque<(Instant, Bytes)>,
     incoming: HashMap<String, Incoming>,
-    /// Recently completed incoming messages, so late duplicates of their
-    /// chunks are not handed out again (bounded, oldest forgotten first).
-    completed: VecDeque<String>,
+    /// Recently finished incoming messages (complete, aborted or refused),
+    /// so late duplicates of their chunks are not handed out again
+    /// (bounded, oldest forgotten first).
+    completed: VecDeque<(String, Option<StatusCode>)>,
     current: Option<Current>,
     broken: bool,
 }
@@ -935,7 +936,15 @@ impl Session {
                 error = Some(StatusCode::TOO_LARGE);
             }
         }
-        if error.is_none() && self.completed.iter().any(|m| *m == message_id) {
+        let finished = self
+            .completed
+            .iter()
+            .find(|(m, _)| *m == message_id)
+            .map(|(_, r)| *r);
+        if let (None, Some(Some(code))) = (error, finished) {
+            error = Some(code);
+        }
+        if error.is_none() && finished.is_some() {
             return CurrentKind::Send {
                 message_id,
                 pos: range.start - 1,
@@ -1121,7 +1130,7 @@ impl Session {
                     }
                     if flag != Flag::More {
                         // Keep no state for a refused message past its last chunk.
-                        self.incoming.remove(&message_id);
+                        self.forget(&message_id, Some(err));
                     }
                     return;
                 }
@@ -1135,7 +1144,7 @@ impl Session {
                 }
                 match flag {
                     Flag::Abort => {
-                        self.incoming.remove(&message_id);
+                        self.forget(&message_id, None);
                         self.events.push_back(Event::MessageAborted {
                             message_id,
                             status: None,
@@ -1149,11 +1158,7 @@ impl Session {
                             inc.end = Some(pos);
                         }
                         if let Some(total) = inc.complete() {
-                            self.incoming.remove(&message_id);
-                            if self.completed.len() >= COMPLETED_MEMORY {
-                                self.completed.pop_front();
-                            }
-                            self.completed.push_back(message_id.clone());
+                            self.forget(&message_id, None);
                             self.events.push_back(Event::MessageComplete {
                                 message_id: message_id.clone(),
                                 total,
@@ -1173,6 +1178,20 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// Drops an incoming message's state and remembers its id, so late
+    /// duplicates of its chunks are acknowledged but not handed out again.
+    /// A refused message stays refused with the same status.
+    fn forget(&mut self, message_id: &str, refused: Option<StatusCode>) {
+        self.incoming.remove(message_id);
+        if message_id.is_empty() {
+            return;
+        }
+        if self.completed.len() >= COMPLETED_MEMORY {
+            self.completed.pop_front();
+        }
+        self.completed.push_back((message_id.to_owned(), refused));
     }
 
     /// Whether the received stream broke (a malformed chunk): the

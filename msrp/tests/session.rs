@@ -733,3 +733,43 @@ fn usage_errors() {
     cfg.chunk_size = 0;
     assert_eq!(Session::new(cfg).unwrap_err(), msrp::UsageError::ChunkSize);
 }
+
+#[test]
+fn late_duplicates_of_finished_messages_are_not_handed_out() {
+    let (_, mut b) = pair(1000);
+    // Aborted: a late copy of its first chunk is acknowledged, not delivered.
+    let (ev, _) = feed(
+        &mut b,
+        send_chunk("t1aaaa", "m1xyz", "1-5/10", b"hello", b'+', ""),
+    );
+    assert!(ev.iter().any(|e| matches!(e, Event::Data { .. })));
+    let (ev, _) = feed(
+        &mut b,
+        send_chunk("t2aaaa", "m1xyz", "6-6/10", b"x", b'#', ""),
+    );
+    assert!(ev.contains(&Event::MessageAborted {
+        message_id: "m1xyz".into(),
+        status: None
+    }));
+    let (ev, w) = feed(
+        &mut b,
+        send_chunk("t3aaaa", "m1xyz", "1-5/10", b"hello", b'+', ""),
+    );
+    assert!(ev.is_empty(), "{ev:?}");
+    assert_eq!(w[0].head.status(), Some(StatusCode::OK));
+    // Refused: stays refused with the same status.
+    let mut cfg = SessionConfig::new(bob_uri(), vec![alice_uri()]);
+    cfg.accept_types = vec!["message/cpim".into()];
+    let mut b = Session::new(cfg).unwrap();
+    let (_, w) = feed(
+        &mut b,
+        send_chunk("t1aaaa", "m2xyz", "1-5/5", b"hello", b'$', ""),
+    );
+    assert_eq!(w[0].head.status(), Some(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    let (ev, w) = feed(
+        &mut b,
+        send_chunk("t2aaaa", "m2xyz", "1-5/5", b"hello", b'$', ""),
+    );
+    assert_eq!(w[0].head.status(), Some(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    assert!(!ev.iter().any(|e| matches!(e, Event::Data { .. })));
+}
