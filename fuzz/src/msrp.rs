@@ -130,6 +130,134 @@ pub fn session(data: &[u8]) {
     s.handle_timeout(now + std::time::Duration::from_secs(60));
 }
 
+/// Two sessions driven by a sequence of operations read from `data`
+/// (send, push, flush, abort, deliver, drop, duplicate, reorder, advance
+/// the clock): no panic, no byte handed out twice, every byte handed out
+/// is the byte sent at that offset, and whatever either side writes is
+/// well-formed MSRP.
+#[allow(clippy::disallowed_methods)] // a fixed origin for the fake clock
+pub fn session_pair(data: &[u8]) {
+    use std::collections::HashMap;
+    let a_uri = MsrpUri::parse("msrp://a.example:1/x;tcp").expect("static URI");
+    let b_uri = MsrpUri::parse("msrp://b.example:2/y;tcp").expect("static URI");
+    let mut ca = msrp::SessionConfig::new(a_uri.clone(), vec![b_uri.clone()]);
+    ca.chunk_size = 1 + usize::from(data.first().copied().unwrap_or(16));
+    let mut a = msrp::Session::new(ca).expect("valid config");
+    let mut b =
+        msrp::Session::new(msrp::SessionConfig::new(b_uri, vec![a_uri])).expect("valid config");
+    let mut now = std::time::Instant::now();
+    // What a sent for each message, and what b handed out.
+    let mut sent: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut got: HashMap<String, Vec<Option<u8>>> = HashMap::new();
+    let mut open: Vec<String> = Vec::new();
+    let mut wire: Vec<Bytes> = Vec::new();
+    let mut ops = data.iter().skip(1).copied();
+    let mut counter = 0u8;
+    while let Some(op) = ops.next() {
+        let arg = ops.next().unwrap_or(0);
+        match op % 9 {
+            0 => {
+                if let Ok(id) = a.start_message(msrp::MessageSpec::new("text/plain")) {
+                    sent.insert(id.clone(), Vec::new());
+                    open.push(id);
+                }
+            }
+            1 | 2 => {
+                if let Some(id) = open.get(usize::from(arg) % open.len().max(1)).cloned() {
+                    let piece: Vec<u8> = (0..arg).map(|i| i.wrapping_add(counter)).collect();
+                    counter = counter.wrapping_add(1);
+                    let last = op % 9 == 2;
+                    if a.push_data(&id, Bytes::from(piece.clone()), last).is_ok() {
+                        sent.entry(id.clone())
+                            .or_default()
+                            .extend_from_slice(&piece);
+                        if last {
+                            open.retain(|m| *m != id);
+                        }
+                    }
+                }
+            }
+            3 => {
+                if let Some(id) = open.get(usize::from(arg) % open.len().max(1)) {
+                    let _ = a.flush(id);
+                }
+            }
+            4 => {
+                if let Some(id) = open.get(usize::from(arg) % open.len().max(1)).cloned() {
+                    let _ = a.abort_message(&id);
+                    open.retain(|m| *m != id);
+                }
+            }
+            5 => {
+                while let Some(t) = a.poll_transmit(now) {
+                    msrp::parse_stream(&t.to_vec(), Limits::default())
+                        .expect("a writes valid MSRP");
+                    wire.push(Bytes::from(t.to_vec()));
+                }
+            }
+            6 => {
+                // Deliver, drop, duplicate or swap queued chunks.
+                if !wire.is_empty() {
+                    let i = usize::from(arg) % wire.len();
+                    match arg % 4 {
+                        0 => {
+                            let c = wire.remove(i);
+                            b.handle_input(now, c);
+                        }
+                        1 => {
+                            wire.remove(i);
+                        }
+                        2 => {
+                            let c = wire[i].clone();
+                            b.handle_input(now, c);
+                        }
+                        _ => wire.swap(0, i),
+                    }
+                }
+            }
+            7 => {
+                while let Some(t) = b.poll_transmit(now) {
+                    msrp::parse_stream(&t.to_vec(), Limits::default())
+                        .expect("b writes valid MSRP");
+                    for s in t.segments {
+                        a.handle_input(now, s);
+                    }
+                }
+            }
+            _ => {
+                now += std::time::Duration::from_secs(u64::from(arg));
+                a.handle_timeout(now);
+                b.handle_timeout(now);
+            }
+        }
+        while a.poll_event().is_some() {}
+        while let Some(e) = b.poll_event() {
+            if let msrp::Event::Data {
+                message_id,
+                offset,
+                data,
+            } = e
+            {
+                let want = sent.get(&message_id).expect("data of a message a sent");
+                let slots = got.entry(message_id).or_default();
+                for (k, byte) in data.iter().enumerate() {
+                    let at = offset as usize + k;
+                    assert_eq!(
+                        want.get(at),
+                        Some(byte),
+                        "byte {at} differs from what was sent"
+                    );
+                    if slots.len() <= at {
+                        slots.resize(at + 1, None);
+                    }
+                    assert!(slots[at].is_none(), "byte {at} handed out twice");
+                    slots[at] = Some(*byte);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +270,6 @@ mod tests {
         uri(b"msrp://a.example:1/s;tcp;x=y");
         sdp(b"v=0\r\nm=message 9 TCP/MSRP *\r\na=path:msrp://a.example/s;tcp\r\n");
         cpim(b"From: <sip:a@x>\r\n\r\nContent-Type: text/plain\r\n\r\nhi");
+        session_pair(&[8, 0, 0, 1, 20, 2, 5, 5, 0, 6, 2, 6, 0, 7, 0, 8, 31]);
     }
 }
