@@ -116,6 +116,20 @@ pub trait Extensions {
     fn cipid(&self, field: Cipid) -> Option<String> {
         trimmed(self.extension(ns::CIPID, field.local()))
     }
+    /// Every value of a CIPID element with its `xml:lang` (RFC 4482 allows
+    /// `display-name` in several languages), trimmed, in order.
+    fn cipid_all(&self, field: Cipid) -> Vec<(Option<String>, String)> {
+        self.extensions()
+            .iter()
+            .filter(|e| e.is(ns::CIPID, field.local()))
+            .map(|e| {
+                (
+                    e.attr_ns(ns::XML, "lang").map(str::to_owned),
+                    e.text().trim().to_owned(),
+                )
+            })
+            .collect()
+    }
     /// The `dm:deviceID`s a tuple names (RFC 4479 section 3.4.1: the devices
     /// the service runs on).
     fn device_ids(&self) -> Vec<String> {
@@ -486,6 +500,10 @@ fn rpid(local: &str) -> Element {
 /// conditions at the place.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PlaceIs {
+    /// The `from` attribute.
+    pub from: Option<Timestamp>,
+    /// The `until` attribute.
+    pub until: Option<Timestamp>,
     /// `<audio>`'s value: `noisy`, `ok`, `quiet` or `unknown`.
     pub audio: Option<String>,
     /// `<video>`'s value: `toobright`, `ok`, `dark` or `unknown`.
@@ -504,6 +522,8 @@ impl PlaceIs {
                 .map(|v| v.name.local.clone())
         };
         PlaceIs {
+            from: e.attr("from").and_then(Timestamp::parse),
+            until: e.attr("until").and_then(Timestamp::parse),
             audio: pick("audio"),
             video: pick("video"),
             text: pick("text"),
@@ -546,6 +566,10 @@ pub struct TimeOffset {
     pub minutes: i32,
     /// The `description` attribute (e.g. a time-zone name).
     pub description: Option<String>,
+    /// The `from` attribute.
+    pub from: Option<Timestamp>,
+    /// The `until` attribute.
+    pub until: Option<Timestamp>,
 }
 
 impl TimeOffset {
@@ -553,6 +577,8 @@ impl TimeOffset {
         Some(TimeOffset {
             minutes: e.text().trim().parse().ok()?,
             description: e.attr("description").map(str::to_owned),
+            from: e.attr("from").and_then(Timestamp::parse),
+            until: e.attr("until").and_then(Timestamp::parse),
         })
     }
 }
@@ -747,5 +773,60 @@ impl Caps {
                 _ => Vec::new(),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Person, Presence, Tuple};
+
+    #[test]
+    fn builders_and_views_agree() {
+        let p = Person::new("p")
+            .extension(RpidSet::new(RpidKind::Mood).value("happy").to_element())
+            .extension(Cipid::DisplayName.element("Alice"))
+            .extension({
+                let mut e = Cipid::DisplayName.element("Alicia");
+                e.attributes.push(crate::xml::Attribute {
+                    name: Name::prefixed(ns::XML, "xml", "lang"),
+                    value: "es".into(),
+                });
+                e
+            });
+        assert!(p.mood().unwrap().has("happy"));
+        assert_eq!(p.cipid(Cipid::DisplayName).as_deref(), Some("Alice"));
+        assert_eq!(
+            p.cipid_all(Cipid::DisplayName),
+            vec![
+                (None, "Alice".to_owned()),
+                (Some("es".into()), "Alicia".into())
+            ]
+        );
+        let ts = TimedStatus {
+            from: Timestamp::parse("2005-08-15T10:20:00Z").unwrap(),
+            until: None,
+            basic: Some(Basic::Closed),
+            notes: Vec::new(),
+        };
+        let t = Tuple::new("t")
+            .extension(ts.to_element())
+            .extension(device_id_element("urn:x:1"));
+        assert_eq!(t.timed_statuses(), vec![ts]);
+        assert_eq!(t.device_ids(), vec!["urn:x:1".to_owned()]);
+        // Through the wire and back.
+        let doc = Presence::new("pres:a@example.com").tuple(t).person(p);
+        let back = Presence::parse(&doc.to_xml()).unwrap();
+        assert!(back.persons[0].mood().unwrap().has("happy"));
+        assert_eq!(
+            back.tuples[0].timed_statuses()[0].basic,
+            Some(Basic::Closed)
+        );
+        // Element-level editing.
+        let mut person = back.persons[0].clone();
+        assert_eq!(person.remove_extension(ns::CIPID, "display-name"), 2);
+        person.set_extension(RpidSet::new(RpidKind::Mood).value("sad").to_element());
+        assert!(person.mood().unwrap().has("sad"));
+        assert_eq!(person.extensions.len(), 1);
     }
 }
