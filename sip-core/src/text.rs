@@ -57,6 +57,13 @@ pub(crate) static DOMAIN_CHAR: [bool; 256] = {
     t
 };
 
+/// The first `b` in `s`. Header values and URIs are short: a plain loop
+/// beats memchr's dispatch there.
+#[inline]
+pub(crate) fn find(b: u8, s: &[u8]) -> Option<usize> {
+    s.iter().position(|&c| c == b)
+}
+
 /// Linear white space inside an unfolded value.
 pub(crate) const fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')

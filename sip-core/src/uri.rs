@@ -14,7 +14,6 @@
 use crate::error::{HeaderErrorKind, UriError, UriErrorKind as K};
 use crate::text::{self, is_token, quoted_end, skip_ws, trim, unescape};
 use bytes::Bytes;
-use memchr::memchr;
 use std::borrow::Cow;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -26,7 +25,7 @@ fn uerr(kind: K, offset: usize) -> UriError {
 /// Checks that every `%` in `s` starts a `%HH` escape.
 fn check_escapes(s: &[u8], base: usize) -> Result<(), UriError> {
     let mut i = 0;
-    while let Some(p) = s.get(i..).and_then(|r| memchr(b'%', r)) {
+    while let Some(p) = s.get(i..).and_then(|r| text::find(b'%', r)) {
         let at = i + p;
         let ok = s.get(at + 1).is_some_and(u8::is_ascii_hexdigit)
             && s.get(at + 2).is_some_and(u8::is_ascii_hexdigit);
@@ -302,7 +301,7 @@ pub(crate) fn parse_hostport(
 ) -> Result<(Host, Option<u16>, usize), UriError> {
     let s = src.get(start..end).unwrap_or_default();
     let host_len = if s.first() == Some(&b'[') {
-        memchr(b']', s)
+        text::find(b']', s)
             .map(|p| p + 1)
             .ok_or(uerr(K::InvalidHost, base))?
     } else {
@@ -351,7 +350,7 @@ pub struct SipUri {
 fn uri_pairs(s: &[u8], sep: u8) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
     s.split(move |&b| b == sep)
         .filter(|p| !p.is_empty())
-        .map(|p| match memchr(b'=', p) {
+        .map(|p| match text::find(b'=', p) {
             Some(e) => (p.get(..e).unwrap_or_default(), p.get(e + 1..)),
             None => (p, None),
         })
@@ -460,11 +459,11 @@ impl SipUri {
     /// only the fields kept are sliced from `src`.
     fn parse_at(secure: bool, src: &Bytes, at: usize) -> Result<SipUri, UriError> {
         let s = src.get(at..).unwrap_or_default();
-        let (user, password, hp_start) = match memchr(b'@', s) {
+        let (user, password, hp_start) = match text::find(b'@', s) {
             Some(a) => {
                 let info = s.get(..a).unwrap_or_default();
                 check_escapes(info, at)?;
-                let (user, password) = match memchr(b':', info) {
+                let (user, password) = match text::find(b':', info) {
                     Some(c) => (src.slice(at..at + c), Some(src.slice(at + c + 1..at + a))),
                     None => (src.slice(at..at + a), None),
                 };
@@ -479,7 +478,7 @@ impl SipUri {
         let (host, port, used) =
             parse_hostport(src, hp_start, end, hp_start, |b| b == b';' || b == b'?')?;
         let rest = src.get(used..).unwrap_or_default();
-        let q = memchr(b'?', rest);
+        let q = text::find(b'?', rest);
         let params_text = rest.get(..q.unwrap_or(rest.len())).unwrap_or_default();
         let pbase = used;
         let params_text = match params_text.first() {
@@ -500,7 +499,7 @@ impl SipUri {
         check_escapes(headers_text, pbase)?;
         if q.is_some() {
             for h in headers_text.split(|&b| b == b'&') {
-                match memchr(b'=', h) {
+                match text::find(b'=', h) {
                     Some(e) if e > 0 => {}
                     _ => return Err(uerr(K::InvalidHeader, pbase)),
                 }
@@ -702,7 +701,7 @@ pub struct TelUri {
 
 impl TelUri {
     fn parse_rest(s: &Bytes, base: usize) -> Result<TelUri, UriError> {
-        let end = memchr(b';', s).unwrap_or(s.len());
+        let end = text::find(b';', s).unwrap_or(s.len());
         let number = s.slice(..end);
         let params = s.slice((end + 1).min(s.len())..);
         let visual = |b: u8| matches!(b, b'-' | b'.' | b'(' | b')');
@@ -792,7 +791,7 @@ pub struct ImPresUri {
 
 impl ImPresUri {
     fn parse_rest(s: &Bytes, base: usize) -> Result<ImPresUri, UriError> {
-        let q = memchr(b'?', s);
+        let q = text::find(b'?', s);
         let to = s.slice(..q.unwrap_or(s.len()));
         let headers = q.map_or_else(Bytes::new, |q| s.slice(q + 1..));
         check_escapes(s, base)?;
@@ -897,7 +896,7 @@ impl Params {
     pub(crate) fn parse(s: Bytes) -> Result<Params, (HeaderErrorKind, usize)> {
         for (off, p) in text::split(&s, b';') {
             let p = trim(p);
-            let (name, value) = match memchr(b'=', p) {
+            let (name, value) = match text::find(b'=', p) {
                 Some(e) => (
                     trim(p.get(..e).unwrap_or_default()),
                     Some(trim(p.get(e + 1..).unwrap_or_default())),
@@ -924,7 +923,7 @@ impl Params {
             .filter(move |_| !empty)
             .map(|(_, p)| {
                 let p = trim(p);
-                match memchr(b'=', p) {
+                match text::find(b'=', p) {
                     Some(e) => (
                         trim(p.get(..e).unwrap_or_default()),
                         Some(trim(p.get(e + 1..).unwrap_or_default())),
@@ -1062,8 +1061,8 @@ impl NameAddr {
             }
             (Some(v.slice(i..end + 1)), j)
         } else {
-            let semi = memchr(b';', s).unwrap_or(s.len());
-            match memchr(b'<', s).filter(|&lt| lt < semi) {
+            let semi = text::find(b';', s).unwrap_or(s.len());
+            match text::find(b'<', s).filter(|&lt| lt < semi) {
                 Some(lt) => {
                     let d = trim(s.get(i..lt).unwrap_or_default());
                     let words_ok = d
@@ -1090,7 +1089,7 @@ impl NameAddr {
                         .map_err(|e| (HeaderErrorKind::InvalidUri(e), i + e.offset))?;
                     if let Uri::Sip(u) = &uri {
                         if !u.headers.is_empty()
-                            || memchr(b'?', text).is_some_and(|_| u.user.is_none())
+                            || text::find(b'?', text).is_some_and(|_| u.user.is_none())
                         {
                             return Err((HeaderErrorKind::UnbracketedUri, i));
                         }
@@ -1102,7 +1101,7 @@ impl NameAddr {
         };
         let gt = s
             .get(after..)
-            .and_then(|r| memchr(b'>', r))
+            .and_then(|r| text::find(b'>', r))
             .map(|p| after + p)
             .ok_or((HeaderErrorKind::InvalidAngleBrackets, after))?;
         let inner = s.get(after + 1..gt).unwrap_or_default();

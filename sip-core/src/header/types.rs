@@ -11,7 +11,6 @@ use crate::method::Method;
 use crate::text::{self, is_token_str, parse_u32, quoted_end, trim, unquote};
 use crate::uri::{parse_hostport, Host, NameAddr, Params, Uri};
 use bytes::Bytes;
-use memchr::memchr;
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -37,7 +36,7 @@ fn number<H: TypedHeader>(v: &[u8]) -> Result<u32, HeaderError> {
 /// Splits `token *(;param)` at the first `;`.
 fn head_params<H: TypedHeader>(v: &Bytes) -> Result<(Bytes, Params), HeaderError> {
     let t = trimmed(v);
-    match memchr(b';', &t) {
+    match text::find(b';', &t) {
         Some(p) => {
             let params =
                 Params::parse(t.slice(p + 1..)).map_err(|(k, o)| herr::<H>(k, p + 1 + o))?;
@@ -172,10 +171,10 @@ impl TypedHeader for Via {
 
     fn decode(v: &Bytes) -> Result<Self, HeaderError> {
         let s: &[u8] = v;
-        let semi = memchr(b';', s).unwrap_or(s.len());
+        let semi = text::find(b';', s).unwrap_or(s.len());
         let head = &s[..semi];
-        let s1 = memchr(b'/', head).ok_or(herr::<Self>(K::InvalidProtocol, 0))?;
-        let s2 = memchr(b'/', &head[s1 + 1..])
+        let s1 = text::find(b'/', head).ok_or(herr::<Self>(K::InvalidProtocol, 0))?;
+        let s2 = text::find(b'/', &head[s1 + 1..])
             .map(|p| s1 + 1 + p)
             .ok_or(herr::<Self>(K::InvalidProtocol, s1))?;
         let protocol = trim(&head[..s1]);
@@ -395,7 +394,7 @@ impl Contact {
 
 /// `qvalue` (RFC 3261 25.1) in thousandths.
 fn parse_q(v: &[u8]) -> Option<u16> {
-    let (int, frac) = match memchr(b'.', v) {
+    let (int, frac) = match text::find(b'.', v) {
         Some(d) => (&v[..d], &v[d + 1..]),
         None => (v, &b""[..]),
     };
@@ -711,7 +710,7 @@ impl MediaType {
 
     fn decode_as<H: TypedHeader>(v: &Bytes) -> Result<MediaType, HeaderError> {
         let (head, params) = head_params::<H>(v)?;
-        let slash = memchr(b'/', &head).ok_or(herr::<H>(K::InvalidMediaType, 0))?;
+        let slash = text::find(b'/', &head).ok_or(herr::<H>(K::InvalidMediaType, 0))?;
         let mtype = trim(&head[..slash]);
         let subtype = trim(&head[slash + 1..]);
         if !is_token_str(mtype) || !is_token_str(subtype) {
@@ -986,7 +985,7 @@ impl AuthParams {
             .filter(move |_| !empty)
             .map(|(_, p)| {
                 let p = trim(p);
-                match memchr(b'=', p) {
+                match text::find(b'=', p) {
                     Some(e) => (trim(&p[..e]), trim(&p[e + 1..])),
                     None => (p, &b""[..]),
                 }
@@ -1095,7 +1094,7 @@ impl AuthValue {
         if av.is_digest() {
             for (off, p) in text::split(&av.params.0, b',') {
                 let p = trim(p);
-                let ok = match memchr(b'=', p) {
+                let ok = match text::find(b'=', p) {
                     Some(e) => is_token_str(trim(&p[..e])) && text::is_gen_value(trim(&p[e + 1..])),
                     None => false,
                 };
@@ -1400,13 +1399,13 @@ impl TypedHeader for Warning {
 
     fn decode(v: &Bytes) -> Result<Self, HeaderError> {
         let t = trimmed(v);
-        let sp1 = memchr(b' ', &t).ok_or(herr::<Self>(K::InvalidNumber, 0))?;
+        let sp1 = text::find(b' ', &t).ok_or(herr::<Self>(K::InvalidNumber, 0))?;
         let code = &t[..sp1];
         if code.len() != 3 || !code.iter().all(u8::is_ascii_digit) {
             return Err(herr::<Self>(K::InvalidNumber, 0));
         }
         let rest = &t[sp1 + 1..];
-        let sp2 = memchr(b' ', rest).ok_or(herr::<Self>(K::ExpectedToken, sp1 + 1))?;
+        let sp2 = text::find(b' ', rest).ok_or(herr::<Self>(K::ExpectedToken, sp1 + 1))?;
         let agent = &rest[..sp2];
         let txt = &rest[sp2 + 1..];
         if agent.is_empty()
