@@ -258,6 +258,96 @@ pub fn session_pair(data: &[u8]) {
     }
 }
 
+/// A relay fed every chunk parsed from `data` as AUTH, request to forward
+/// or response: no panic, and what it produces is well-formed MSRP.
+#[allow(clippy::disallowed_methods)] // a fixed origin for the fake clock
+pub fn relay(data: &[u8]) {
+    use msrp::relay::{Forward, Relay, RelayConfig};
+    let mut users = std::collections::HashMap::new();
+    users.insert("alice".to_owned(), "secret".to_owned());
+    let mut r = Relay::new(RelayConfig {
+        uri: MsrpUri::parse("msrps://relay.example.com:9000/abcd;tcp").expect("static URI"),
+        realm: "relay.example.com".into(),
+        users,
+        default_expires: 600,
+        min_expires: 60,
+        max_expires: 3600,
+        seed: 1,
+    });
+    let now = std::time::Instant::now();
+    let check = |h: &msrp::ChunkHead| {
+        let mut b = Vec::new();
+        h.write(&mut b);
+        h.write_end(msrp::Flag::Complete, &mut b);
+        msrp::parse_stream(&b, Limits::default()).expect("the relay writes valid MSRP");
+    };
+    let (chunks, _) = run_stream(data, &[255]);
+    for c in &chunks {
+        if c.head.method() == Some(&msrp::Method::AUTH) {
+            check(&r.handle_auth(now, &c.head));
+        } else if c.head.method().is_some() {
+            match r.forward_request(now, &c.head) {
+                Forward::Next { head, response } => {
+                    check(&head);
+                    if let Some(resp) = response {
+                        check(&resp);
+                    }
+                }
+                Forward::Refuse { response, report } => {
+                    for h in response.iter().chain(report.iter()) {
+                        check(h);
+                    }
+                }
+            }
+        } else if let Some(h) = r.handle_response(now, &c.head) {
+            check(&h);
+        }
+    }
+    for h in r.handle_timeout(now + std::time::Duration::from_secs(31)) {
+        check(&h);
+    }
+}
+
+/// A chat room whose first participant sends `data`: no panic, and what
+/// the room writes is well-formed MSRP.
+#[allow(clippy::disallowed_methods)] // a fixed origin for the fake clock
+pub fn chat(data: &[u8]) {
+    use msrp::chat::{ChatRoom, ChatRoomConfig};
+    let mut room = ChatRoom::new(ChatRoomConfig {
+        room_uri: "sip:room@chat.example.com".into(),
+        allow_nicknames: true,
+        reserved_nicknames: vec!["admin".into()],
+        max_message_size: 64 * 1024,
+    });
+    let room_a =
+        MsrpUri::parse("msrp://chat.example.com:12763/kjhd37s2s20w2a;tcp").expect("static URI");
+    let room_b = MsrpUri::parse("msrp://chat.example.com:5678/jofofo3;tcp").expect("static URI");
+    let client_a = MsrpUri::parse("msrp://client.atlanta.example.com:7654/jshA7weztas;tcp")
+        .expect("static URI");
+    let client_b =
+        MsrpUri::parse("msrp://client.biloxi.example.com:4923/49dufdje2;tcp").expect("static URI");
+    let Ok(a) = room.join(
+        "sip:alice@atlanta.example.com",
+        msrp::SessionConfig::new(room_a, vec![client_a]),
+        vec!["*".into()],
+        true,
+    ) else {
+        return;
+    };
+    let _ = room.join(
+        "sip:bob@example.com",
+        msrp::SessionConfig::new(room_b, vec![client_b]),
+        vec!["text/plain".into()],
+        false,
+    );
+    let now = std::time::Instant::now();
+    room.handle_input(now, a, Bytes::copy_from_slice(data));
+    while room.poll_event().is_some() {}
+    while let Some((_, t)) = room.poll_transmit(now) {
+        msrp::parse_stream(&t.to_vec(), Limits::default()).expect("the room writes valid MSRP");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,5 +361,7 @@ mod tests {
         sdp(b"v=0\r\nm=message 9 TCP/MSRP *\r\na=path:msrp://a.example/s;tcp\r\n");
         cpim(b"From: <sip:a@x>\r\n\r\nContent-Type: text/plain\r\n\r\nhi");
         session_pair(&[8, 0, 0, 1, 20, 2, 5, 5, 0, 6, 2, 6, 0, 7, 0, 8, 31]);
+        relay(&chunk[8..]);
+        chat(&chunk[8..]);
     }
 }
