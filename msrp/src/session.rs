@@ -527,9 +527,11 @@ impl Session {
             let tid = self.new_ident(10);
             let mut head = self.request_head(&tid, Method::SEND);
             let _ = head.headers.push(name::MESSAGE_ID, m.id.clone());
+            // No bytes in this chunk: the end is left unknown rather than
+            // written below the start.
             let range = ByteRange {
                 start: m.sent + 1,
-                end: Some(m.sent),
+                end: None,
                 total: m.spec.total,
             };
             head.headers.set_typed(&range);

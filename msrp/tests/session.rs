@@ -484,6 +484,8 @@ fn abort_sends_hash_and_receiver_drops_the_message() {
     let (wa, _, _, eb) = pump(&mut a, &mut b, now);
     let c = parse_stream(&wa, Limits::default()).unwrap();
     assert_eq!(c[0].flag, Flag::Abort);
+    assert_eq!(c[0].head.headers.get_str("Byte-Range"), Some("6-*/*"));
+    assert!(!c[0].head.has_body);
     assert!(eb.contains(&Event::MessageAborted {
         message_id: id,
         status: None
