@@ -168,18 +168,15 @@ pub fn server(data: &[u8]) {
     });
     #[allow(clippy::disallowed_methods)]
     let mut now = Instant::now();
-    let Ok(sub) = server.handle_subscribe(
-        now,
-        &ListSubscribe {
-            list_uri: "sip:list@example.com".into(),
-            subscriber: "sip:a@example.com".into(),
-            package: "presence".into(),
-            supports_eventlist: true,
-            requires_recipient_list: false,
-            body: None,
-        },
-        &directory(8),
-    ) else {
+    let request = ListSubscribe {
+        list_uri: "sip:list@example.com".into(),
+        subscriber: "sip:a@example.com".into(),
+        package: "presence".into(),
+        supports_eventlist: true,
+        requires_recipient_list: false,
+        body: None,
+    };
+    let Ok(sub) = server.handle_subscribe(now, &request, &directory(8)) else {
         panic!("subscription to a known public list refused");
     };
     let mut views: Views = vec![(sub, ListView::new())];
@@ -191,7 +188,7 @@ pub fn server(data: &[u8]) {
             None => break,
         };
         let arg = b.first().copied().unwrap_or(0) as usize;
-        match a % 6 {
+        match a % 7 {
             0 => now += Duration::from_millis((arg as u64) * 50),
             1 | 2 => {
                 if let Some((bid, uri)) = backends.get(arg % backends.len().max(1)).cloned() {
@@ -211,8 +208,19 @@ pub fn server(data: &[u8]) {
             }
             3 => server.handle_timeout(now),
             4 => server.handle_list_changed(now, "sip:list@example.com", &directory(arg % 9)),
-            _ => {
+            5 => {
                 let _ = server.handle_refresh(now, sub);
+            }
+            _ => {
+                // A second watcher comes or goes; back ends are shared.
+                if let Some((second, _)) = views.get(1).cloned() {
+                    let _ = server.handle_unsubscribe(now, second, "timeout");
+                    views.truncate(1);
+                } else if let Ok(second) =
+                    server.handle_subscribe(now, &request, &directory(arg % 9))
+                {
+                    views.push((second, ListView::new()));
+                }
             }
         }
         drain(&mut server, &mut views, &mut backends);

@@ -16,6 +16,11 @@
 //! subscription, and the first after each refresh, carry full state and go
 //! out at once (RFC 4662 section 5.2).
 //!
+//! Single-resource back ends are shared: every list subscription whose list
+//! holds a resource uses one back-end subscription per resource and
+//! package, a watcher joining later gets the last known state in its first
+//! NOTIFY, and the last watcher to leave closes it.
+//!
 //! Members in another domain are subscribed one by one, unless the
 //! configuration names an RLS for that domain ([`PeerRls`]): then the
 //! server opens a single back-end list subscription to the peer, carrying
@@ -488,8 +493,14 @@ impl Sub {
 
 #[derive(Debug, Clone)]
 struct Backend {
-    sub: SubscriptionId,
+    /// The list subscriptions it serves: one for a peer list; for a single
+    /// resource, every subscription whose list holds it (back ends are
+    /// shared per resource and package).
+    consumers: Vec<SubscriptionId>,
     target: BackendTarget,
+    package: String,
+    /// The last state reported, for subscriptions that join later.
+    last: Option<(BackendState, Option<StateBody>)>,
 }
 
 /// The list server. See the module docs for the contract: after any
@@ -500,6 +511,8 @@ pub struct ListServer {
     config: ServerConfig,
     subs: HashMap<SubscriptionId, Sub>,
     backends: HashMap<BackendId, Backend>,
+    /// Single-resource back ends by (package, resource URI).
+    shared: HashMap<(String, String), BackendId>,
     events: VecDeque<ServerEvent>,
     next_sub: u64,
     next_backend: u64,
@@ -516,6 +529,7 @@ impl ListServer {
             config,
             subs: HashMap::new(),
             backends: HashMap::new(),
+            shared: HashMap::new(),
             events: VecDeque::new(),
             next_sub: 1,
             next_backend: 1,
@@ -680,20 +694,40 @@ impl ListServer {
     ) -> Result<(), UsageError> {
         let b = self
             .backends
-            .get(&backend)
+            .get_mut(&backend)
             .ok_or(UsageError::UnknownBackend)?;
-        let sub_id = b.sub;
+        let consumers = b.consumers.clone();
         // On probation the application tries again later (RFC 6665
         // section 4.1.3) and keeps reporting through the same id.
         let terminated =
             matches!(&state, BackendState::Terminated { reason } if reason != "probation");
         let single = matches!(b.target, BackendTarget::Resource { .. });
-        self.update_slot(sub_id, backend, resource, state, body)?;
-        if terminated && single {
-            self.backends.remove(&backend);
+        if single {
+            let kept = match (&state, &b.last) {
+                (BackendState::Active, Some((_, old))) if body.is_none() => old.clone(),
+                _ => body.clone(),
+            };
+            b.last = Some((state.clone(), kept));
         }
-        self.flush(now, sub_id, false);
-        Ok(())
+        let mut served = false;
+        for sub in &consumers {
+            match self.update_slot(*sub, backend, resource, state.clone(), body.clone()) {
+                Ok(()) => served = true,
+                Err(UsageError::UnknownResource(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if terminated && single {
+            self.forget_backend(backend);
+        }
+        for sub in consumers {
+            self.flush(now, sub, false);
+        }
+        if served {
+            Ok(())
+        } else {
+            Err(UsageError::UnknownResource(resource.to_owned()))
+        }
     }
 
     /// A whole back-end subscription ended (its final NOTIFY said
@@ -706,27 +740,28 @@ impl ListServer {
         reason: &str,
     ) -> Result<(), UsageError> {
         let b = self
-            .backends
-            .remove(&backend)
+            .forget_backend(backend)
             .ok_or(UsageError::UnknownBackend)?;
-        let uris: Vec<String> = self
-            .subs
-            .get(&b.sub)
-            .map(|s| {
-                s.slots
-                    .iter()
-                    .filter(|x| x.backend == backend)
-                    .map(|x| x.uri.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        for uri in uris {
-            let state = BackendState::Terminated {
-                reason: reason.to_owned(),
-            };
-            self.update_slot(b.sub, backend, &uri, state, None)?;
+        for sub in b.consumers {
+            let uris: Vec<String> = self
+                .subs
+                .get(&sub)
+                .map(|s| {
+                    s.slots
+                        .iter()
+                        .filter(|x| x.backend == backend)
+                        .map(|x| x.uri.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            for uri in uris {
+                let state = BackendState::Terminated {
+                    reason: reason.to_owned(),
+                };
+                self.update_slot(sub, backend, &uri, state, None)?;
+            }
+            self.flush(now, sub, false);
         }
-        self.flush(now, b.sub, false);
         Ok(())
     }
 
@@ -740,11 +775,12 @@ impl ListServer {
         content_type: &str,
         body: &[u8],
     ) -> Result<(), UsageError> {
-        let sub_id = self
+        let consumers = self
             .backends
             .get(&backend)
             .ok_or(UsageError::UnknownBackend)?
-            .sub;
+            .consumers
+            .clone();
         let n = RlmiNotification::parse(content_type, body, &self.config.notify_limits)
             .map_err(UsageError::BadListNotify)?;
         let index = n.parts_by_cid();
@@ -772,12 +808,16 @@ impl ListServer {
                     content_type: p.content_type.clone(),
                     body: p.body.clone(),
                 });
-            match self.update_slot(sub_id, backend, &r.uri, state, body) {
-                Ok(()) | Err(UsageError::UnknownResource(_)) => {}
-                Err(e) => return Err(e),
+            for sub in &consumers {
+                match self.update_slot(*sub, backend, &r.uri, state.clone(), body.clone()) {
+                    Ok(()) | Err(UsageError::UnknownResource(_)) => {}
+                    Err(e) => return Err(e),
+                }
             }
         }
-        self.flush(now, sub_id, false);
+        for sub in consumers {
+            self.flush(now, sub, false);
+        }
         Ok(())
     }
 
@@ -849,11 +889,16 @@ impl ListServer {
     ) -> BackendId {
         let id = BackendId(self.next_backend);
         self.next_backend += 1;
+        if let BackendTarget::Resource { uri } = &target {
+            self.shared.insert((package.to_owned(), uri.clone()), id);
+        }
         self.backends.insert(
             id,
             Backend {
-                sub,
+                consumers: vec![sub],
                 target: target.clone(),
+                package: package.to_owned(),
+                last: None,
             },
         );
         self.events.push_back(ServerEvent::OpenBackend {
@@ -897,7 +942,24 @@ impl ListServer {
             let Some(uri) = sub.slots.get(idx).map(|s| s.uri.clone()) else {
                 continue;
             };
-            let b = self.new_backend(id, BackendTarget::Resource { uri }, &sub.package.clone());
+            let key = (sub.package.clone(), uri.clone());
+            let existing = self.shared.get(&key).copied();
+            let b = match existing.and_then(|b| self.backends.get_mut(&b).map(|x| (b, x))) {
+                Some((b, backend)) => {
+                    if !backend.consumers.contains(&id) {
+                        backend.consumers.push(id);
+                    }
+                    // Known state is reported from the first NOTIFY on
+                    // (RFC 4662 section 4.5).
+                    if let (Some((state, body)), Some(slot)) =
+                        (backend.last.clone(), sub.slots.get_mut(idx))
+                    {
+                        set_instance(&mut self.ids, slot, state, body);
+                    }
+                    b
+                }
+                None => self.new_backend(id, BackendTarget::Resource { uri }, &sub.package.clone()),
+            };
             if let Some(s) = sub.slots.get_mut(idx) {
                 s.backend = b;
             }
@@ -991,8 +1053,14 @@ impl ListServer {
             .sort_by_key(|s| order.get(s.uri.as_str()).copied().unwrap_or(usize::MAX));
     }
 
+    /// `sub` no longer needs `backend`; the last one out closes it.
     fn close(&mut self, sub: SubscriptionId, backend: BackendId) {
-        if self.backends.remove(&backend).is_some() {
+        let Some(b) = self.backends.get_mut(&backend) else {
+            return;
+        };
+        b.consumers.retain(|c| *c != sub);
+        if b.consumers.is_empty() {
+            self.forget_backend(backend);
             self.events.push_back(ServerEvent::CloseBackend {
                 subscription: sub,
                 backend,
@@ -1000,11 +1068,23 @@ impl ListServer {
         }
     }
 
+    /// Drops a back end from the tables (no event).
+    fn forget_backend(&mut self, backend: BackendId) -> Option<Backend> {
+        let b = self.backends.remove(&backend)?;
+        if let BackendTarget::Resource { uri } = &b.target {
+            let key = (b.package.clone(), uri.clone());
+            if self.shared.get(&key) == Some(&backend) {
+                self.shared.remove(&key);
+            }
+        }
+        Some(b)
+    }
+
     fn close_all(&mut self, sub: SubscriptionId) {
         let mut ids: Vec<BackendId> = self
             .backends
             .iter()
-            .filter(|(_, b)| b.sub == sub)
+            .filter(|(_, b)| b.consumers.contains(&sub))
             .map(|(k, _)| *k)
             .collect();
         ids.sort();
@@ -1030,29 +1110,7 @@ impl ListServer {
             .iter_mut()
             .find(|s| s.backend == backend && s.uri == resource)
             .ok_or_else(|| UsageError::UnknownResource(resource.to_owned()))?;
-        let (state, reason) = match state {
-            BackendState::Pending => (InstanceState::Pending, None),
-            BackendState::Active => (InstanceState::Active, None),
-            BackendState::Terminated { reason } => (InstanceState::Terminated, Some(reason)),
-        };
-        let id = match &slot.instance {
-            Some(i) => i.id.clone(),
-            None => self.ids.token(),
-        };
-        let body = match state {
-            // A NOTIFY without a body keeps the last known state.
-            InstanceState::Active => {
-                body.or_else(|| slot.instance.as_ref().and_then(|i| i.body.clone()))
-            }
-            _ => None,
-        };
-        slot.instance = Some(InstanceSlot {
-            id,
-            state,
-            reason,
-            body,
-        });
-        slot.dirty = true;
+        set_instance(&mut self.ids, slot, state, body);
         Ok(())
     }
 
@@ -1143,6 +1201,34 @@ impl ListServer {
             body: enc.body,
         }));
     }
+}
+
+/// Records a back end's report in a member's slot and marks it for the next
+/// NOTIFY.
+fn set_instance(ids: &mut IdSource, slot: &mut Slot, state: BackendState, body: Option<StateBody>) {
+    let (state, reason) = match state {
+        BackendState::Pending => (InstanceState::Pending, None),
+        BackendState::Active => (InstanceState::Active, None),
+        BackendState::Terminated { reason } => (InstanceState::Terminated, Some(reason)),
+    };
+    let id = match &slot.instance {
+        Some(i) => i.id.clone(),
+        None => ids.token(),
+    };
+    let body = match state {
+        // A NOTIFY without a body keeps the last known state.
+        InstanceState::Active => {
+            body.or_else(|| slot.instance.as_ref().and_then(|i| i.body.clone()))
+        }
+        _ => None,
+    };
+    slot.instance = Some(InstanceSlot {
+        id,
+        state,
+        reason,
+        body,
+    });
+    slot.dirty = true;
 }
 
 fn expand_service(

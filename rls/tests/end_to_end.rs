@@ -685,3 +685,96 @@ fn subscriptions_are_capped() {
         .unwrap();
     assert!(rls.handle_subscribe(clock.now(), &req, &dir).is_ok());
 }
+
+#[test]
+fn back_ends_are_shared_between_subscriptions() {
+    let mut clock = Clock::new();
+    let mut dir = MemoryDirectory::default();
+    dir.insert(StoredList {
+        kind: ListKind::Public,
+        service: Service::new(LIST, ServiceSource::List(List::of_uris(&[BOB, DAVE, JOE]))),
+        names: vec![],
+    });
+    let mut rls = ListServer::new(local_config());
+    let mut adam = ListSubscriber::new(&[]);
+    let mut carol = ListSubscriber::new(&[]);
+    let first = rls
+        .handle_subscribe(clock.now(), &subscribe_from(&adam, LIST, ADAM), &dir)
+        .unwrap();
+    let ev = drain(&mut rls);
+    assert_eq!(ev.opened.len(), 3, "bob, dave, and the stockholm peer list");
+    deliver(&mut adam, &ev.notifies[0]);
+    let bob_b = backend_for(&ev.opened, BOB);
+    rls.handle_backend_notify(
+        clock.now(),
+        bob_b,
+        BOB,
+        BackendState::Active,
+        Some(pidf(BOB, "open")),
+    )
+    .unwrap();
+    drain(&mut rls);
+
+    // A second watcher of the same list: bob and dave are already watched,
+    // only a peer list subscription of its own is opened, and bob's known
+    // state is in its very first NOTIFY.
+    clock.advance(Duration::from_secs(1));
+    let second = rls
+        .handle_subscribe(
+            clock.now(),
+            &subscribe_from(&carol, LIST, "sip:carol@vancouver.example.com"),
+            &dir,
+        )
+        .unwrap();
+    let ev = drain(&mut rls);
+    assert_eq!(ev.opened.len(), 1);
+    assert!(matches!(ev.opened[0].1, BackendTarget::PeerList { .. }));
+    assert_eq!(rls.backends(), 4);
+    assert_eq!(
+        deliver(&mut carol, &ev.notifies[0]),
+        Applied::Full { version: 0 }
+    );
+    assert_eq!(
+        carol.view().resource(BOB).unwrap().active_body(),
+        Some(&pidf(BOB, "open").body[..])
+    );
+
+    // One back-end NOTIFY reaches both watchers.
+    clock.advance(Duration::from_secs(10));
+    rls.handle_backend_notify(
+        clock.now(),
+        bob_b,
+        BOB,
+        BackendState::Active,
+        Some(pidf(BOB, "closed")),
+    )
+    .unwrap();
+    let ev = drain(&mut rls);
+    assert_eq!(ev.notifies.len(), 2);
+    for n in &ev.notifies {
+        let w = if n.subscription == first {
+            &mut adam
+        } else {
+            &mut carol
+        };
+        deliver(w, n);
+        assert_eq!(
+            w.view().resource(BOB).unwrap().active_body(),
+            Some(&pidf(BOB, "closed").body[..])
+        );
+    }
+
+    // The first watcher leaves: only its peer list closes.
+    rls.handle_unsubscribe(clock.now(), first, "timeout")
+        .unwrap();
+    let ev = drain(&mut rls);
+    assert_eq!(ev.closed.len(), 1);
+    assert_eq!(rls.backends(), 3);
+    // The last one out closes the shared back ends.
+    rls.handle_unsubscribe(clock.now(), second, "timeout")
+        .unwrap();
+    let ev = drain(&mut rls);
+    assert_eq!(ev.closed.len(), 3);
+    assert!(ev.closed.contains(&bob_b));
+    assert_eq!(rls.backends(), 0);
+}
