@@ -434,7 +434,8 @@ impl ListNotify {
 pub enum ServerEvent {
     /// Open a back-end subscription.
     OpenBackend {
-        /// The list subscription it serves.
+        /// The list subscription that first needs it (single-resource back
+        /// ends may come to serve others too).
         subscription: SubscriptionId,
         /// Its id, to pass back with its NOTIFYs.
         backend: BackendId,
@@ -445,7 +446,7 @@ pub enum ServerEvent {
     },
     /// Close a back-end subscription (SUBSCRIBE with `Expires: 0`).
     CloseBackend {
-        /// The list subscription it served.
+        /// The last list subscription it served.
         subscription: SubscriptionId,
         /// The back end.
         backend: BackendId,
