@@ -15,7 +15,10 @@ use std::sync::Arc;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use crate::model::{Basic, Contact, Device, Note, Part, Person, Presence, Priority, Status, Tuple};
+use crate::model::{
+    record, Basic, Contact, Device, Note, Part, Person, Presence, Priority, Status, Tuple,
+    DEVICE_KINDS, PERSON_KINDS, PRESENCE_KINDS, STATUS_KINDS, TUPLE_KINDS,
+};
 use crate::ns;
 use crate::time::Timestamp;
 use crate::xml::{Attribute, Element, Limits, Name, Node, NsDecl};
@@ -487,7 +490,6 @@ impl<'a> Fast<'a> {
             },
             attributes: std::mem::take(&mut tag.attrs),
             namespaces: std::mem::take(&mut tag.decls),
-            layout: Vec::with_capacity(16),
             ..Presence::default()
         };
         if !tag.empty {
@@ -515,7 +517,18 @@ impl<'a> Fast<'a> {
                         Part::Ext
                     }
                 };
-                p.layout.push(part);
+                record(
+                    &mut p.layout,
+                    &PRESENCE_KINDS,
+                    &[
+                        p.tuples.len(),
+                        p.notes.len(),
+                        p.persons.len(),
+                        p.devices.len(),
+                        p.extensions.len(),
+                    ],
+                    part,
+                );
             }
         }
         self.close(tag.mark, tag.empty);
@@ -548,7 +561,6 @@ impl<'a> Fast<'a> {
         let mut t = Tuple {
             id: tag.special.take()?,
             attributes: std::mem::take(&mut tag.attrs),
-            layout: Vec::with_capacity(8),
             extensions: Vec::with_capacity(4),
             ..Tuple::default()
         };
@@ -597,7 +609,18 @@ impl<'a> Fast<'a> {
                         Part::Ext
                     }
                 };
-                t.layout.push(part);
+                record(
+                    &mut t.layout,
+                    &TUPLE_KINDS,
+                    &[
+                        usize::from(status.is_some()),
+                        t.extensions.len(),
+                        usize::from(t.contact.is_some()),
+                        t.notes.len(),
+                        usize::from(t.timestamp.is_some()),
+                    ],
+                    part,
+                );
             }
         }
         self.close(tag.mark, tag.empty);
@@ -618,10 +641,20 @@ impl<'a> Fast<'a> {
                         return None;
                     }
                     st.basic = Some(Basic::parse(&self.bare_leaf(c)?)?);
-                    st.layout.push(Part::Basic);
+                    record(
+                        &mut st.layout,
+                        &STATUS_KINDS,
+                        &[usize::from(st.basic.is_some()), st.extensions.len()],
+                        Part::Basic,
+                    );
                 } else {
                     st.extensions.push(self.ext(c)?);
-                    st.layout.push(Part::Ext);
+                    record(
+                        &mut st.layout,
+                        &STATUS_KINDS,
+                        &[usize::from(st.basic.is_some()), st.extensions.len()],
+                        Part::Ext,
+                    );
                 }
             }
         }
@@ -633,7 +666,6 @@ impl<'a> Fast<'a> {
         let mut p = Person {
             id: tag.special.take()?,
             attributes: std::mem::take(&mut tag.attrs),
-            layout: Vec::with_capacity(8),
             extensions: Vec::with_capacity(8),
             ..Person::default()
         };
@@ -657,7 +689,16 @@ impl<'a> Fast<'a> {
                         Part::Ext
                     }
                 };
-                p.layout.push(part);
+                record(
+                    &mut p.layout,
+                    &PERSON_KINDS,
+                    &[
+                        p.extensions.len(),
+                        p.notes.len(),
+                        usize::from(p.timestamp.is_some()),
+                    ],
+                    part,
+                );
             }
         }
         self.close(tag.mark, tag.empty);
@@ -698,7 +739,17 @@ impl<'a> Fast<'a> {
                         Part::Ext
                     }
                 };
-                d.layout.push(part);
+                record(
+                    &mut d.layout,
+                    &DEVICE_KINDS,
+                    &[
+                        d.extensions.len(),
+                        usize::from(device_id.is_some()),
+                        d.notes.len(),
+                        usize::from(d.timestamp.is_some()),
+                    ],
+                    part,
+                );
             }
         }
         self.close(tag.mark, tag.empty);

@@ -29,6 +29,47 @@ pub(crate) enum Part {
 }
 const PARTS: usize = 10;
 
+/// The kinds of each container's children in schema order: the order
+/// [`arrange`] gives a container whose layout is empty.
+pub(crate) const PRESENCE_KINDS: [Part; 5] = [
+    Part::Tuple,
+    Part::Note,
+    Part::Person,
+    Part::Device,
+    Part::Ext,
+];
+pub(crate) const TUPLE_KINDS: [Part; 5] = [
+    Part::Status,
+    Part::Ext,
+    Part::Contact,
+    Part::Note,
+    Part::Timestamp,
+];
+pub(crate) const STATUS_KINDS: [Part; 2] = [Part::Basic, Part::Ext];
+pub(crate) const PERSON_KINDS: [Part; 3] = [Part::Ext, Part::Note, Part::Timestamp];
+pub(crate) const DEVICE_KINDS: [Part; 4] = [Part::Ext, Part::DeviceId, Part::Note, Part::Timestamp];
+
+/// Records that a child of kind `part` was just read, `counts` (aligned with
+/// `kinds`) counting it. The layout stays empty, allocation-free, while the
+/// children come in schema order, which an empty layout reproduces; at the
+/// first child out of that order the order so far is written out.
+pub(crate) fn record(layout: &mut Vec<Part>, kinds: &[Part], counts: &[usize], part: Part) {
+    if !layout.is_empty() {
+        layout.push(part);
+        return;
+    }
+    let pos = kinds.iter().position(|k| *k == part).unwrap_or(0);
+    let later_seen = counts.iter().skip(pos + 1).any(|&n| n > 0);
+    if !later_seen {
+        return;
+    }
+    for (k, &n) in kinds.iter().zip(counts) {
+        let n = if *k == part { n.saturating_sub(1) } else { n };
+        layout.extend(std::iter::repeat_n(*k, n));
+    }
+    layout.push(part);
+}
+
 /// The order to write children in: the remembered `layout` filled with the
 /// items there are now. `kinds` lists `(kind, schema rank, count)`.
 // Every index is a `Part` discriminant, below `PARTS` by construction.
@@ -510,7 +551,18 @@ impl Presence {
                     Part::Ext
                 }
             };
-            p.layout.push(part);
+            record(
+                &mut p.layout,
+                &PRESENCE_KINDS,
+                &[
+                    p.tuples.len(),
+                    p.notes.len(),
+                    p.persons.len(),
+                    p.devices.len(),
+                    p.extensions.len(),
+                ],
+                part,
+            );
         }
         Ok(p)
     }
@@ -921,7 +973,18 @@ impl Tuple {
                 t.extensions.push(child);
                 Part::Ext
             };
-            t.layout.push(part);
+            record(
+                &mut t.layout,
+                &TUPLE_KINDS,
+                &[
+                    usize::from(status.is_some()),
+                    t.extensions.len(),
+                    usize::from(t.contact.is_some()),
+                    t.notes.len(),
+                    usize::from(t.timestamp.is_some()),
+                ],
+                part,
+            );
         }
         t.status = status.ok_or_else(|| Error::MissingElement {
             parent: "tuple",
@@ -1018,10 +1081,20 @@ impl Status {
                     value: clip(&v),
                 })?;
                 set_once(&mut s.basic, b, "status", context, "basic")?;
-                s.layout.push(Part::Basic);
+                record(
+                    &mut s.layout,
+                    &STATUS_KINDS,
+                    &[usize::from(s.basic.is_some()), s.extensions.len()],
+                    Part::Basic,
+                );
             } else {
                 s.extensions.push(child);
-                s.layout.push(Part::Ext);
+                record(
+                    &mut s.layout,
+                    &STATUS_KINDS,
+                    &[usize::from(s.basic.is_some()), s.extensions.len()],
+                    Part::Ext,
+                );
             }
         }
         Ok(s)
@@ -1102,7 +1175,16 @@ impl Person {
                     Part::Ext
                 }
             };
-            p.layout.push(part);
+            record(
+                &mut p.layout,
+                &PERSON_KINDS,
+                &[
+                    p.extensions.len(),
+                    p.notes.len(),
+                    usize::from(p.timestamp.is_some()),
+                ],
+                part,
+            );
         }
         Ok(p)
     }
@@ -1204,7 +1286,17 @@ impl Device {
                     Part::Ext
                 }
             };
-            d.layout.push(part);
+            record(
+                &mut d.layout,
+                &DEVICE_KINDS,
+                &[
+                    d.extensions.len(),
+                    usize::from(device_id.is_some()),
+                    d.notes.len(),
+                    usize::from(d.timestamp.is_some()),
+                ],
+                part,
+            );
         }
         d.device_id = device_id.ok_or_else(|| Error::MissingElement {
             parent: "device",
@@ -1369,6 +1461,29 @@ mod tests {
             &[(Tuple, 0, 1), (Note, 1, 1), (Person, 2, 1)],
         );
         assert_eq!(o, vec![(Tuple, 0), (Note, 0), (Person, 0)]);
+    }
+
+    #[test]
+    fn layout_is_recorded_only_out_of_schema_order() {
+        use Part::*;
+        let kinds = [Ext, Note, Timestamp];
+        let mut layout = Vec::new();
+        record(&mut layout, &kinds, &[1, 0, 0], Ext);
+        record(&mut layout, &kinds, &[2, 0, 0], Ext);
+        record(&mut layout, &kinds, &[2, 1, 0], Note);
+        assert!(layout.is_empty(), "schema order needs no layout");
+        record(&mut layout, &kinds, &[3, 1, 0], Ext);
+        assert_eq!(layout, [Ext, Ext, Note, Ext]);
+        record(&mut layout, &kinds, &[3, 1, 1], Timestamp);
+        assert_eq!(layout, [Ext, Ext, Note, Ext, Timestamp]);
+        // The 4480 example: a device before the person.
+        let mut top = Vec::new();
+        record(&mut top, &PRESENCE_KINDS, &[1, 0, 0, 0, 0], Tuple);
+        record(&mut top, &PRESENCE_KINDS, &[1, 1, 0, 0, 0], Note);
+        record(&mut top, &PRESENCE_KINDS, &[1, 1, 0, 1, 0], Device);
+        assert!(top.is_empty());
+        record(&mut top, &PRESENCE_KINDS, &[1, 1, 1, 1, 0], Person);
+        assert_eq!(top, [Tuple, Note, Device, Person]);
     }
 
     #[test]
