@@ -429,54 +429,64 @@ impl<'a> Fast<'a> {
         }
     }
 
-    /// A whole extension element, kept as a tree.
-    fn element(&mut self, tag: Tag<'_>) -> Option<Element> {
+    /// An extension element's shell (name, declarations, attributes), its
+    /// children still to read.
+    fn shell(tag: Tag<'_>) -> Option<Element> {
         if tag.special.is_some() {
             // Opened as a typed element: its typed attribute is not in `attrs`.
             return None;
         }
-        let mut e = Element {
+        Some(Element {
             name: tag.name()?,
             namespaces: tag.decls,
             attributes: tag.attrs,
             children: Vec::new(),
-        };
-        if tag.empty {
-            return Some(e);
-        }
+        })
+    }
+
+    /// Reads an extension element's children through its end, building
+    /// them in place (no element is moved once made).
+    fn children_into(&mut self, children: &mut Vec<Node>) -> Option<()> {
         loop {
-            match self.r.read_event().ok()? {
-                Event::Start(s) => {
-                    let t = self.open(&s, false, Within::Other)?;
-                    let mark = t.mark;
-                    let c = self.element(t)?;
-                    self.close(mark, false);
-                    push_node(&mut e.children, Node::Element(c));
+            let (s, empty) = match self.r.read_event().ok()? {
+                Event::Start(s) => (s, false),
+                Event::Empty(s) => (s, true),
+                Event::Text(t) => {
+                    push_text(children, &t.decode().ok()?);
+                    continue;
                 }
-                Event::Empty(s) => {
-                    let t = self.open(&s, true, Within::Other)?;
-                    let mark = t.mark;
-                    let c = self.element(t)?;
-                    self.close(mark, true);
-                    push_node(&mut e.children, Node::Element(c));
-                }
-                Event::Text(t) => push_text(&mut e, &t.decode().ok()?),
                 Event::GeneralRef(r) => {
                     let mut buf = [0u8; 4];
-                    push_text(&mut e, resolve_ref(&r)?.encode_utf8(&mut buf));
+                    push_text(children, resolve_ref(&r)?.encode_utf8(&mut buf));
+                    continue;
                 }
-                Event::End(_) => return Some(e),
+                Event::End(_) => return Some(()),
                 _ => return None,
+            };
+            let t = self.open(&s, empty, Within::Other)?;
+            let mark = t.mark;
+            push_node(children, Node::Element(Self::shell(t)?));
+            if !empty {
+                let Some(Node::Element(e)) = children.last_mut() else {
+                    return None;
+                };
+                self.children_into(&mut e.children)?;
             }
+            self.close(mark, empty);
         }
     }
 
-    /// A child of a typed container that the model keeps as an extension.
-    fn ext(&mut self, tag: Tag<'_>) -> Option<Element> {
+    /// A child of a typed container that the model keeps as an extension,
+    /// read into `out`.
+    fn ext_into(&mut self, tag: Tag<'_>, out: &mut Vec<Element>) -> Option<()> {
         let (mark, empty) = (tag.mark, tag.empty);
-        let e = self.element(tag)?;
+        out.push(Self::shell(tag)?);
+        if !empty {
+            let e = out.last_mut()?;
+            self.children_into(&mut e.children)?;
+        }
         self.close(mark, empty);
-        Some(e)
+        Some(())
     }
 
     /// The root (presence or pidf-full, checked by the caller) and its
@@ -513,7 +523,7 @@ impl<'a> Fast<'a> {
                         Part::Device
                     }
                     _ => {
-                        p.extensions.push(self.ext(t)?);
+                        self.ext_into(t, &mut p.extensions)?;
                         Part::Ext
                     }
                 };
@@ -605,7 +615,7 @@ impl<'a> Fast<'a> {
                         Part::Timestamp
                     }
                     _ => {
-                        t.extensions.push(self.ext(c)?);
+                        self.ext_into(c, &mut t.extensions)?;
                         Part::Ext
                     }
                 };
@@ -648,7 +658,7 @@ impl<'a> Fast<'a> {
                         Part::Basic,
                     );
                 } else {
-                    st.extensions.push(self.ext(c)?);
+                    self.ext_into(c, &mut st.extensions)?;
                     record(
                         &mut st.layout,
                         &STATUS_KINDS,
@@ -685,7 +695,7 @@ impl<'a> Fast<'a> {
                         Part::Timestamp
                     }
                     _ => {
-                        p.extensions.push(self.ext(c)?);
+                        self.ext_into(c, &mut p.extensions)?;
                         Part::Ext
                     }
                 };
@@ -735,7 +745,7 @@ impl<'a> Fast<'a> {
                         Part::Timestamp
                     }
                     _ => {
-                        d.extensions.push(self.ext(c)?);
+                        self.ext_into(c, &mut d.extensions)?;
                         Part::Ext
                     }
                 };
@@ -767,11 +777,11 @@ fn push_node(v: &mut Vec<Node>, n: Node) {
     v.push(n);
 }
 
-fn push_text(e: &mut Element, s: &str) {
-    if let Some(Node::Text(prev)) = e.children.last_mut() {
+fn push_text(children: &mut Vec<Node>, s: &str) {
+    if let Some(Node::Text(prev)) = children.last_mut() {
         prev.push_str(s);
     } else {
-        push_node(&mut e.children, Node::Text(s.to_owned()));
+        push_node(children, Node::Text(s.to_owned()));
     }
 }
 
