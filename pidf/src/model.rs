@@ -125,6 +125,9 @@ fn arrange(layout: &[Part], kinds: &[(Part, u8, usize)]) -> Vec<(Part, usize)> {
 /// every other child element is kept in [`Presence::extensions`] and written
 /// back in place. Unknown attributes and the namespace declarations on the
 /// root are kept too, so prefixes survive a round trip.
+///
+/// `==` compares everything, the remembered child order included; use
+/// [`Presence::infoset_eq`] to compare what documents say.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Presence {
     /// The presentity URI (`entity` attribute). RFC 3863 requires it, but
