@@ -20,6 +20,7 @@ use rls::view::ListView;
 
 const MEMBERS: usize = 500;
 const CHANGED: usize = MEMBERS / 100;
+const WATCHERS: usize = 100;
 
 fn pidf(uri: &str, basic: &str, n: usize) -> StateBody {
     StateBody {
@@ -140,6 +141,33 @@ impl Setup {
         last_notify(&mut self.server).expect("a partial notify per tick")
     }
 
+    /// One tick with every watcher's NOTIFY drained; returns how many.
+    fn tick_all(&mut self) -> usize {
+        self.tick += 1;
+        for k in 0..CHANGED {
+            let i = (self.tick * 7919 + k * 101) % MEMBERS;
+            let (b, uri) = &self.backends[i];
+            self.server
+                .handle_backend_notify(
+                    self.now,
+                    *b,
+                    uri,
+                    BackendState::Active,
+                    Some(pidf(uri, "open", self.tick)),
+                )
+                .expect("known back end");
+        }
+        self.now += Duration::from_secs(1);
+        self.server.handle_timeout(self.now);
+        let mut n = 0;
+        while let Some(e) = self.server.poll_event() {
+            if let ServerEvent::Notify(_) = e {
+                n += 1;
+            }
+        }
+        n
+    }
+
     fn full(&mut self) -> ListNotify {
         self.now += Duration::from_millis(1);
         self.server
@@ -169,6 +197,49 @@ fn bench(c: &mut Criterion) {
     });
     g.throughput(Throughput::Bytes(full.body.len() as u64));
     g.bench_function("full_500", |b| b.iter(|| black_box(s.full().body.len())));
+    g.finish();
+
+    // 100 watchers of the same list share the 500 back ends: one tick
+    // (5 back-end NOTIFYs) fans out to 100 partial NOTIFYs.
+    let mut many = setup();
+    let mut dir = MemoryDirectory::default();
+    let uris: Vec<String> = (0..MEMBERS)
+        .map(|i| format!("sip:user{i:03}@example.com"))
+        .collect();
+    dir.insert(StoredList {
+        kind: ListKind::Public,
+        service: Service::new(
+            "sip:big-list@rls.example.com",
+            ServiceSource::List(List::of_uris(&uris)),
+        ),
+        names: Vec::new(),
+    });
+    for w in 1..WATCHERS {
+        many.server
+            .handle_subscribe(
+                many.now,
+                &ListSubscribe {
+                    list_uri: "sip:big-list@rls.example.com".into(),
+                    subscriber: format!("sip:watcher{w}@example.com"),
+                    package: "presence".into(),
+                    supports_eventlist: true,
+                    requires_recipient_list: false,
+                    body: None,
+                },
+                &dir,
+            )
+            .expect("subscribe");
+    }
+    assert_eq!(many.server.backends(), MEMBERS, "back ends are shared");
+    // The first tick aligns the watchers' throttle intervals; from then on
+    // each tick is one partial NOTIFY per watcher.
+    many.tick_all();
+    assert_eq!(many.tick_all(), WATCHERS);
+    let mut g = c.benchmark_group("rls_server_fanout");
+    g.throughput(Throughput::Bytes((partial.body.len() * WATCHERS) as u64));
+    g.bench_function("partial_1pct_of_500_to_100_watchers", |b| {
+        b.iter(|| black_box(many.tick_all()))
+    });
     g.finish();
 
     // The subscriber: parse the body and apply it to a table one version
