@@ -16,10 +16,13 @@ mod sip;
 /// What one inspector kind produces: the canonical output, or a one-line error.
 type Outcome = Result<Vec<u8>, String>;
 
+/// A kind's entry point: the arguments after the kind name, to an outcome.
+type Run = fn(&[String]) -> Outcome;
+
 /// The kinds, each a function of the arguments that follow the kind.
 /// Each module owns its kinds; a kind's function receives the arguments after
 /// the kind name (usually just `FILE`).
-const KINDS: &[(&str, &str, fn(&[String]) -> Outcome)] = &[
+const KINDS: &[(&str, &str, Run)] = &[
     ("sip", "one SIP message (a datagram)", sip::run),
     ("pidf", "a PIDF presence document", pidf::run),
     ("pidf-diff", "a partial PIDF (pidf-full or pidf-diff) document", pidf::run_diff),

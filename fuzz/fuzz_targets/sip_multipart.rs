@@ -1,0 +1,3 @@
+//! libFuzzer target `sip_multipart`: see `fuzz::sip::multipart`.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz::sip::multipart(data));
