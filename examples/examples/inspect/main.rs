@@ -25,12 +25,36 @@ type Run = fn(&[String]) -> Outcome;
 const KINDS: &[(&str, &str, Run)] = &[
     ("sip", "one SIP message (a datagram)", sip::run),
     ("pidf", "a PIDF presence document", pidf::run),
-    ("pidf-diff", "a partial PIDF (pidf-full or pidf-diff) document", pidf::run_diff),
-    ("policy", "a common-policy or pres-rules document", policy::run),
-    ("view", "--rules R --doc D --watcher URI: what a watcher sees", policy::run_view),
-    ("rlmi", "an RLMI document or a multipart/related RLMI body", rls::run),
-    ("resource-lists", "a resource-lists document", rls::run_resource_lists),
-    ("rls-services", "an rls-services document", rls::run_rls_services),
+    (
+        "pidf-diff",
+        "a partial PIDF (pidf-full or pidf-diff) document",
+        pidf::run_diff,
+    ),
+    (
+        "policy",
+        "a common-policy or pres-rules document",
+        policy::run,
+    ),
+    (
+        "view",
+        "--rules R --doc D --watcher URI: what a watcher sees",
+        policy::run_view,
+    ),
+    (
+        "rlmi",
+        "an RLMI document or a multipart/related RLMI body",
+        rls::run,
+    ),
+    (
+        "resource-lists",
+        "a resource-lists document",
+        rls::run_resource_lists,
+    ),
+    (
+        "rls-services",
+        "an rls-services document",
+        rls::run_rls_services,
+    ),
     ("msrp", "a byte stream of MSRP chunks", msrp::run),
 ];
 
@@ -59,7 +83,11 @@ fn main() -> ExitCode {
     match run(&args[1..]) {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
-            if stdout.write_all(&out).and_then(|()| stdout.flush()).is_err() {
+            if stdout
+                .write_all(&out)
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
                 return ExitCode::from(1);
             }
             ExitCode::SUCCESS
