@@ -10,7 +10,11 @@
 //! - [`identity`]: the authenticated identity of a peer connection and the
 //!   SIP domain certificate rules of RFC 5922, which the peering border
 //!   enforces.
-//!
-//! The roles themselves are not built yet; see the project's issue tracker.
+//! - [`doc`]: watcher information (RFC 3858, full and partial), isComposing
+//!   (RFC 3994) and IMDN (RFC 5438) documents, lossless.
 
+pub mod doc;
+mod error;
 pub mod identity;
+
+pub use error::DocError;

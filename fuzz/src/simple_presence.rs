@@ -1,0 +1,36 @@
+//! Fuzz entry points for the `simple-presence` document parsers
+//! (watcherinfo, isComposing, IMDN) and the border's view-bundle reader.
+//!
+//! Each takes arbitrary bytes, must not panic, and for what parses asserts
+//! that writing it back and parsing again gives an equal value.
+
+use simple_presence::doc::imdn::Imdn;
+use simple_presence::doc::iscomposing::IsComposing;
+use simple_presence::doc::winfo::WatcherInfo;
+
+/// `application/watcherinfo+xml`.
+pub fn winfo(data: &[u8]) {
+    if let Ok(w) = WatcherInfo::parse(data) {
+        let again = WatcherInfo::parse(&w.to_bytes()).expect("written watcherinfo reparses");
+        assert_eq!(again.lists(), w.lists());
+        assert_eq!((again.version(), again.state()), (w.version(), w.state()));
+    }
+}
+
+/// `application/im-iscomposing+xml`.
+pub fn iscomposing(data: &[u8]) {
+    if let Ok(c) = IsComposing::parse(data) {
+        let again = IsComposing::parse(&c.to_bytes()).expect("written isComposing reparses");
+        assert_eq!((again.state(), again.refresh()), (c.state(), c.refresh()));
+        assert_eq!(again.content_type(), c.content_type());
+    }
+}
+
+/// `message/imdn+xml`.
+pub fn imdn(data: &[u8]) {
+    if let Ok(n) = Imdn::parse(data) {
+        let again = Imdn::parse(&n.to_bytes()).expect("written IMDN reparses");
+        assert_eq!(again.message_id(), n.message_id());
+        assert_eq!((again.kind(), again.status()), (n.kind(), n.status()));
+    }
+}
