@@ -16,5 +16,7 @@
 pub mod doc;
 mod error;
 pub mod identity;
+pub mod sip;
+pub mod views;
 
 pub use error::DocError;
