@@ -17,6 +17,56 @@
 //! `send_*` it drains `poll_transmit` (writing to the sockets) and
 //! `poll_event` (queueing for the program), and only then reads
 //! `poll_timeout` to know how long it may sleep.
+//!
+//! Embedding the crates in an event loop of your own needs none of this:
+//! the endpoint takes bytes, the time and the sender's address, and hands
+//! back bytes to send and events. A pager-mode MESSAGE over a blocking UDP
+//! socket, waiting for its final response (the same text is in
+//! `examples/INTEROP.md`):
+//!
+//! ```no_run
+//! use sip_core::endpoint::{Endpoint, EndpointConfig, Event, Peer};
+//! use sip_core::header::{ContentType, MediaType};
+//! use sip_core::{pager, NameAddr, Uri};
+//! use std::net::UdpSocket;
+//! use std::time::{Duration, Instant};
+//!
+//! let socket = UdpSocket::bind("127.0.0.1:0")?;
+//! let server = Peer::udp("127.0.0.1:5070".parse()?);
+//! let mut ep = Endpoint::new(EndpointConfig::for_addr(socket.local_addr()?));
+//! let text = ContentType(MediaType::new("text", "plain").ok_or("media type")?);
+//! let from = NameAddr::new(Uri::parse_str("sip:alice@127.0.0.1")?);
+//! let to = Uri::parse_str("sip:sink@127.0.0.1:5070")?;
+//! let msg = pager::message(&mut ep, from, to, &text, "hello");
+//! let id = pager::send(&mut ep, Instant::now(), msg, server)?;
+//! let mut buf = vec![0u8; 65_535];
+//! loop {
+//!     // After any handle_* or send: drain transmits, then events...
+//!     while let Some(t) = ep.poll_transmit() {
+//!         socket.send_to(&t.contents, t.destination.addr)?;
+//!     }
+//!     while let Some(ev) = ep.poll_event() {
+//!         match ev {
+//!             Event::Response { transaction, response }
+//!                 if transaction == id && !response.status().is_provisional() =>
+//!             {
+//!                 println!("MESSAGE -> {}", response.status().as_u16());
+//!                 return Ok(());
+//!             }
+//!             Event::Failed { .. } => return Err("no answer (Timer F)".into()),
+//!             _ => {}
+//!         }
+//!     }
+//!     // ...then sleep until a datagram comes or the next timer is due.
+//!     let due = ep.poll_timeout().map(|t| t.saturating_duration_since(Instant::now()));
+//!     socket.set_read_timeout(Some(due.unwrap_or(Duration::from_secs(1)).max(Duration::from_millis(1))))?;
+//!     match socket.recv_from(&mut buf) {
+//!         Ok((n, from)) => ep.handle_input(Instant::now(), Peer::udp(from), buf[..n].to_vec()),
+//!         Err(_) => ep.handle_timeout(Instant::now()),
+//!     }
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 // Examples read the clock and pass it in; the library crates never do.
 #![allow(clippy::disallowed_methods)]
