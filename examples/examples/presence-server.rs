@@ -14,8 +14,13 @@
 //! presence-server --listen 127.0.0.1:5090 --allow-all
 //! ```
 //!
-//! Not covered: `presence.winfo` (RFC 3857) subscriptions are refused with
-//! 489; watchers are identified by their From URI (no authentication, so
+//! The presentity itself (From user equal to the Request-URI user, or
+//! anyone with `--allow-all`) may subscribe to `presence.winfo` (RFC 3857)
+//! and gets the full watcher list (RFC 3858) whenever a watcher comes, goes
+//! or is authorized.
+//!
+//! Not covered: partial watcher-info documents (always `state="full"`; a
+//! NOTIFY resent on refresh repeats the last version); watchers are identified by their From URI (no authentication, so
 //! this is a test server, not one to expose); `<validity>` and `<sphere>`
 //! conditions of rules see no time and no sphere.
 #![allow(clippy::disallowed_methods)]
@@ -47,6 +52,7 @@ A presence server on UDP and TCP at ADDR:PORT.
                 (confirm) or the neutral document (polite-block)
   --allow-all   every watcher sees the full document (like Kamailio's
                 presence_xml force_active)
+The presentity may subscribe to presence.winfo (its watcher list).
 Logs one line per transaction on standard output.";
 
 const ALLOW: &str = "INVITE, ACK, CANCEL, OPTIONS, PUBLISH, SUBSCRIBE, NOTIFY, MESSAGE";
@@ -65,6 +71,10 @@ struct Sub {
     peer: Peer,
     user: String,
     watcher: String,
+    /// `presence.winfo` (RFC 3857) rather than `presence`.
+    winfo: bool,
+    /// RFC 3858 document version, one up per document sent.
+    version: u32,
 }
 
 struct Server {
@@ -80,6 +90,8 @@ struct Server {
     /// Our NOTIFY transactions -> their subscription.
     notifies: HashMap<TransactionId, DialogId>,
     sub_config: SubscriptionConfig,
+    /// Users whose watcher list changed since their winfo watchers heard.
+    winfo_dirty: BTreeSet<String>,
 }
 
 fn transport_name(p: Peer) -> &'static str {
@@ -97,6 +109,18 @@ fn addr_uri(v: &[u8]) -> String {
         (Some(a), Some(b)) if a < b => s.get(a + 1..b).unwrap_or_default().to_owned(),
         _ => s.split(';').next().unwrap_or_default().trim().to_owned(),
     }
+}
+
+/// `application/watcherinfo+xml` (RFC 3858).
+fn winfo_type() -> sip_core::header::ContentType {
+    examples::content_type("application", "watcherinfo+xml")
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn from_uri(r: &Request) -> String {
@@ -246,7 +270,75 @@ impl Server {
             .get(id)
             .is_some_and(|s| s.notifier.state() == NotifierState::Terminated)
         {
-            self.subs.remove(id);
+            if let Some(s) = self.subs.remove(id) {
+                if !s.winfo {
+                    self.winfo_dirty.insert(s.user);
+                }
+            }
+        }
+    }
+
+    /// The RFC 3858 watcher list of `user`'s presence, full state.
+    fn winfo_doc(&self, user: &str, version: u32) -> Vec<u8> {
+        use std::hash::{Hash, Hasher};
+        let mut out = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<watcherinfo xmlns=\"urn:ietf:params:xml:ns:watcherinfo\" version=\"{version}\" state=\"full\">\n  <watcher-list resource=\"sip:{}@{}\" package=\"presence\">\n",
+            xml_escape(user),
+            self.domain.clone().unwrap_or_else(|| self.listen.ip().to_string())
+        );
+        let mut watchers: Vec<(&DialogId, &Sub)> = self
+            .subs
+            .iter()
+            .filter(|(_, s)| !s.winfo && s.user == user)
+            .collect();
+        watchers.sort_by(|a, b| a.1.watcher.cmp(&b.1.watcher));
+        for (id, s) in watchers {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            id.hash(&mut h);
+            let status = match s.notifier.state() {
+                NotifierState::Pending => "pending",
+                NotifierState::Active => "active",
+                NotifierState::Terminated => continue,
+            };
+            out.push_str(&format!(
+                "    <watcher id=\"w{:016x}\" event=\"subscribe\" status=\"{status}\">{}</watcher>\n",
+                h.finish(),
+                xml_escape(&s.watcher)
+            ));
+        }
+        out.push_str("  </watcher-list>\n</watcherinfo>\n");
+        out.into_bytes()
+    }
+
+    /// Tells the winfo watchers of every user whose watcher list changed.
+    async fn flush_winfo(&mut self) {
+        let now = Instant::now();
+        while let Some(user) = self.winfo_dirty.pop_first() {
+            let ids: Vec<DialogId> = self
+                .subs
+                .iter()
+                .filter(|(_, s)| s.winfo && s.user == user)
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in ids {
+                let Some(version) = self.subs.get(&id).map(|s| s.version) else {
+                    continue;
+                };
+                let doc = self.winfo_doc(&user, version);
+                let Some(sub) = self.subs.get_mut(&id) else {
+                    continue;
+                };
+                let n = sub
+                    .notifier
+                    .update(now, Some(winfo_type()), Bytes::from(doc));
+                if n.is_some() {
+                    sub.version = sub.version.wrapping_add(1);
+                }
+                if let Some(n) = n {
+                    self.send_notify(id.clone(), n).await;
+                }
+                self.drop_if_done(&id);
+            }
         }
     }
 
@@ -278,16 +370,34 @@ impl Server {
             self.respond(tx, peer, &req, &r).await;
             return;
         };
-        if let Err(e) = Notifier::check(&req, &["presence"], &self.sub_config) {
+        if let Err(e) = Notifier::check(&req, &["presence", "presence.winfo"], &self.sub_config) {
             let mut r = Notifier::refusal(&req, &e);
             if r.status() == StatusCode::BAD_EVENT {
-                r.headers_mut().push(HeaderName::ALLOW_EVENTS, "presence");
+                r.headers_mut()
+                    .push(HeaderName::ALLOW_EVENTS, "presence, presence.winfo");
             }
             self.respond(tx, peer, &req, &r).await;
             return;
         }
+        let winfo = req.headers().get(&HeaderName::EVENT).is_some_and(|e| {
+            let pkg = e.split(|b| *b == b';').next().unwrap_or_default();
+            pkg.trim_ascii().eq_ignore_ascii_case(b"presence.winfo")
+        });
         let watcher = from_uri(&req);
-        let (handling, doc) = self.view(&user, &watcher);
+        let (handling, doc) = if winfo {
+            // RFC 3857 5.2: the presentity itself may see its watchers.
+            let own = watcher
+                .split_once(':')
+                .and_then(|(_, rest)| rest.split_once('@'))
+                .is_some_and(|(u, _)| u == user);
+            if own || self.allow_all {
+                (SubHandling::Allow, Some(self.winfo_doc(&user, 0)))
+            } else {
+                (SubHandling::Block, None)
+            }
+        } else {
+            self.view(&user, &watcher)
+        };
         let state = match handling {
             SubHandling::Block => {
                 let r = Response::from_request(&req, StatusCode::FORBIDDEN);
@@ -310,8 +420,13 @@ impl Server {
                 return;
             }
         };
+        let ct = if winfo {
+            winfo_type()
+        } else {
+            examples::pidf_type()
+        };
         match doc {
-            Some(d) => notifier.set_body(Some(examples::pidf_type()), Bytes::from(d)),
+            Some(d) => notifier.set_body(Some(ct), Bytes::from(d)),
             None => notifier.set_body(None, Bytes::new()),
         }
         let first = notifier.initial_notify(now);
@@ -322,10 +437,15 @@ impl Server {
             Sub {
                 notifier,
                 peer,
-                user,
+                user: user.clone(),
                 watcher,
+                winfo,
+                version: 1,
             },
         );
+        if !winfo {
+            self.winfo_dirty.insert(user);
+        }
         match first {
             Ok(n) => self.send_notify(id.clone(), n).await,
             Err(e) => println!("  initial NOTIFY not built: {e}"),
@@ -377,7 +497,7 @@ impl Server {
         let ids: Vec<DialogId> = self
             .subs
             .iter()
-            .filter(|(_, s)| s.user == user)
+            .filter(|(_, s)| !s.winfo && s.user == user)
             .map(|(id, _)| id.clone())
             .collect();
         let now = Instant::now();
@@ -404,6 +524,7 @@ impl Server {
                 }
                 _ if sub.notifier.state() == NotifierState::Pending => {
                     sub.notifier.set_body(ct, body);
+                    self.winfo_dirty.insert(user.to_owned());
                     sub.notifier.activate(now)
                 }
                 _ => sub.notifier.update(now, ct, body),
@@ -592,6 +713,7 @@ async fn run() -> Result<(), String> {
         subs: HashMap::new(),
         notifies: HashMap::new(),
         sub_config: SubscriptionConfig::default(),
+        winfo_dirty: BTreeSet::new(),
     };
     println!(
         "presence-server listening on {listen} (UDP and TCP){}",
@@ -609,5 +731,6 @@ async fn run() -> Result<(), String> {
             Some(ev) => server.on_event(ev).await,
             None => server.on_timers().await,
         }
+        server.flush_winfo().await;
     }
 }

@@ -21,13 +21,15 @@ use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
 usage: watcher --server HOST:PORT --as URI --watch URI [--once] [--tcp]
-               [--expires S] [--timeout S] [--duration S]
+               [--event PKG] [--expires S] [--timeout S] [--duration S]
 
 Subscribes as --as to the presence of --watch through HOST:PORT and prints
 every presence document received (a summary line, then the document).
   --once        exit 0 after the first NOTIFY carrying a document,
                 unsubscribing first
   --tcp         use TCP (the Contact says ;transport=tcp)
+  --event PKG   event package (default presence; presence.winfo asks
+                for the watcher list of --watch, RFC 3857)
   --expires S   subscription duration asked for (default 600)
   --timeout S   longest wait for any answer (default 10)
   --duration S  without --once: unsubscribe and exit after S seconds
@@ -47,10 +49,11 @@ struct Watch {
     sub: Subscriber,
     peer: Peer,
     contact: String,
+    accept: &'static str,
     documents: usize,
 }
 
-fn ensure_headers(r: &mut Request, contact: &str) {
+fn ensure_headers(r: &mut Request, contact: &str, accept: &'static str) {
     if !r.headers().contains(&HeaderName::CONTACT) {
         r.headers_mut()
             .push(HeaderName::CONTACT, contact.to_owned());
@@ -59,14 +62,13 @@ fn ensure_headers(r: &mut Request, contact: &str) {
         r.headers_mut().push(HeaderName::MAX_FORWARDS, "70");
     }
     if !r.headers().contains(&HeaderName::ACCEPT) {
-        r.headers_mut()
-            .push(HeaderName::ACCEPT, "application/pidf+xml");
+        r.headers_mut().push(HeaderName::ACCEPT, accept);
     }
 }
 
 impl Watch {
     async fn send(&mut self, mut r: Request) -> Result<(), String> {
-        ensure_headers(&mut r, &self.contact);
+        ensure_headers(&mut r, &self.contact, self.accept);
         self.drv
             .ep
             .send_request(Instant::now(), r, self.peer)
@@ -192,6 +194,12 @@ async fn run() -> Result<(), String> {
     let expires: u32 = args.parsed("expires", 600)?;
     let timeout = Duration::from_secs(args.parsed("timeout", 10)?);
     let duration: u64 = args.parsed("duration", 0)?;
+    let event = args.get("event").unwrap_or("presence");
+    let accept = match event {
+        "presence" => "application/pidf+xml",
+        "presence.winfo" => "application/watcherinfo+xml",
+        other => return Err(format!("--event {other}: presence or presence.winfo")),
+    };
 
     let mut drv = Driver::bind(
         "127.0.0.1:0".parse().map_err(|_| "address")?,
@@ -219,8 +227,8 @@ async fn run() -> Result<(), String> {
         .header(HeaderName::CALL_ID, call_id)
         .header(HeaderName::CSEQ, "1 SUBSCRIBE")
         .header(HeaderName::CONTACT, contact.clone())
-        .header(HeaderName::EVENT, "presence")
-        .header(HeaderName::ACCEPT, "application/pidf+xml")
+        .header(HeaderName::EVENT, event.to_owned())
+        .header(HeaderName::ACCEPT, accept)
         .header(HeaderName::EXPIRES, expires.to_string())
         .build();
     let config = SubscriptionConfig::default();
@@ -231,6 +239,7 @@ async fn run() -> Result<(), String> {
         sub,
         peer: peer_for(server, tcp),
         contact,
+        accept,
         documents: 0,
     };
     w.send(subscribe).await?;

@@ -388,3 +388,130 @@ fn programs_fail_cleanly() {
         assert!(stdout(&h).starts_with("usage:"), "{name}");
     }
 }
+
+#[test]
+fn presentity_sees_its_watchers_through_winfo() {
+    let dir = scratch("winfo-rules");
+    let dir_s = dir.to_string_lossy().into_owned();
+    let (_srv, addr) = server("winfo", &["--rules", &dir_s]);
+    // Only the presentity itself may watch its watcher list.
+    let eve = run(
+        "watcher",
+        &[
+            "--server",
+            &addr,
+            "--as",
+            "sip:eve@127.0.0.1",
+            "--watch",
+            "sip:hank@127.0.0.1",
+            "--event",
+            "presence.winfo",
+            "--once",
+        ],
+    );
+    assert!(!eve.status.success());
+    assert!(stdout(&eve).contains("403"), "{}", stdout(&eve));
+
+    let own = Command::new(bin("watcher"))
+        .args([
+            "--server",
+            &addr,
+            "--as",
+            "sip:hank@127.0.0.1",
+            "--watch",
+            "sip:hank@127.0.0.1",
+        ])
+        .args(["--event", "presence.winfo", "--duration", "3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("watcher runs");
+    std::thread::sleep(Duration::from_millis(700));
+    // A presence watcher comes and is refused (no rules for hank): it
+    // never enters the list.
+    let bob = run(
+        "watcher",
+        &[
+            "--server",
+            &addr,
+            "--as",
+            "sip:bob@127.0.0.1",
+            "--watch",
+            "sip:hank@127.0.0.1",
+            "--once",
+            "--timeout",
+            "3",
+        ],
+    );
+    assert!(!bob.status.success());
+    let own = own.wait_with_output().expect("watcher ends");
+    assert_ok("winfo watcher", &own);
+    let out = stdout(&own);
+    assert!(
+        out.contains(
+            r#"<watcherinfo xmlns="urn:ietf:params:xml:ns:watcherinfo" version="0" state="full">"#
+        ),
+        "{out}"
+    );
+    assert!(out.contains(r#"resource="sip:hank@"#), "{out}");
+    assert!(!out.contains("sip:bob@127.0.0.1</watcher>"), "{out}");
+    assert!(out.contains("unsubscribed: Terminated"), "{out}");
+}
+
+#[test]
+fn winfo_lists_a_watcher_while_it_is_subscribed() {
+    let (_srv, addr) = server("winfo-all", &["--allow-all"]);
+    let own = Command::new(bin("watcher"))
+        .args([
+            "--server",
+            &addr,
+            "--as",
+            "sip:ivy@127.0.0.1",
+            "--watch",
+            "sip:ivy@127.0.0.1",
+        ])
+        .args(["--event", "presence.winfo", "--duration", "3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("watcher runs");
+    std::thread::sleep(Duration::from_millis(700));
+    let p = run(
+        "publish",
+        &[
+            "--server",
+            &addr,
+            "--as",
+            "sip:ivy@127.0.0.1",
+            "--basic",
+            "open",
+        ],
+    );
+    assert_ok("publish", &p);
+    let bob = run(
+        "watcher",
+        &[
+            "--server",
+            &addr,
+            "--as",
+            "sip:bob@127.0.0.1",
+            "--watch",
+            "sip:ivy@127.0.0.1",
+            "--once",
+            "--tcp",
+        ],
+    );
+    assert_ok("watcher bob", &bob);
+    let own = own.wait_with_output().expect("watcher ends");
+    assert_ok("winfo watcher", &own);
+    let out = stdout(&own);
+    // Empty list, then bob active, then empty again after he left.
+    let v1 = out.find(r#"version="1""#).expect("version 1");
+    let bob_at = out
+        .find(r#"status="active">sip:bob@127.0.0.1</watcher>"#)
+        .expect("bob listed");
+    let v2 = out.find(r#"version="2""#).expect("version 2");
+    assert!(v1 < bob_at && bob_at < v2, "{out}");
+    let after = out.get(v2..).unwrap_or_default();
+    assert!(!after.contains("sip:bob@127.0.0.1</watcher>"), "{out}");
+}
