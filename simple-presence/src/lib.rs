@@ -13,10 +13,14 @@
 //! - [`doc`]: watcher information (RFC 3858, full and partial), isComposing
 //!   (RFC 3994) and IMDN (RFC 5438) documents, lossless.
 
+pub mod agent;
+pub mod border;
 pub mod doc;
 mod error;
+pub mod hub;
 pub mod identity;
 pub mod sip;
 pub mod views;
+pub mod watcher;
 
 pub use error::DocError;

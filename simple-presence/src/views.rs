@@ -59,6 +59,11 @@ pub fn limits() -> Limits {
     }
 }
 
+/// The `Peering` header name.
+pub fn peering_name() -> HeaderName {
+    hname(PEERING)
+}
+
 /// How a back-end subscription receives its presentity's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PeerMode {
@@ -117,7 +122,7 @@ pub enum BundleError {
 }
 
 /// One view and who gets it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct View {
     /// Active (with a document) or pending (none).
     pub active: bool,
@@ -128,7 +133,7 @@ pub struct View {
 }
 
 /// A per-view NOTIFY body.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct ViewBundle {
     /// The views, each once.
     pub views: Vec<View>,
@@ -237,7 +242,7 @@ impl ViewBundle {
 }
 
 /// A delegated-mode NOTIFY body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Delegated {
     /// The full composed PIDF document.
     pub document: Bytes,

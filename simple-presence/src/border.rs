@@ -1,0 +1,807 @@
+//! The peering border: the element at the edge of a peer network
+//! (RFC 5344 sections 2 and 3: authenticated peers, presence aggregation
+//! across the link; RFC 5922 for what a connection has authenticated).
+//!
+//! - A peer table of trusted domains, each with the [`PeerMode`] the link
+//!   uses. A request from a peer is refused with 403 (and the reason given
+//!   to the log hook) when its From or P-Asserted-Identity domain is not in
+//!   the table, or is not covered by the connection's [`PeerIdentity`]; a
+//!   back-end subscription must list only watchers of domains the
+//!   connection authenticated, and may ask for delegated policy only from a
+//!   peer the table allows it for.
+//! - Outgoing presence subscriptions for remote users are aggregated: every
+//!   local watcher of one remote presentity gets its own dialog with the
+//!   border (a `sip-core` [`Notifier`]), and one back-end subscription per
+//!   presentity crosses the link, carrying the watcher list (see
+//!   [`crate::views`] for the wire format). NOTIFYs from the link are fanned
+//!   out locally: per-view mode hands each watcher the view listed for it;
+//!   delegated mode computes each watcher's view from the full document
+//!   with the delegated rules. A watcher whose answer is block or confirm
+//!   stays (or is frozen) pending-looking: nothing tells it apart.
+//! - Any other request is relayed (statefully, so responses find their way
+//!   back): local to peer when its Request-URI is in a peer's domain, peer
+//!   to local when in ours.
+//!
+//! Sans-IO: feed [`Border::handle_inside`] / [`Border::handle_peer`], then
+//! drain [`Border::poll_transmit`].
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::time::Instant;
+
+use pidf::xml::{Document, Limits};
+use policy::{Context, RuleSet, SubHandling, Watcher as Identity};
+use sip_core::dialog::DialogId;
+use sip_core::header::{CSeq, CallId};
+use sip_core::subscription::{
+    Notifier, NotifierState, NotifyOutcome, Subscriber, SubscriptionConfig,
+};
+use sip_core::{Bytes, HeaderName, Message, Method, Request, Response, StatusCode};
+
+use crate::identity::PeerIdentity;
+use crate::sip::{
+    aor, asserted, content_type, domain_of, event_package, from_uri, header_str, pai_uri, target,
+    NewRequest,
+};
+use crate::views::{self, Delegated, PeerMode, ViewBundle};
+
+/// One trusted peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerEntry {
+    /// The peer's SIP domain; its connections must have authenticated it.
+    pub domain: String,
+    /// How presence crosses the link with it (delegated only for peers
+    /// trusted with the presentities' rules).
+    pub mode: PeerMode,
+}
+
+/// Why a peer's request was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The From or P-Asserted-Identity domain is not a trusted peer.
+    UntrustedDomain(String),
+    /// The domain is trusted but the connection did not authenticate it.
+    NotAuthenticated {
+        /// The domain the request claims.
+        claimed: String,
+        /// What the connection authenticated.
+        presented: Vec<String>,
+    },
+    /// No usable From.
+    NoFrom,
+    /// A back-end subscription listed a watcher of another domain.
+    ForeignWatcher(String),
+    /// A back-end subscription asked for a mode the table does not allow.
+    ModeNotAllowed(PeerMode),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::UntrustedDomain(d) => write!(f, "domain {d} is not a trusted peer"),
+            Refusal::NotAuthenticated { claimed, presented } => write!(
+                f,
+                "domain {claimed} not authenticated by the connection (it presented {presented:?})"
+            ),
+            Refusal::NoFrom => f.write_str("no From URI"),
+            Refusal::ForeignWatcher(w) => {
+                write!(
+                    f,
+                    "watcher {w} is not in a domain the connection authenticated"
+                )
+            }
+            Refusal::ModeNotAllowed(m) => {
+                write!(f, "mode {} not allowed for this peer", m.as_str())
+            }
+        }
+    }
+}
+
+/// What the log hook sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// The method refused.
+    pub method: String,
+    /// The domains the connection authenticated.
+    pub connection: Vec<String>,
+    /// Why.
+    pub reason: Refusal,
+}
+
+/// Where a message goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dest {
+    /// Into the local domain (routed there by Request-URI).
+    Inside,
+    /// Across the link to a peer domain.
+    Peer(String),
+}
+
+/// A message to send.
+#[derive(Debug, Clone)]
+pub struct Transmit {
+    /// Where.
+    pub dest: Dest,
+    /// What.
+    pub message: Message,
+}
+
+/// Counters of what crossed the link.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BorderStats {
+    /// Back-end subscriptions open.
+    pub backends: usize,
+    /// Local watcher subscriptions held.
+    pub local_subscriptions: usize,
+    /// Back-end NOTIFYs received from peers.
+    pub notifies_in: u64,
+    /// PIDF documents received in them.
+    pub documents_in: u64,
+    /// Requests refused with 403.
+    pub refused: u64,
+}
+
+/// Settings of a [`Border`].
+#[derive(Debug, Clone)]
+pub struct BorderConfig {
+    /// Our domain.
+    pub domain: String,
+    /// The border's own URI (From and Contact of back-end subscriptions).
+    pub contact: String,
+    /// The peer table.
+    pub peers: Vec<PeerEntry>,
+    /// Subscription durations.
+    pub subscription: SubscriptionConfig,
+    /// The context delegated rules are evaluated in.
+    pub context: Context,
+}
+
+impl BorderConfig {
+    /// A border for `domain` with the given peers.
+    pub fn new(domain: &str, peers: Vec<PeerEntry>) -> Self {
+        BorderConfig {
+            domain: domain.to_ascii_lowercase(),
+            contact: format!("sip:border@{}", domain.to_ascii_lowercase()),
+            peers,
+            subscription: SubscriptionConfig::default(),
+            context: Context::default(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Local {
+    notifier: Notifier,
+    watcher: String,
+    presentity: String,
+    last: Option<Bytes>,
+}
+
+#[derive(Debug)]
+struct Backend {
+    sub: Subscriber,
+    peer: String,
+    mode: PeerMode,
+    locals: Vec<DialogId>,
+    watchers: Vec<String>,
+    dirty: bool,
+    /// Delegated mode: the last document and rules.
+    document: Option<Document>,
+    rules: Option<RuleSet>,
+    /// Per-view mode: the last answer per watcher (document, or none when
+    /// pending).
+    views: HashMap<String, Option<Bytes>>,
+}
+
+/// A log hook.
+pub type LogHook = Box<dyn FnMut(&Refused) + Send>;
+
+/// The peering border. See the [module docs](self).
+pub struct Border {
+    config: BorderConfig,
+    locals: HashMap<DialogId, Local>,
+    backends: HashMap<String, Backend>,
+    backend_by_call: HashMap<Bytes, String>,
+    relayed: HashMap<(Bytes, u32, Method), Dest>,
+    out: VecDeque<Transmit>,
+    stats: BorderStats,
+    log: Option<LogHook>,
+    counter: u64,
+    now: Option<Instant>,
+}
+
+impl fmt::Debug for Border {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Border")
+            .field("domain", &self.config.domain)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+fn req(m: Request) -> Message {
+    Message::Request(m)
+}
+fn resp(m: Response) -> Message {
+    Message::Response(m)
+}
+
+fn key_of(h: &sip_core::Headers) -> Option<(Bytes, u32, Method)> {
+    let c: CallId = h.typed().ok().flatten()?;
+    let s: CSeq = h.typed().ok().flatten()?;
+    Some((c.0, s.seq, s.method))
+}
+
+impl Border {
+    /// A border.
+    pub fn new(config: BorderConfig) -> Self {
+        Border {
+            config,
+            locals: HashMap::new(),
+            backends: HashMap::new(),
+            backend_by_call: HashMap::new(),
+            relayed: HashMap::new(),
+            out: VecDeque::new(),
+            stats: BorderStats::default(),
+            log: None,
+            counter: 0,
+            now: None,
+        }
+    }
+
+    /// Sets the hook that sees every refusal and its reason.
+    pub fn set_log(&mut self, hook: LogHook) {
+        self.log = Some(hook);
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> BorderStats {
+        BorderStats {
+            backends: self.backends.len(),
+            local_subscriptions: self.locals.len(),
+            ..self.stats
+        }
+    }
+
+    fn peer(&self, domain: &str) -> Option<&PeerEntry> {
+        self.config
+            .peers
+            .iter()
+            .find(|p| p.domain.eq_ignore_ascii_case(domain))
+    }
+
+    /// The next message to send. Watcher-list changes are sent here, one
+    /// refresh per back-end subscription however many watchers joined.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        if self.out.is_empty() {
+            self.flush();
+        }
+        self.out.pop_front()
+    }
+
+    fn flush(&mut self) {
+        let Some(now) = self.now else { return };
+        for be in self.backends.values_mut() {
+            if !be.dirty || be.sub.dialog().is_none() {
+                continue;
+            }
+            be.dirty = false;
+            let r = if be.watchers.is_empty() {
+                be.sub.unsubscribe(now)
+            } else {
+                be.sub.refresh(now)
+            };
+            if let Ok(mut r) = r {
+                if let Some(ct) = content_type(views::URI_LIST) {
+                    crate::sip::set_body(&mut r, &ct, views::write_uri_list(&be.watchers));
+                }
+                r.headers_mut().set(views::peering_name(), be.mode.as_str());
+                self.out.push_back(Transmit {
+                    dest: Dest::Peer(be.peer.clone()),
+                    message: req(r),
+                });
+            }
+        }
+    }
+
+    /// Runs timers (back-end and local subscription refreshes and expiry).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = Some(now);
+        for be in self.backends.values_mut() {
+            if let Some(r) = be.sub.handle_timeout(now) {
+                self.out.push_back(Transmit {
+                    dest: Dest::Peer(be.peer.clone()),
+                    message: req(r),
+                });
+            }
+        }
+        let mut gone = Vec::new();
+        for (id, l) in &mut self.locals {
+            if let Some(r) = l.notifier.handle_timeout(now) {
+                self.out.push_back(Transmit {
+                    dest: Dest::Inside,
+                    message: req(r),
+                });
+            }
+            if l.notifier.state() == NotifierState::Terminated {
+                gone.push(id.clone());
+            }
+        }
+        for id in gone {
+            self.drop_local(&id);
+        }
+    }
+
+    /// A message from inside the local domain.
+    pub fn handle_inside(&mut self, now: Instant, msg: Message) {
+        self.now = Some(now);
+        match msg {
+            Message::Response(r) => {
+                if let Some(k) = key_of(r.headers()) {
+                    if k.2 == Method::NOTIFY {
+                        if let Some(id) = DialogId::of_response(&r) {
+                            if let Some(l) = self.locals.get_mut(&id) {
+                                l.notifier.handle_notify_response(&r);
+                                return;
+                            }
+                        }
+                    }
+                    if let Some(dest) = self.relayed.remove(&k) {
+                        self.out.push_back(Transmit {
+                            dest,
+                            message: resp(r),
+                        });
+                    }
+                }
+            }
+            Message::Request(r) => self.inside_request(now, r),
+        }
+    }
+
+    fn inside_request(&mut self, now: Instant, r: Request) {
+        let tgt = target(&r);
+        let dom = domain_of(&tgt).unwrap_or_default();
+        let is_sub = *r.method() == Method::SUBSCRIBE
+            && event_package(r.headers()).as_deref() == Some("presence");
+        let list = header_str(
+            r.headers(),
+            &HeaderName::new("Supported").unwrap_or(HeaderName::SUPPORTED),
+        )
+        .is_some_and(|s| s.contains("eventlist"));
+        if is_sub && !list {
+            if let Some(id) = DialogId::of_incoming(&r) {
+                if self.locals.contains_key(&id) {
+                    return self.local_in_dialog(now, &id, &r);
+                }
+            } else if dom != self.config.domain {
+                return self.local_initial(now, r, &dom);
+            }
+        }
+        if dom == self.config.domain {
+            let x = Response::from_request(&r, StatusCode::NOT_FOUND);
+            return self.out.push_back(Transmit {
+                dest: Dest::Inside,
+                message: resp(x),
+            });
+        }
+        if self.peer(&dom).is_none() {
+            let x = Response::from_request(&r, StatusCode::NOT_FOUND);
+            return self.out.push_back(Transmit {
+                dest: Dest::Inside,
+                message: resp(x),
+            });
+        }
+        if let Some(k) = key_of(r.headers()) {
+            self.relayed.insert(k, Dest::Inside);
+        }
+        self.out.push_back(Transmit {
+            dest: Dest::Peer(dom),
+            message: req(r),
+        });
+    }
+
+    fn local_initial(&mut self, now: Instant, r: Request, dom: &str) {
+        let cfg = self.config.subscription;
+        let (Some(peer), Some(presentity), Some(watcher)) = (
+            self.peer(dom).cloned(),
+            aor(&target(&r)),
+            asserted(r.headers()).and_then(|u| aor(&u)),
+        ) else {
+            let x = Response::from_request(&r, StatusCode::NOT_FOUND);
+            return self.out.push_back(Transmit {
+                dest: Dest::Inside,
+                message: resp(x),
+            });
+        };
+        if let Err(e) = Notifier::check(&r, &["presence"], &cfg) {
+            let x = Notifier::refusal(&r, &e);
+            return self.out.push_back(Transmit {
+                dest: Dest::Inside,
+                message: resp(x),
+            });
+        }
+        self.counter += 1;
+        let mut ok = Response::from_request(&r, StatusCode::OK);
+        ok.set_to_tag(&format!("b{:x}", self.counter));
+        ok.headers_mut()
+            .push(HeaderName::CONTACT, format!("<{}>", self.config.contact));
+        let notifier = match Notifier::accept(now, &r, &mut ok, NotifierState::Pending, &cfg) {
+            Ok(n) => n,
+            Err(e) => {
+                let x = Notifier::refusal(&r, &e);
+                return self.out.push_back(Transmit {
+                    dest: Dest::Inside,
+                    message: resp(x),
+                });
+            }
+        };
+        let id = notifier.dialog().id().clone();
+        self.out.push_back(Transmit {
+            dest: Dest::Inside,
+            message: resp(ok),
+        });
+        let mut local = Local {
+            notifier,
+            watcher: watcher.clone(),
+            presentity: presentity.clone(),
+            last: None,
+        };
+        if let Ok(n) = local.notifier.initial_notify(now) {
+            self.out.push_back(Transmit {
+                dest: Dest::Inside,
+                message: req(n),
+            });
+        }
+        if local.notifier.state() == NotifierState::Terminated {
+            return;
+        }
+        self.locals.insert(id.clone(), local);
+        match self.backends.get_mut(&presentity) {
+            Some(be) => {
+                be.locals.push(id.clone());
+                if !be.watchers.contains(&watcher) {
+                    be.watchers.push(watcher.clone());
+                    be.dirty = true;
+                }
+                // What is already known for this watcher is given at once.
+                let answer = answer_for(be, &watcher, &self.config.context);
+                if let Some(a) = answer {
+                    deliver(&mut self.locals, &mut self.out, now, &id, a);
+                }
+            }
+            None => {
+                self.counter += 1;
+                let call = format!("be{:x}.{}", self.counter, self.config.domain);
+                let tag = format!("bt{:x}", self.counter);
+                let Some(mut s) = (NewRequest {
+                    method: Method::SUBSCRIBE,
+                    to: &presentity,
+                    from: &self.config.contact,
+                    tag: &tag,
+                    call_id: &call,
+                    contact: Some(&self.config.contact),
+                    event: Some("presence"),
+                    expires: Some(3600),
+                })
+                .build(
+                    content_type(views::URI_LIST)
+                        .map(|ct| (ct, views::write_uri_list(std::slice::from_ref(&watcher))))
+                        .as_ref()
+                        .map(|(c, b)| (c, b.clone())),
+                ) else {
+                    return;
+                };
+                s.headers_mut()
+                    .push(views::peering_name(), peer.mode.as_str());
+                let Ok(sub) = Subscriber::new(now, s.clone(), cfg) else {
+                    return;
+                };
+                self.backend_by_call
+                    .insert(Bytes::from(call), presentity.clone());
+                self.backends.insert(
+                    presentity,
+                    Backend {
+                        sub,
+                        peer: peer.domain.clone(),
+                        mode: peer.mode,
+                        locals: vec![id],
+                        watchers: vec![watcher],
+                        dirty: false,
+                        document: None,
+                        rules: None,
+                        views: HashMap::new(),
+                    },
+                );
+                self.out.push_back(Transmit {
+                    dest: Dest::Peer(peer.domain),
+                    message: req(s),
+                });
+            }
+        }
+    }
+
+    fn local_in_dialog(&mut self, now: Instant, id: &DialogId, r: &Request) {
+        let cfg = self.config.subscription;
+        let Some(l) = self.locals.get_mut(id) else {
+            return;
+        };
+        let (x, n) = l.notifier.handle_subscribe(now, r, &cfg);
+        self.out.push_back(Transmit {
+            dest: Dest::Inside,
+            message: resp(x),
+        });
+        if let Some(n) = n {
+            self.out.push_back(Transmit {
+                dest: Dest::Inside,
+                message: req(n),
+            });
+        }
+        if l.notifier.state() == NotifierState::Terminated {
+            self.drop_local(id);
+        }
+    }
+
+    fn drop_local(&mut self, id: &DialogId) {
+        let Some(l) = self.locals.remove(id) else {
+            return;
+        };
+        if let Some(be) = self.backends.get_mut(&l.presentity) {
+            be.locals.retain(|x| x != id);
+            let still = be
+                .locals
+                .iter()
+                .any(|x| self.locals.get(x).is_some_and(|o| o.watcher == l.watcher));
+            if !still {
+                be.watchers.retain(|w| *w != l.watcher);
+                be.dirty = true;
+            }
+        }
+    }
+
+    fn refuse(&mut self, conn: &PeerIdentity, r: &Request, reason: Refusal) {
+        self.stats.refused += 1;
+        if let Some(h) = &mut self.log {
+            h(&Refused {
+                method: r.method().to_string(),
+                connection: conn
+                    .domains()
+                    .iter()
+                    .map(|d| d.as_str().to_owned())
+                    .collect(),
+                reason,
+            });
+        }
+        let x = Response::from_request(r, StatusCode::FORBIDDEN);
+        let peer = conn
+            .domains()
+            .first()
+            .map(|d| d.as_str().to_owned())
+            .unwrap_or_default();
+        self.out.push_back(Transmit {
+            dest: Dest::Peer(peer),
+            message: resp(x),
+        });
+    }
+
+    /// Checks a peer's request: the From (and P-Asserted-Identity) domain
+    /// must be a trusted peer the connection authenticated.
+    pub fn check_peer(&self, conn: &PeerIdentity, r: &Request) -> Result<String, Refusal> {
+        let from = from_uri(r.headers())
+            .and_then(|u| domain_of(&u))
+            .ok_or(Refusal::NoFrom)?;
+        let mut claimed = vec![from.clone()];
+        if let Some(p) = pai_uri(r.headers()).and_then(|u| domain_of(&u)) {
+            claimed.push(p);
+        }
+        for d in claimed {
+            if self.peer(&d).is_none() {
+                return Err(Refusal::UntrustedDomain(d));
+            }
+            if !conn.covers(&d) {
+                return Err(Refusal::NotAuthenticated {
+                    claimed: d,
+                    presented: conn
+                        .domains()
+                        .iter()
+                        .map(|d| d.as_str().to_owned())
+                        .collect(),
+                });
+            }
+        }
+        Ok(from)
+    }
+
+    /// A message from a peer, over a connection that authenticated `conn`.
+    pub fn handle_peer(&mut self, now: Instant, conn: &PeerIdentity, msg: Message) {
+        self.now = Some(now);
+        let r = match msg {
+            Message::Response(x) => {
+                let Some(k) = key_of(x.headers()) else { return };
+                if let Some(p) = self.backend_by_call.get(&k.0).cloned() {
+                    if let Some(be) = self.backends.get_mut(&p) {
+                        if let Some(again) = be.sub.handle_response(now, &x) {
+                            self.out.push_back(Transmit {
+                                dest: Dest::Peer(be.peer.clone()),
+                                message: req(again),
+                            });
+                        }
+                        if be.sub.is_terminated() && be.watchers.is_empty() {
+                            self.backends.remove(&p);
+                            self.backend_by_call.remove(&k.0);
+                        }
+                    }
+                    return;
+                }
+                if let Some(dest) = self.relayed.remove(&k) {
+                    self.out.push_back(Transmit {
+                        dest,
+                        message: resp(x),
+                    });
+                }
+                return;
+            }
+            Message::Request(r) => r,
+        };
+        let from_dom = match self.check_peer(conn, &r) {
+            Ok(d) => d,
+            Err(e) => return self.refuse(conn, &r, e),
+        };
+        // A NOTIFY of one of our back-end subscriptions.
+        if *r.method() == Method::NOTIFY {
+            let call: Option<CallId> = r.headers().typed().ok().flatten();
+            if let Some(p) = call.and_then(|c| self.backend_by_call.get(&c.0).cloned()) {
+                return self.backend_notify(now, &p, &r);
+            }
+        }
+        // A back-end subscription from the peer: check what it asks.
+        if *r.method() == Method::SUBSCRIBE {
+            if let Some(mode) =
+                header_str(r.headers(), &views::peering_name()).and_then(PeerMode::parse)
+            {
+                let allowed = self.peer(&from_dom).map(|p| p.mode);
+                if mode == PeerMode::Delegated && allowed != Some(PeerMode::Delegated) {
+                    return self.refuse(conn, &r, Refusal::ModeNotAllowed(mode));
+                }
+                if let Ok(list) = views::parse_uri_list(r.body()) {
+                    if let Some(w) = list
+                        .iter()
+                        .find(|w| !domain_of(w).is_some_and(|d| conn.covers(&d)))
+                    {
+                        let w = w.clone();
+                        return self.refuse(conn, &r, Refusal::ForeignWatcher(w));
+                    }
+                }
+            }
+        }
+        let dom = domain_of(&target(&r)).unwrap_or_default();
+        if dom != self.config.domain {
+            let x = Response::from_request(&r, StatusCode::NOT_FOUND);
+            return self.out.push_back(Transmit {
+                dest: Dest::Peer(from_dom),
+                message: resp(x),
+            });
+        }
+        if let Some(k) = key_of(r.headers()) {
+            self.relayed.insert(k, Dest::Peer(from_dom));
+        }
+        self.out.push_back(Transmit {
+            dest: Dest::Inside,
+            message: req(r),
+        });
+    }
+
+    fn backend_notify(&mut self, now: Instant, presentity: &str, r: &Request) {
+        let ctx = self.config.context.clone();
+        let Some(be) = self.backends.get_mut(presentity) else {
+            return;
+        };
+        let peer = be.peer.clone();
+        let (x, body, ct) = match be.sub.handle_notify(now, r) {
+            NotifyOutcome::Accepted {
+                response,
+                notification,
+            } => (response, notification.body, notification.content_type),
+            NotifyOutcome::Forked { response, .. } | NotifyOutcome::Refused { response, .. } => {
+                return self.out.push_back(Transmit {
+                    dest: Dest::Peer(peer),
+                    message: resp(response),
+                });
+            }
+        };
+        self.out.push_back(Transmit {
+            dest: Dest::Peer(peer),
+            message: resp(x),
+        });
+        self.stats.notifies_in += 1;
+        let Some(ct) = ct.filter(|_| !body.is_empty()) else {
+            return;
+        };
+        match be.mode {
+            PeerMode::PerView => {
+                let Ok(b) = ViewBundle::parse(&ct.0, &body) else {
+                    return;
+                };
+                self.stats.documents_in += b.documents() as u64;
+                for v in b.views {
+                    for w in v.watchers {
+                        be.views.insert(w, v.active.then(|| v.document.clone()));
+                    }
+                }
+            }
+            PeerMode::Delegated => {
+                let Ok(d) = Delegated::parse(&ct.0, &body) else {
+                    return;
+                };
+                self.stats.documents_in += 1;
+                if let Ok(doc) = Document::parse(&d.document, &Limits::default()) {
+                    be.document = Some(doc);
+                }
+                if let Some(rules) = d.rules.and_then(|r| RuleSet::parse(&r).ok()) {
+                    be.rules = Some(rules);
+                }
+            }
+        }
+        let ids = be.locals.clone();
+        for id in ids {
+            let Some(w) = self.locals.get(&id).map(|l| l.watcher.clone()) else {
+                continue;
+            };
+            let Some(be) = self.backends.get(presentity) else {
+                return;
+            };
+            if let Some(a) = answer_for(be, &w, &ctx) {
+                deliver(&mut self.locals, &mut self.out, now, &id, a);
+            }
+        }
+    }
+}
+
+/// The document a watcher is to get from what the back end holds: `Some`
+/// of an active view, `None` when nothing is to be sent.
+fn answer_for(be: &Backend, watcher: &str, ctx: &Context) -> Option<Bytes> {
+    match be.mode {
+        PeerMode::PerView => be.views.get(watcher).cloned().flatten(),
+        PeerMode::Delegated => {
+            let (doc, rules) = (be.document.as_ref()?, be.rules.as_ref()?);
+            let d = rules
+                .decide(&Identity::authenticated(watcher), ctx, doc)
+                .ok()?;
+            match d.sub_handling {
+                SubHandling::Allow | SubHandling::PoliteBlock => {
+                    d.document_bytes().map(Bytes::from)
+                }
+                SubHandling::Block | SubHandling::Confirm => None,
+            }
+        }
+    }
+}
+
+fn deliver(
+    locals: &mut HashMap<DialogId, Local>,
+    out: &mut VecDeque<Transmit>,
+    now: Instant,
+    id: &DialogId,
+    doc: Bytes,
+) {
+    let Some(l) = locals.get_mut(id) else { return };
+    if l.last.as_ref() == Some(&doc) {
+        return;
+    }
+    l.last = Some(doc.clone());
+    let ct = content_type(views::PIDF);
+    let n = match l.notifier.state() {
+        NotifierState::Pending => {
+            l.notifier.set_body(ct, doc);
+            l.notifier.activate(now)
+        }
+        NotifierState::Active => l.notifier.update(now, ct, doc),
+        NotifierState::Terminated => None,
+    };
+    if let Some(n) = n {
+        out.push_back(Transmit {
+            dest: Dest::Inside,
+            message: req(n),
+        });
+    }
+}

@@ -1,0 +1,390 @@
+//! Two domains, example.com and example.net, each with a presence agent
+//! and a border, on the testkit clock and in-memory network.
+
+mod common;
+
+use common::{World, COM, NET};
+use policy::RuleSet;
+use simple_presence::border::Refusal;
+use simple_presence::identity::PeerIdentity;
+use simple_presence::sip::{content_type, NewRequest};
+use simple_presence::views::{self, Delegated, PeerMode, ViewBundle};
+use sip_core::subscription::SubscriberState;
+use sip_core::{Message, Method, StatusCode};
+use std::net::SocketAddr;
+
+fn rules(body: &str) -> RuleSet {
+    RuleSet::parse(
+        format!(
+            r#"<ruleset xmlns="urn:ietf:params:xml:ns:common-policy"
+    xmlns:pr="urn:ietf:params:xml:ns:pres-rules">{body}</ruleset>"#
+        )
+        .as_bytes(),
+    )
+    .unwrap()
+}
+
+fn bob_rules_for(alice_handling: &str) -> RuleSet {
+    rules(&format!(
+        r#"<rule id="a"><conditions><identity><one id="sip:alice@example.com"/></identity></conditions>
+  <actions><pr:sub-handling>{alice_handling}</pr:sub-handling></actions>
+  <transformations><pr:provide-services><pr:all-services/></pr:provide-services><pr:provide-all-attributes/></transformations></rule>"#
+    ))
+}
+
+fn note_of(w: &World, dom: &str, user: &str, of: &str) -> Option<String> {
+    let d = w.domains.iter().find(|d| d.name == dom).unwrap();
+    let p = d.watchers.get(user)?.presence(of)?;
+    let mut out = Vec::new();
+    p.write(&mut out);
+    Some(String::from_utf8(out).unwrap())
+}
+
+fn alice_bob(mode: PeerMode) {
+    let mut w = World::new(mode);
+    let now = w.clock.now();
+    w.dom(NET)
+        .agent
+        .set_rules(now, "sip:bob@example.net", bob_rules_for("allow"));
+    w.publish("sip:bob@example.net", "open", "in a meeting");
+    w.run();
+    w.subscribe("sip:alice@example.com", "sip:bob@example.net", "presence");
+    w.run();
+    let doc = note_of(&w, COM, "sip:alice@example.com", "sip:bob@example.net")
+        .expect("alice has bob's presence");
+    assert!(doc.contains("in a meeting"), "{doc}");
+    // An update crosses and reaches her.
+    w.publish("sip:bob@example.net", "closed", "gone home");
+    w.run();
+    let doc = note_of(&w, COM, "sip:alice@example.com", "sip:bob@example.net").unwrap();
+    assert!(doc.contains("gone home") && doc.contains("closed"), "{doc}");
+    assert_eq!(w.dom(COM).border.stats().backends, 1);
+}
+
+#[test]
+fn alice_subscribes_to_bob_across_domains_per_view() {
+    alice_bob(PeerMode::PerView);
+}
+
+#[test]
+fn alice_subscribes_to_bob_across_domains_delegated() {
+    alice_bob(PeerMode::Delegated);
+}
+
+fn user(i: usize) -> String {
+    format!("sip:w{i}@example.com")
+}
+
+/// Friends see everything, colleagues the services without notes, the rest
+/// of example.com the neutral document (polite-block).
+fn carol_rules(n: usize) -> RuleSet {
+    let ones = |r: std::ops::Range<usize>| {
+        r.map(|i| format!("<one id=\"{}\"/>", user(i)))
+            .collect::<String>()
+    };
+    rules(&format!(
+        r#"<rule id="all"><conditions><identity><many domain="example.com"/></identity></conditions>
+  <actions><pr:sub-handling>polite-block</pr:sub-handling></actions><transformations/></rule>
+<rule id="friends"><conditions><identity>{}</identity></conditions>
+  <actions><pr:sub-handling>allow</pr:sub-handling></actions>
+  <transformations><pr:provide-services><pr:all-services/></pr:provide-services><pr:provide-all-attributes/></transformations></rule>
+<rule id="colleagues"><conditions><identity>{}</identity></conditions>
+  <actions><pr:sub-handling>allow</pr:sub-handling></actions>
+  <transformations><pr:provide-services><pr:service-uri-scheme>sip</pr:service-uri-scheme></pr:provide-services></transformations></rule>"#,
+        ones(0..n / 3),
+        ones(n / 3..2 * n / 3)
+    ))
+}
+
+fn thousand_watchers(mode: PeerMode) {
+    const N: usize = 1000;
+    let carol = "sip:carol@example.net";
+    let mut w = World::new(mode);
+    let now = w.clock.now();
+    let rs = carol_rules(N);
+    w.dom(NET).agent.set_rules(now, carol, rs.clone());
+    w.publish(carol, "open", "writing");
+    w.run();
+    for i in 0..N {
+        w.subscribe(&user(i), carol, "presence");
+    }
+    w.run();
+    assert_eq!(
+        w.dom(COM).border.stats().backends,
+        1,
+        "one back-end subscription"
+    );
+    assert_eq!(
+        w.dom(NET).agent.subscriptions(),
+        1,
+        "the agent sees one subscription"
+    );
+
+    let mark = w.net.log().len();
+    w.publish(carol, "closed", "at the dentist");
+    w.run();
+    let (_, _, msgs) = w.link_traffic(mark);
+    let notifies: Vec<_> = msgs
+        .iter()
+        .filter_map(|m| match m {
+            Message::Request(r) if *r.method() == Method::NOTIFY => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notifies.len(), 1, "one NOTIFY crosses per update");
+    let ct = notifies[0]
+        .headers()
+        .typed::<sip_core::header::ContentType>()
+        .unwrap()
+        .unwrap();
+    let docs = match mode {
+        PeerMode::PerView => {
+            let b = ViewBundle::parse(&ct.0, notifies[0].body()).unwrap();
+            assert_eq!(b.views.iter().map(|v| v.watchers.len()).sum::<usize>(), N);
+            b.documents()
+        }
+        PeerMode::Delegated => {
+            let d = Delegated::parse(&ct.0, notifies[0].body()).unwrap();
+            assert!(d.rules.is_none(), "rules are not resent when unchanged");
+            1
+        }
+    };
+    assert_eq!(docs, if mode == PeerMode::PerView { 3 } else { 1 });
+
+    // Every watcher has exactly the view its rules give, computed here
+    // straight from the agent's document.
+    let doc = w.dom(NET).agent.document(carol).unwrap().clone();
+    let ctx = policy::Context::default();
+    let mut distinct = std::collections::HashSet::new();
+    for i in 0..N {
+        let want = rs
+            .decide(&policy::Watcher::authenticated(&user(i)), &ctx, &doc)
+            .unwrap()
+            .document_bytes()
+            .unwrap();
+        let want = pidf::Presence::parse(&want).unwrap();
+        let d = w.dom(COM);
+        let got = d.watchers[&user(i)].presence(carol).expect("a document");
+        assert_eq!(got, &want, "watcher {i}");
+        distinct.insert(format!("{want:?}"));
+    }
+    assert_eq!(distinct.len(), 3);
+    let note = |i: usize| {
+        let mut o = Vec::new();
+        w.domains[0].watchers[&user(i)]
+            .presence(carol)
+            .unwrap()
+            .write(&mut o);
+        String::from_utf8(o).unwrap()
+    };
+    assert!(note(0).contains("at the dentist"));
+    assert!(!note(N / 2).contains("at the dentist") && note(N / 2).contains("sip:carol"));
+    assert!(!note(N - 1).contains("sip:carol@example.net</contact>"));
+}
+
+#[test]
+fn thousand_watchers_three_views_per_view_mode() {
+    thousand_watchers(PeerMode::PerView);
+}
+
+#[test]
+fn thousand_watchers_three_views_delegated_mode() {
+    thousand_watchers(PeerMode::Delegated);
+}
+
+fn block_list(mode: PeerMode) {
+    let bob = "sip:bob@example.net";
+    let alice = "sip:alice@example.com";
+    let mut w = World::new(mode);
+    let now = w.clock.now();
+    w.dom(NET).agent.set_rules(now, bob, bob_rules_for("allow"));
+    w.publish(bob, "open", "one");
+    w.run();
+    w.subscribe(alice, bob, "presence");
+    w.run();
+    let before = w.dom(COM).watchers[alice]
+        .held(bob, "presence")
+        .unwrap()
+        .notifies;
+    assert!(note_of(&w, COM, alice, bob).unwrap().contains("one"));
+    // Bob puts Alice on his block list.
+    let now = w.clock.now();
+    w.dom(NET).agent.set_rules(now, bob, bob_rules_for("block"));
+    w.run();
+    w.publish(bob, "closed", "two");
+    w.run();
+    w.publish(bob, "open", "three");
+    w.run();
+    let d = w.dom(COM);
+    let held = d.watchers[alice].held(bob, "presence").unwrap();
+    assert_eq!(
+        held.notifies, before,
+        "no NOTIFY reaches her after the block"
+    );
+    assert!(note_of(&w, COM, alice, bob).unwrap().contains("one"));
+    // Her subscription looks as it did: active, nothing terminated.
+    assert_eq!(
+        w.dom(COM).watchers[alice].state(bob, "presence"),
+        Some(&SubscriberState::Active)
+    );
+    // A fresh blocked watcher and one awaiting confirmation look alike.
+    let now = w.clock.now();
+    w.dom(NET).agent.set_rules(
+        now,
+        bob,
+        rules(
+            r#"<rule id="b"><conditions><identity><one id="sip:eve@example.com"/></identity></conditions>
+  <actions><pr:sub-handling>block</pr:sub-handling></actions></rule>
+<rule id="c"><conditions><identity><one id="sip:frank@example.com"/></identity></conditions>
+  <actions><pr:sub-handling>confirm</pr:sub-handling></actions></rule>"#,
+        ),
+    );
+    w.subscribe("sip:eve@example.com", bob, "presence");
+    w.subscribe("sip:frank@example.com", bob, "presence");
+    w.run();
+    let d = w.dom(COM);
+    let (e, f) = (
+        &d.watchers["sip:eve@example.com"],
+        &d.watchers["sip:frank@example.com"],
+    );
+    assert_eq!(e.state(bob, "presence"), Some(&SubscriberState::Pending));
+    assert_eq!(e.state(bob, "presence"), f.state(bob, "presence"));
+    let (he, hf) = (
+        e.held(bob, "presence").unwrap(),
+        f.held(bob, "presence").unwrap(),
+    );
+    assert_eq!((he.notifies, he.notified), (hf.notifies, hf.notified));
+    assert_eq!(he.notified, 0);
+}
+
+#[test]
+fn blocked_watcher_stops_receiving_and_cannot_tell_per_view() {
+    block_list(PeerMode::PerView);
+}
+
+#[test]
+fn blocked_watcher_stops_receiving_and_cannot_tell_delegated() {
+    block_list(PeerMode::Delegated);
+}
+
+fn outside_subscribe(
+    w: &mut World,
+    from_addr: [u8; 4],
+    conn: PeerIdentity,
+    from: &str,
+) -> StatusCode {
+    let a = SocketAddr::from((from_addr, 5060));
+    let r = NewRequest {
+        method: Method::SUBSCRIBE,
+        to: "sip:bob@example.net",
+        from,
+        tag: "x1",
+        call_id: &format!("evil.{from}"),
+        contact: Some(from),
+        event: Some("presence"),
+        expires: Some(600),
+    }
+    .build(None)
+    .unwrap();
+    w.send_outside(a, conn, NET, r);
+    w.run();
+    let (_, x) = w
+        .outside_got
+        .iter()
+        .rev()
+        .find(|(t, _)| *t == a)
+        .expect("an answer");
+    x.status()
+}
+
+#[test]
+fn untrusted_domain_and_spoofed_from_are_refused() {
+    let mut w = World::new(PeerMode::PerView);
+    // A domain that is not a peer, presenting its own certificate.
+    let code = outside_subscribe(
+        &mut w,
+        [10, 0, 7, 1],
+        PeerIdentity::from_domains(["evil.org"]),
+        "sip:mallory@evil.org",
+    );
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    // The same connection claiming to be example.com.
+    let code = outside_subscribe(
+        &mut w,
+        [10, 0, 7, 1],
+        PeerIdentity::from_domains(["evil.org"]),
+        "sip:alice@example.com",
+    );
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    // No certificate at all.
+    let code = outside_subscribe(
+        &mut w,
+        [10, 0, 7, 2],
+        PeerIdentity::none(),
+        "sip:alice@example.com",
+    );
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let log = w.dom(NET).refusals.lock().unwrap().clone();
+    assert_eq!(log.len(), 3);
+    assert_eq!(log[0].reason, Refusal::UntrustedDomain("evil.org".into()));
+    assert!(
+        matches!(&log[1].reason, Refusal::NotAuthenticated { claimed, .. } if claimed == "example.com")
+    );
+    assert!(
+        matches!(&log[2].reason, Refusal::NotAuthenticated { presented, .. } if presented.is_empty())
+    );
+    assert_eq!(
+        w.dom(NET).agent.subscriptions(),
+        0,
+        "nothing reached the agent"
+    );
+    assert_eq!(w.dom(NET).border.stats().refused, 3);
+}
+
+#[test]
+fn back_end_listing_a_foreign_watcher_is_refused() {
+    let mut w = World::new(PeerMode::PerView);
+    // example.com's own connection, but the list names a user of another domain.
+    let a = SocketAddr::from(([10, 0, 7, 3], 5060));
+    let mut r = NewRequest {
+        method: Method::SUBSCRIBE,
+        to: "sip:bob@example.net",
+        from: "sip:border@example.com",
+        tag: "x2",
+        call_id: "be.forged",
+        contact: Some("sip:border@example.com"),
+        event: Some("presence"),
+        expires: Some(600),
+    }
+    .build(Some((
+        &content_type(views::URI_LIST).unwrap(),
+        views::write_uri_list(&["sip:a@example.com".into(), "sip:victim@example.org".into()]),
+    )))
+    .unwrap();
+    r.headers_mut().push(views::peering_name(), "per-view");
+    w.send_outside(a, PeerIdentity::from_domains([COM]), NET, r);
+    w.run();
+    let log = w.dom(NET).refusals.lock().unwrap().clone();
+    assert_eq!(
+        log[0].reason,
+        Refusal::ForeignWatcher("sip:victim@example.org".into())
+    );
+    // Delegated mode is not granted to a per-view peer either.
+    let mut r = NewRequest {
+        method: Method::SUBSCRIBE,
+        to: "sip:bob@example.net",
+        from: "sip:border@example.com",
+        tag: "x3",
+        call_id: "be.forged2",
+        contact: Some("sip:border@example.com"),
+        event: Some("presence"),
+        expires: Some(600),
+    }
+    .build(None)
+    .unwrap();
+    r.headers_mut().push(views::peering_name(), "delegated");
+    w.send_outside(a, PeerIdentity::from_domains([COM]), NET, r);
+    w.run();
+    let log = w.dom(NET).refusals.lock().unwrap().clone();
+    assert_eq!(log[1].reason, Refusal::ModeNotAllowed(PeerMode::Delegated));
+}
