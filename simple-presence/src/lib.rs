@@ -19,6 +19,7 @@ pub mod doc;
 mod error;
 pub mod hub;
 pub mod identity;
+pub mod pager;
 pub mod sip;
 pub mod views;
 pub mod watcher;

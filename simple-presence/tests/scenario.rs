@@ -388,3 +388,193 @@ fn back_end_listing_a_foreign_watcher_is_refused() {
     let log = w.dom(NET).refusals.lock().unwrap().clone();
     assert_eq!(log[1].reason, Refusal::ModeNotAllowed(PeerMode::Delegated));
 }
+
+fn pager_im(w: &mut World) {
+    use simple_presence::doc::imdn::{Kind, Status};
+    use simple_presence::doc::iscomposing::ComposeState;
+    let (alice, bob) = ("sip:alice@example.com", "sip:bob@example.net");
+    let typing = w
+        .pager(alice)
+        .composing(bob, ComposeState::Active, Some(60))
+        .unwrap();
+    w.send_message(alice, typing);
+    w.run();
+    assert_eq!(
+        w.pager(bob).composing_state(alice),
+        Some(ComposeState::Active)
+    );
+    let (id, m) = w
+        .pager(alice)
+        .send_text(
+            "2026-11-25T10:00:00Z",
+            bob,
+            "lunch?",
+            &[Kind::Delivery, Kind::Display],
+        )
+        .unwrap();
+    w.send_message(alice, m);
+    w.run();
+    let got = w.pager(bob).received().to_vec();
+    assert_eq!(got.len(), 1);
+    assert_eq!(&got[0].body[..], b"lunch?");
+    assert_eq!(got[0].from, alice);
+    assert_eq!(got[0].message_id.as_deref(), Some(id.as_str()));
+    assert_eq!(
+        w.pager(bob).composing_state(alice),
+        Some(ComposeState::Idle)
+    );
+    // The delivery notification came back across the link.
+    let n = w.pager(alice).notifications().to_vec();
+    assert_eq!(n.len(), 1);
+    assert_eq!(
+        (n[0].message_id(), n[0].kind(), n[0].status()),
+        (id.as_str(), Kind::Delivery, &Status::Delivered)
+    );
+    assert_eq!(n[0].recipient_uri().as_deref(), Some(bob));
+    // Bob reads it.
+    assert!(w.pager(bob).displayed("2026-11-25T10:01:00Z", &id));
+    w.run();
+    let n = w.pager(alice).notifications().to_vec();
+    assert_eq!(n.len(), 2);
+    assert_eq!(
+        (n[1].kind(), n[1].status()),
+        (Kind::Display, &Status::Displayed)
+    );
+    // Alice got 200 for her three MESSAGEs, Bob for his two IMDNs.
+    let ok = |w: &mut World, d: &str| {
+        w.dom(d)
+            .message_answers
+            .iter()
+            .filter(|r| r.status() == StatusCode::OK)
+            .count()
+    };
+    assert_eq!(ok(w, COM), 2);
+    assert_eq!(ok(w, NET), 2);
+}
+
+#[test]
+fn pager_im_with_imdn_across_domains() {
+    let mut w = World::new(PeerMode::PerView);
+    pager_im(&mut w);
+}
+
+#[test]
+fn everything_through_the_clearing_house() {
+    use simple_presence::hub::Crossing;
+    use std::sync::{Arc, Mutex};
+    let mut w = World::new(PeerMode::PerView).with_hub();
+    let seen: Arc<Mutex<Vec<Crossing>>> = Arc::default();
+    let s2 = seen.clone();
+    w.hub.as_mut().unwrap().1.set_log(
+        Box::new(move |c: &Crossing| s2.lock().unwrap().push(c.clone())),
+        true,
+    );
+    // Presence across the hub.
+    let now = w.clock.now();
+    w.dom(NET)
+        .agent
+        .set_rules(now, "sip:bob@example.net", bob_rules_for("allow"));
+    w.publish("sip:bob@example.net", "open", "via the hub");
+    w.run();
+    w.subscribe("sip:alice@example.com", "sip:bob@example.net", "presence");
+    w.run();
+    let doc = note_of(&w, COM, "sip:alice@example.com", "sip:bob@example.net").unwrap();
+    assert!(doc.contains("via the hub"), "{doc}");
+    // IM with IMDN across the hub.
+    pager_im(&mut w);
+    let log = seen.lock().unwrap().clone();
+    let (fwd, refused) = w.hub.as_ref().unwrap().1.counts();
+    assert_eq!(log.len() as u64, fwd + refused);
+    assert!(log.iter().all(|c| !c.refused));
+    assert!(log
+        .iter()
+        .any(|c| c.from == COM && c.to == NET && c.bytes.starts_with(b"SUBSCRIBE ")));
+    assert!(log
+        .iter()
+        .any(|c| c.from == NET && c.to == COM && c.bytes.starts_with(b"NOTIFY ")));
+    // Headers only: no body made it into the log.
+    assert!(log.iter().all(|c| c.bytes.ends_with(b"\r\n\r\n")));
+    assert!(!log
+        .iter()
+        .any(|c| c.bytes.windows(6).any(|x| x == b"lunch?")));
+    // The hub refuses a member claiming another member's domain.
+    let a = SocketAddr::from(([10, 0, 1, 2], 5070));
+    let r = NewRequest {
+        method: Method::MESSAGE,
+        to: "sip:bob@example.net",
+        from: "sip:mallory@example.net",
+        tag: "s",
+        call_id: "spoof.hub",
+        contact: None,
+        event: None,
+        expires: None,
+    }
+    .build(None)
+    .unwrap();
+    w.identities.insert(a, PeerIdentity::from_domains([COM]));
+    let hub = w.hub.as_ref().unwrap().0;
+    w.net.send(
+        w.clock.now(),
+        a,
+        hub,
+        Message::Request(r).to_bytes().to_vec(),
+    );
+    w.run();
+    assert_eq!(w.hub.as_ref().unwrap().1.counts().1, 1);
+    assert!(seen.lock().unwrap().last().unwrap().refused);
+}
+
+#[test]
+fn watcher_information_and_confirmation_in_one_domain() {
+    use simple_presence::doc::winfo::WatcherStatus;
+    let (alice, bob) = ("sip:alice@example.com", "sip:bob@example.com");
+    let mut w = World::new(PeerMode::PerView);
+    let now = w.clock.now();
+    w.dom(COM).agent.set_rules(now, bob, rules(r#"<rule id="c"><conditions/><actions><pr:sub-handling>confirm</pr:sub-handling></actions></rule>"#));
+    w.publish(bob, "open", "hello");
+    w.subscribe(bob, bob, "presence.winfo");
+    w.run();
+    let winfo = |w: &World| {
+        w.domains[0].watchers[bob]
+            .held(bob, "presence.winfo")
+            .unwrap()
+            .winfo
+            .clone()
+            .unwrap()
+    };
+    assert!(winfo(&w).lists()[0].watchers.is_empty());
+    // Alice subscribes: pending for her, a winfo notification for Bob.
+    w.subscribe(alice, bob, "presence");
+    w.run();
+    assert_eq!(
+        w.dom(COM).watchers[alice].state(bob, "presence"),
+        Some(&SubscriberState::Pending)
+    );
+    let wi = winfo(&w);
+    let ws = &wi.lists()[0].watchers;
+    assert_eq!(ws.len(), 1);
+    assert_eq!(
+        (ws[0].uri.as_str(), ws[0].status),
+        (alice, WatcherStatus::Pending)
+    );
+    // Bob approves: Alice becomes active with the document, winfo says so.
+    let now = w.clock.now();
+    w.dom(COM).agent.set_rules(now, bob, bob_rules_for("allow"));
+    w.run();
+    assert_eq!(
+        w.dom(COM).watchers[alice].state(bob, "presence"),
+        Some(&SubscriberState::Active)
+    );
+    assert!(note_of(&w, COM, alice, bob).unwrap().contains("hello"));
+    let wi = winfo(&w);
+    assert_eq!(wi.lists()[0].watchers[0].status, WatcherStatus::Active);
+    assert!(wi.version() >= 2);
+    // Only Bob may watch his watchers.
+    w.subscribe(alice, bob, "presence.winfo");
+    w.run();
+    assert!(w.dom(COM).watchers[alice]
+        .held(bob, "presence.winfo")
+        .unwrap()
+        .winfo
+        .is_none());
+}

@@ -28,6 +28,8 @@ pub struct Domain {
     pub border: Border,
     pub watchers: HashMap<String, PresenceWatcher>,
     pub publishers: HashMap<String, Publisher>,
+    pub pagers: HashMap<String, simple_presence::pager::Pager>,
+    pub message_answers: Vec<Response>,
     pub refusals: Arc<Mutex<Vec<Refused>>>,
     pub base: u8,
 }
@@ -85,6 +87,8 @@ impl World {
                 border,
                 watchers: HashMap::new(),
                 publishers: HashMap::new(),
+                pagers: HashMap::new(),
+                message_answers: Vec::new(),
                 refusals,
                 base: i as u8 + 1,
             });
@@ -194,6 +198,11 @@ impl World {
                     ws.push(r);
                 }
             }
+            for p in self.domains[i].pagers.values_mut() {
+                while let Some(r) = p.poll_transmit() {
+                    ws.push(r);
+                }
+            }
             for r in ws {
                 self.route_inside(base, addr(base, USERS), Message::Request(r));
             }
@@ -299,13 +308,20 @@ impl World {
                 let who = aor(&target(&r)).unwrap();
                 let x = match d.watchers.get_mut(&who) {
                     Some(w) if *r.method() == Method::NOTIFY => w.handle_notify(now, &r),
+                    _ if *r.method() == Method::MESSAGE => d
+                        .pagers
+                        .entry(who.clone())
+                        .or_insert_with(|| simple_presence::pager::Pager::new(&who))
+                        .handle_message("2026-11-25T10:00:00Z", &r),
                     _ => Response::from_request(&r, sip_core::StatusCode::NOT_FOUND),
                 };
                 self.route_inside(base, t, Message::Response(x));
             }
             (t, Message::Response(x)) if t == addr(base, USERS) => {
                 let who = from_uri(x.headers()).and_then(|u| aor(&u)).unwrap();
-                if x.headers().typed::<CSeq>().unwrap().unwrap().method == Method::PUBLISH {
+                if x.headers().typed::<CSeq>().unwrap().unwrap().method == Method::MESSAGE {
+                    d.message_answers.push(x);
+                } else if x.headers().typed::<CSeq>().unwrap().unwrap().method == Method::PUBLISH {
                     if let Some(p) = d.publishers.get_mut(&who) {
                         if let Some(again) = p.handle_response(now, &x) {
                             self.route_inside(base, t, Message::Request(again));
@@ -331,6 +347,22 @@ impl World {
             .or_insert_with(|| PresenceWatcher::new(user));
         let r = w.subscribe(now, resource, package, false).unwrap();
         self.route_inside(base, addr(base, USERS), Message::Request(r));
+    }
+
+    /// `user` sends a pager-mode message (or any MESSAGE it built).
+    pub fn send_message(&mut self, user: &str, r: Request) {
+        let dom = domain_of(user).unwrap();
+        let base = self.domains[self.idx(&dom)].base;
+        self.route_inside(base, addr(base, USERS), Message::Request(r));
+    }
+
+    pub fn pager(&mut self, user: &str) -> &mut simple_presence::pager::Pager {
+        let dom = domain_of(user).unwrap();
+        let i = self.idx(&dom);
+        self.domains[i]
+            .pagers
+            .entry(user.to_owned())
+            .or_insert_with(|| simple_presence::pager::Pager::new(user))
     }
 
     /// `user` publishes a PIDF document with basic `status` and a note.
