@@ -1,17 +1,75 @@
-//! Presence and instant messaging between peer networks.
+//! Presence and instant messaging between peer networks, Sans-IO.
 //!
 //! This crate ties `sip-core`, `pidf`, `policy`, `rls` and `msrp` together
-//! into the roles a service provider runs: a presence user agent, a watcher,
-//! a presence agent (RFC 3856, RFC 3857/3858 watcher information), a
-//! pager-mode IM endpoint (RFC 3428 with CPIM, IMDN and isComposing), the
-//! peering border (RFC 5344) and a clearing house.
+//! into the roles a service provider runs. Every role takes `sip-core`
+//! requests and responses (`handle_*`) and hands back what to send
+//! (`poll_transmit`); none does I/O or reads a clock. They sit above the
+//! transaction layer: an application runs each behind a
+//! `sip_core::endpoint::Endpoint` (retransmissions, matching), the tests run
+//! them over `testkit`'s in-memory network.
 //!
-//! What exists today:
-//! - [`identity`]: the authenticated identity of a peer connection and the
-//!   SIP domain certificate rules of RFC 5922, which the peering border
-//!   enforces.
-//! - [`doc`]: watcher information (RFC 3858, full and partial), isComposing
-//!   (RFC 3994) and IMDN (RFC 5438) documents, lossless.
+//! - [`agent::PresenceAgent`]: the presence server of one domain (RFC 3856):
+//!   PUBLISH through the `sip-core` compositor (RFC 3903) and `pidf`
+//!   composition; SUBSCRIBE authorized with the presentity's pres-rules
+//!   (RFC 5025: block and confirm pending and indistinguishable,
+//!   polite-block the neutral document, allow the filtered view);
+//!   `presence.winfo` (RFC 3857) to the presentity; back-end subscriptions
+//!   from a peering border (one document per distinct view, or the full
+//!   document and delegated rules).
+//! - [`watcher::PresenceWatcher`]: subscribes to `presence` and
+//!   `presence.winfo`; takes `application/pidf+xml`,
+//!   `application/pidf-diff+xml` (RFC 5263), RLMI `multipart/related`
+//!   (RFC 4662) and watcher information; keeps the state per subscription.
+//! - [`pager::Pager`]: pager-mode IM (RFC 3428) in `message/cpim`
+//!   (RFC 3862), IMDN delivery and display notifications (RFC 5438),
+//!   isComposing (RFC 3994).
+//! - [`border::Border`]: the peering border (RFC 5344): peer table, 403 for
+//!   untrusted or unauthenticated domains (RFC 5922 identities, reasons to
+//!   a log hook), aggregation of local watchers into one back-end
+//!   subscription per remote presentity, fan-out in per-view or delegated
+//!   mode; [`views`] documents the wire format across the link.
+//! - [`hub::ClearingHouse`]: a hub several networks connect through, with a
+//!   logging hook (optionally headers only).
+//! - [`doc`]: watcher information (RFC 3858, full and partial),
+//!   isComposing (RFC 3994) and IMDN (RFC 5438) documents, lossless.
+//! - [`identity`]: what a peer connection authenticated (RFC 5922).
+//!
+//! Not done: the presence user agent role beyond `sip-core`'s `Publisher`
+//! (use it directly), RLS list subscriptions across domains (the watcher
+//! reads RLMI, but no scenario runs an RLS behind a border), RFC 5263
+//! partial notifications *sent* by the agent (it sends full documents),
+//! IMDN processing notifications and aggregation (RFC 5438 section 8),
+//! and a winfo `waiting` state.
+//!
+//! ```
+//! use simple_presence::agent::{AgentConfig, PresenceAgent};
+//! use simple_presence::watcher::PresenceWatcher;
+//! use sip_core::{Bytes, Message};
+//! # #[allow(clippy::disallowed_methods)]
+//! let now = std::time::Instant::now(); // the application's clock
+//! let mut agent = PresenceAgent::new(AgentConfig::new("example.com"));
+//! agent.set_rules(now, "sip:bob@example.com", policy::RuleSet::parse(
+//!     br#"<ruleset xmlns="urn:ietf:params:xml:ns:common-policy"
+//!            xmlns:pr="urn:ietf:params:xml:ns:pres-rules"><rule id="r">
+//!       <conditions/><actions><pr:sub-handling>allow</pr:sub-handling></actions>
+//!       <transformations><pr:provide-services><pr:all-services/></pr:provide-services>
+//!       </transformations></rule></ruleset>"#)?);
+//! let mut alice = PresenceWatcher::new("sip:alice@example.com");
+//! let sub = alice.subscribe(now, "sip:bob@example.com", "presence", false).unwrap();
+//! // Over the wire and back.
+//! let sub = Message::parse_datagram(Message::Request(sub).to_bytes(), &Default::default())?;
+//! let ok = agent.handle_request(now, sub.as_request().unwrap());
+//! assert_eq!(ok.status().as_u16(), 200);
+//! alice.handle_response(now, &ok);
+//! let notify = agent.poll_transmit().unwrap();
+//! let reply = alice.handle_notify(now, &notify);
+//! assert_eq!(reply.status().as_u16(), 200);
+//! // Nothing published yet: the document says so (one closed tuple).
+//! let p = alice.presence("sip:bob@example.com").unwrap();
+//! assert_eq!(p.tuples.len(), 1);
+//! # let _ = Bytes::new();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod agent;
 pub mod border;
