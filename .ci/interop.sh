@@ -6,7 +6,11 @@
 #  (b) sipp as a client against our `presence-server` on :5090: the PUBLISH,
 #      PUBLISH refresh/remove, SUBSCRIBE/NOTIFY and MESSAGE scenarios of
 #      ../shared/peers/sipp over UDP and TCP, then a load run;
-#  (c) our own programs against our server, with and without pres-rules.
+#  (c) our own programs against our server, with and without pres-rules;
+#  (d) when baresip is installed (apt-get install baresip-core, or
+#      INTEROP_BARESIP=1 to have this script install it): baresip 1.0
+#      publishing to and subscribing through our server, and receiving our
+#      MESSAGE.
 # Installs what it needs with apt-get (when run as root), starts and stops
 # every peer itself, prints one PASS/FAIL line per check and a final
 # "N passed, M failed" line; exits non-zero when anything failed.
@@ -96,6 +100,12 @@ if [ "$need_install" = 1 ]; then
         echo "$PASSED passed, $FAILED failed"
         exit 1
     }
+fi
+
+if [ "${INTEROP_BARESIP:-0}" = 1 ] && ! command -v baresip >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "installing baresip-core"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends baresip-core \
+        >>"$WORK/apt.log" 2>&1 || echo "baresip-core could not be installed"
 fi
 
 echo "building the examples"
@@ -252,6 +262,45 @@ check "rules: eve (no rule) is refused (default deny)" "$WORK/r-eve.log" \
 expect "rules: bob's NOTIFY carries frank's filtered document" "$WORK/r-bob.log" \
     "<basic>open</basic>" "frank $$"
 expect "rules: eve got 403" "$WORK/r-eve.log" "SUBSCRIBE -> 403"
+
+# --- (d) baresip against our presence-server -------------------------------
+if command -v baresip >/dev/null 2>&1 && [ -n "${SRV_PID:-}" ] && kill -0 "$SRV_PID" 2>/dev/null; then
+    echo "== baresip on 127.0.0.1:5280 through presence-server"
+    S=127.0.0.1:$SRV_PORT
+    check "baresip: publish for ida (the contact baresip watches)" "$WORK/b-publish.log" \
+        "$BIN/publish" --server "$S" --as sip:ida@127.0.0.1 --basic open --note "ida $$"
+    if BP=$(NAME=gus SIP_PORT=5280 CONS_PORT=5555 PROXY=sip:$S WATCH="sip:ida@127.0.0.1" \
+        BASEDIR="$WORK/baresip" "$PEERS/start-baresip.sh" 2>"$WORK/b-start.log" | tail -n 1); then
+        PIDS+=("$BP")
+        pass "baresip: started"
+        # baresip publishes gus (ONLINE=1) and subscribes to ida through us.
+        up=0
+        for _ in $(seq 1 50); do
+            if grep -q "PUBLISH sip:gus@127.0.0.1 .*-> 200" "$WORK/server.log" &&
+                grep -q "NOTIFY sip:gus@127.0.0.1 for ida -> 200" "$WORK/server.log"; then
+                up=1
+                break
+            fi
+            sleep 0.1
+        done
+        if [ "$up" = 1 ]; then
+            pass "baresip: PUBLISH accepted and its SUBSCRIBE notified (NOTIFY 200)"
+        else
+            fail "baresip: no PUBLISH/NOTIFY exchange with baresip" "$WORK/server.log"
+        fi
+        python3 "$PEERS/baresip/cons.py" 5555 "/contacts" 0.5 >"$WORK/b-contacts.log" 2>&1
+        expect "baresip: shows ida Online from our NOTIFY" "$WORK/b-contacts.log" "Online.*ida@127.0.0.1"
+        check "baresip: our watcher sees gus's document (published by baresip)" "$WORK/b-watch.log" \
+            timeout 30 "$BIN/watcher" --server "$S" --as sip:bob@127.0.0.1 --watch sip:gus@127.0.0.1 --once
+        expect "baresip: gus is open" "$WORK/b-watch.log" "basic=open"
+        check "baresip: our im MESSAGE to baresip gets 200" "$WORK/b-im.log" \
+            "$BIN/im" --server 127.0.0.1:5280 --as sip:bob@127.0.0.1 --to sip:gus@127.0.0.1:5280 "hello gus"
+    else
+        fail "baresip: start" "$WORK/b-start.log"
+    fi
+else
+    echo "SKIP baresip checks (baresip not installed: INTEROP_BARESIP=1 installs baresip-core)"
+fi
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

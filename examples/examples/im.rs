@@ -29,7 +29,7 @@ async fn main() {
 async fn run() -> Result<(), String> {
     let args = Args::parse(std::env::args().skip(1), &["tcp", "cpim"])?;
     if args.flag("help") {
-        println!("{USAGE}");
+        examples::say!("{USAGE}");
         return Ok(());
     }
     let server = resolve(args.require("server")?)?;
@@ -74,7 +74,7 @@ async fn run() -> Result<(), String> {
         }
     }
     let resp = drv.request(request, peer, Instant::now() + timeout).await?;
-    println!("MESSAGE {to_s} -> {}", status_line(&resp));
+    examples::say!("MESSAGE {to_s} -> {}", status_line(&resp));
     if resp.status().is_success() {
         Ok(())
     } else {

@@ -55,7 +55,10 @@ A presence server on UDP and TCP at ADDR:PORT.
 The presentity may subscribe to presence.winfo (its watcher list).
 Logs one line per transaction on standard output.";
 
-const ALLOW: &str = "INVITE, ACK, CANCEL, OPTIONS, PUBLISH, SUBSCRIBE, NOTIFY, MESSAGE";
+const ALLOW: &str = "OPTIONS, PUBLISH, SUBSCRIBE, MESSAGE";
+
+/// Most subscriptions held at once; beyond, new ones get 503.
+const MAX_SUBSCRIPTIONS: usize = 100_000;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
@@ -155,7 +158,7 @@ impl Server {
     fn log(&self, peer: Peer, r: &Request, status: StatusCode, extra: &str) {
         let mut uri = Vec::new();
         r.uri().write(&mut uri);
-        println!(
+        examples::say!(
             "{} {} {} {} from={} -> {}{}",
             transport_name(peer),
             peer.addr,
@@ -170,7 +173,7 @@ impl Server {
     async fn respond(&mut self, tx: TransactionId, peer: Peer, req: &Request, resp: &Response) {
         self.log(peer, req, resp.status(), "");
         if let Err(e) = self.drv.ep.send_response(Instant::now(), tx, resp) {
-            println!("  (response not sent: {e})");
+            examples::say!("  (response not sent: {e})");
         }
         self.drv.flush().await;
     }
@@ -219,7 +222,7 @@ impl Server {
             Ok(bytes) => match RuleSet::parse(&bytes) {
                 Ok(r) => r,
                 Err(e) => {
-                    println!("  rules of {user} unreadable ({e}): deny");
+                    examples::say!("  rules of {user} unreadable ({e}): deny");
                     return (SubHandling::Block, None);
                 }
             },
@@ -259,7 +262,7 @@ impl Server {
             Ok(tx) => {
                 self.notifies.insert(tx, id);
             }
-            Err(e) => println!("  NOTIFY to {} not sent: {e}", peer.addr),
+            Err(e) => examples::say!("  NOTIFY to {} not sent: {e}", peer.addr),
         }
         self.drv.flush().await;
     }
@@ -370,6 +373,12 @@ impl Server {
             self.respond(tx, peer, &req, &r).await;
             return;
         };
+        if self.subs.len() >= MAX_SUBSCRIPTIONS {
+            let mut r = Response::from_request(&req, StatusCode::SERVICE_UNAVAILABLE);
+            r.headers_mut().push(HeaderName::RETRY_AFTER, "30");
+            self.respond(tx, peer, &req, &r).await;
+            return;
+        }
         if let Err(e) = Notifier::check(&req, &["presence", "presence.winfo"], &self.sub_config) {
             let mut r = Notifier::refusal(&req, &e);
             if r.status() == StatusCode::BAD_EVENT {
@@ -448,7 +457,7 @@ impl Server {
         }
         match first {
             Ok(n) => self.send_notify(id.clone(), n).await,
-            Err(e) => println!("  initial NOTIFY not built: {e}"),
+            Err(e) => examples::say!("  initial NOTIFY not built: {e}"),
         }
         self.drop_if_done(&id);
     }
@@ -594,7 +603,7 @@ impl Server {
                     return;
                 }
                 if let Some(id) = self.notifies.remove(&transaction) {
-                    println!(
+                    examples::say!(
                         "NOTIFY {} -> {}",
                         self.subs.get(&id).map_or("(ended)".to_owned(), |s| format!(
                             "{} for {}",
@@ -613,7 +622,7 @@ impl Server {
                 failure,
             } => {
                 if let Some(id) = self.notifies.remove(&transaction) {
-                    println!("NOTIFY failed ({failure:?}): subscription removed");
+                    examples::say!("NOTIFY failed ({failure:?}): subscription removed");
                     if let Some(s) = self.subs.get_mut(&id) {
                         s.notifier.handle_notify_failure();
                     }
@@ -621,7 +630,7 @@ impl Server {
                 }
             }
             Event::Discarded { peer, reason } => {
-                println!("{} {} dropped: {reason:?}", transport_name(peer), peer.addr);
+                examples::say!("{} {} dropped: {reason:?}", transport_name(peer), peer.addr);
             }
             _ => {}
         }
@@ -645,7 +654,7 @@ impl Server {
         while let Some(ev) = self.compositor.poll_event() {
             if let PublicationEvent::Expired { etag, .. } = ev {
                 if let Some(u) = self.etags.remove(&etag) {
-                    println!(
+                    examples::say!(
                         "publication {} of {u} expired",
                         String::from_utf8_lossy(&etag)
                     );
@@ -682,7 +691,7 @@ impl Server {
 async fn run() -> Result<(), String> {
     let args = Args::parse(std::env::args().skip(1), &["allow-all"])?;
     if args.flag("help") {
-        println!("{USAGE}");
+        examples::say!("{USAGE}");
         return Ok(());
     }
     let listen: SocketAddr = args
@@ -715,7 +724,7 @@ async fn run() -> Result<(), String> {
         sub_config: SubscriptionConfig::default(),
         winfo_dirty: BTreeSet::new(),
     };
-    println!(
+    examples::say!(
         "presence-server listening on {listen} (UDP and TCP){}",
         if server.allow_all {
             ", every watcher allowed"

@@ -32,7 +32,7 @@ async fn main() {
 async fn run() -> Result<(), String> {
     let args = Args::parse(std::env::args().skip(1), &["tcp"])?;
     if args.flag("help") {
-        println!("{USAGE}");
+        examples::say!("{USAGE}");
         return Ok(());
     }
     let server = resolve(args.require("server")?)?;
@@ -78,10 +78,10 @@ async fn run() -> Result<(), String> {
     for _ in 0..4 {
         let Some(req) = next.take() else { break };
         let resp = drv.request(req, peer, deadline).await?;
-        println!("PUBLISH {me} -> {}", status_line(&resp));
+        examples::say!("PUBLISH {me} -> {}", status_line(&resp));
         if resp.status().is_success() {
             if let Ok(Some(etag)) = resp.headers().typed::<sip_core::header::SipETag>() {
-                println!("SIP-ETag: {}", String::from_utf8_lossy(&etag.0));
+                examples::say!("SIP-ETag: {}", String::from_utf8_lossy(&etag.0));
             }
             return Ok(());
         }

@@ -85,7 +85,7 @@ impl Watch {
                 if response.status().is_provisional() {
                     return Ok(false);
                 }
-                println!("SUBSCRIBE -> {}", status_line(&response));
+                examples::say!("SUBSCRIBE -> {}", status_line(&response));
                 if let Some(again) = self.sub.handle_response(now, &response) {
                     self.send(again).await?;
                 }
@@ -130,25 +130,25 @@ impl Watch {
                     } => {
                         let _ = self.drv.ep.send_response(now, transaction, &response);
                         self.drv.flush().await;
-                        println!("NOTIFY Subscription-State: {ss}");
+                        examples::say!("NOTIFY Subscription-State: {ss}");
                         if !notification.body.is_empty() {
                             if examples::is_type(
                                 notification.content_type.as_ref(),
                                 "application",
                                 "pidf+xml",
                             ) {
-                                println!(
+                                examples::say!(
                                     "presence: {}",
                                     examples::pidf_summary(&notification.body)
                                 );
                             }
-                            println!("{}", String::from_utf8_lossy(&notification.body));
+                            examples::say!("{}", String::from_utf8_lossy(&notification.body));
                             self.documents += 1;
                             return Ok(true);
                         }
                     }
                     NotifyOutcome::Refused { response, error } => {
-                        println!("NOTIFY refused: {error}");
+                        examples::say!("NOTIFY refused: {error}");
                         let _ = self.drv.ep.send_response(now, transaction, &response);
                         self.drv.flush().await;
                     }
@@ -173,7 +173,7 @@ impl Watch {
             };
             self.on_event(ev).await?;
         }
-        println!("unsubscribed: {:?}", self.sub.state());
+        examples::say!("unsubscribed: {:?}", self.sub.state());
         Ok(())
     }
 }
@@ -181,7 +181,7 @@ impl Watch {
 async fn run() -> Result<(), String> {
     let args = Args::parse(std::env::args().skip(1), &["tcp", "once"])?;
     if args.flag("help") {
-        println!("{USAGE}");
+        examples::say!("{USAGE}");
         return Ok(());
     }
     let server = resolve(args.require("server")?)?;
@@ -280,7 +280,7 @@ async fn run() -> Result<(), String> {
                         return Err(format!("not subscribed within {timeout:?}"));
                     }
                     w.unsubscribe(Instant::now() + timeout).await?;
-                    println!("{} documents received", w.documents);
+                    examples::say!("{} documents received", w.documents);
                     return Ok(());
                 }
             }
@@ -289,7 +289,7 @@ async fn run() -> Result<(), String> {
             if once {
                 return Err(format!("subscription ended before a document: {t:?}"));
             }
-            println!("subscription ended: {t:?}");
+            examples::say!("subscription ended: {t:?}");
             return Ok(());
         }
     }

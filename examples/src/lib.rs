@@ -78,6 +78,16 @@ pub mod net;
 
 use sip_core::header::{ContentType, MediaType};
 
+/// `println!` that never panics: a closed standard output (`watcher |
+/// head`) drops the line instead of aborting the program.
+#[macro_export]
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 /// Reads a whole input named on the command line: a file path, or `-` for
 /// standard input.
 pub fn read_input(path: &str) -> Result<Vec<u8>, String> {
