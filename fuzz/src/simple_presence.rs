@@ -7,6 +7,9 @@
 use simple_presence::doc::imdn::Imdn;
 use simple_presence::doc::iscomposing::IsComposing;
 use simple_presence::doc::winfo::WatcherInfo;
+use simple_presence::views::{self, Delegated, ViewBundle};
+use sip_core::header::MediaType;
+use sip_core::Bytes;
 
 /// `application/watcherinfo+xml`.
 pub fn winfo(data: &[u8]) {
@@ -32,5 +35,29 @@ pub fn imdn(data: &[u8]) {
         let again = Imdn::parse(&n.to_bytes()).expect("written IMDN reparses");
         assert_eq!(again.message_id(), n.message_id());
         assert_eq!((again.kind(), again.status()), (n.kind(), n.status()));
+    }
+}
+
+/// The border's per-view bundle, delegated body and watcher list readers
+/// (`multipart/mixed` with a fixed boundary, and `text/uri-list`).
+pub fn view_bundle(data: &[u8]) {
+    let Some(m) = MediaType::new("multipart", "mixed").and_then(|m| m.with_param("boundary", "b"))
+    else {
+        return;
+    };
+    let body = Bytes::copy_from_slice(data);
+    if let Ok(b) = ViewBundle::parse(&m, &body) {
+        let (ct, again) = b.build();
+        assert_eq!(
+            ViewBundle::parse(&ct.0, &again).expect("written bundle reparses"),
+            b
+        );
+    }
+    let _ = Delegated::parse(&m, &body);
+    if let Ok(l) = views::parse_uri_list(data) {
+        assert_eq!(
+            views::parse_uri_list(&views::write_uri_list(&l)).expect("list reparses"),
+            l
+        );
     }
 }

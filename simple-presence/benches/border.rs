@@ -40,16 +40,20 @@ fn wire(m: &Message) -> Message {
 }
 
 fn rules(p: usize) -> RuleSet {
-    // Everyone in example.com sees the services; ten friends see all; ten
-    // others get the neutral document.
+    // Everyone in example.com but ten sees the services; ten friends see
+    // all; the ten others get the neutral document (polite-block).
     let ones = |r: std::ops::Range<usize>| {
         r.map(|i| format!("<one id=\"sip:u{p}x{i}@example.com\"/>"))
+            .collect::<String>()
+    };
+    let excepts = |r: std::ops::Range<usize>| {
+        r.map(|i| format!("<except id=\"sip:u{p}x{i}@example.com\"/>"))
             .collect::<String>()
     };
     RuleSet::parse(
         format!(
             r#"<ruleset xmlns="urn:ietf:params:xml:ns:common-policy" xmlns:pr="urn:ietf:params:xml:ns:pres-rules">
-<rule id="all"><conditions><identity><many domain="example.com"/></identity></conditions>
+<rule id="all"><conditions><identity><many domain="example.com">{}</many></identity></conditions>
  <actions><pr:sub-handling>allow</pr:sub-handling></actions>
  <transformations><pr:provide-services><pr:service-uri-scheme>sip</pr:service-uri-scheme></pr:provide-services></transformations></rule>
 <rule id="friends"><conditions><identity>{}</identity></conditions>
@@ -58,6 +62,7 @@ fn rules(p: usize) -> RuleSet {
 <rule id="nope"><conditions><identity>{}</identity></conditions>
  <actions><pr:sub-handling>polite-block</pr:sub-handling></actions></rule>
 </ruleset>"#,
+            excepts(10..20),
             ones(0..10),
             ones(10..20)
         )
@@ -220,14 +225,16 @@ fn bench(c: &mut Criterion) {
         assert_eq!(rig.com_border.stats().backends, PRESENTITIES);
         // Link figures over 100 updates.
         let (m0, b0, n0) = (rig.link_msgs, rig.link_bytes, rig.local_notifies);
+        let d0 = rig.com_border.stats().documents_in;
         for p in 0..100 {
             rig.update(now, p);
         }
         let msgs = (rig.link_msgs - m0) as f64 / 100.0;
         let bytes = (rig.link_bytes - b0) as f64 / 100.0;
         let fan = (rig.local_notifies - n0) as f64 / 100.0;
+        let docs = (rig.com_border.stats().documents_in - d0) as f64 / 100.0;
         eprintln!(
-            "border {}: {msgs:.2} link messages, {bytes:.0} link bytes, {fan:.1} local NOTIFYs per update \
+            "border {}: {msgs:.2} link messages, {bytes:.0} link bytes, {docs:.1} PIDF documents across, {fan:.1} local NOTIFYs per update \
              ({} watchers, {} back ends)",
             mode.as_str(),
             PRESENTITIES * PER,

@@ -304,7 +304,17 @@ impl PresenceAgent {
             let Ok(watchers) = views::parse_uri_list(req.body()) else {
                 return Response::from_request(req, StatusCode::BAD_REQUEST);
             };
+            // Only a peer's border (checked by ours) may ask for the views of
+            // a watcher list, and only for watchers of its own domain.
             let domain = who.as_deref().and_then(domain_of).unwrap_or_default();
+            if domain.is_empty()
+                || domain == self.config.domain
+                || watchers
+                    .iter()
+                    .any(|w| domain_of(w).as_deref() != Some(domain.as_str()))
+            {
+                return Response::from_request(req, StatusCode::FORBIDDEN);
+            }
             Kind::Peer {
                 mode,
                 domain,

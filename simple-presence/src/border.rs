@@ -740,6 +740,23 @@ impl Border {
                 if let Some(rules) = d.rules.and_then(|r| RuleSet::parse(&r).ok()) {
                     be.rules = Some(rules);
                 }
+                // Each distinct view is computed and written once, as the
+                // presentity's side would in per-view mode.
+                be.views.clear();
+                if let (Some(doc), Some(rules)) = (&be.document, &be.rules) {
+                    let ids: Vec<Identity> = be
+                        .watchers
+                        .iter()
+                        .map(|w| Identity::authenticated(w))
+                        .collect();
+                    if let Ok(groups) = rules.views(doc, &ids, &ctx) {
+                        for v in ViewBundle::from_groups(&groups, &be.watchers).views {
+                            for w in v.watchers {
+                                be.views.insert(w, v.active.then(|| v.document.clone()));
+                            }
+                        }
+                    }
+                }
             }
         }
         let ids = be.locals.clone();
@@ -763,6 +780,9 @@ fn answer_for(be: &Backend, watcher: &str, ctx: &Context) -> Option<Bytes> {
     match be.mode {
         PeerMode::PerView => be.views.get(watcher).cloned().flatten(),
         PeerMode::Delegated => {
+            if let Some(a) = be.views.get(watcher) {
+                return a.clone();
+            }
             let (doc, rules) = (be.document.as_ref()?, be.rules.as_ref()?);
             let d = rules
                 .decide(&Identity::authenticated(watcher), ctx, doc)

@@ -374,6 +374,22 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
         #[test]
+        fn framed_bodies_rebuild_equal(parts in prop::collection::vec(("(active|pending|x)", "[ -~]{0,30}", prop::collection::vec(any::<u8>(), 0..40)), 0..4)) {
+            let mut body = Vec::new();
+            for (st, ws, content) in &parts {
+                body.extend_from_slice(format!("--b\r\nView-State: {st}\r\nView-Watchers: {ws}\r\n\r\n").as_bytes());
+                body.extend_from_slice(content);
+                body.extend_from_slice(b"\r\n");
+            }
+            body.extend_from_slice(b"--b--\r\n");
+            let m = MediaType::new("multipart", "mixed").unwrap().with_param("boundary", "b").unwrap();
+            if let Ok(b) = ViewBundle::parse(&m, &Bytes::from(body)) {
+                let (ct, again) = b.build();
+                prop_assert_eq!(ViewBundle::parse(&media(&ct), &again).unwrap(), b);
+            }
+        }
+
+        #[test]
         fn round_trip(views in prop::collection::vec((any::<bool>(), prop::collection::vec("[a-z]{1,6}", 0..4), "[ -~]{0,40}"), 0..4)) {
             let mut n = 0;
             let b = ViewBundle { views: views.into_iter().map(|(active, ws, d)| View {
@@ -389,7 +405,10 @@ mod tests {
         fn arbitrary_bodies_never_panic(body in prop::collection::vec(any::<u8>(), 0..512)) {
             let m = MediaType::new("multipart", "mixed").unwrap().with_param("boundary", "xyz").unwrap();
             let body = Bytes::from(body);
-            let _ = ViewBundle::parse(&m, &body);
+            if let Ok(b) = ViewBundle::parse(&m, &body) {
+                let (ct, again) = b.build();
+                prop_assert_eq!(ViewBundle::parse(&media(&ct), &again).unwrap(), b);
+            }
             let _ = Delegated::parse(&m, &body);
             let _ = parse_uri_list(&body);
         }

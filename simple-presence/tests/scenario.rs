@@ -578,3 +578,51 @@ fn watcher_information_and_confirmation_in_one_domain() {
         .winfo
         .is_none());
 }
+
+#[test]
+fn agent_takes_watcher_lists_only_from_a_peer_for_its_own_users() {
+    let mut w = World::new(PeerMode::PerView);
+    let now = w.clock.now();
+    let list = |ws: &[&str]| {
+        Some((
+            content_type(views::URI_LIST).unwrap(),
+            views::write_uri_list(&ws.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+        ))
+    };
+    let sub = |from: &str, call: &str, ws: &[&str]| {
+        let (ct, b) = list(ws).unwrap();
+        let mut r = NewRequest {
+            method: Method::SUBSCRIBE,
+            to: "sip:bob@example.com",
+            from,
+            tag: "t",
+            call_id: call,
+            contact: Some(from),
+            event: Some("presence"),
+            expires: Some(600),
+        }
+        .build(Some((&ct, b)))
+        .unwrap();
+        r.headers_mut().push(views::peering_name(), "per-view");
+        r
+    };
+    // A local user asking for others' views.
+    let r = sub("sip:mallory@example.com", "c1", &["sip:alice@example.com"]);
+    assert_eq!(
+        w.dom(COM).agent.handle_request(now, &r).status(),
+        StatusCode::FORBIDDEN
+    );
+    // A peer listing users of a third domain.
+    let r = sub("sip:border@example.net", "c2", &["sip:x@example.org"]);
+    assert_eq!(
+        w.dom(COM).agent.handle_request(now, &r).status(),
+        StatusCode::FORBIDDEN
+    );
+    // A peer listing its own users.
+    let r = sub("sip:border@example.net", "c3", &["sip:x@example.net"]);
+    assert_eq!(
+        w.dom(COM).agent.handle_request(now, &r).status(),
+        StatusCode::OK
+    );
+    assert_eq!(w.dom(COM).agent.subscriptions(), 1);
+}
