@@ -39,9 +39,28 @@ PIDS=()
 PASSED=0
 FAILED=0
 
+# Whether process $1 still runs (a zombie left to an init that does not
+# reap counts as gone).
+alive() {
+    local st
+    st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    case "$st" in Z*) return 1 ;; esac
+    return 0
+}
+
 cleanup() {
-    for p in "${PIDS[@]}"; do
-        kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+    # Last started first: baresip un-publishes through our server on exit,
+    # so the server must outlive it. Each gets 5 s, then SIGKILL.
+    local i p
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+        p=${PIDS[i]}
+        kill "$p" 2>/dev/null || continue
+        for _ in $(seq 1 50); do
+            alive "$p" || break
+            sleep 0.1
+        done
+        alive "$p" && kill -9 "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
     done
     if [ -f "$KAM_RUNDIR/kamailio.pid" ] || [ -d "$KAM_RUNDIR" ]; then
         PORT=$KAM_PORT RUNDIR=$KAM_RUNDIR "$PEERS/stop-kamailio.sh" >/dev/null 2>&1
