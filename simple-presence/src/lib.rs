@@ -28,6 +28,9 @@
 //!   a log hook), aggregation of local watchers into one back-end
 //!   subscription per remote presentity, fan-out in per-view or delegated
 //!   mode; [`views`] documents the wire format across the link.
+//! - [`list::ListAgent`]: a resource list server (RFC 4662) for one
+//!   domain around `rls`'s `ListServer`: public and personal lists, one
+//!   back-end presence subscription per member, RLMI NOTIFYs.
 //! - [`hub::ClearingHouse`]: a hub several networks connect through, with a
 //!   logging hook (optionally headers only).
 //! - [`doc`]: watcher information (RFC 3858, full and partial),
@@ -35,8 +38,9 @@
 //! - [`identity`]: what a peer connection authenticated (RFC 5922).
 //!
 //! Not done: the presence user agent role beyond `sip-core`'s `Publisher`
-//! (use it directly), RLS list subscriptions across domains (the watcher
-//! reads RLMI, but no scenario runs an RLS behind a border), RFC 5263
+//! (use it directly), border aggregation of list subscriptions (a list
+//! SUBSCRIBE crosses the link as is; RFC 5367 peer-RLS back ends are not
+//! wired), RFC 5263
 //! partial notifications *sent* by the agent (it sends full documents),
 //! IMDN processing notifications and aggregation (RFC 5438 section 8),
 //! and a winfo `waiting` state.
@@ -77,6 +81,7 @@ pub mod doc;
 mod error;
 pub mod hub;
 pub mod identity;
+pub mod list;
 pub mod pager;
 pub mod sip;
 pub mod views;

@@ -626,3 +626,57 @@ fn agent_takes_watcher_lists_only_from_a_peer_for_its_own_users() {
     );
     assert_eq!(w.dom(COM).agent.subscriptions(), 1);
 }
+
+#[test]
+fn alice_subscribes_to_a_public_group_in_the_other_domain() {
+    use rls::resource_lists::{Entry, List};
+    use rls::rls_services::{Service, ServiceSource};
+    use rls::server::{ListKind, MemoryDirectory, StoredList};
+    let mut w = World::new(PeerMode::PerView);
+    let group = "sip:friends@example.net";
+    let members = ["sip:bob@example.net", "sip:carol@example.net"];
+    let mut dir = MemoryDirectory::default();
+    let list = members
+        .iter()
+        .fold(List::new(None), |l, m| l.with_entry(Entry::new(*m)));
+    dir.insert(StoredList {
+        kind: ListKind::Public,
+        service: Service::new(group, ServiceSource::List(list)),
+        names: Vec::new(),
+    });
+    w.dom(NET).lists = Some(simple_presence::list::ListAgent::new(NET, dir));
+    // The members let the list server (which subscribes as itself) see them.
+    let rls_rules = rules(
+        r#"<rule id="rls"><conditions><identity><one id="sip:rls@example.net"/></identity></conditions>
+  <actions><pr:sub-handling>allow</pr:sub-handling></actions>
+  <transformations><pr:provide-services><pr:all-services/></pr:provide-services><pr:provide-all-attributes/></transformations></rule>"#,
+    );
+    let now = w.clock.now();
+    for (m, note) in members.iter().zip(["bob here", "carol here"]) {
+        w.dom(NET).agent.set_rules(now, m, rls_rules.clone());
+        w.publish(m, "open", note);
+    }
+    w.run();
+    w.subscribe_list("sip:alice@example.com", group);
+    w.run();
+    let d = w.dom(COM);
+    let view = d.watchers["sip:alice@example.com"]
+        .list(group)
+        .expect("a list view");
+    for (m, note) in members.iter().zip(["bob here", "carol here"]) {
+        let row = view
+            .resource(m)
+            .unwrap_or_else(|| panic!("{m} in the list"));
+        let body = String::from_utf8(row.active_body().expect("active state").to_vec()).unwrap();
+        assert!(body.contains(note), "{body}");
+    }
+    // A member's change reaches her as a list notification.
+    w.publish("sip:bob@example.net", "closed", "bob left");
+    w.run();
+    let d = w.dom(COM);
+    let view = d.watchers["sip:alice@example.com"].list(group).unwrap();
+    let row = view.resource("sip:bob@example.net").unwrap();
+    let body = String::from_utf8(row.active_body().unwrap().to_vec()).unwrap();
+    assert!(body.contains("bob left"), "{body}");
+    assert_eq!(w.dom(NET).border.stats().refused, 0);
+}

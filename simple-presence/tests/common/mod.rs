@@ -30,6 +30,7 @@ pub struct Domain {
     pub publishers: HashMap<String, Publisher>,
     pub pagers: HashMap<String, simple_presence::pager::Pager>,
     pub message_answers: Vec<Response>,
+    pub lists: Option<simple_presence::list::ListAgent>,
     pub refusals: Arc<Mutex<Vec<Refused>>>,
     pub base: u8,
 }
@@ -41,6 +42,7 @@ fn addr(base: u8, n: u8) -> SocketAddr {
 const AGENT: u8 = 1;
 const BORDER: u8 = 2;
 const USERS: u8 = 3;
+const RLS: u8 = 4;
 
 type Key = (Bytes, u32, Method);
 
@@ -89,6 +91,7 @@ impl World {
                 publishers: HashMap::new(),
                 pagers: HashMap::new(),
                 message_answers: Vec::new(),
+                lists: None,
                 refusals,
                 base: i as u8 + 1,
             });
@@ -157,8 +160,14 @@ impl World {
             Message::Request(r) => {
                 let t = target(r);
                 let dom = domain_of(&t).unwrap_or_default();
+                let list = r.headers().iter().any(|(n, v)| {
+                    n.as_bytes().eq_ignore_ascii_case(b"Supported")
+                        && v.windows(9).any(|x| x == b"eventlist")
+                });
                 let to = if dom != name || t.contains("border@") {
                     addr(base, BORDER)
+                } else if t.contains("rls@") || (list && *r.method() == Method::SUBSCRIBE) {
+                    addr(base, RLS)
                 } else if *r.method() == Method::SUBSCRIBE || *r.method() == Method::PUBLISH {
                     addr(base, AGENT)
                 } else {
@@ -205,6 +214,15 @@ impl World {
             }
             for r in ws {
                 self.route_inside(base, addr(base, USERS), Message::Request(r));
+            }
+            let mut lr = Vec::new();
+            if let Some(l) = &mut self.domains[i].lists {
+                while let Some(r) = l.poll_transmit() {
+                    lr.push(r);
+                }
+            }
+            for r in lr {
+                self.route_inside(base, addr(base, RLS), Message::Request(r));
             }
             while let Some(t) = self.domains[i].border.poll_transmit() {
                 let me = addr(base, BORDER);
@@ -304,6 +322,18 @@ impl World {
                 self.route_inside(base, t, Message::Response(x));
             }
             (t, Message::Response(x)) if t == addr(base, AGENT) => d.agent.handle_response(&x),
+            (t, Message::Request(r)) if t == addr(base, RLS) => {
+                let x = match &mut d.lists {
+                    Some(l) => l.handle_request(now, &r),
+                    None => Response::from_request(&r, sip_core::StatusCode::NOT_FOUND),
+                };
+                self.route_inside(base, t, Message::Response(x));
+            }
+            (t, Message::Response(x)) if t == addr(base, RLS) => {
+                if let Some(l) = &mut d.lists {
+                    l.handle_response(now, &x);
+                }
+            }
             (t, Message::Request(r)) if t == addr(base, USERS) => {
                 let who = aor(&target(&r)).unwrap();
                 let x = match d.watchers.get_mut(&who) {
@@ -346,6 +376,20 @@ impl World {
             .entry(user.to_owned())
             .or_insert_with(|| PresenceWatcher::new(user));
         let r = w.subscribe(now, resource, package, false).unwrap();
+        self.route_inside(base, addr(base, USERS), Message::Request(r));
+    }
+
+    /// A watcher `user` subscribes to the list `list` (RFC 4662).
+    pub fn subscribe_list(&mut self, user: &str, list: &str) {
+        let now = self.clock.now();
+        let dom = domain_of(user).unwrap();
+        let i = self.idx(&dom);
+        let base = self.domains[i].base;
+        let w = self.domains[i]
+            .watchers
+            .entry(user.to_owned())
+            .or_insert_with(|| PresenceWatcher::new(user));
+        let r = w.subscribe(now, list, "presence", true).unwrap();
         self.route_inside(base, addr(base, USERS), Message::Request(r));
     }
 
