@@ -473,6 +473,10 @@ fn infoset_children(e: &Element) -> Vec<InfosetItem<'_>> {
 /// XML 1.0, section 3); it is never declared.
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
+/// The namespace of `xmlns` attributes themselves, which no prefix may be
+/// bound to (Namespaces in XML 1.0, section 3).
+const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
+
 /// Namespace bindings in scope while writing.
 struct Scope {
     /// (prefix, uri), innermost last; `None` is the default namespace.
@@ -906,7 +910,9 @@ impl<'a> Parser<'a> {
         }
         let qname = start.name();
         let (prefix, local) = split_qname(qname.as_ref());
-        if !valid_name(prefix, local) {
+        // Element names never carry the `xmlns` prefix (Namespaces in XML
+        // 1.0, section 3).
+        if !valid_name(prefix, local) || prefix == Some(b"xmlns") {
             return Err(self.err(XmlErrorKind::Syntax("invalid element name".into())));
         }
         let ns = match ns {
@@ -946,6 +952,11 @@ impl<'a> Parser<'a> {
                 )));
             }
             if key == b"xmlns" {
+                if value.as_ref() == XML_NS || value.as_ref() == XMLNS_NS {
+                    return Err(self.err(XmlErrorKind::Syntax(
+                        "reserved namespace as the default namespace".into(),
+                    )));
+                }
                 element.namespaces.push(NsDecl {
                     prefix: None,
                     uri: value.into_owned(),
@@ -953,6 +964,20 @@ impl<'a> Parser<'a> {
                 continue;
             }
             if let Some(p) = key.strip_prefix(b"xmlns:") {
+                // Namespaces in XML 1.0 section 3: the prefix is an NCName,
+                // `xmlns` is never declared, `xml` only to its own name, no
+                // other prefix to either reserved name, and (in 1.0) a
+                // prefix cannot be undeclared.
+                let reserved = match p {
+                    b"xmlns" => true,
+                    b"xml" => value.as_ref() != XML_NS,
+                    _ => value.as_ref() == XML_NS || value.as_ref() == XMLNS_NS,
+                };
+                if !valid_name(None, p) || reserved || value.is_empty() {
+                    return Err(
+                        self.err(XmlErrorKind::Syntax("invalid namespace declaration".into()))
+                    );
+                }
                 element.namespaces.push(NsDecl {
                     prefix: Some(self.utf8(p)?),
                     uri: value.into_owned(),
@@ -1162,6 +1187,13 @@ mod tests {
             "<a xmlns:p='urn:\tx'/>",
             "<a xmlns:p='urn:\"x'/>",
             "<></>",
+            r#"<a xmlns:="urn:x"/>"#,
+            r#"<a><xmlns:b/></a>"#,
+            r#"<a xmlns:p=""/>"#,
+            r#"<a xmlns:xmlns="urn:x"/>"#,
+            r#"<a xmlns:p="http://www.w3.org/2000/xmlns/"/>"#,
+            r#"<a xmlns:xml="urn:x"/>"#,
+            r#"<a xmlns="http://www.w3.org/XML/1998/namespace"/>"#,
             "<a:/>",
             "<1a/>",
             "<a 1x='1'/>",
