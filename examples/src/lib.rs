@@ -22,7 +22,7 @@
 //! the endpoint takes bytes, the time and the sender's address, and hands
 //! back bytes to send and events. A pager-mode MESSAGE over a blocking UDP
 //! socket, waiting for its final response (the same text is in
-//! `examples/INTEROP.md`):
+//! the README's interop guide):
 //!
 //! ```no_run
 //! use sip_core::endpoint::{Endpoint, EndpointConfig, Event, Peer};
