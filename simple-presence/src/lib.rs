@@ -16,6 +16,8 @@
 //!   `presence.winfo` (RFC 3857) to the presentity; back-end subscriptions
 //!   from a peering border (one document per distinct view, or the full
 //!   document and delegated rules).
+//! - [`ua::PresenceUa`]: the presence user agent: PUBLISH, modify,
+//!   refresh, remove (RFC 3903) through `sip-core`'s `Publisher`.
 //! - [`watcher::PresenceWatcher`]: subscribes to `presence` and
 //!   `presence.winfo`; takes `application/pidf+xml`,
 //!   `application/pidf-diff+xml` (RFC 5263), RLMI `multipart/related`
@@ -37,8 +39,7 @@
 //!   isComposing (RFC 3994) and IMDN (RFC 5438) documents, lossless.
 //! - [`identity`]: what a peer connection authenticated (RFC 5922).
 //!
-//! Not done: the presence user agent role beyond `sip-core`'s `Publisher`
-//! (use it directly), border aggregation of list subscriptions (a list
+//! Not done: border aggregation of list subscriptions (a list
 //! SUBSCRIBE crosses the link as is; RFC 5367 peer-RLS back ends are not
 //! wired), RFC 5263
 //! partial notifications *sent* by the agent (it sends full documents),
@@ -84,6 +85,7 @@ pub mod identity;
 pub mod list;
 pub mod pager;
 pub mod sip;
+pub mod ua;
 pub mod views;
 pub mod watcher;
 
