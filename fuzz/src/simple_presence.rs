@@ -61,3 +61,45 @@ pub fn view_bundle(data: &[u8]) {
         );
     }
 }
+
+/// Every role (agent, border from a peer and from inside, watcher, pager,
+/// list server) fed one datagram: nothing may panic.
+pub fn roles(data: &[u8]) {
+    use simple_presence::agent::{AgentConfig, PresenceAgent};
+    use simple_presence::border::{Border, BorderConfig, PeerEntry};
+    use simple_presence::identity::PeerIdentity;
+    use simple_presence::views::PeerMode;
+    use sip_core::Message;
+    let Ok(m) = Message::parse_datagram(Bytes::copy_from_slice(data), &views::limits()) else {
+        return;
+    };
+    #[allow(clippy::disallowed_methods)]
+    let now = std::time::Instant::now();
+    let mut agent = PresenceAgent::new(AgentConfig::new("example.net"));
+    let mut border = Border::new(BorderConfig::new(
+        "example.net",
+        vec![PeerEntry {
+            domain: "example.com".into(),
+            mode: PeerMode::PerView,
+        }],
+    ));
+    let mut watcher = simple_presence::watcher::PresenceWatcher::new("sip:a@example.net");
+    let mut pager = simple_presence::pager::Pager::new("sip:a@example.net");
+    let mut list = simple_presence::list::ListAgent::new("example.net", Default::default());
+    match &m {
+        Message::Request(q) => {
+            let _ = agent.handle_request(now, q);
+            let _ = watcher.handle_notify(now, q);
+            let _ = pager.handle_message("2026-01-01T00:00:00Z", q);
+            let _ = list.handle_request(now, q);
+        }
+        Message::Response(x) => {
+            agent.handle_response(x);
+            watcher.handle_response(now, x);
+            list.handle_response(now, x);
+        }
+    }
+    border.handle_peer(now, &PeerIdentity::from_domains(["example.com"]), m.clone());
+    border.handle_inside(now, m);
+    while border.poll_transmit().is_some() {}
+}
