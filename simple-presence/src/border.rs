@@ -114,7 +114,10 @@ pub struct Refused {
 pub enum Dest {
     /// Into the local domain (routed there by Request-URI).
     Inside,
-    /// Across the link to a peer domain.
+    /// Across the link to a peer domain. For a response (a relayed one, or
+    /// a 403) it names the peer only as a hint: send it back on the
+    /// connection the request came in on (for an anonymous connection the
+    /// name is empty).
     Peer(String),
 }
 
