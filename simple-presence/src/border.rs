@@ -17,7 +17,9 @@
 //!   out locally: per-view mode hands each watcher the view listed for it;
 //!   delegated mode computes each watcher's view from the full document
 //!   with the delegated rules. A watcher whose answer is block or confirm
-//!   stays (or is frozen) pending-looking: nothing tells it apart.
+//!   stays (or is frozen) pending-looking: nothing tells it apart. When a
+//!   back-end subscription is refused or ends, its local subscriptions end
+//!   with `noresource`.
 //! - Any other request is relayed (statefully, so responses find their way
 //!   back): local to peer when its Request-URI is in a peer's domain, peer
 //!   to local when in ours.
@@ -34,7 +36,7 @@ use policy::{Context, RuleSet, SubHandling, Watcher as Identity};
 use sip_core::dialog::DialogId;
 use sip_core::header::{CSeq, CallId};
 use sip_core::subscription::{
-    Notifier, NotifierState, NotifyOutcome, Subscriber, SubscriptionConfig,
+    Notifier, NotifierState, NotifyOutcome, Reason, Subscriber, SubscriptionConfig,
 };
 use sip_core::{Bytes, HeaderName, Message, Method, Request, Response, StatusCode};
 
@@ -629,9 +631,8 @@ impl Border {
                                 message: req(again),
                             });
                         }
-                        if be.sub.is_terminated() && be.watchers.is_empty() {
-                            self.backends.remove(&p);
-                            self.backend_by_call.remove(&k.0);
+                        if be.sub.is_terminated() {
+                            self.end_backend(now, &p);
                         }
                     }
                     return;
@@ -772,6 +773,32 @@ impl Border {
             };
             if let Some(a) = answer_for(be, &w, &ctx) {
                 deliver(&mut self.locals, &mut self.out, now, &id, a);
+            }
+        }
+        if self
+            .backends
+            .get(presentity)
+            .is_some_and(|b| b.sub.is_terminated())
+        {
+            self.end_backend(now, presentity);
+        }
+    }
+
+    /// A back-end subscription ended (refused, or terminated by the peer):
+    /// its local watchers' subscriptions end too, with `noresource`.
+    fn end_backend(&mut self, now: Instant, presentity: &str) {
+        let Some(be) = self.backends.remove(presentity) else {
+            return;
+        };
+        self.backend_by_call.retain(|_, p| p != presentity);
+        for id in be.locals {
+            if let Some(mut l) = self.locals.remove(&id) {
+                if let Some(n) = l.notifier.terminate(now, Reason::Noresource, None) {
+                    self.out.push_back(Transmit {
+                        dest: Dest::Inside,
+                        message: req(n),
+                    });
+                }
             }
         }
     }

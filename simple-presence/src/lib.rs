@@ -43,9 +43,7 @@
 //! crosses the link as is; RFC 5367 peer-RLS back ends are not wired);
 //! RFC 5263 partial notifications *sent* by the agent (it sends full
 //! documents); watcher filters (RFC 4661); IMDN processing notifications
-//! and aggregation (RFC 5438 section 8); the winfo `waiting` state; the
-//! border does not yet pass a back-end subscription's termination on to
-//! its local watchers (they run to their own expiry).
+//! and aggregation (RFC 5438 section 8); the winfo `waiting` state.
 //!
 //! ```
 //! use simple_presence::agent::{AgentConfig, PresenceAgent};

@@ -680,3 +680,22 @@ fn alice_subscribes_to_a_public_group_in_the_other_domain() {
     assert!(body.contains("bob left"), "{body}");
     assert_eq!(w.dom(NET).border.stats().refused, 0);
 }
+
+#[test]
+fn a_refused_back_end_ends_the_local_subscriptions() {
+    // example.com asks for delegated policy; example.net grants only per-view.
+    let mut w = World::new(PeerMode::Delegated);
+    w.domains[1].border = simple_presence::border::Border::new(
+        simple_presence::border::BorderConfig::new(NET, vec![common::peer(COM, PeerMode::PerView)]),
+    );
+    w.subscribe("sip:alice@example.com", "sip:bob@example.net", "presence");
+    w.run();
+    assert_eq!(w.dom(NET).border.stats().refused, 1);
+    let d = w.dom(COM);
+    assert!(matches!(
+        d.watchers["sip:alice@example.com"].state("sip:bob@example.net", "presence"),
+        Some(SubscriberState::Terminated(_))
+    ));
+    assert_eq!(d.border.stats().backends, 0);
+    assert_eq!(d.border.stats().local_subscriptions, 0);
+}
