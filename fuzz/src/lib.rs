@@ -9,6 +9,7 @@ pub mod msrp;
 pub mod pidf;
 pub mod policy;
 pub mod rls;
+pub mod simple_presence;
 pub mod sip;
 pub mod sip_endpoint;
 pub mod xml;

@@ -42,6 +42,11 @@ const TARGETS: &[(&str, Entry)] = &[
     ("sip_multipart", fuzz::sip::multipart),
     ("sip_endpoint", fuzz::sip_endpoint::endpoint),
     ("sip_subscriber", fuzz::sip_endpoint::subscriber),
+    ("sp_winfo", fuzz::simple_presence::winfo),
+    ("sp_iscomposing", fuzz::simple_presence::iscomposing),
+    ("sp_imdn", fuzz::simple_presence::imdn),
+    ("sp_view_bundle", fuzz::simple_presence::view_bundle),
+    ("sp_roles", fuzz::simple_presence::roles),
     ("xml_tree", fuzz::xml::xml_tree),
 ];
 

@@ -11,6 +11,7 @@ mod msrp;
 mod pidf;
 mod policy;
 mod rls;
+mod simple_presence;
 mod sip;
 
 /// What one inspector kind produces: the canonical output, or a one-line error.
@@ -56,6 +57,17 @@ const KINDS: &[(&str, &str, Run)] = &[
         rls::run_rls_services,
     ),
     ("msrp", "a byte stream of MSRP chunks", msrp::run),
+    (
+        "winfo",
+        "a watcherinfo document",
+        simple_presence::run_winfo,
+    ),
+    (
+        "iscomposing",
+        "an isComposing document",
+        simple_presence::run_iscomposing,
+    ),
+    ("imdn", "an IMDN notification", simple_presence::run_imdn),
 ];
 
 fn usage() -> String {
