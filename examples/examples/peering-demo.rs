@@ -18,10 +18,14 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use msrp::{MessageSpec, MsrpUri, Session, SessionConfig};
+use rls::resource_lists::{Entry, List};
+use rls::rls_services::{Service, ServiceSource};
+use rls::server::{ListKind, MemoryDirectory, StoredList};
 use simple_presence::agent::{AgentConfig, PresenceAgent};
 use simple_presence::border::{Border, BorderConfig, Dest, PeerEntry};
 use simple_presence::doc::imdn::{Kind, Status};
 use simple_presence::identity::PeerIdentity;
+use simple_presence::list::ListAgent;
 use simple_presence::pager::Pager;
 use simple_presence::sip::{aor, domain_of, from_uri, target};
 use simple_presence::views::{self, PeerMode};
@@ -46,6 +50,8 @@ enum Elem {
     Agent,
     Border,
     Users,
+    /// The resource list server.
+    Rls,
 }
 
 type Key = (Bytes, u32, Method);
@@ -65,6 +71,7 @@ struct Domain {
     publishers: HashMap<String, Publisher>,
     pagers: HashMap<String, Pager>,
     message_answers: Vec<Response>,
+    lists: Option<ListAgent>,
     /// Who to answer for each request an element received.
     reply_to: HashMap<(Elem, Key), Elem>,
     /// The border's socket on the peering link.
@@ -93,6 +100,16 @@ struct Demo {
     link: Link,
     /// Print one ladder line per datagram.
     ladder: bool,
+    /// Otherwise: (count, bytes) per label.
+    summary: std::collections::BTreeMap<String, (usize, usize)>,
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 fn label(m: &Message) -> String {
@@ -104,11 +121,56 @@ fn label(m: &Message) -> String {
             n.as_bytes().eq_ignore_ascii_case(b"Event") || n.as_bytes().eq_ignore_ascii_case(b"o")
         })
         .map(|(_, v)| String::from_utf8_lossy(v).into_owned());
+    let header = |name: &[u8]| {
+        m.headers()
+            .iter()
+            .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name))
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .unwrap_or_default()
+    };
+    let mut what: Vec<String> = event.into_iter().collect();
+    if header(b"Supported").contains("eventlist") && m.body().is_empty() {
+        what.push("eventlist".into());
+    }
+    if header(b"Content-Type").starts_with("multipart/related") {
+        what.push("RLMI".into());
+    }
+    let ct: Option<sip_core::header::ContentType> = m.headers().typed().ok().flatten();
+    if let (Some(ct), Message::Request(r)) = (ct, m) {
+        if *r.method() == Method::NOTIFY && header(b"Content-Type").starts_with("multipart/mixed") {
+            match views::ViewBundle::parse(&ct.0, r.body()) {
+                Ok(b) if b.views.iter().any(|v| !v.watchers.is_empty()) => what.push(format!(
+                    "{} for {}",
+                    plural(b.documents(), "view"),
+                    plural(
+                        b.views.iter().map(|v| v.watchers.len()).sum::<usize>(),
+                        "watcher"
+                    )
+                )),
+                _ => {
+                    if let Ok(dl) = views::Delegated::parse(&ct.0, r.body()) {
+                        what.push(
+                            if dl.rules.is_some() {
+                                "full doc + rules"
+                            } else {
+                                "full doc"
+                            }
+                            .into(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let imdn = b"imdn+xml";
+    if m.body().windows(imdn.len()).any(|w| w == imdn) {
+        what.push("IMDN".into());
+    } else if header(b"Content-Type").starts_with("message/cpim") {
+        what.push("CPIM".into());
+    }
     match m {
-        Message::Request(r) => match event {
-            Some(e) => format!("{} ({e})", r.method()),
-            None => r.method().to_string(),
-        },
+        Message::Request(r) if what.is_empty() => r.method().to_string(),
+        Message::Request(r) => format!("{} ({})", r.method(), what.join(", ")),
         Message::Response(r) => format!(
             "{} ({})",
             r.status().as_u16(),
@@ -138,6 +200,7 @@ impl Demo {
                 publishers: HashMap::new(),
                 pagers: HashMap::new(),
                 message_answers: Vec::new(),
+                lists: None,
                 reply_to: HashMap::new(),
                 sock,
                 peer_id: PeerIdentity::from_domains([other]),
@@ -151,6 +214,7 @@ impl Demo {
             in_flight: 0,
             link: Link::default(),
             ladder: true,
+            summary: Default::default(),
         })
     }
 
@@ -178,8 +242,14 @@ impl Demo {
             Message::Request(r) => {
                 let t = target(r);
                 let dom = domain_of(&t).unwrap_or_default();
+                let list = r.headers().iter().any(|(n, v)| {
+                    n.as_bytes().eq_ignore_ascii_case(b"Supported")
+                        && v.windows(9).any(|x| x == b"eventlist")
+                });
                 if dom != d.name {
                     Elem::Border
+                } else if t.contains("rls@") || (list && *r.method() == Method::SUBSCRIBE) {
+                    Elem::Rls
                 } else if *r.method() == Method::SUBSCRIBE || *r.method() == Method::PUBLISH {
                     Elem::Agent
                 } else {
@@ -208,9 +278,13 @@ impl Demo {
             self.link.notifies += 1;
             self.link.notify_bytes += bytes.len();
         }
-        if self.ladder {
+        if !self.ladder {
+            let e = self.summary.entry(label(m)).or_default();
+            e.0 += 1;
+            e.1 += bytes.len();
+        } else {
             println!(
-                "  {:>7.1} ms  {COM} {} {NET}  {:<28} {:>6} B",
+                "  {:>7.1} ms  {COM} {} {NET}  {:<40} {:>6} B",
                 self.start.elapsed().as_secs_f64() * 1000.0,
                 if i == 0 { "-->" } else { "<--" },
                 label(m),
@@ -239,6 +313,15 @@ impl Demo {
             }
             for r in out {
                 self.route_inside(i, Elem::Users, Message::Request(r));
+            }
+            let mut out = Vec::new();
+            if let Some(l) = &mut self.doms[i].lists {
+                while let Some(r) = l.poll_transmit() {
+                    out.push(r);
+                }
+            }
+            for r in out {
+                self.route_inside(i, Elem::Rls, Message::Request(r));
             }
             while let Some(t) = self.doms[i].border.poll_transmit() {
                 match t.dest {
@@ -294,6 +377,18 @@ impl Demo {
                 self.route_inside(i, to, Message::Response(x));
             }
             (Elem::Agent, Message::Response(x)) => d.agent.handle_response(&x),
+            (Elem::Rls, Message::Request(r)) => {
+                let x = match &mut d.lists {
+                    Some(l) => l.handle_request(now, &r),
+                    None => Response::from_request(&r, StatusCode::NOT_FOUND),
+                };
+                self.route_inside(i, to, Message::Response(x));
+            }
+            (Elem::Rls, Message::Response(x)) => {
+                if let Some(l) = &mut d.lists {
+                    l.handle_response(now, &x);
+                }
+            }
             (Elem::Users, Message::Request(r)) => {
                 if from == Elem::Border && *r.method() == Method::NOTIFY {
                     d.local_notifies.0 += 1;
@@ -334,12 +429,17 @@ impl Demo {
     }
 
     fn subscribe(&mut self, user: &str, resource: &str) -> Result<(), String> {
+        self.subscribe_as(user, resource, false)
+    }
+
+    /// Subscribes `user` to `resource`, a list (RFC 4662) when `list`.
+    fn subscribe_as(&mut self, user: &str, resource: &str, list: bool) -> Result<(), String> {
         let i = Self::idx(&domain_of(user).unwrap_or_default());
         let r = self.doms[i]
             .watchers
             .entry(user.to_owned())
             .or_insert_with(|| PresenceWatcher::new(user))
-            .subscribe(Instant::now(), resource, "presence", false)
+            .subscribe(Instant::now(), resource, "presence", list)
             .ok_or_else(|| format!("{user} cannot subscribe to {resource}"))?;
         self.route_inside(i, Elem::Users, Message::Request(r));
         Ok(())
@@ -449,6 +549,65 @@ async fn inter_domain() -> Result<(), String> {
     Ok(())
 }
 
+async fn public_group() -> Result<(), String> {
+    println!("\n== 2. public-group list subscription across domains: alice@example.com watches sip:friends@example.net ==");
+    let group = "sip:friends@example.net";
+    let alice = "sip:alice@example.com";
+    let members = [
+        ("sip:bob@example.net", "bob here"),
+        ("sip:carol@example.net", "carol here"),
+    ];
+    let mut d = Demo::new(PeerMode::PerView).await?;
+    let list = members
+        .iter()
+        .fold(List::new(None), |l, (m, _)| l.with_entry(Entry::new(*m)));
+    let mut dir = MemoryDirectory::default();
+    dir.insert(StoredList {
+        kind: ListKind::Public,
+        service: Service::new(group, ServiceSource::List(list)),
+        names: Vec::new(),
+    });
+    d.doms[1].lists = Some(ListAgent::new(NET, dir));
+    // The members let example.net's list server (subscribing as itself)
+    // see them.
+    for (m, note) in members {
+        d.set_rules(
+            m,
+            &format!(
+                r#"<rule id="rls"><conditions><identity><one id="sip:rls@example.net"/></identity></conditions>{ALLOW_ALL}</rule>"#
+            ),
+        )?;
+        d.publish(m, "open", note)?;
+    }
+    d.run().await?;
+    d.subscribe_as(alice, group, true)?;
+    d.run().await?;
+    let row = |d: &Demo, m: &str| -> String {
+        d.doms[0]
+            .watchers
+            .get(alice)
+            .and_then(|w| w.list(group))
+            .and_then(|v| v.resource(m))
+            .and_then(|r| r.active_body())
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default()
+    };
+    for (m, note) in members {
+        check(
+            row(&d, m).contains(note),
+            &format!("alice's list view has {m} (\"{note}\")"),
+        )?;
+    }
+    println!("  bob publishes an update");
+    d.publish(members[0].0, "closed", "bob left")?;
+    d.run().await?;
+    check(
+        row(&d, members[0].0).contains("bob left"),
+        "the change reached alice as a list notification",
+    )?;
+    Ok(())
+}
+
 fn user(i: usize) -> String {
     format!("sip:w{i}@example.com")
 }
@@ -493,6 +652,9 @@ async fn many_watchers(mode: PeerMode) -> Result<(), String> {
         d.link.datagrams - before.datagrams,
         d.link.bytes - before.bytes
     );
+    for (what, (n, b)) in std::mem::take(&mut d.summary) {
+        println!("      {n:>4} x {what:<40} {b:>6} B");
+    }
     check(
         d.doms[0].border.stats().backends == 1,
         "one back-end subscription across the link",
@@ -735,8 +897,7 @@ async fn msrp_session() -> Result<(), String> {
 async fn demo() -> Result<(), String> {
     println!("peering-demo: example.com and example.net peering over 127.0.0.1");
     inter_domain().await?;
-    println!("\n== 2. public-group list subscription across domains ==");
-    println!("  skipped: not wired in this demo (see simple-presence's scenario tests)");
+    public_group().await?;
     many_watchers(PeerMode::PerView).await?;
     many_watchers(PeerMode::Delegated).await?;
     pager_im().await?;

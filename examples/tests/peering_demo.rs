@@ -80,5 +80,14 @@ fn peering_demo_runs_every_use_case_and_exits_zero() {
     );
     assert!(out.contains("example.com <-- example.net  NOTIFY"), "{out}");
     assert!(out.contains("per update: 1 NOTIFY"), "{out}");
+    assert!(out.contains("3 views for 1000 watchers"), "{out}");
+    assert!(out.contains("NOTIFY (presence, RLMI)"), "{out}");
+    assert!(
+        out.contains("the change reached alice as a list notification"),
+        "{out}"
+    );
+    assert!(out.contains("MESSAGE (IMDN)"), "{out}");
+    assert!(out.contains("alice received the IMDN: delivered"), "{out}");
+    assert!(out.contains("byte file, byte for byte"), "{out}");
     assert!(!out.contains("check failed"), "{out}");
 }
