@@ -5,7 +5,9 @@
 //! pagers) and a peering border. Inside a network the elements exchange
 //! messages in process; between the networks every message is serialized
 //! and crosses a real UDP socket on 127.0.0.1 (one per border, ephemeral
-//! ports), and the MSRP session runs over a loopback TCP connection. The
+//! ports), and the MSRP sessions (negotiated with `msrp::sdp` offers and
+//! answers, handed over in process since no INVITE dialog is involved) run
+//! over loopback TCP connections. The
 //! ladder shows what crossed the link: time, direction, method or status,
 //! bytes.
 //!
@@ -17,7 +19,8 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use msrp::{MessageSpec, MsrpUri, Session, SessionConfig};
+use msrp::sdp::{Direction, FileSelector, FileTransfer, MsrpDescription, Sdp, Setup};
+use msrp::{MessageSpec, MsrpUri, Session};
 use rls::resource_lists::{Entry, List};
 use rls::rls_services::{Service, ServiceSource};
 use rls::server::{ListKind, MemoryDirectory, StoredList};
@@ -767,57 +770,90 @@ async fn pump(
     Ok(())
 }
 
-async fn msrp_session() -> Result<(), String> {
-    println!("\n== 5. MSRP chat and file transfer alice@example.com -> bob@example.net ==");
+/// One MSRP session between alice (example.com, the offerer, listening)
+/// and bob (example.net, the answerer, connecting: RFC 6135 `actpass` is
+/// answered `active`): the SDP offer and answer are built and read with
+/// `msrp::sdp`, the session settings come from them, then alice sends
+/// `bodies` over loopback TCP. Returns what bob received, in order, and
+/// the offer bob read.
+async fn msrp_leg(
+    what: &str,
+    offer_for: impl FnOnce(MsrpUri, u16) -> MsrpDescription,
+    answer_types: Vec<String>,
+    bodies: Vec<(MessageSpec, Bytes)>,
+) -> Result<(Vec<Vec<u8>>, MsrpDescription), String> {
+    let t0 = Instant::now();
+    let at = || t0.elapsed().as_secs_f64() * 1000.0;
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| format!("MSRP listen: {e}"))?;
-    let bob_addr = listener
+    let alice_addr = listener
         .local_addr()
         .map_err(|e| format!("MSRP address: {e}"))?;
     let uri = |s: String| MsrpUri::parse(&s).map_err(|e| format!("MSRP URI {s}: {e}"));
-    let bob_uri = uri(format!("msrp://{bob_addr}/bobnet1;tcp"))?;
-    let mut alice_conn = tokio::time::timeout(WAIT, TcpStream::connect(bob_addr))
+    let alice_uri = uri(format!("msrp://{alice_addr}/a{}com;tcp", what.len()))?;
+    // The offer, as alice would put it in an INVITE.
+    let offer = offer_for(alice_uri, alice_addr.port());
+    let offer_sdp = offer.to_sdp("alice", 2_890_844_526).to_bytes();
+    println!(
+        "  {:>7.1} ms  {COM} --> {NET}  {:<40} {:>6} B",
+        at(),
+        format!("SDP offer ({what}, setup:actpass)"),
+        offer_sdp.len()
+    );
+    // Bob reads it and answers.
+    let got_offer = Sdp::parse(&offer_sdp)
+        .and_then(|s| MsrpDescription::from_sdp(&s))
+        .map_err(|e| format!("bob reads the SDP offer: {e}"))?;
+    let bob_uri = uri(format!("msrp://127.0.0.1:9/b{}net;tcp", what.len()))?;
+    let answer = MsrpDescription::answer(&got_offer, "127.0.0.1", 9, vec![bob_uri], answer_types);
+    let answer_sdp = answer.to_sdp("bob", 2_890_844_527).to_bytes();
+    println!(
+        "  {:>7.1} ms  {COM} <-- {NET}  {:<40} {:>6} B",
+        at(),
+        format!(
+            "SDP answer (setup:{})",
+            answer.setup.map(Setup::as_str).unwrap_or("-")
+        ),
+        answer_sdp.len()
+    );
+    let got_answer = Sdp::parse(&answer_sdp)
+        .and_then(|s| MsrpDescription::from_sdp(&s))
+        .map_err(|e| format!("alice reads the SDP answer: {e}"))?;
+    if answer.setup != Some(Setup::Active) {
+        return Err("bob's answer does not take the active role".into());
+    }
+    let alice_cfg = offer
+        .session_config(&got_answer)
+        .ok_or("alice's session settings")?;
+    let bob_cfg = answer
+        .session_config(&got_offer)
+        .ok_or("bob's session settings")?;
+    let target = format!("{}:{}", got_offer.host, got_offer.port);
+    let mut bob_conn = tokio::time::timeout(WAIT, TcpStream::connect(&target))
         .await
         .map_err(|_| "MSRP connect timed out")?
-        .map_err(|e| format!("MSRP connect: {e}"))?;
-    let (mut bob_conn, _) = tokio::time::timeout(WAIT, listener.accept())
+        .map_err(|e| format!("MSRP connect to {target}: {e}"))?;
+    let (mut alice_conn, _) = tokio::time::timeout(WAIT, listener.accept())
         .await
         .map_err(|_| "MSRP accept timed out")?
         .map_err(|e| format!("MSRP accept: {e}"))?;
-    let alice_addr = alice_conn
-        .local_addr()
-        .map_err(|e| format!("MSRP address: {e}"))?;
-    let alice_uri = uri(format!("msrp://{alice_addr}/alicecom1;tcp"))?;
-    println!("  tcp {alice_addr} (example.com) --> {bob_addr} (example.net)");
-    let mut alice = Session::new(SessionConfig::new(alice_uri.clone(), vec![bob_uri.clone()]))
-        .map_err(|e| format!("alice's session: {e}"))?;
-    let mut bob = Session::new(SessionConfig::new(bob_uri, vec![alice_uri]))
-        .map_err(|e| format!("bob's session: {e}"))?;
+    let mut alice = Session::new(alice_cfg).map_err(|e| format!("alice's session: {e}"))?;
+    let mut bob = Session::new(bob_cfg).map_err(|e| format!("bob's session: {e}"))?;
 
-    let text = Bytes::from_static(b"Here comes the report.");
-    let file: Vec<u8> = (0..300 * 1024u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
-    let file = Bytes::from(file);
-    let chat_id = alice
-        .send_message(MessageSpec::new("text/plain"), text.clone())
-        .map_err(|e| format!("send chat: {e}"))?;
-    let mut fspec = MessageSpec::new("application/octet-stream");
-    fspec.extra_headers.push((
-        "Content-Disposition".into(),
-        "attachment; filename=\"report.bin\"".into(),
-    ));
-    let file_id = alice
-        .send_message(fspec, file.clone())
-        .map_err(|e| format!("send file: {e}"))?;
-
+    let mut ids = Vec::new();
+    for (spec, body) in bodies {
+        ids.push(
+            alice
+                .send_message(spec, body)
+                .map_err(|e| format!("send over MSRP: {e}"))?,
+        );
+    }
     let mut got: HashMap<String, Vec<u8>> = HashMap::new();
     let mut complete = Vec::new();
     let mut sent_ok = Vec::new();
     let (mut a_sent, mut b_sent) = ((0, 0), (0, 0));
     let (mut ab, mut bb) = (vec![0u8; 65_536], vec![0u8; 65_536]);
-    let t0 = Instant::now();
     loop {
         pump(&mut alice, &mut alice_conn, &mut a_sent).await?;
         pump(&mut bob, &mut bob_conn, &mut b_sent).await?;
@@ -829,13 +865,15 @@ async fn msrp_session() -> Result<(), String> {
                     data,
                 } => {
                     let buf = got.entry(message_id).or_default();
-                    if buf.len() as u64 == offset {
-                        buf.extend_from_slice(&data);
-                    } else {
+                    if buf.len() as u64 != offset {
                         return Err(format!("MSRP data out of order at {offset}"));
                     }
+                    buf.extend_from_slice(&data);
                 }
                 msrp::Event::MessageComplete { message_id, .. } => complete.push(message_id),
+                msrp::Event::MessageAborted { message_id, status } => {
+                    return Err(format!("bob refused MSRP message {message_id}: {status:?}"))
+                }
                 msrp::Event::StreamError(e) => return Err(format!("bob's stream: {e}")),
                 _ => {}
             }
@@ -850,7 +888,10 @@ async fn msrp_session() -> Result<(), String> {
                 _ => {}
             }
         }
-        if complete.len() == 2 && sent_ok.len() == 2 {
+        if ids
+            .iter()
+            .all(|i| complete.contains(i) && sent_ok.contains(i))
+        {
             break;
         }
         tokio::select! {
@@ -868,28 +909,87 @@ async fn msrp_session() -> Result<(), String> {
         }
     }
     println!(
-        "  {:>7.1} ms  example.com --> example.net  MSRP SEND  {} chunks, {} B",
-        t0.elapsed().as_secs_f64() * 1000.0,
-        a_sent.0,
+        "  {:>7.1} ms  {COM} --> {NET}  {:<40} {:>6} B",
+        at(),
+        format!("MSRP SEND x {} (tcp)", a_sent.0),
         a_sent.1
     );
     println!(
-        "  {:>7.1} ms  example.com <-- example.net  MSRP 200   {} responses, {} B",
-        t0.elapsed().as_secs_f64() * 1000.0,
-        b_sent.0,
+        "  {:>7.1} ms  {COM} <-- {NET}  {:<40} {:>6} B",
+        at(),
+        format!("MSRP 200 x {} (tcp)", b_sent.0),
         b_sent.1
     );
+    let out = ids
+        .iter()
+        .map(|i| got.remove(i).unwrap_or_default())
+        .collect();
+    Ok((out, got_offer))
+}
+
+async fn msrp_session() -> Result<(), String> {
+    println!("\n== 5. MSRP chat and file transfer alice@example.com -> bob@example.net ==");
+    println!("  (the SDP would ride in an INVITE; here it is handed over in process)");
+    let text = Bytes::from_static(b"Here comes the report.");
+    let (got, _) = msrp_leg(
+        "chat",
+        |uri, port| MsrpDescription::chat("127.0.0.1", port, uri),
+        vec!["message/cpim".into(), "text/plain".into()],
+        vec![(MessageSpec::new("text/plain"), text.clone())],
+    )
+    .await?;
     check(
-        got.get(&chat_id).map(Vec::as_slice) == Some(&text[..]),
+        got.first().map(Vec::as_slice) == Some(&text[..]),
         "bob received the chat message \"Here comes the report.\"",
     )?;
+
+    let file: Vec<u8> = (0..300 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let file = Bytes::from(file);
+    let octets = "application/octet-stream";
+    let size = file.len() as u64;
+    let mut spec = MessageSpec::new(octets);
+    spec.extra_headers.push((
+        "Content-Disposition".into(),
+        "attachment; filename=\"report.bin\"".into(),
+    ));
+    let (got, offer) = msrp_leg(
+        "file transfer",
+        move |uri, port| MsrpDescription {
+            host: "127.0.0.1".into(),
+            port,
+            path: vec![uri],
+            accept_types: vec![octets.into()],
+            accept_wrapped_types: Vec::new(),
+            max_size: None,
+            setup: Some(Setup::ActPass),
+            direction: Direction::SendOnly,
+            file: Some(FileTransfer {
+                selector: FileSelector {
+                    name: Some("report.bin".into()),
+                    media_type: Some(octets.into()),
+                    size: Some(size),
+                    hash: None,
+                },
+                transfer_id: "peering-demo-1".into(),
+                disposition: Some("attachment".into()),
+                ..FileTransfer::default()
+            }),
+        },
+        vec![octets.into()],
+        vec![(spec, file.clone())],
+    )
+    .await?;
+    let announced = offer.file.as_ref().and_then(|f| f.selector.size);
+    let got = got.first().map(Vec::as_slice).unwrap_or_default();
     check(
-        got.get(&file_id).map(Vec::as_slice) == Some(&file[..]),
-        &format!("bob received the {} byte file, byte for byte", file.len()),
+        announced == Some(got.len() as u64),
+        &format!("the received size matches the SDP file-selector ({size} bytes)"),
     )?;
     check(
-        sent_ok.contains(&chat_id) && sent_ok.contains(&file_id),
-        "alice saw both messages acknowledged",
+        got == &file[..],
+        &format!("bob received the {size} byte file, byte for byte"),
     )?;
     Ok(())
 }
