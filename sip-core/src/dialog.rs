@@ -173,26 +173,10 @@ impl Dialog {
     pub fn uac(request: &Request, response: &Response) -> Result<Dialog, DialogError> {
         let rh = request.headers();
         let sh = response.headers();
-        let call_id: CallId = rh
-            .typed()
-            .ok()
-            .flatten()
-            .ok_or(DialogError::MissingHeader("Call-ID"))?;
-        let cseq: CSeq = rh
-            .typed()
-            .ok()
-            .flatten()
-            .ok_or(DialogError::MissingHeader("CSeq"))?;
-        let from: crate::header::From = rh
-            .typed()
-            .ok()
-            .flatten()
-            .ok_or(DialogError::MissingHeader("From"))?;
-        let to: crate::header::To = sh
-            .typed()
-            .ok()
-            .flatten()
-            .ok_or(DialogError::MissingHeader("To"))?;
+        let call_id: CallId = required(rh, "Call-ID")?;
+        let cseq: CSeq = required(rh, "CSeq")?;
+        let from: crate::header::From = required(rh, "From")?;
+        let to: crate::header::To = required(sh, "To")?;
         let local_tag = from.tag().ok_or(DialogError::MissingTag("From"))?;
         let remote_tag = to.tag().ok_or(DialogError::MissingTag("To"))?;
         let mut routes: Vec<Bytes> = record_routes(sh)?;
@@ -232,26 +216,10 @@ impl Dialog {
     pub fn uas(request: &Request, response: &Response) -> Result<Dialog, DialogError> {
         let rh = request.headers();
         let sh = response.headers();
-        let call_id: CallId = rh
-            .typed()
-            .ok()
-            .flatten()
-            .ok_or(DialogError::MissingHeader("Call-ID"))?;
-        let cseq: CSeq = rh
-            .typed()
-            .ok()
-            .flatten()
-            .ok_or(DialogError::MissingHeader("CSeq"))?;
-        let from: crate::header::From = rh
-            .typed()
-            .ok()
-            .flatten()
-            .ok_or(DialogError::MissingHeader("From"))?;
-        let to: crate::header::To = sh
-            .typed()
-            .ok()
-            .flatten()
-            .ok_or(DialogError::MissingHeader("To"))?;
+        let call_id: CallId = required(rh, "Call-ID")?;
+        let cseq: CSeq = required(rh, "CSeq")?;
+        let from: crate::header::From = required(rh, "From")?;
+        let to: crate::header::To = required(sh, "To")?;
         let local_tag = to.tag().ok_or(DialogError::MissingTag("To"))?;
         let remote_tag = from.tag().unwrap_or_default();
         let target = contact_uri(rh).ok_or(DialogError::MissingHeader("Contact"))?;
@@ -283,32 +251,12 @@ impl Dialog {
     pub fn from_notify(subscribe: &Request, notify: &Request) -> Result<Dialog, DialogError> {
         let sh = subscribe.headers();
         let nh = notify.headers();
-        let call_id: CallId = nh
-            .typed()
-            .ok()
-            .flatten()
-            .ok_or(DialogError::MissingHeader("Call-ID"))?;
-        let cseq: CSeq = sh
-            .typed()
-            .ok()
-            .flatten()
-            .ok_or(DialogError::MissingHeader("CSeq"))?;
-        let ncseq: CSeq = nh
-            .typed()
-            .ok()
-            .flatten()
-            .ok_or(DialogError::MissingHeader("CSeq"))?;
-        let from: crate::header::From = sh
-            .typed()
-            .ok()
-            .flatten()
-            .ok_or(DialogError::MissingHeader("From"))?;
+        let call_id: CallId = required(nh, "Call-ID")?;
+        let cseq: CSeq = required(sh, "CSeq")?;
+        let ncseq: CSeq = required(nh, "CSeq")?;
+        let from: crate::header::From = required(sh, "From")?;
         // The notifier's address is the NOTIFY's From; swap to write it in To.
-        let nfrom: crate::header::From = nh
-            .typed()
-            .ok()
-            .flatten()
-            .ok_or(DialogError::MissingHeader("From"))?;
+        let nfrom: crate::header::From = required(nh, "From")?;
         let remote_tag = nfrom.tag().ok_or(DialogError::MissingTag("From"))?;
         let target = contact_uri(nh).ok_or(DialogError::MissingHeader("Contact"))?;
         Ok(Dialog {
@@ -502,6 +450,19 @@ fn record_routes(h: &crate::header::Headers) -> Result<Vec<Bytes>, DialogError> 
         out.push(own(&rr.to_value()));
     }
     Ok(out)
+}
+
+/// A header the dialog cannot be built without: decoded, or the error that
+/// names it (a header that is present but does not decode counts as missing).
+fn required<H: crate::header::TypedHeader>(
+    headers: &crate::header::Headers,
+    name: &'static str,
+) -> Result<H, DialogError> {
+    headers
+        .typed()
+        .ok()
+        .flatten()
+        .ok_or(DialogError::MissingHeader(name))
 }
 
 #[cfg(test)]
