@@ -74,7 +74,9 @@
 use std::io::Read;
 
 pub mod args;
+pub mod msrp_cli;
 pub mod net;
+pub mod tls;
 
 use sip_core::header::{ContentType, MediaType};
 

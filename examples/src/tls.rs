@@ -1,0 +1,1 @@
+//! TLS between peer networks for the examples (rustls, being built).
