@@ -197,6 +197,44 @@ pub enum UsageError {
     BadValue(&'static str),
 }
 
+/// Why a certificate fingerprint was refused: a malformed `a=fingerprint`
+/// value (RFC 8122 section 5), or a peer certificate that does not match
+/// what the SDP offered (RFC 4975 section 14.4).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FingerprintError {
+    /// The value does not follow `hash-func SP 2UHEX *(":" 2UHEX)`.
+    #[error("malformed fingerprint: {0}")]
+    Syntax(&'static str),
+    /// The digest length does not fit the hash function (`expected` is
+    /// `None` for an unknown function, whose limit is 1 to 64 bytes).
+    #[error("fingerprint of {found} bytes, the hash function needs {}", expected.map_or("1 to 64".to_owned(), |n| n.to_string()))]
+    Length {
+        /// The length the hash function produces.
+        expected: Option<usize>,
+        /// The length found.
+        found: usize,
+    },
+    /// The peer's SDP offered no fingerprint for a TLS session.
+    #[error("no fingerprint in the SDP for a TLS session")]
+    Missing,
+    /// None of the offered fingerprints uses a hash function this crate
+    /// can compute; the functions offered are listed.
+    #[error("no offered fingerprint can be checked (hash functions offered: {})", join_hashes(.0))]
+    NoUsableHash(Vec<crate::fingerprint::HashFunc>),
+    /// The peer's certificate matches none of the offered fingerprints.
+    #[error("the peer certificate does not match the SDP fingerprint")]
+    Mismatch,
+    /// Chunks arrived on a TLS session before the peer's certificate was
+    /// checked.
+    #[error("data before the peer certificate was checked")]
+    NotChecked,
+}
+
+fn join_hashes(h: &[crate::fingerprint::HashFunc]) -> String {
+    h.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -109,6 +109,7 @@ pub mod chunk;
 pub mod cpim;
 pub mod endpoint;
 pub mod error;
+pub mod fingerprint;
 pub mod header;
 pub mod parse;
 pub mod relay;
@@ -120,8 +121,10 @@ pub mod uri;
 pub use bytes::Bytes;
 pub use chunk::{Chunk, ChunkHead, Flag, StartLine};
 pub use error::{
-    FormatError, ParseError, ParseErrorKind, ProtocolError, UriError, UriErrorKind, UsageError,
+    FingerprintError, FormatError, ParseError, ParseErrorKind, ProtocolError, UriError,
+    UriErrorKind, UsageError,
 };
+pub use fingerprint::{Fingerprint, HashFunc};
 pub use header::{
     ByteRange, Expires, FailureReport, Headers, ReportMode, Status, SuccessReport, TypedHeader,
 };

@@ -4,7 +4,11 @@
 //! `a=path`, `a=accept-types`, `a=accept-wrapped-types`, `a=max-size`,
 //! `a=setup` (RFC 6135), and the file transfer attributes of RFC 5547
 //! (`file-selector`, `file-transfer-id`, `file-disposition`, `file-date`,
-//! `file-icon`, `file-range`).
+//! `file-icon`, `file-range`), and `a=fingerprint` (RFC 8122 section 5) for
+//! sessions over TLS (RFC 4975 section 14.4): read at media level with a
+//! fallback to session level ([`Sdp::fingerprints`]), written with
+//! [`MsrpDescription::to_sdp_with_fingerprints`] or
+//! [`Media::set_fingerprints`].
 //!
 //! Every line is kept in order, so lines this module does not know (RTP
 //! media, bandwidth, encryption keys) survive a round trip. Offer/answer
@@ -15,7 +19,8 @@
     deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
 )]
 
-use crate::error::{FormatError, UriError};
+use crate::error::{FingerprintError, FormatError, UriError};
+use crate::fingerprint::Fingerprint;
 use crate::uri::{parse_path, write_path, MsrpUri};
 use std::fmt;
 
@@ -363,7 +368,66 @@ impl Media {
     }
 }
 
+/// Reads every `a=fingerprint` value among `lines`.
+fn fingerprints_in(lines: &[SdpLine]) -> Result<Vec<Fingerprint>, FingerprintError> {
+    lines
+        .iter()
+        .filter(|l| l.kind == 'a')
+        .filter_map(|l| l.value.strip_prefix("fingerprint:"))
+        .map(Fingerprint::parse)
+        .collect()
+}
+
+impl Media {
+    /// The `a=fingerprint` values of this media section only (RFC 8122
+    /// section 5); empty when it has none. A malformed value is an error,
+    /// never skipped. [`Sdp::fingerprints_for`] adds the fallback to the
+    /// session-level attribute.
+    pub fn fingerprints(&self) -> Result<Vec<Fingerprint>, FingerprintError> {
+        fingerprints_in(&self.lines)
+    }
+
+    /// Replaces this section's `a=fingerprint` lines by `fingerprints`
+    /// (written after the other lines).
+    pub fn set_fingerprints(&mut self, fingerprints: &[Fingerprint]) {
+        self.lines
+            .retain(|l| !(l.kind == 'a' && l.value.starts_with("fingerprint:")));
+        for fp in fingerprints {
+            self.lines.push(SdpLine {
+                kind: 'a',
+                value: format!("fingerprint:{fp}"),
+            });
+        }
+    }
+}
+
 impl Sdp {
+    /// The session-level `a=fingerprint` values.
+    pub fn session_fingerprints(&self) -> Result<Vec<Fingerprint>, FingerprintError> {
+        fingerprints_in(&self.session)
+    }
+
+    /// The fingerprints that apply to `media`: its own `a=fingerprint`
+    /// lines, or the session-level ones when it has none (RFC 8122
+    /// section 5).
+    pub fn fingerprints_for(&self, media: &Media) -> Result<Vec<Fingerprint>, FingerprintError> {
+        let own = media.fingerprints()?;
+        if own.is_empty() {
+            self.session_fingerprints()
+        } else {
+            Ok(own)
+        }
+    }
+
+    /// The fingerprints that apply to the first MSRP media section (empty
+    /// when there is none, or no fingerprint).
+    pub fn fingerprints(&self) -> Result<Vec<Fingerprint>, FingerprintError> {
+        match self.msrp_media() {
+            Some(m) => self.fingerprints_for(m),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// Parses a description (CRLF or LF line ends).
     pub fn parse(data: &[u8]) -> Result<Sdp, FormatError> {
         if data.len() > MAX_SDP {
@@ -587,6 +651,23 @@ impl MsrpDescription {
         }
     }
 
+    /// Builds a complete SDP document as [`MsrpDescription::to_sdp`] does,
+    /// with an `a=fingerprint` line per fingerprint of our certificate in
+    /// the media section (RFC 4975 section 14.4: required for
+    /// `TCP/TLS/MSRP` between endpoints).
+    pub fn to_sdp_with_fingerprints(
+        &self,
+        user: &str,
+        session_id: u64,
+        fingerprints: &[Fingerprint],
+    ) -> Sdp {
+        let mut sdp = self.to_sdp(user, session_id);
+        if let Some(m) = sdp.media.first_mut() {
+            m.set_fingerprints(fingerprints);
+        }
+        sdp
+    }
+
     /// Reads the MSRP description out of a document.
     pub fn from_sdp(sdp: &Sdp) -> Result<Self, FormatError> {
         let m = sdp
@@ -802,6 +883,93 @@ a=file-range:1-32349\r\n";
             assert_eq!(m.setup(), Some(Setup::ActPass));
             assert_eq!(m.accept_types(), vec!["message/cpim", "text/plain"]);
         }
+    }
+
+    #[test]
+    fn rfc4975_figure_19_fingerprint() {
+        // RFC 4975 section 14.4 figure 19, the fingerprint joined on one line.
+        let src = "v=0\r\no=alice 1 1 IN IP4 atlanta.example.com\r\ns=-\r\n\
+c=IN IP4 atlanta.example.com\r\nt=0 0\r\n\
+m=message 7654 TCP/TLS/MSRP *\r\n\
+a=accept-types:text/plain\r\n\
+a=path:msrps://atlanta.example.com:7654/jshA7weso3ks;tcp\r\n\
+a=fingerprint:SHA-1 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB\r\n";
+        let sdp = Sdp::parse(src.as_bytes()).unwrap();
+        let m = sdp.msrp_media().unwrap();
+        assert!(m.is_secure());
+        let fps = m.fingerprints().unwrap();
+        assert_eq!(fps.len(), 1);
+        assert_eq!(fps[0].hash(), &crate::fingerprint::HashFunc::Sha1);
+        assert_eq!(fps[0].digest()[19], 0xAB);
+        assert_eq!(sdp.fingerprints().unwrap(), fps);
+        assert_eq!(sdp.to_bytes(), src.as_bytes());
+    }
+
+    #[test]
+    fn fingerprints_media_level_then_session_level() {
+        use crate::fingerprint::HashFunc;
+        let a = Fingerprint::of_certificate(HashFunc::Sha256, b"cert a").unwrap();
+        let b = Fingerprint::of_certificate(HashFunc::Sha256, b"cert b").unwrap();
+        let c = Fingerprint::of_certificate(HashFunc::Sha512, b"cert b").unwrap();
+        let session_level = format!(
+            "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\na=fingerprint:{a}\r\nt=0 0\r\n\
+m=message 1 TCP/TLS/MSRP *\r\na=path:msrps://h:1/s;tcp\r\n\
+m=message 2 TCP/TLS/MSRP *\r\na=fingerprint:{b}\r\na=fingerprint:{c}\r\na=path:msrps://h:2/t;tcp\r\n"
+        );
+        let sdp = Sdp::parse(session_level.as_bytes()).unwrap();
+        // The first section has none of its own: the session's applies.
+        assert_eq!(sdp.media[0].fingerprints().unwrap(), vec![]);
+        assert_eq!(
+            sdp.fingerprints_for(&sdp.media[0]).unwrap(),
+            vec![a.clone()]
+        );
+        assert_eq!(sdp.fingerprints().unwrap(), vec![a.clone()]);
+        // The second has its own, which win over the session's.
+        assert_eq!(
+            sdp.fingerprints_for(&sdp.media[1]).unwrap(),
+            vec![b.clone(), c.clone()]
+        );
+        assert_eq!(sdp.session_fingerprints().unwrap(), vec![a.clone()]);
+        // A malformed value is an error, not skipped.
+        let bad = session_level.replace("a=fingerprint:sha-512", "a=fingerprint:sha-512 zz");
+        let sdp = Sdp::parse(bad.as_bytes()).unwrap();
+        assert!(sdp.fingerprints_for(&sdp.media[1]).is_err());
+        // No fingerprint anywhere.
+        let plain = Sdp::parse(b"v=0\r\nm=message 9 TCP/MSRP *\r\n").unwrap();
+        assert_eq!(plain.fingerprints().unwrap(), vec![]);
+    }
+
+    #[test]
+    fn offers_carry_fingerprints() {
+        use crate::fingerprint::HashFunc;
+        let me = MsrpUri::parse("msrps://a.example:7654/s1;tcp").unwrap();
+        let fp = Fingerprint::of_certificate(HashFunc::Sha256, b"my cert").unwrap();
+        let fp2 = Fingerprint::of_certificate(HashFunc::Sha384, b"my cert").unwrap();
+        let d = MsrpDescription::chat("a.example", 7654, me);
+        let sdp = d.to_sdp_with_fingerprints("alice", 3, &[fp.clone(), fp2.clone()]);
+        let text = String::from_utf8(sdp.to_bytes()).unwrap();
+        assert!(
+            text.contains(&format!("\r\na=fingerprint:{fp}\r\n")),
+            "{text}"
+        );
+        let back = Sdp::parse(text.as_bytes()).unwrap();
+        let m = back.msrp_media().unwrap();
+        assert_eq!(m.proto(), "TCP/TLS/MSRP");
+        assert_eq!(m.fingerprints().unwrap(), vec![fp.clone(), fp2]);
+        // Setting again replaces, never duplicates.
+        let mut again = back.clone();
+        again
+            .msrp_media_mut()
+            .unwrap()
+            .set_fingerprints(std::slice::from_ref(&fp));
+        assert_eq!(again.fingerprints().unwrap(), vec![fp]);
+        again.msrp_media_mut().unwrap().set_fingerprints(&[]);
+        assert_eq!(again.fingerprints().unwrap(), vec![]);
+        // The rest of the description is unchanged.
+        assert_eq!(
+            MsrpDescription::from_sdp(&again).unwrap().path,
+            MsrpDescription::from_sdp(&back).unwrap().path
+        );
     }
 
     #[test]
