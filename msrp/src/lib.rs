@@ -13,6 +13,9 @@
 //! | 3862, 5438 | message/cpim wrapping with `NS:` namespaces and IMDN headers | [`cpim`] |
 //! | 7701 | the chat room switch: fan-out, private messages, nicknames | [`chat`] |
 //!
+//! Also: certificate fingerprints for TLS sessions (RFC 8122 section 5,
+//! RFC 4975 section 14.4) in [`fingerprint`], [`sdp`] and [`session`].
+//!
 //! Not implemented: TLS and WebSocket framing themselves (the application
 //! owns the connection), relays that re-chunk messages, the RFC 7700
 //! nickname preparation (nicknames are compared case-folded), conference
@@ -103,6 +106,63 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Over TLS
+//!
+//! The crate has no TLS dependency: the application runs the handshake
+//! (`msrps:` URIs, `TCP/TLS/MSRP`) and hands the result in. Between two
+//! endpoints the certificates are usually self-signed and authenticated by
+//! the `a=fingerprint` each side put in its SDP (RFC 4975 section 14.4,
+//! RFC 8122 section 5), whose integrity the SIP signalling protects:
+//!
+//! 1. Each side puts the fingerprint of its own certificate in its offer or
+//!    answer ([`sdp::MsrpDescription::to_sdp_with_fingerprints`], computed
+//!    with [`Fingerprint::of_certificate`]).
+//! 2. Each side configures its session with the fingerprints of the
+//!    peer's SDP ([`sdp::Sdp::fingerprints`] into
+//!    [`SessionConfig::peer_certificate`]). A session whose To-Path is one
+//!    `msrps:` URI waits for a certificate by default and refuses when no
+//!    fingerprint was set.
+//! 3. After the TLS handshake, and before feeding any received byte, the
+//!    application passes the peer's end-entity certificate (DER) to
+//!    [`Session::handle_peer_certificate`] (or to [`fingerprint::verify`]
+//!    when it manages connections itself, e.g. with an
+//!    [`endpoint::Endpoint`]). On a mismatch the session raises
+//!    [`Event::PeerRefused`], sends nothing more, and the application
+//!    closes the connection.
+//!
+//! ```
+//! use msrp::fingerprint::{Fingerprint, HashFunc};
+//! use msrp::sdp::{MsrpDescription, Sdp};
+//! use msrp::{MsrpUri, PeerCertificate, Session};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let my_cert_der = b"our certificate (DER)";
+//! let me = MsrpUri::parse("msrps://alice.example.com:7654/iau39;tcp")?;
+//! let mine = MsrpDescription::chat("alice.example.com", 7654, me);
+//! let fp = Fingerprint::of_certificate(HashFunc::Sha256, my_cert_der).ok_or("sha-256")?;
+//! let offer: Sdp = mine.to_sdp_with_fingerprints("alice", 1, &[fp]);
+//! # let answer_bytes = {
+//! #     let bob = MsrpUri::parse("msrps://bob.example.net:8888/9di4ea;tcp")?;
+//! #     let d = MsrpDescription::chat("bob.example.net", 8888, bob);
+//! #     let f = Fingerprint::of_certificate(HashFunc::Sha256, b"bob's certificate").ok_or("x")?;
+//! #     d.to_sdp_with_fingerprints("bob", 2, &[f]).to_bytes()
+//! # };
+//! // ... the offer goes out in an INVITE, the answer comes back ...
+//! let answer = Sdp::parse(&answer_bytes)?;
+//! let mut cfg = mine
+//!     .session_config(&MsrpDescription::from_sdp(&answer)?)
+//!     .ok_or("no path")?;
+//! cfg.peer_certificate = PeerCertificate::Fingerprints(answer.fingerprints()?);
+//! let mut session = Session::new(cfg)?;
+//! assert!(session.awaits_peer_certificate());
+//! // ... TLS handshake done; the TLS library gives the peer's certificate:
+//! let peer_cert_der = b"bob's certificate";
+//! session.handle_peer_certificate(peer_cert_der)?; // Err: close the connection
+//! # let _ = offer;
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod chat;
 pub mod chunk;
@@ -129,6 +189,8 @@ pub use header::{
     ByteRange, Expires, FailureReport, Headers, ReportMode, Status, SuccessReport, TypedHeader,
 };
 pub use parse::{parse_stream, Limits, ParseEvent, Parser};
-pub use session::{Event, MessageSpec, Session, SessionConfig, SuccessReportMode, Transmit};
+pub use session::{
+    Event, MessageSpec, PeerCertificate, Session, SessionConfig, SuccessReportMode, Transmit,
+};
 pub use status::{Method, StatusCode};
 pub use uri::MsrpUri;

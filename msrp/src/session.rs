@@ -9,13 +9,28 @@
 //! Byte-Range, drops duplicate ranges, accepts ranges out of order and hands
 //! body bytes to the application as they arrive ([`Event::Data`]), so a
 //! message of any size passes in constant memory.
+//!
+//! # Over TLS
+//!
+//! A session whose only To-Path URI is `msrps:` (`TCP/TLS/MSRP` with no
+//! relay) authenticates its peer by the certificate fingerprint of its SDP
+//! (RFC 4975 section 14.4, RFC 8122): the TLS handshake itself belongs to
+//! the application, which hands the peer's end-entity certificate (DER) to
+//! [`Session::handle_peer_certificate`] before any byte of the connection
+//! reaches [`Session::handle_input`]. Until then nothing is transmitted;
+//! input before the check, or a certificate that matches none of
+//! [`SessionConfig::peer_certificate`]'s fingerprints (or an empty list),
+//! refuses the session: [`Event::PeerRefused`] is raised, the session
+//! stops, and the application must close the connection. See
+//! [`PeerCertificate`] for relays.
 #![cfg_attr(
     not(test),
     deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
 )]
 
 use crate::chunk::{body_holds_end_line, ChunkHead, Flag, StartLine};
-use crate::error::{ParseError, UsageError};
+use crate::error::{FingerprintError, ParseError, UsageError};
+use crate::fingerprint::Fingerprint;
 use crate::header::{name, ByteRange, FailureReport, ReportMode, Status, SuccessReport};
 use crate::parse::{Limits, ParseEvent, Parser};
 use crate::status::{Method, StatusCode};
@@ -39,6 +54,21 @@ pub enum SuccessReportMode {
     PerMessage,
     /// One REPORT per received chunk, covering that chunk's range.
     PerChunk,
+}
+
+/// How a session authenticates the TLS peer of its connection (RFC 4975
+/// section 14.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerCertificate {
+    /// The session checks no certificate: plain TCP, or a first hop that
+    /// is a relay, whose certificate the application verifies by its host
+    /// name as for any TLS server (RFC 4976 section 5).
+    NotChecked,
+    /// The peer's certificate must match one of these fingerprints (from
+    /// the `a=fingerprint` of its SDP, [`crate::sdp::Sdp::fingerprints`])
+    /// before chunks flow; an empty list refuses every certificate
+    /// ([`FingerprintError::Missing`]).
+    Fingerprints(Vec<Fingerprint>),
 }
 
 /// Session settings.
@@ -78,13 +108,23 @@ pub struct SessionConfig {
     pub max_ranges: usize,
     /// Seed of the id generator (transaction and message ids).
     pub seed: u64,
+    /// The certificate check of a TLS connection. [`SessionConfig::new`]
+    /// asks for fingerprints (an empty list, so the session refuses until
+    /// the application sets the peer's) when the To-Path is one `msrps:`
+    /// URI, and checks nothing otherwise.
+    pub peer_certificate: PeerCertificate,
 }
 
 impl SessionConfig {
     /// A configuration with the defaults: 2048-byte chunks, every type
     /// accepted, per-message reports, 30 s transactions.
     pub fn new(local_uri: MsrpUri, to_path: Vec<MsrpUri>) -> Self {
+        let peer_certificate = match to_path.as_slice() {
+            [peer] if peer.is_secure() => PeerCertificate::Fingerprints(Vec::new()),
+            _ => PeerCertificate::NotChecked,
+        };
         SessionConfig {
+            peer_certificate,
             from_path: vec![local_uri.clone()],
             local_uri,
             to_path,
@@ -193,6 +233,10 @@ pub enum Event {
     Request(Chunk),
     /// The peer sent a malformed stream: close the connection.
     StreamError(ParseError),
+    /// The TLS peer was refused: its certificate matches no fingerprint of
+    /// its SDP, there was none, or data came before the certificate was
+    /// checked. Close the connection (RFC 4975 section 14.4).
+    PeerRefused(FingerprintError),
 }
 
 /// Settings of one outgoing message.
@@ -350,6 +394,18 @@ pub struct Session {
     completed: VecDeque<(String, Option<StatusCode>)>,
     current: Option<Current>,
     broken: bool,
+    peer: PeerState,
+}
+
+/// Where the session stands with its TLS peer's certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PeerState {
+    /// Nothing to check, or checked and matching.
+    Open,
+    /// Waiting for [`Session::handle_peer_certificate`].
+    Pending,
+    /// Refused for this reason; the session is stopped.
+    Refused(FingerprintError),
 }
 
 impl std::fmt::Debug for Session {
@@ -368,6 +424,10 @@ impl Session {
         if cfg.chunk_size == 0 {
             return Err(UsageError::ChunkSize);
         }
+        let peer = match &cfg.peer_certificate {
+            PeerCertificate::NotChecked => PeerState::Open,
+            PeerCertificate::Fingerprints(_) => PeerState::Pending,
+        };
         Ok(Session {
             parser: Parser::new(cfg.limits),
             rng: cfg.seed | 1,
@@ -382,6 +442,7 @@ impl Session {
             completed: VecDeque::new(),
             current: None,
             broken: false,
+            peer,
         })
     }
 
@@ -562,9 +623,82 @@ impl Session {
         head
     }
 
+    /// Checks the TLS peer's end-entity certificate (DER, as the TLS
+    /// library hands it out after the handshake) against
+    /// [`SessionConfig::peer_certificate`] (RFC 4975 section 14.4). Call it
+    /// once the handshake is done and before feeding any received byte.
+    ///
+    /// On success chunks start to flow. On a refusal the session stops
+    /// for good: [`Event::PeerRefused`] is raised, nothing more is sent,
+    /// and the application must close the connection. With
+    /// [`PeerCertificate::NotChecked`] there is nothing to check and this
+    /// returns `Ok`.
+    pub fn handle_peer_certificate(&mut self, cert_der: &[u8]) -> Result<(), FingerprintError> {
+        match &self.peer {
+            PeerState::Refused(e) => return Err(e.clone()),
+            PeerState::Open => {
+                if let PeerCertificate::NotChecked = self.cfg.peer_certificate {
+                    return Ok(());
+                }
+            }
+            PeerState::Pending => {}
+        }
+        let PeerCertificate::Fingerprints(offered) = &self.cfg.peer_certificate else {
+            return Ok(());
+        };
+        match crate::fingerprint::verify(offered, cert_der) {
+            Ok(()) => {
+                self.peer = PeerState::Open;
+                Ok(())
+            }
+            Err(e) => {
+                self.refuse_peer(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether the session waits for [`Session::handle_peer_certificate`]
+    /// before anything flows.
+    pub fn awaits_peer_certificate(&self) -> bool {
+        self.peer == PeerState::Pending
+    }
+
+    /// Why the TLS peer was refused, if it was.
+    pub fn peer_refused(&self) -> Option<&FingerprintError> {
+        match &self.peer {
+            PeerState::Refused(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn refuse_peer(&mut self, e: FingerprintError) {
+        self.peer = PeerState::Refused(e.clone());
+        self.broken = true;
+        self.out.clear();
+        self.events.push_back(Event::PeerRefused(e));
+    }
+
+    /// Refuses input that arrives before the peer's certificate was
+    /// checked; true when the input must be dropped.
+    fn input_refused(&mut self) -> bool {
+        match self.peer {
+            PeerState::Open => false,
+            PeerState::Refused(_) => true,
+            PeerState::Pending => {
+                self.refuse_peer(FingerprintError::NotChecked);
+                true
+            }
+        }
+    }
+
     /// The next bytes to write, if any: responses and reports first, then
-    /// one chunk of the next message in turn.
+    /// one chunk of the next message in turn. Nothing while the TLS peer's
+    /// certificate is unchecked or was refused.
     pub fn poll_transmit(&mut self, now: Instant) -> Option<Transmit> {
+        if self.peer != PeerState::Open {
+            return None;
+        }
         if let Some(t) = self.out.pop_front() {
             return Some(t);
         }
@@ -806,7 +940,7 @@ impl Session {
     /// Feeds received bytes.
     pub fn handle_input(&mut self, now: Instant, data: Bytes) {
         let _ = now;
-        if self.broken {
+        if self.input_refused() || self.broken {
             return;
         }
         self.parser.push(data);
@@ -828,6 +962,9 @@ impl Session {
     /// chunk must come in order (head, body pieces, end).
     pub fn handle_parse_event(&mut self, now: Instant, ev: ParseEvent) {
         let _ = now;
+        if self.input_refused() {
+            return;
+        }
         self.on_parse_event(ev);
     }
 
@@ -1196,8 +1333,8 @@ impl Session {
         self.completed.push_back((message_id.to_owned(), refused));
     }
 
-    /// Whether the received stream broke (a malformed chunk): the
-    /// connection should be closed.
+    /// Whether the received stream broke (a malformed chunk) or the TLS
+    /// peer was refused: the connection should be closed.
     pub fn is_broken(&self) -> bool {
         self.broken
     }
@@ -1279,6 +1416,223 @@ mod tests {
         assert!(type_accepted(&a, "Message/CPIM"));
         assert!(!type_accepted(&a, "image/jpeg"));
         assert!(type_accepted(&[], "image/jpeg"));
+    }
+
+    mod tls_peer {
+        use super::*;
+        use crate::fingerprint::HashFunc;
+        use crate::sdp::{MsrpDescription, Sdp};
+
+        const ALICE_CERT: &[u8] = b"alice's certificate, DER";
+        const BOB_CERT: &[u8] = b"bob's certificate, DER";
+
+        #[allow(clippy::disallowed_methods)] // the fake clock's origin
+        fn now() -> Instant {
+            Instant::now()
+        }
+
+        fn uri(s: &str) -> MsrpUri {
+            MsrpUri::parse(s).unwrap()
+        }
+
+        /// Alice offers and Bob answers over `msrps:`, each SDP carrying
+        /// the fingerprint of its own certificate; each side's session is
+        /// configured from the other's SDP as it arrived on the wire.
+        fn pair() -> (Session, Session) {
+            let a_uri = uri("msrps://alice.example.com:7654/iau39;tcp");
+            let b_uri = uri("msrps://bob.example.net:8888/9di4ea;tcp");
+            let a_fp = Fingerprint::of_certificate(HashFunc::Sha256, ALICE_CERT).unwrap();
+            let b_fp = Fingerprint::of_certificate(HashFunc::Sha256, BOB_CERT).unwrap();
+            let offer = MsrpDescription::chat("alice.example.com", 7654, a_uri.clone());
+            let offer_sdp = Sdp::parse(
+                &offer
+                    .to_sdp_with_fingerprints("alice", 1, &[a_fp])
+                    .to_bytes(),
+            )
+            .unwrap();
+            let offer_in = MsrpDescription::from_sdp(&offer_sdp).unwrap();
+            let answer = MsrpDescription::answer(
+                &offer_in,
+                "bob.example.net",
+                8888,
+                vec![b_uri],
+                vec!["text/plain".into()],
+            );
+            let answer_sdp = Sdp::parse(
+                &answer
+                    .to_sdp_with_fingerprints("bob", 2, &[b_fp])
+                    .to_bytes(),
+            )
+            .unwrap();
+            let answer_in = MsrpDescription::from_sdp(&answer_sdp).unwrap();
+            assert_eq!(answer_sdp.msrp_media().unwrap().proto(), "TCP/TLS/MSRP");
+            let mut a_cfg = offer.session_config(&answer_in).unwrap();
+            let mut b_cfg = answer.session_config(&offer_in).unwrap();
+            // One msrps: peer, no relay: both wait for a certificate.
+            assert_eq!(
+                a_cfg.peer_certificate,
+                PeerCertificate::Fingerprints(vec![])
+            );
+            a_cfg.peer_certificate =
+                PeerCertificate::Fingerprints(answer_sdp.fingerprints().unwrap());
+            b_cfg.peer_certificate =
+                PeerCertificate::Fingerprints(offer_sdp.fingerprints().unwrap());
+            (Session::new(a_cfg).unwrap(), Session::new(b_cfg).unwrap())
+        }
+
+        fn drain(s: &mut Session, now: Instant) -> Vec<u8> {
+            std::iter::from_fn(|| s.poll_transmit(now))
+                .flat_map(|t| t.to_vec())
+                .collect()
+        }
+
+        fn events(s: &mut Session) -> Vec<Event> {
+            std::iter::from_fn(|| s.poll_event()).collect()
+        }
+
+        #[test]
+        fn nothing_flows_until_the_certificate_matches() {
+            let now = now();
+            let (mut a, mut b) = pair();
+            assert!(a.awaits_peer_certificate() && b.awaits_peer_certificate());
+            a.send_message(
+                MessageSpec::new("text/plain"),
+                Bytes::from_static(b"hi Bob"),
+            )
+            .unwrap();
+            assert_eq!(a.poll_transmit(now), None);
+            // Each side checks the certificate its TLS peer presented.
+            assert_eq!(a.handle_peer_certificate(BOB_CERT), Ok(()));
+            assert_eq!(b.handle_peer_certificate(ALICE_CERT), Ok(()));
+            assert!(!a.awaits_peer_certificate());
+            let wire = drain(&mut a, now);
+            assert!(!wire.is_empty());
+            b.handle_input(now, Bytes::from(wire));
+            let got: Vec<u8> = events(&mut b)
+                .into_iter()
+                .filter_map(|e| match e {
+                    Event::Data { data, .. } => Some(data.to_vec()),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            assert_eq!(got, b"hi Bob");
+            a.handle_input(now, Bytes::from(drain(&mut b, now)));
+            assert!(events(&mut a)
+                .iter()
+                .any(|e| matches!(e, Event::MessageSent { .. })));
+            assert_eq!(a.peer_refused(), None);
+        }
+
+        #[test]
+        fn a_wrong_certificate_stops_the_session() {
+            let now = now();
+            let (mut a, mut b) = pair();
+            a.send_message(
+                MessageSpec::new("text/plain"),
+                Bytes::from_static(b"secret"),
+            )
+            .unwrap();
+            // A man in the middle presents its own certificate to Alice.
+            assert_eq!(
+                a.handle_peer_certificate(b"mallory's certificate"),
+                Err(FingerprintError::Mismatch)
+            );
+            assert_eq!(
+                events(&mut a),
+                vec![Event::PeerRefused(FingerprintError::Mismatch)]
+            );
+            assert!(a.is_broken());
+            assert_eq!(a.peer_refused(), Some(&FingerprintError::Mismatch));
+            assert_eq!(a.poll_transmit(now), None);
+            // The right certificate afterwards does not reopen it.
+            assert_eq!(
+                a.handle_peer_certificate(BOB_CERT),
+                Err(FingerprintError::Mismatch)
+            );
+            assert_eq!(a.poll_transmit(now), None);
+            // Bob checks Alice's certificate, and refuses Bob's own.
+            assert_eq!(
+                b.handle_peer_certificate(BOB_CERT),
+                Err(FingerprintError::Mismatch)
+            );
+            b.handle_input(now, Bytes::from_static(b"MSRP abcd SEND\r\n"));
+            assert_eq!(
+                events(&mut b),
+                vec![Event::PeerRefused(FingerprintError::Mismatch)]
+            );
+        }
+
+        #[test]
+        fn input_before_the_check_is_refused() {
+            let now = now();
+            let (mut a, mut b) = pair();
+            assert_eq!(a.handle_peer_certificate(BOB_CERT), Ok(()));
+            a.send_message(MessageSpec::new("text/plain"), Bytes::from_static(b"early"))
+                .unwrap();
+            let wire = drain(&mut a, now);
+            // Bob's application forgot the check: the chunk is not read.
+            b.handle_input(now, Bytes::from(wire));
+            assert_eq!(
+                events(&mut b),
+                vec![Event::PeerRefused(FingerprintError::NotChecked)]
+            );
+            assert_eq!(
+                b.handle_peer_certificate(ALICE_CERT),
+                Err(FingerprintError::NotChecked)
+            );
+            assert_eq!(b.poll_transmit(now), None);
+            // Same through the endpoint's entry point.
+            let (_, mut b2) = pair();
+            b2.handle_parse_event(now, ParseEvent::End(Flag::Complete));
+            assert_eq!(
+                events(&mut b2),
+                vec![Event::PeerRefused(FingerprintError::NotChecked)]
+            );
+        }
+
+        #[test]
+        fn no_fingerprint_no_session() {
+            let a_uri = uri("msrps://alice.example.com:7654/iau39;tcp");
+            let b_uri = uri("msrps://bob.example.net:8888/9di4ea;tcp");
+            // The default for one msrps: peer: fingerprints required, none known.
+            let mut a =
+                Session::new(SessionConfig::new(a_uri.clone(), vec![b_uri.clone()])).unwrap();
+            assert!(a.awaits_peer_certificate());
+            assert_eq!(
+                a.handle_peer_certificate(BOB_CERT),
+                Err(FingerprintError::Missing)
+            );
+            assert_eq!(
+                events(&mut a),
+                vec![Event::PeerRefused(FingerprintError::Missing)]
+            );
+            // Only SHA-1 offered: refused, saying which function could not be checked.
+            let mut cfg = SessionConfig::new(a_uri.clone(), vec![b_uri.clone()]);
+            cfg.peer_certificate =
+                PeerCertificate::Fingerprints(vec![
+                    Fingerprint::new(HashFunc::Sha1, vec![7; 20]).unwrap()
+                ]);
+            let mut a = Session::new(cfg).unwrap();
+            assert_eq!(
+                a.handle_peer_certificate(BOB_CERT),
+                Err(FingerprintError::NoUsableHash(vec![HashFunc::Sha1]))
+            );
+            // Through a relay (two hops) or over plain TCP nothing is
+            // checked by fingerprint.
+            let relay = uri("msrps://relay.example.com:9000/r;tcp");
+            for to in [
+                vec![relay, b_uri],
+                vec![uri("msrp://bob.example.net:8888/9di4ea;tcp")],
+            ] {
+                let mut s = Session::new(SessionConfig::new(a_uri.clone(), to)).unwrap();
+                assert!(!s.awaits_peer_certificate());
+                assert_eq!(s.handle_peer_certificate(b"anything"), Ok(()));
+                s.send_message(MessageSpec::new("text/plain"), Bytes::from_static(b"x"))
+                    .unwrap();
+                assert!(s.poll_transmit(now()).is_some());
+            }
+        }
     }
 
     #[test]
