@@ -348,6 +348,46 @@ pub fn chat(data: &[u8]) {
     }
 }
 
+/// An `a=fingerprint` value (RFC 8122 section 5): what parses writes back
+/// to text that parses equal, with upper-case hex; checking the input's
+/// bytes as a certificate against it, directly and through a session
+/// waiting for its TLS peer, never panics and agrees. The input is also
+/// read as an SDP document whose fingerprints are looked up.
+pub fn fingerprint(data: &[u8]) {
+    use msrp::fingerprint::{verify, Fingerprint};
+    if let Ok(s) = Sdp::parse(data) {
+        if let Ok(fps) = s.fingerprints() {
+            let _ = verify(&fps, data);
+        }
+        for m in &s.media {
+            let _ = s.fingerprints_for(m);
+        }
+    }
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(fp) = Fingerprint::parse(text) else {
+        return;
+    };
+    let written = fp.to_string();
+    let again = Fingerprint::parse(&written).expect("a written fingerprint reparses");
+    assert_eq!(again, fp);
+    let (_, hex) = written.split_once(' ').expect("hash SP digest");
+    assert!(
+        !hex.bytes().any(|b| b.is_ascii_lowercase()),
+        "hex is upper-case"
+    );
+    let direct = verify(std::slice::from_ref(&fp), data);
+    let a = MsrpUri::parse("msrps://a.example:1/x;tcp").expect("static URI");
+    let b = MsrpUri::parse("msrps://b.example:2/y;tcp").expect("static URI");
+    let mut cfg = msrp::SessionConfig::new(a, vec![b]);
+    cfg.peer_certificate = msrp::PeerCertificate::Fingerprints(vec![fp]);
+    let mut s = msrp::Session::new(cfg).expect("valid config");
+    assert_eq!(s.handle_peer_certificate(data), direct);
+    assert!(!s.awaits_peer_certificate());
+    assert_eq!(s.is_broken(), direct.is_err());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,5 +403,7 @@ mod tests {
         session_pair(&[8, 0, 0, 1, 20, 2, 5, 5, 0, 6, 2, 6, 0, 7, 0, 8, 31]);
         relay(&chunk[8..]);
         chat(&chunk[8..]);
+        fingerprint(b"sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff");
+        fingerprint(b"v=0\r\na=fingerprint:md5 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\nm=message 9 TCP/TLS/MSRP *\r\n");
     }
 }

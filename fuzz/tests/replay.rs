@@ -18,6 +18,7 @@ const TARGETS: &[(&str, Entry)] = &[
     ("msrp_chunk_stream", fuzz::msrp::chunk_stream),
     ("msrp_uri", fuzz::msrp::uri),
     ("msrp_sdp", fuzz::msrp::sdp),
+    ("msrp_fingerprint", fuzz::msrp::fingerprint),
     ("msrp_cpim", fuzz::msrp::cpim),
     ("msrp_session", fuzz::msrp::session),
     ("msrp_session_pair", fuzz::msrp::session_pair),
