@@ -192,13 +192,7 @@ impl Demo {
             doms.push(Domain {
                 name,
                 agent: PresenceAgent::new(AgentConfig::new(name)),
-                border: Border::new(BorderConfig::new(
-                    name,
-                    vec![PeerEntry {
-                        domain: other.into(),
-                        mode,
-                    }],
-                )),
+                border: Border::new(BorderConfig::new(name, vec![PeerEntry::new(other, mode)])),
                 watchers: HashMap::new(),
                 publishers: HashMap::new(),
                 pagers: HashMap::new(),
@@ -329,7 +323,7 @@ impl Demo {
             while let Some(t) = self.doms[i].border.poll_transmit() {
                 match t.dest {
                     Dest::Inside => self.route_inside(i, Elem::Border, t.message),
-                    Dest::Peer(_) => self.send_link(i, &t.message).await?,
+                    Dest::Peer { .. } => self.send_link(i, &t.message).await?,
                 }
             }
         }

@@ -78,10 +78,7 @@ pub fn roles(data: &[u8]) {
     let mut agent = PresenceAgent::new(AgentConfig::new("example.net"));
     let mut border = Border::new(BorderConfig::new(
         "example.net",
-        vec![PeerEntry {
-            domain: "example.com".into(),
-            mode: PeerMode::PerView,
-        }],
+        vec![PeerEntry::new("example.com", PeerMode::PerView)],
     ));
     let mut watcher = simple_presence::watcher::PresenceWatcher::new("sip:a@example.net");
     let mut pager = simple_presence::pager::Pager::new("sip:a@example.net");

@@ -81,17 +81,11 @@ impl Rig {
             agent: PresenceAgent::new(AgentConfig::new("example.net")),
             net_border: Border::new(BorderConfig::new(
                 "example.net",
-                vec![PeerEntry {
-                    domain: "example.com".into(),
-                    mode,
-                }],
+                vec![PeerEntry::new("example.com", mode)],
             )),
             com_border: Border::new(BorderConfig::new(
                 "example.com",
-                vec![PeerEntry {
-                    domain: "example.net".into(),
-                    mode,
-                }],
+                vec![PeerEntry::new("example.net", mode)],
             )),
             publishers: Vec::new(),
             com_id: PeerIdentity::from_domains(["example.com"]),
@@ -173,7 +167,7 @@ impl Rig {
                             self.net_border.handle_inside(now, Message::Response(x));
                         }
                     }
-                    Dest::Peer(_) => {
+                    Dest::Peer { .. } => {
                         self.link_msgs += 1;
                         self.link_bytes += t.message.to_bytes().len();
                         let m = wire(&t.message);
@@ -191,7 +185,7 @@ impl Rig {
                             }
                         }
                     }
-                    Dest::Peer(_) => {
+                    Dest::Peer { .. } => {
                         self.link_msgs += 1;
                         self.link_bytes += t.message.to_bytes().len();
                         let m = wire(&t.message);

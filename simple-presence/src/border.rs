@@ -34,11 +34,14 @@ use std::time::Instant;
 use pidf::xml::{Document, Limits};
 use policy::{Context, RuleSet, SubHandling, Watcher as Identity};
 use sip_core::dialog::DialogId;
+use sip_core::header::Via;
 use sip_core::header::{CSeq, CallId};
 use sip_core::subscription::{
     Notifier, NotifierState, NotifyOutcome, Reason, Subscriber, SubscriptionConfig,
 };
-use sip_core::{Bytes, HeaderName, Message, Method, Request, Response, StatusCode};
+use sip_core::{
+    Bytes, HeaderName, Message, Method, Request, RequestBuilder, Response, SipUri, StatusCode, Uri,
+};
 
 use crate::identity::PeerIdentity;
 use crate::sip::{
@@ -55,6 +58,45 @@ pub struct PeerEntry {
     /// How presence crosses the link with it (delegated only for peers
     /// trusted with the presentities' rules).
     pub mode: PeerMode,
+    /// The link with this peer must be TLS, both ways (RFC 5344 section 4,
+    /// RFC 3261 section 26.3.2.2): what the border sends it is marked
+    /// [`Dest::Peer`] `tls`, with a `sips:` Request-URI; what it receives
+    /// from it over anything else is refused ([`Refusal::TlsRequired`]).
+    pub require_tls: bool,
+}
+
+impl PeerEntry {
+    /// A peer reached over any transport.
+    pub fn new(domain: &str, mode: PeerMode) -> Self {
+        PeerEntry {
+            domain: domain.to_ascii_lowercase(),
+            mode,
+            require_tls: false,
+        }
+    }
+
+    /// The same peer, reached only over TLS.
+    pub fn tls(mut self) -> Self {
+        self.require_tls = true;
+        self
+    }
+}
+
+/// The transport a peer's message arrived over, as the application knows
+/// it (it ran the TLS handshake, the border did not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinkTransport {
+    /// UDP, TCP or anything else without TLS.
+    Plain,
+    /// TLS (over TCP); the [`PeerIdentity`] given with it is what the
+    /// peer's certificate was verified for (RFC 5922 section 7).
+    Tls,
+}
+
+impl LinkTransport {
+    fn is_tls(self) -> bool {
+        self == LinkTransport::Tls
+    }
 }
 
 /// Why a peer's request was refused.
@@ -76,6 +118,19 @@ pub enum Refusal {
     ForeignWatcher(String),
     /// A back-end subscription asked for a mode the table does not allow.
     ModeNotAllowed(PeerMode),
+    /// The request came over a transport without TLS, but the peer it
+    /// claims to come from requires TLS, or its Request-URI is `sips:`
+    /// (RFC 3261 section 26.2.2: every hop to the target domain secured).
+    TlsRequired(String),
+    /// [`BorderConfig::check_via_sent_by`] is set and the top Via's
+    /// sent-by host is not a domain the connection authenticated (an IP
+    /// address never is; RFC 5922 identities are domains).
+    ViaNotAuthenticated {
+        /// The sent-by host, or `None` without a readable Via.
+        sent_by: Option<String>,
+        /// What the connection authenticated.
+        presented: Vec<String>,
+    },
 }
 
 impl fmt::Display for Refusal {
@@ -95,6 +150,19 @@ impl fmt::Display for Refusal {
             }
             Refusal::ModeNotAllowed(m) => {
                 write!(f, "mode {} not allowed for this peer", m.as_str())
+            }
+            Refusal::TlsRequired(d) => {
+                write!(f, "{d} must be reached over TLS, the request came without")
+            }
+            Refusal::ViaNotAuthenticated {
+                sent_by: Some(h),
+                presented,
+            } => write!(
+                f,
+                "top Via sent-by {h} not authenticated by the connection (it presented {presented:?})"
+            ),
+            Refusal::ViaNotAuthenticated { sent_by: None, .. } => {
+                f.write_str("no readable top Via to check the sent-by of")
             }
         }
     }
@@ -120,7 +188,25 @@ pub enum Dest {
     /// a 403) it names the peer only as a hint: send it back on the
     /// connection the request came in on (for an anonymous connection the
     /// name is empty).
-    Peer(String),
+    Peer {
+        /// The peer's domain.
+        domain: String,
+        /// The message must go over TLS to a peer that authenticated
+        /// `domain` (RFC 5922), never over UDP or plain TCP: the peer
+        /// requires it ([`PeerEntry::require_tls`]), or the request's
+        /// Request-URI is `sips:`, or (for a response) the request came
+        /// over TLS.
+        tls: bool,
+    },
+}
+
+impl Dest {
+    fn peer(domain: impl Into<String>, tls: bool) -> Dest {
+        Dest::Peer {
+            domain: domain.into(),
+            tls,
+        }
+    }
 }
 
 /// A message to send.
@@ -160,6 +246,12 @@ pub struct BorderConfig {
     pub subscription: SubscriptionConfig,
     /// The context delegated rules are evaluated in.
     pub context: Context,
+    /// Also refuse (403) a peer's request whose top Via sent-by host is not
+    /// covered by the connection's identity (RFC 5922 section 7.2
+    /// comparison): the peer's border must put its own domain there, as
+    /// RFC 3261 section 26.3.2.2 lets a receiving proxy insist on. Off by
+    /// default: many borders put an address in sent-by.
+    pub check_via_sent_by: bool,
 }
 
 impl BorderConfig {
@@ -171,6 +263,7 @@ impl BorderConfig {
             peers,
             subscription: SubscriptionConfig::default(),
             context: Context::default(),
+            check_via_sent_by: false,
         }
     }
 }
@@ -187,6 +280,9 @@ struct Local {
 struct Backend {
     sub: Subscriber,
     peer: String,
+    /// What crosses for it goes over TLS (the peer requires it, or a
+    /// local watcher asked with a `sips:` URI).
+    tls: bool,
     mode: PeerMode,
     locals: Vec<DialogId>,
     watchers: Vec<String>,
@@ -208,7 +304,10 @@ pub struct Border {
     locals: HashMap<DialogId, Local>,
     backends: HashMap<String, Backend>,
     backend_by_call: HashMap<Bytes, String>,
-    relayed: HashMap<(Bytes, u32, Method), Dest>,
+    /// Relayed requests awaiting their response: where the response goes,
+    /// and whether the request went to the peer over TLS (its response is
+    /// then taken only from TLS).
+    relayed: HashMap<(Bytes, u32, Method), (Dest, bool)>,
     out: VecDeque<Transmit>,
     stats: BorderStats,
     log: Option<LogHook>,
@@ -302,10 +401,7 @@ impl Border {
                     crate::sip::set_body(&mut r, &ct, views::write_uri_list(&be.watchers));
                 }
                 r.headers_mut().set(views::peering_name(), be.mode.as_str());
-                self.out.push_back(Transmit {
-                    dest: Dest::Peer(be.peer.clone()),
-                    message: req(r),
-                });
+                self.out.push_back(to_peer(&be.peer, be.tls, req(r)));
             }
         }
     }
@@ -315,10 +411,7 @@ impl Border {
         self.now = Some(now);
         for be in self.backends.values_mut() {
             if let Some(r) = be.sub.handle_timeout(now) {
-                self.out.push_back(Transmit {
-                    dest: Dest::Peer(be.peer.clone()),
-                    message: req(r),
-                });
+                self.out.push_back(to_peer(&be.peer, be.tls, req(r)));
             }
         }
         let mut gone = Vec::new();
@@ -352,7 +445,7 @@ impl Border {
                             }
                         }
                     }
-                    if let Some(dest) = self.relayed.remove(&k) {
+                    if let Some((dest, _)) = self.relayed.remove(&k) {
                         self.out.push_back(Transmit {
                             dest,
                             message: resp(r),
@@ -390,20 +483,18 @@ impl Border {
                 message: resp(x),
             });
         }
-        if self.peer(&dom).is_none() {
+        let Some(peer) = self.peer(&dom) else {
             let x = Response::from_request(&r, StatusCode::NOT_FOUND);
             return self.out.push_back(Transmit {
                 dest: Dest::Inside,
                 message: resp(x),
             });
-        }
+        };
+        let tls = peer.require_tls || is_sips(r.uri());
         if let Some(k) = key_of(r.headers()) {
-            self.relayed.insert(k, Dest::Inside);
+            self.relayed.insert(k, (Dest::Inside, tls));
         }
-        self.out.push_back(Transmit {
-            dest: Dest::Peer(dom),
-            message: req(r),
-        });
+        self.out.push_back(to_peer(&dom, tls, req(r)));
     }
 
     fn local_initial(&mut self, now: Instant, r: Request, dom: &str) {
@@ -462,8 +553,10 @@ impl Border {
             return;
         }
         self.locals.insert(id.clone(), local);
+        let sips = is_sips(r.uri());
         match self.backends.get_mut(&presentity) {
             Some(be) => {
+                be.tls |= sips;
                 be.locals.push(id.clone());
                 if !be.watchers.contains(&watcher) {
                     be.watchers.push(watcher.clone());
@@ -479,13 +572,21 @@ impl Border {
                 self.counter += 1;
                 let call = format!("be{:x}.{}", self.counter, self.config.domain);
                 let tag = format!("bt{:x}", self.counter);
+                let tls = peer.require_tls || sips;
+                // RFC 3261 8.1.1.8: a sips: Request-URI asks for a sips:
+                // Contact, where the peer's NOTIFYs will be sent.
+                let contact = if tls {
+                    secure_uri_str(&self.config.contact)
+                } else {
+                    self.config.contact.clone()
+                };
                 let Some(mut s) = (NewRequest {
                     method: Method::SUBSCRIBE,
                     to: &presentity,
                     from: &self.config.contact,
                     tag: &tag,
                     call_id: &call,
-                    contact: Some(&self.config.contact),
+                    contact: Some(&contact),
                     event: Some("presence"),
                     expires: Some(3600),
                 })
@@ -509,6 +610,7 @@ impl Border {
                     Backend {
                         sub,
                         peer: peer.domain.clone(),
+                        tls,
                         mode: peer.mode,
                         locals: vec![id],
                         watchers: vec![watcher],
@@ -518,10 +620,7 @@ impl Border {
                         views: HashMap::new(),
                     },
                 );
-                self.out.push_back(Transmit {
-                    dest: Dest::Peer(peer.domain),
-                    message: req(s),
-                });
+                self.out.push_back(to_peer(&peer.domain, tls, req(s)));
             }
         }
     }
@@ -564,7 +663,7 @@ impl Border {
         }
     }
 
-    fn refuse(&mut self, conn: &PeerIdentity, r: &Request, reason: Refusal) {
+    fn refuse(&mut self, conn: &PeerIdentity, over: LinkTransport, r: &Request, reason: Refusal) {
         self.stats.refused += 1;
         if let Some(h) = &mut self.log {
             h(&Refused {
@@ -584,14 +683,29 @@ impl Border {
             .map(|d| d.as_str().to_owned())
             .unwrap_or_default();
         self.out.push_back(Transmit {
-            dest: Dest::Peer(peer),
+            dest: Dest::peer(peer, over.is_tls()),
             message: resp(x),
         });
     }
 
-    /// Checks a peer's request: the From (and P-Asserted-Identity) domain
-    /// must be a trusted peer the connection authenticated.
-    pub fn check_peer(&self, conn: &PeerIdentity, r: &Request) -> Result<String, Refusal> {
+    /// Checks a peer's request, in this order: the From (and
+    /// P-Asserted-Identity) domain must be a trusted peer; a peer that
+    /// requires TLS, or a `sips:` Request-URI, must have come over TLS; the
+    /// connection must have authenticated the domain; with
+    /// [`BorderConfig::check_via_sent_by`], it must also have authenticated
+    /// the top Via's sent-by host. Returns the From domain.
+    pub fn check_peer(
+        &self,
+        conn: &PeerIdentity,
+        over: LinkTransport,
+        r: &Request,
+    ) -> Result<String, Refusal> {
+        let presented = || {
+            conn.domains()
+                .iter()
+                .map(|d| d.as_str().to_owned())
+                .collect()
+        };
         let from = from_uri(r.headers())
             .and_then(|u| domain_of(&u))
             .ok_or(Refusal::NoFrom)?;
@@ -600,36 +714,69 @@ impl Border {
             claimed.push(p);
         }
         for d in claimed {
-            if self.peer(&d).is_none() {
+            let Some(peer) = self.peer(&d) else {
                 return Err(Refusal::UntrustedDomain(d));
+            };
+            if peer.require_tls && !over.is_tls() {
+                return Err(Refusal::TlsRequired(d));
             }
             if !conn.covers(&d) {
                 return Err(Refusal::NotAuthenticated {
                     claimed: d,
-                    presented: conn
-                        .domains()
-                        .iter()
-                        .map(|d| d.as_str().to_owned())
-                        .collect(),
+                    presented: presented(),
+                });
+            }
+        }
+        if is_sips(r.uri()) && !over.is_tls() {
+            return Err(Refusal::TlsRequired(
+                domain_of(&target(r)).unwrap_or_default(),
+            ));
+        }
+        if self.config.check_via_sent_by {
+            let via: Option<Via> = r.headers().typed().ok().flatten();
+            let host = via.map(|v| v.host().to_string());
+            if !host.as_deref().is_some_and(|h| conn.covers(h)) {
+                return Err(Refusal::ViaNotAuthenticated {
+                    sent_by: host,
+                    presented: presented(),
                 });
             }
         }
         Ok(from)
     }
 
-    /// A message from a peer, over a connection that authenticated `conn`.
+    /// A message from a peer over a connection without TLS (UDP, TCP) that
+    /// authenticated `conn` by other means (e.g. a private interconnect):
+    /// [`Border::handle_peer_over`] with [`LinkTransport::Plain`]. A peer
+    /// that requires TLS is refused here.
     pub fn handle_peer(&mut self, now: Instant, conn: &PeerIdentity, msg: Message) {
+        self.handle_peer_over(now, conn, LinkTransport::Plain, msg);
+    }
+
+    /// A message from a peer, over a connection of transport `over` that
+    /// authenticated `conn` (for TLS: the domains its certificate was
+    /// verified for, RFC 5922 section 7). Requests are checked with
+    /// [`Border::check_peer`] and refused with 403 (the reason to the log
+    /// hook); responses to what the border sent over TLS are ignored unless
+    /// they too came over TLS.
+    pub fn handle_peer_over(
+        &mut self,
+        now: Instant,
+        conn: &PeerIdentity,
+        over: LinkTransport,
+        msg: Message,
+    ) {
         self.now = Some(now);
         let r = match msg {
             Message::Response(x) => {
                 let Some(k) = key_of(x.headers()) else { return };
                 if let Some(p) = self.backend_by_call.get(&k.0).cloned() {
                     if let Some(be) = self.backends.get_mut(&p) {
+                        if be.tls && !over.is_tls() {
+                            return;
+                        }
                         if let Some(again) = be.sub.handle_response(now, &x) {
-                            self.out.push_back(Transmit {
-                                dest: Dest::Peer(be.peer.clone()),
-                                message: req(again),
-                            });
+                            self.out.push_back(to_peer(&be.peer, be.tls, req(again)));
                         }
                         if be.sub.is_terminated() {
                             self.end_backend(now, &p);
@@ -637,7 +784,14 @@ impl Border {
                     }
                     return;
                 }
-                if let Some(dest) = self.relayed.remove(&k) {
+                if self
+                    .relayed
+                    .get(&k)
+                    .is_some_and(|(_, tls)| *tls && !over.is_tls())
+                {
+                    return;
+                }
+                if let Some((dest, _)) = self.relayed.remove(&k) {
                     self.out.push_back(Transmit {
                         dest,
                         message: resp(x),
@@ -647,15 +801,22 @@ impl Border {
             }
             Message::Request(r) => r,
         };
-        let from_dom = match self.check_peer(conn, &r) {
+        let from_dom = match self.check_peer(conn, over, &r) {
             Ok(d) => d,
-            Err(e) => return self.refuse(conn, &r, e),
+            Err(e) => return self.refuse(conn, over, &r, e),
         };
-        // A NOTIFY of one of our back-end subscriptions.
+        // A NOTIFY of one of our back-end subscriptions, from the peer it
+        // was sent to.
         if *r.method() == Method::NOTIFY {
             let call: Option<CallId> = r.headers().typed().ok().flatten();
             if let Some(p) = call.and_then(|c| self.backend_by_call.get(&c.0).cloned()) {
-                return self.backend_notify(now, &p, &r);
+                if self
+                    .backends
+                    .get(&p)
+                    .is_some_and(|b| b.peer.eq_ignore_ascii_case(&from_dom))
+                {
+                    return self.backend_notify(now, &p, over, &r);
+                }
             }
         }
         // A back-end subscription from the peer: check what it asks.
@@ -665,7 +826,7 @@ impl Border {
             {
                 let allowed = self.peer(&from_dom).map(|p| p.mode);
                 if mode == PeerMode::Delegated && allowed != Some(PeerMode::Delegated) {
-                    return self.refuse(conn, &r, Refusal::ModeNotAllowed(mode));
+                    return self.refuse(conn, over, &r, Refusal::ModeNotAllowed(mode));
                 }
                 if let Ok(list) = views::parse_uri_list(r.body()) {
                     if let Some(w) = list
@@ -673,7 +834,7 @@ impl Border {
                         .find(|w| !domain_of(w).is_some_and(|d| conn.covers(&d)))
                     {
                         let w = w.clone();
-                        return self.refuse(conn, &r, Refusal::ForeignWatcher(w));
+                        return self.refuse(conn, over, &r, Refusal::ForeignWatcher(w));
                     }
                 }
             }
@@ -682,12 +843,13 @@ impl Border {
         if dom != self.config.domain {
             let x = Response::from_request(&r, StatusCode::NOT_FOUND);
             return self.out.push_back(Transmit {
-                dest: Dest::Peer(from_dom),
+                dest: Dest::peer(from_dom, over.is_tls()),
                 message: resp(x),
             });
         }
         if let Some(k) = key_of(r.headers()) {
-            self.relayed.insert(k, Dest::Peer(from_dom));
+            self.relayed
+                .insert(k, (Dest::peer(from_dom, over.is_tls()), false));
         }
         self.out.push_back(Transmit {
             dest: Dest::Inside,
@@ -695,7 +857,7 @@ impl Border {
         });
     }
 
-    fn backend_notify(&mut self, now: Instant, presentity: &str, r: &Request) {
+    fn backend_notify(&mut self, now: Instant, presentity: &str, over: LinkTransport, r: &Request) {
         let ctx = self.config.context.clone();
         let Some(be) = self.backends.get_mut(presentity) else {
             return;
@@ -708,13 +870,13 @@ impl Border {
             } => (response, notification.body, notification.content_type),
             NotifyOutcome::Forked { response, .. } | NotifyOutcome::Refused { response, .. } => {
                 return self.out.push_back(Transmit {
-                    dest: Dest::Peer(peer),
+                    dest: Dest::peer(peer, over.is_tls()),
                     message: resp(response),
                 });
             }
         };
         self.out.push_back(Transmit {
-            dest: Dest::Peer(peer),
+            dest: Dest::peer(peer, over.is_tls()),
             message: resp(x),
         });
         self.stats.notifies_in += 1;
@@ -802,6 +964,72 @@ impl Border {
             }
         }
     }
+}
+
+/// A request or response for a peer. A request that must go over TLS gets
+/// a `sips:` Request-URI (RFC 3261 section 26.2.2; `;transport=tls` is
+/// deprecated there), so the peer knows every hop to it was secured.
+fn to_peer(domain: &str, tls: bool, m: Message) -> Transmit {
+    let message = match m {
+        Message::Request(r) if tls && !is_sips(r.uri()) => req(secure_request(r)),
+        m => m,
+    };
+    Transmit {
+        dest: Dest::peer(domain, tls),
+        message,
+    }
+}
+
+/// Whether a URI is a `sips:` one.
+fn is_sips(u: &Uri) -> bool {
+    u.as_sip().is_some_and(SipUri::is_secure)
+}
+
+/// `sip:x` as `sips:x`, dropping a `transport=udp` parameter (UDP is not a
+/// transport for SIPS, RFC 3261 section 26.2.2). Anything else unchanged.
+fn secure_uri_str(uri: &str) -> String {
+    match uri.split_once(':') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("sip") => {
+            let (main, headers) = match rest.split_once('?') {
+                Some((m, h)) => (m, Some(h)),
+                None => (rest, None),
+            };
+            let mut out = String::from("sips:");
+            for (i, part) in main.split(';').enumerate() {
+                let udp = part.split_once('=').is_some_and(|(n, v)| {
+                    n.eq_ignore_ascii_case("transport") && v.eq_ignore_ascii_case("udp")
+                });
+                if i > 0 && udp {
+                    continue;
+                }
+                if i > 0 {
+                    out.push(';');
+                }
+                out.push_str(part);
+            }
+            if let Some(h) = headers {
+                out.push('?');
+                out.push_str(h);
+            }
+            out
+        }
+        _ => uri.to_owned(),
+    }
+}
+
+/// The request with its Request-URI in the `sips:` scheme; unchanged when
+/// that does not parse.
+fn secure_request(r: Request) -> Request {
+    let Ok(uri) = Uri::parse_str(&secure_uri_str(&target(&r))) else {
+        return r;
+    };
+    let mut b = RequestBuilder::new(r.method().clone(), uri);
+    for (n, v) in r.headers().iter() {
+        b = b.header(n.clone(), v.clone());
+    }
+    let mut out = b.build();
+    out.set_body(r.body().clone());
+    out
 }
 
 /// The document a watcher is to get from what the back end holds: `Some`

@@ -26,10 +26,7 @@ fn roles() -> Roles {
         agent: PresenceAgent::new(AgentConfig::new("example.net")),
         border: Border::new(BorderConfig::new(
             "example.net",
-            vec![PeerEntry {
-                domain: "example.com".into(),
-                mode: PeerMode::Delegated,
-            }],
+            vec![PeerEntry::new("example.com", PeerMode::Delegated)],
         )),
         watcher: PresenceWatcher::new("sip:alice@example.net"),
         pager: Pager::new("sip:alice@example.net"),

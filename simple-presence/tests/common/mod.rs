@@ -67,10 +67,7 @@ pub struct World {
 }
 
 pub fn peer(domain: &str, mode: PeerMode) -> PeerEntry {
-    PeerEntry {
-        domain: domain.into(),
-        mode,
-    }
+    PeerEntry::new(domain, mode)
 }
 
 impl World {
@@ -228,7 +225,7 @@ impl World {
                 let me = addr(base, BORDER);
                 match t.dest {
                     Dest::Inside => self.route_inside(base, me, t.message),
-                    Dest::Peer(d) => {
+                    Dest::Peer { domain: d, .. } => {
                         if let Message::Response(_) = &t.message {
                             let k = key(&t.message).unwrap();
                             if let Some(to) = self.reply_to.remove(&(me, k)) {
