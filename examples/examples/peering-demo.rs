@@ -4,28 +4,53 @@
 //! Each network is a presence agent, its users (watchers, publishers,
 //! pagers) and a peering border. Inside a network the elements exchange
 //! messages in process; between the networks every message is serialized
-//! and crosses a real UDP socket on 127.0.0.1 (one per border, ephemeral
-//! ports), and the MSRP sessions (negotiated with `msrp::sdp` offers and
-//! answers, handed over in process since no INVITE dialog is involved) run
-//! over loopback TCP connections. The
-//! ladder shows what crossed the link: time, direction, method or status,
-//! bytes.
+//! and crosses a mutually authenticated TLS connection over TCP on
+//! 127.0.0.1 (RFC 5344 section 4; each border listens on an ephemeral
+//! port). The certificates come from a demo CA generated at start (see
+//! `examples::tls::DemoPki`), written as PEM files into a temporary
+//! folder; each carries its domain as subjectAltName URI `sip:<domain>`
+//! and DNS `<domain>`. Every message read from a connection goes into
+//! `Border::handle_peer_over` with the `PeerIdentity` computed from the
+//! peer's certificate (RFC 5922), and the borders require TLS of each
+//! other (`PeerEntry::tls`). The MSRP sessions (negotiated with
+//! `msrp::sdp` offers and answers, handed over in process since no INVITE
+//! dialog is involved) run over TLS too (`msrps:`, `TCP/TLS/MSRP`), each
+//! side checking the other's certificate against the SDP `a=fingerprint`
+//! (RFC 4975 section 14.4, RFC 8122).
+//!
+//! The last use case shows what the link refuses: a third network,
+//! example.org, with a valid certificate from the same CA but not in the
+//! peer table (connection closed); an impostor with a certificate for
+//! example.net from a CA nobody trusts (handshake fails); a connection
+//! authenticated as example.net sending a SUBSCRIBE whose From is in
+//! another domain (403 from the border, reason logged); an MSRP session
+//! whose certificate does not match the offered fingerprint (refused).
+//! These refusals are expected and count as success.
+//!
+//! The ladder shows what crossed the link: time, direction, method or
+//! status, bytes (the SIP message; TLS record overhead not counted).
 //!
 //! Exits 0 when every step succeeded, 1 otherwise. Every wait has a
 //! timeout.
 #![allow(clippy::disallowed_methods)] // an application reads the clock
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use examples::tls::{self, Credentials, DemoPki, Framed, PeerCert, SipReader};
+use msrp::fingerprint::{Fingerprint, HashFunc};
+
 use msrp::sdp::{Direction, FileSelector, FileTransfer, MsrpDescription, Sdp, Setup};
-use msrp::{MessageSpec, MsrpUri, Session};
+use msrp::{MessageSpec, MsrpUri, PeerCertificate, Session};
 use rls::resource_lists::{Entry, List};
 use rls::rls_services::{Service, ServiceSource};
 use rls::server::{ListKind, MemoryDirectory, StoredList};
 use simple_presence::agent::{AgentConfig, PresenceAgent};
-use simple_presence::border::{Border, BorderConfig, Dest, PeerEntry};
+use simple_presence::border::{Border, BorderConfig, Dest, LinkTransport, PeerEntry, Refused};
 use simple_presence::doc::imdn::{Kind, Status};
 use simple_presence::identity::PeerIdentity;
 use simple_presence::list::ListAgent;
@@ -36,12 +61,20 @@ use simple_presence::watcher::PresenceWatcher;
 use sip_core::header::{CSeq, CallId};
 use sip_core::publication::Publisher;
 use sip_core::{Bytes, Message, Method, Response, StatusCode, Uri};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio_rustls::rustls::{ClientConfig, ServerConfig};
+use tokio_rustls::TlsStream;
 
 const COM: &str = "example.com";
 const NET: &str = "example.net";
-/// Longest wait for one datagram or one TCP read.
+/// The clearing house: a peer of example.com's (RFC 5344 section 2) that
+/// takes no part in the use cases except as a domain to spoof.
+const HUB: &str = "hub.example.org";
+/// A third network, not a peer of either.
+const ORG: &str = "example.org";
+/// Longest wait for one message on the link or one TCP read.
 const WAIT: Duration = Duration::from_secs(3);
 /// Watchers of the many-watchers use case.
 const MANY: usize = 1000;
@@ -77,10 +110,10 @@ struct Domain {
     lists: Option<ListAgent>,
     /// Who to answer for each request an element received.
     reply_to: HashMap<(Elem, Key), Elem>,
-    /// The border's socket on the peering link.
-    sock: UdpSocket,
-    /// What the link connection authenticated (the other network).
-    peer_id: PeerIdentity,
+    /// Where the border listens for TLS connections from peers.
+    listen: SocketAddr,
+    /// What the border's log hook saw refused.
+    refusals: Arc<Mutex<Vec<Refused>>>,
     /// NOTIFYs (count, bytes) the border handed to local watchers.
     local_notifies: (usize, usize),
 }
@@ -88,10 +121,206 @@ struct Domain {
 /// Traffic on the link.
 #[derive(Default, Clone, Copy)]
 struct Link {
-    datagrams: usize,
+    messages: usize,
     bytes: usize,
     notifies: usize,
     notify_bytes: usize,
+}
+
+/// The demo PKI: one CA and a certificate per network, as PEM files.
+struct Pki {
+    dir: PathBuf,
+    creds: HashMap<&'static str, Credentials>,
+    /// A certificate for example.net from a CA nobody here trusts.
+    impostor: Credentials,
+}
+
+impl Pki {
+    fn generate() -> Result<Pki, String> {
+        // One fixed folder, rewritten by every run, so the files stay there
+        // to look at and do not pile up.
+        let dir = std::env::temp_dir().join("simple-peering-demo-pki");
+        let ca = DemoPki::new(&dir, "simple-peering demo CA")
+            .map_err(|e| format!("the demo CA in {}: {e}", dir.display()))?;
+        let mut creds = HashMap::new();
+        for d in [COM, NET, HUB, ORG] {
+            let c = ca
+                .issue(d)
+                .map_err(|e| format!("the certificate of {d}: {e}"))?;
+            creds.insert(d, c);
+        }
+        let rogue = DemoPki::new(&ca.dir().join("rogue-ca"), "rogue CA")
+            .map_err(|e| format!("the rogue CA: {e}"))?;
+        let mut impostor = rogue
+            .issue(NET)
+            .map_err(|e| format!("the impostor's certificate: {e}"))?;
+        // The impostor trusts the real CA, so it gets as far as it can.
+        impostor.roots = vec![ca.ca_certificate().clone()];
+        Ok(Pki {
+            dir: ca.dir().to_owned(),
+            creds,
+            impostor,
+        })
+    }
+
+    fn get(&self, domain: &str) -> Result<&Credentials, String> {
+        self.creds
+            .get(domain)
+            .ok_or_else(|| format!("no certificate for {domain}"))
+    }
+}
+
+/// What the link's connection tasks report.
+enum LinkEvent {
+    /// A border accepted a connection and verified its client certificate.
+    Accepted {
+        dom: usize,
+        conn: u64,
+        remote: SocketAddr,
+        peer: PeerCert,
+        version: String,
+        writer: mpsc::UnboundedSender<Bytes>,
+    },
+    /// A border refused a connection (handshake, or not a peer).
+    Refused {
+        dom: usize,
+        remote: SocketAddr,
+        why: String,
+    },
+    /// A SIP message read from a connection.
+    Msg { conn: u64, msg: Box<Message> },
+    /// A connection ended.
+    Closed { conn: u64 },
+}
+
+/// One TLS connection of a border.
+struct Conn {
+    dom: usize,
+    identity: PeerIdentity,
+    writer: mpsc::UnboundedSender<Bytes>,
+    /// Both ends are the demo's borders: what is written here is read by
+    /// the demo (counted in flight).
+    counted: bool,
+}
+
+type Tasks = Arc<Mutex<Vec<tokio::task::AbortHandle>>>;
+
+fn keep(tasks: &Tasks, h: tokio::task::AbortHandle) {
+    if let Ok(mut t) = tasks.lock() {
+        t.push(h);
+    }
+}
+
+/// Runs a connection: a writer task fed by `wrx`, a reader task that
+/// frames SIP messages and reports them as `conn`.
+fn start_conn(
+    stream: TlsStream<TcpStream>,
+    conn: u64,
+    writer: mpsc::UnboundedSender<Bytes>,
+    mut wrx: mpsc::UnboundedReceiver<Bytes>,
+    tx: mpsc::UnboundedSender<LinkEvent>,
+    tasks: &Tasks,
+) {
+    let (rd, mut wr) = tokio::io::split(stream);
+    let w = tokio::spawn(async move {
+        while let Some(b) = wrx.recv().await {
+            if wr.write_all(&b).await.is_err() {
+                return;
+            }
+            if wrx.is_empty() && wr.flush().await.is_err() {
+                return;
+            }
+        }
+        let _ = wr.shutdown().await;
+    });
+    keep(tasks, w.abort_handle());
+    let r = tokio::spawn(async move {
+        let mut rd = SipReader::new(rd, views::limits());
+        loop {
+            match rd.next().await {
+                Ok(Some(Framed::Message(msg))) => {
+                    if tx.send(LinkEvent::Msg { conn, msg }).is_err() {
+                        return;
+                    }
+                }
+                // RFC 5626 keep-alive: answer the ping.
+                Ok(Some(Framed::Ping)) => {
+                    let _ = writer.send(Bytes::from_static(b"\r\n"));
+                }
+                Ok(Some(Framed::Pong)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let _ = tx.send(LinkEvent::Closed { conn });
+    });
+    keep(tasks, r.abort_handle());
+}
+
+/// A border's listener: accepts TLS connections, verifies the client
+/// certificate against the CA (in the handshake), then refuses any
+/// connection whose certificate authenticates no domain of the peer
+/// table (RFC 5344 section 4).
+struct Listener {
+    dom: usize,
+    listener: TcpListener,
+    config: Arc<ServerConfig>,
+    peers: Vec<String>,
+    tx: mpsc::UnboundedSender<LinkEvent>,
+    ids: Arc<AtomicU64>,
+    tasks: Tasks,
+}
+
+impl Listener {
+    fn spawn(self) {
+        let tasks = self.tasks.clone();
+        let h = tokio::spawn(async move {
+            while let Ok((tcp, remote)) = self.listener.accept().await {
+                let (config, peers, tx) =
+                    (self.config.clone(), self.peers.clone(), self.tx.clone());
+                let (ids, conn_tasks, dom) = (self.ids.clone(), self.tasks.clone(), self.dom);
+                let h = tokio::spawn(async move {
+                    let (mut s, peer) = match tls::accept(config, tcp).await {
+                        Ok(x) => x,
+                        Err(e) => {
+                            let why = format!("handshake failed: {e}");
+                            let _ = tx.send(LinkEvent::Refused { dom, remote, why });
+                            return;
+                        }
+                    };
+                    if !peers.iter().any(|p| peer.identity.covers(p)) {
+                        let why = format!(
+                            "its certificate [{}] authenticates {}, not a peer in the table",
+                            peer.describe(),
+                            shown(&peer.identity)
+                        );
+                        let _ = tx.send(LinkEvent::Refused { dom, remote, why });
+                        let _ = tokio::time::timeout(WAIT, s.shutdown()).await;
+                        return;
+                    }
+                    let conn = ids.fetch_add(1, Ordering::Relaxed);
+                    let version = tls::version(s.get_ref().1);
+                    let (writer, wrx) = mpsc::unbounded_channel();
+                    let _ = tx.send(LinkEvent::Accepted {
+                        dom,
+                        conn,
+                        remote,
+                        peer,
+                        version,
+                        writer: writer.clone(),
+                    });
+                    start_conn(s, conn, writer, wrx, tx, &conn_tasks);
+                });
+                keep(&self.tasks, h.abort_handle());
+            }
+        });
+        keep(&tasks, h.abort_handle());
+    }
+}
+
+/// `[example.net]`: the domains an identity covers.
+fn shown(id: &PeerIdentity) -> String {
+    let d: Vec<&str> = id.domains().iter().map(|d| d.as_str()).collect();
+    format!("[{}]", d.join(", "))
 }
 
 /// Both networks and the link between them.
@@ -99,12 +328,38 @@ struct Demo {
     doms: Vec<Domain>,
     inside: VecDeque<(usize, Elem, Elem, Message)>,
     start: Instant,
+    /// Messages written between the borders and not yet read.
     in_flight: usize,
+    /// Intruders' attempts not yet seen by a border.
+    external: usize,
     link: Link,
-    /// Print one ladder line per datagram.
+    /// Print one ladder line per message.
     ladder: bool,
     /// Otherwise: (count, bytes) per label.
     summary: std::collections::BTreeMap<String, (usize, usize)>,
+    /// The TLS client configuration of each border.
+    clients: Vec<Arc<ClientConfig>>,
+    link_tx: mpsc::UnboundedSender<LinkEvent>,
+    link_rx: mpsc::UnboundedReceiver<LinkEvent>,
+    conns: HashMap<u64, Conn>,
+    /// The connection each peer request came in on, for its response.
+    reply: HashMap<(usize, Key), u64>,
+    /// Local addresses of the connections the borders opened to each other.
+    own: HashSet<SocketAddr>,
+    ids: Arc<AtomicU64>,
+    tasks: Tasks,
+    /// Connections the borders refused: (border, reason).
+    refused: Vec<(usize, String)>,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        if let Ok(t) = self.tasks.lock() {
+            for h in t.iter() {
+                h.abort();
+            }
+        }
+    }
 }
 
 fn plural(n: usize, what: &str) -> String {
@@ -183,24 +438,61 @@ fn label(m: &Message) -> String {
 }
 
 impl Demo {
-    async fn new(mode: PeerMode) -> Result<Demo, String> {
+    async fn new(mode: PeerMode, pki: &Pki) -> Result<Demo, String> {
+        let (link_tx, link_rx) = mpsc::unbounded_channel();
+        let ids = Arc::new(AtomicU64::new(0));
+        let tasks: Tasks = Arc::default();
         let mut doms = Vec::new();
-        for (name, other) in [(COM, NET), (NET, COM)] {
-            let sock = UdpSocket::bind("127.0.0.1:0")
+        let mut clients = Vec::new();
+        for (i, (name, other)) in [(COM, NET), (NET, COM)].into_iter().enumerate() {
+            let creds = pki.get(name)?;
+            let listener = TcpListener::bind("127.0.0.1:0")
                 .await
-                .map_err(|e| format!("bind the {name} border's UDP socket: {e}"))?;
+                .map_err(|e| format!("listen for the {name} border: {e}"))?;
+            let listen = listener
+                .local_addr()
+                .map_err(|e| format!("local address: {e}"))?;
+            let mut peers = vec![PeerEntry::new(other, mode).tls()];
+            if name == COM {
+                peers.push(PeerEntry::new(HUB, mode).tls());
+            }
+            Listener {
+                dom: i,
+                listener,
+                config: creds
+                    .server_config()
+                    .map_err(|e| format!("{name} TLS server: {e}"))?,
+                peers: peers.iter().map(|p| p.domain.clone()).collect(),
+                tx: link_tx.clone(),
+                ids: ids.clone(),
+                tasks: tasks.clone(),
+            }
+            .spawn();
+            clients.push(
+                creds
+                    .client_config()
+                    .map_err(|e| format!("{name} TLS client: {e}"))?,
+            );
+            let mut border = Border::new(BorderConfig::new(name, peers));
+            let refusals: Arc<Mutex<Vec<Refused>>> = Arc::default();
+            let log = refusals.clone();
+            border.set_log(Box::new(move |r: &Refused| {
+                if let Ok(mut l) = log.lock() {
+                    l.push(r.clone());
+                }
+            }));
             doms.push(Domain {
                 name,
                 agent: PresenceAgent::new(AgentConfig::new(name)),
-                border: Border::new(BorderConfig::new(name, vec![PeerEntry::new(other, mode)])),
+                border,
                 watchers: HashMap::new(),
                 publishers: HashMap::new(),
                 pagers: HashMap::new(),
                 message_answers: Vec::new(),
                 lists: None,
                 reply_to: HashMap::new(),
-                sock,
-                peer_id: PeerIdentity::from_domains([other]),
+                listen,
+                refusals,
                 local_notifies: (0, 0),
             });
         }
@@ -209,19 +501,28 @@ impl Demo {
             inside: VecDeque::new(),
             start: Instant::now(),
             in_flight: 0,
+            external: 0,
             link: Link::default(),
             ladder: true,
             summary: Default::default(),
+            clients,
+            link_tx,
+            link_rx,
+            conns: HashMap::new(),
+            reply: HashMap::new(),
+            own: HashSet::new(),
+            ids,
+            tasks,
+            refused: Vec::new(),
         })
     }
 
     fn addr(&self, i: usize) -> Result<SocketAddr, String> {
-        self.doms
-            .get(i)
-            .ok_or("no such network")?
-            .sock
-            .local_addr()
-            .map_err(|e| format!("local address: {e}"))
+        Ok(self.doms.get(i).ok_or("no such network")?.listen)
+    }
+
+    fn ms(&self) -> f64 {
+        self.start.elapsed().as_secs_f64() * 1000.0
     }
 
     fn idx(name: &str) -> usize {
@@ -259,17 +560,85 @@ impl Demo {
         }
     }
 
-    /// Serializes `m` onto the link from network `i`'s border.
-    async fn send_link(&mut self, i: usize, m: &Message) -> Result<(), String> {
-        let bytes = m.to_bytes();
-        let to = self.addr(1 - i)?;
-        self.doms[i]
-            .sock
-            .send_to(&bytes, to)
+    /// A TLS connection of border `i` whose peer authenticated `domain`:
+    /// an open one (either direction; both ends were verified, so a
+    /// connection the peer opened carries our requests too, as RFC 5923
+    /// allows), else a new one to that domain's border, which must present
+    /// a certificate for it.
+    async fn conn_to(&mut self, i: usize, domain: &str) -> Result<u64, String> {
+        let open = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.dom == i && c.identity.covers(domain) && !c.writer.is_closed())
+            .map(|(id, _)| *id)
+            .min();
+        if let Some(id) = open {
+            return Ok(id);
+        }
+        let j = self
+            .doms
+            .iter()
+            .position(|d| d.name.eq_ignore_ascii_case(domain))
+            .ok_or_else(|| format!("no border address for {domain}"))?;
+        let (s, peer) = tls::connect(self.clients[i].clone(), self.doms[j].listen, domain)
             .await
-            .map_err(|e| format!("send on the link from {}: {e}", self.doms[i].name))?;
+            .map_err(|e| format!("TLS from {} to {domain}: {e}", self.doms[i].name))?;
+        if let Ok(local) = s.get_ref().0.local_addr() {
+            self.own.insert(local);
+        }
+        println!(
+            "  {:>7.1} ms  {COM} {} {NET}  TLS connect ({}): {domain}'s certificate [{}] verified against the demo CA; identity {}",
+            self.ms(),
+            if i == 0 { "==>" } else { "<==" },
+            tls::version(s.get_ref().1),
+            peer.describe(),
+            shown(&peer.identity)
+        );
+        let conn = self.ids.fetch_add(1, Ordering::Relaxed);
+        let (writer, wrx) = mpsc::unbounded_channel();
+        start_conn(
+            s,
+            conn,
+            writer.clone(),
+            wrx,
+            self.link_tx.clone(),
+            &self.tasks,
+        );
+        self.conns.insert(
+            conn,
+            Conn {
+                dom: i,
+                identity: peer.identity,
+                writer,
+                counted: true,
+            },
+        );
+        Ok(conn)
+    }
+
+    /// Serializes `m` onto the TLS link from network `i`'s border to
+    /// `domain`: a response on the connection its request came in on, a
+    /// request on a connection to `domain`.
+    async fn send_link(&mut self, i: usize, domain: &str, m: &Message) -> Result<(), String> {
+        let back = match m {
+            Message::Response(_) => key(m).and_then(|k| self.reply.remove(&(i, k))),
+            Message::Request(_) => None,
+        };
+        let conn = match back {
+            Some(c) if self.conns.contains_key(&c) => c,
+            _ => self.conn_to(i, domain).await?,
+        };
+        let bytes = m.to_bytes();
+        let c = self.conns.get(&conn).ok_or("the connection went away")?;
+        c.writer
+            .send(bytes.clone())
+            .map_err(|_| format!("the TLS connection from {} closed", self.doms[i].name))?;
+        if !c.counted {
+            // Written back to an intruder; the demo does not read it.
+            return Ok(());
+        }
         self.in_flight += 1;
-        self.link.datagrams += 1;
+        self.link.messages += 1;
         self.link.bytes += bytes.len();
         if matches!(m, Message::Request(r) if *r.method() == Method::NOTIFY) {
             self.link.notifies += 1;
@@ -282,7 +651,7 @@ impl Demo {
         } else {
             println!(
                 "  {:>7.1} ms  {COM} {} {NET}  {:<40} {:>6} B",
-                self.start.elapsed().as_secs_f64() * 1000.0,
+                self.ms(),
                 if i == 0 { "-->" } else { "<--" },
                 label(m),
                 bytes.len()
@@ -323,42 +692,118 @@ impl Demo {
             while let Some(t) = self.doms[i].border.poll_transmit() {
                 match t.dest {
                     Dest::Inside => self.route_inside(i, Elem::Border, t.message),
-                    Dest::Peer { .. } => self.send_link(i, &t.message).await?,
+                    Dest::Peer { domain, .. } => self.send_link(i, &domain, &t.message).await?,
                 }
             }
         }
         Ok(())
     }
 
-    /// Runs both networks until nothing is in flight.
+    /// Runs both networks until nothing is in flight on the link and every
+    /// intruder's attempt has reached a border.
     async fn run(&mut self) -> Result<(), String> {
-        let mut b0 = vec![0u8; 65_535];
-        let mut b1 = vec![0u8; 65_535];
         for _ in 0..1_000_000 {
             self.drain().await?;
             if let Some((i, from, to, m)) = self.inside.pop_front() {
                 self.deliver_inside(i, from, to, m);
                 continue;
             }
-            if self.in_flight == 0 {
+            if self.in_flight == 0 && self.external == 0 {
                 return Ok(());
             }
-            let (i, data) = tokio::select! {
-                r = self.doms[0].sock.recv_from(&mut b0) => (0, r.map(|(n, _)| Bytes::copy_from_slice(&b0[..n]))),
-                r = self.doms[1].sock.recv_from(&mut b1) => (1, r.map(|(n, _)| Bytes::copy_from_slice(&b1[..n]))),
-                () = tokio::time::sleep(WAIT) => {
-                    return Err(format!("{} datagram(s) on the link never arrived within {WAIT:?}", self.in_flight));
-                }
-            };
-            let data = data.map_err(|e| format!("receive on the link: {e}"))?;
-            self.in_flight -= 1;
-            let m = Message::parse_datagram(data, &views::limits())
-                .map_err(|e| format!("a datagram on the link does not parse: {e}"))?;
-            let now = Instant::now();
-            let d = &mut self.doms[i];
-            d.border.handle_peer(now, &d.peer_id.clone(), m);
+            let ev = tokio::time::timeout(WAIT, self.link_rx.recv())
+                .await
+                .map_err(|_| {
+                    format!(
+                        "{} message(s) on the link never arrived within {WAIT:?}",
+                        self.in_flight + self.external
+                    )
+                })?
+                .ok_or("the link's tasks stopped")?;
+            self.on_link(ev);
         }
         Err("the networks did not settle".into())
+    }
+
+    fn on_link(&mut self, ev: LinkEvent) {
+        match ev {
+            LinkEvent::Accepted {
+                dom,
+                conn,
+                remote,
+                peer,
+                version,
+                writer,
+            } => {
+                let counted = self.own.remove(&remote);
+                println!(
+                    "  {:>7.1} ms  {COM} {} {NET}  TLS accept ({version}): client certificate [{}] verified against the demo CA; identity {}",
+                    self.ms(),
+                    if dom == 1 { "==>" } else { "<==" },
+                    peer.describe(),
+                    shown(&peer.identity)
+                );
+                self.conns.insert(
+                    conn,
+                    Conn {
+                        dom,
+                        identity: peer.identity,
+                        writer,
+                        counted,
+                    },
+                );
+            }
+            LinkEvent::Refused { dom, remote, why } => {
+                self.external = self.external.saturating_sub(1);
+                println!(
+                    "  {:>7.1} ms  the {} border REFUSED the connection from {remote}: {why}",
+                    self.ms(),
+                    self.doms[dom].name
+                );
+                self.refused.push((dom, why));
+            }
+            LinkEvent::Msg { conn, msg } => {
+                let Some(c) = self.conns.get(&conn) else {
+                    return;
+                };
+                let (i, identity, counted) = (c.dom, c.identity.clone(), c.counted);
+                if counted {
+                    self.in_flight = self.in_flight.saturating_sub(1);
+                } else {
+                    self.external = self.external.saturating_sub(1);
+                    println!(
+                        "  {:>7.1} ms  the {} border reads {} from a connection authenticated as {}",
+                        self.ms(),
+                        self.doms[i].name,
+                        label(&msg),
+                        shown(&identity)
+                    );
+                }
+                if let (Message::Request(_), Some(k)) = (&*msg, key(&msg)) {
+                    self.reply.insert((i, k), conn);
+                }
+                let d = &mut self.doms[i];
+                d.border
+                    .handle_peer_over(Instant::now(), &identity, LinkTransport::Tls, *msg);
+                let refused: Vec<Refused> = d
+                    .refusals
+                    .lock()
+                    .map(|mut l| std::mem::take(&mut *l))
+                    .unwrap_or_default();
+                for r in refused {
+                    println!(
+                        "  {:>7.1} ms  the {} border REFUSED {} with 403: {}",
+                        self.ms(),
+                        self.doms[i].name,
+                        r.method,
+                        r.reason
+                    );
+                }
+            }
+            LinkEvent::Closed { conn } => {
+                self.conns.remove(&conn);
+            }
+        }
     }
 
     fn deliver_inside(&mut self, i: usize, from: Elem, to: Elem, m: Message) {
@@ -511,12 +956,12 @@ const ALLOW_ALL: &str = "<actions><pr:sub-handling>allow</pr:sub-handling></acti
   <transformations><pr:provide-services><pr:all-services/></pr:provide-services>\
   <pr:provide-all-attributes/></transformations>";
 
-async fn inter_domain() -> Result<(), String> {
+async fn inter_domain(pki: &Pki) -> Result<(), String> {
     println!("\n== 1. inter-domain subscription: alice@example.com watches bob@example.net ==");
     let (alice, bob) = ("sip:alice@example.com", "sip:bob@example.net");
-    let mut d = Demo::new(PeerMode::PerView).await?;
+    let mut d = Demo::new(PeerMode::PerView, pki).await?;
     println!(
-        "  example.com border on udp {}, example.net border on udp {}",
+        "  example.com border on tls {}, example.net border on tls {} (mutual TLS over TCP)",
         d.addr(0)?,
         d.addr(1)?
     );
@@ -546,7 +991,7 @@ async fn inter_domain() -> Result<(), String> {
     Ok(())
 }
 
-async fn public_group() -> Result<(), String> {
+async fn public_group(pki: &Pki) -> Result<(), String> {
     println!("\n== 2. public-group list subscription across domains: alice@example.com watches sip:friends@example.net ==");
     let group = "sip:friends@example.net";
     let alice = "sip:alice@example.com";
@@ -554,7 +999,7 @@ async fn public_group() -> Result<(), String> {
         ("sip:bob@example.net", "bob here"),
         ("sip:carol@example.net", "carol here"),
     ];
-    let mut d = Demo::new(PeerMode::PerView).await?;
+    let mut d = Demo::new(PeerMode::PerView, pki).await?;
     let list = members
         .iter()
         .fold(List::new(None), |l, (m, _)| l.with_entry(Entry::new(*m)));
@@ -628,13 +1073,13 @@ fn three_rule_sets(n: usize) -> String {
     )
 }
 
-async fn many_watchers(mode: PeerMode) -> Result<(), String> {
+async fn many_watchers(mode: PeerMode, pki: &Pki) -> Result<(), String> {
     println!(
         "\n== 3. carol@example.net watched by {MANY} watchers in example.com, three privacy rule sets ({} mode) ==",
         mode.as_str()
     );
     let carol = "sip:carol@example.net";
-    let mut d = Demo::new(mode).await?;
+    let mut d = Demo::new(mode, pki).await?;
     d.set_rules(carol, &three_rule_sets(MANY))?;
     d.publish(carol, "open", "writing")?;
     d.run().await?;
@@ -645,8 +1090,8 @@ async fn many_watchers(mode: PeerMode) -> Result<(), String> {
     }
     d.run().await?;
     println!(
-        "  {MANY} local SUBSCRIBEs: {} datagrams, {} bytes crossed the link",
-        d.link.datagrams - before.datagrams,
+        "  {MANY} local SUBSCRIBEs: {} messages, {} bytes crossed the link",
+        d.link.messages - before.messages,
         d.link.bytes - before.bytes
     );
     for (what, (n, b)) in std::mem::take(&mut d.summary) {
@@ -705,10 +1150,10 @@ async fn many_watchers(mode: PeerMode) -> Result<(), String> {
     Ok(())
 }
 
-async fn pager_im() -> Result<(), String> {
+async fn pager_im(pki: &Pki) -> Result<(), String> {
     println!("\n== 4. pager-mode IM alice@example.com -> bob@example.net with an IMDN ==");
     let (alice, bob) = ("sip:alice@example.com", "sip:bob@example.net");
-    let mut d = Demo::new(PeerMode::PerView).await?;
+    let mut d = Demo::new(PeerMode::PerView, pki).await?;
     let (id, m) = d.doms[0]
         .pagers
         .entry(alice.into())
@@ -747,11 +1192,12 @@ async fn pager_im() -> Result<(), String> {
 }
 
 /// Writes what `s` has to send to `conn`, counting bytes.
-async fn pump(
+async fn pump<S: AsyncWrite + Unpin>(
     s: &mut Session,
-    conn: &mut TcpStream,
+    conn: &mut S,
     sent: &mut (usize, usize),
 ) -> Result<(), String> {
+    let mut wrote = false;
     while let Some(t) = s.poll_transmit(Instant::now()) {
         sent.0 += 1;
         for seg in &t.segments {
@@ -759,23 +1205,98 @@ async fn pump(
             conn.write_all(seg)
                 .await
                 .map_err(|e| format!("MSRP write: {e}"))?;
+            wrote = true;
         }
     }
+    if wrote {
+        conn.flush().await.map_err(|e| format!("MSRP write: {e}"))?;
+    }
     Ok(())
+}
+
+/// How an MSRP leg ended.
+enum Leg {
+    /// What bob received, in order, and the offer bob read.
+    Done(Vec<Vec<u8>>, Box<MsrpDescription>),
+    /// A certificate did not match the SDP fingerprint: the session was
+    /// refused and the connection closed.
+    Refused(String),
+}
+
+/// The SHA-256 fingerprint (RFC 8122) of a certificate.
+fn fingerprint_of(c: &Credentials) -> Result<Fingerprint, String> {
+    c.certificate()
+        .and_then(|der| Fingerprint::of_certificate(HashFunc::Sha256, der))
+        .ok_or_else(|| "no certificate to fingerprint".into())
+}
+
+/// The TLS connection of an MSRP session (RFC 4975 section 14.4): bob
+/// (active) connects to alice's `target`, alice accepts; then each
+/// session checks the other's certificate against the fingerprints the
+/// other's SDP offered ([`Session::handle_peer_certificate`]) before any
+/// byte flows. `alice_presents` is the certificate alice's end of the
+/// connection really presents (another one for a man in the middle).
+/// Returns the two streams (alice's, bob's), or why the session was
+/// refused.
+async fn msrp_tls(
+    listener: &TcpListener,
+    target: SocketAddr,
+    alice_presents: &Credentials,
+    bob_creds: &Credentials,
+    alice: &mut Session,
+    bob: &mut Session,
+) -> Result<Result<(TlsStream<TcpStream>, TlsStream<TcpStream>), String>, String> {
+    let server = tls::msrp_server_config(alice_presents).map_err(|e| e.to_string())?;
+    let client = tls::msrp_client_config(bob_creds).map_err(|e| e.to_string())?;
+    let accept = async {
+        let (tcp, _) = listener
+            .accept()
+            .await
+            .map_err(|e| tls::TlsError::Io("MSRP accept".into(), e))?;
+        tls::accept(server, tcp).await
+    };
+    let name = target.ip().to_string();
+    let (a, b) = tokio::join!(accept, tls::connect(client, target, &name));
+    let (mut alice_conn, from_bob) = a.map_err(|e| format!("MSRP TLS accept: {e}"))?;
+    let (mut bob_conn, from_alice) = b.map_err(|e| format!("MSRP TLS connect: {e}"))?;
+    // Bob checks what answered his connection against alice's offer.
+    if let Err(e) = bob.handle_peer_certificate(&from_alice.der) {
+        let _ = bob_conn.shutdown().await;
+        return Ok(Err(format!(
+            "bob: the certificate on the connection does not match the offer's a=fingerprint ({e})"
+        )));
+    }
+    if let Err(e) = alice.handle_peer_certificate(&from_bob.der) {
+        let _ = alice_conn.shutdown().await;
+        return Ok(Err(format!(
+            "alice: bob's certificate does not match the answer's a=fingerprint ({e})"
+        )));
+    }
+    Ok(Ok((alice_conn, bob_conn)))
 }
 
 /// One MSRP session between alice (example.com, the offerer, listening)
 /// and bob (example.net, the answerer, connecting: RFC 6135 `actpass` is
 /// answered `active`): the SDP offer and answer are built and read with
-/// `msrp::sdp`, the session settings come from them, then alice sends
-/// `bodies` over loopback TCP. Returns what bob received, in order, and
-/// the offer bob read.
+/// `msrp::sdp`, each with the `a=fingerprint` of its side's self-signed
+/// certificate, the session settings come from them, then alice sends
+/// `bodies` over TLS on loopback (`msrps:`, `TCP/TLS/MSRP`). With `mitm`,
+/// alice's end of the connection presents another certificate than the
+/// one her SDP offered: bob refuses the session.
 async fn msrp_leg(
     what: &str,
     offer_for: impl FnOnce(MsrpUri, u16) -> MsrpDescription,
     answer_types: Vec<String>,
     bodies: Vec<(MessageSpec, Bytes)>,
-) -> Result<(Vec<Vec<u8>>, MsrpDescription), String> {
+    mitm: bool,
+) -> Result<Leg, String> {
+    let creds = |who: &str| Credentials::self_signed(who).map_err(|e| format!("{who}: {e}"));
+    let (alice_creds, bob_creds) = (creds("alice")?, creds("bob")?);
+    let presented = if mitm {
+        creds("mallory")?
+    } else {
+        alice_creds.clone()
+    };
     let t0 = Instant::now();
     let at = || t0.elapsed().as_secs_f64() * 1000.0;
     let listener = TcpListener::bind("127.0.0.1:0")
@@ -785,23 +1306,30 @@ async fn msrp_leg(
         .local_addr()
         .map_err(|e| format!("MSRP address: {e}"))?;
     let uri = |s: String| MsrpUri::parse(&s).map_err(|e| format!("MSRP URI {s}: {e}"));
-    let alice_uri = uri(format!("msrp://{alice_addr}/a{}com;tcp", what.len()))?;
+    let alice_uri = uri(format!("msrps://{alice_addr}/a{}com;tcp", what.len()))?;
     // The offer, as alice would put it in an INVITE.
     let offer = offer_for(alice_uri, alice_addr.port());
-    let offer_sdp = offer.to_sdp("alice", 2_890_844_526).to_bytes();
+    let offer_sdp = offer
+        .to_sdp_with_fingerprints("alice", 2_890_844_526, &[fingerprint_of(&alice_creds)?])
+        .to_bytes();
     println!(
         "  {:>7.1} ms  {COM} --> {NET}  {:<40} {:>6} B",
         at(),
-        format!("SDP offer ({what}, setup:actpass)"),
+        format!("SDP offer ({what}, setup:actpass, TCP/TLS/MSRP, a=fingerprint)"),
         offer_sdp.len()
     );
     // Bob reads it and answers.
-    let got_offer = Sdp::parse(&offer_sdp)
-        .and_then(|s| MsrpDescription::from_sdp(&s))
+    let offer_doc = Sdp::parse(&offer_sdp).map_err(|e| format!("bob reads the SDP offer: {e}"))?;
+    let got_offer = MsrpDescription::from_sdp(&offer_doc)
         .map_err(|e| format!("bob reads the SDP offer: {e}"))?;
-    let bob_uri = uri(format!("msrp://127.0.0.1:9/b{}net;tcp", what.len()))?;
+    let offered = offer_doc
+        .fingerprints()
+        .map_err(|e| format!("the offer's a=fingerprint: {e}"))?;
+    let bob_uri = uri(format!("msrps://127.0.0.1:9/b{}net;tcp", what.len()))?;
     let answer = MsrpDescription::answer(&got_offer, "127.0.0.1", 9, vec![bob_uri], answer_types);
-    let answer_sdp = answer.to_sdp("bob", 2_890_844_527).to_bytes();
+    let answer_sdp = answer
+        .to_sdp_with_fingerprints("bob", 2_890_844_527, &[fingerprint_of(&bob_creds)?])
+        .to_bytes();
     println!(
         "  {:>7.1} ms  {COM} <-- {NET}  {:<40} {:>6} B",
         at(),
@@ -811,29 +1339,52 @@ async fn msrp_leg(
         ),
         answer_sdp.len()
     );
-    let got_answer = Sdp::parse(&answer_sdp)
-        .and_then(|s| MsrpDescription::from_sdp(&s))
+    let answer_doc =
+        Sdp::parse(&answer_sdp).map_err(|e| format!("alice reads the SDP answer: {e}"))?;
+    let got_answer = MsrpDescription::from_sdp(&answer_doc)
         .map_err(|e| format!("alice reads the SDP answer: {e}"))?;
+    let answered = answer_doc
+        .fingerprints()
+        .map_err(|e| format!("the answer's a=fingerprint: {e}"))?;
     if answer.setup != Some(Setup::Active) {
         return Err("bob's answer does not take the active role".into());
     }
-    let alice_cfg = offer
+    let mut alice_cfg = offer
         .session_config(&got_answer)
         .ok_or("alice's session settings")?;
-    let bob_cfg = answer
+    let mut bob_cfg = answer
         .session_config(&got_offer)
         .ok_or("bob's session settings")?;
-    let target = format!("{}:{}", got_offer.host, got_offer.port);
-    let mut bob_conn = tokio::time::timeout(WAIT, TcpStream::connect(&target))
-        .await
-        .map_err(|_| "MSRP connect timed out")?
-        .map_err(|e| format!("MSRP connect to {target}: {e}"))?;
-    let (mut alice_conn, _) = tokio::time::timeout(WAIT, listener.accept())
-        .await
-        .map_err(|_| "MSRP accept timed out")?
-        .map_err(|e| format!("MSRP accept: {e}"))?;
+    // Each side takes the other's certificate only if it matches the
+    // other's SDP (RFC 4975 section 14.4).
+    alice_cfg.peer_certificate = PeerCertificate::Fingerprints(answered);
+    bob_cfg.peer_certificate = PeerCertificate::Fingerprints(offered);
     let mut alice = Session::new(alice_cfg).map_err(|e| format!("alice's session: {e}"))?;
     let mut bob = Session::new(bob_cfg).map_err(|e| format!("bob's session: {e}"))?;
+    let target: SocketAddr = format!("{}:{}", got_offer.host, got_offer.port)
+        .parse()
+        .map_err(|e| format!("the offer's address: {e}"))?;
+    let conns = msrp_tls(
+        &listener, target, &presented, &bob_creds, &mut alice, &mut bob,
+    )
+    .await?;
+    let (mut alice_conn, mut bob_conn) = match conns {
+        Ok(c) => {
+            println!(
+                "  {:>7.1} ms  {COM} <== {NET}  MSRP over TLS ({}): each certificate matches the other side's a=fingerprint",
+                at(),
+                tls::version(c.1.get_ref().1)
+            );
+            c
+        }
+        Err(why) => {
+            println!(
+                "  {:>7.1} ms  {COM} <== {NET}  MSRP session REFUSED, connection closed: {why}",
+                at()
+            );
+            return Ok(Leg::Refused(why));
+        }
+    };
 
     let mut ids = Vec::new();
     for (spec, body) in bodies {
@@ -905,33 +1456,37 @@ async fn msrp_leg(
     println!(
         "  {:>7.1} ms  {COM} --> {NET}  {:<40} {:>6} B",
         at(),
-        format!("MSRP SEND x {} (tcp)", a_sent.0),
+        format!("MSRP SEND x {} (tls)", a_sent.0),
         a_sent.1
     );
     println!(
         "  {:>7.1} ms  {COM} <-- {NET}  {:<40} {:>6} B",
         at(),
-        format!("MSRP 200 x {} (tcp)", b_sent.0),
+        format!("MSRP 200 x {} (tls)", b_sent.0),
         b_sent.1
     );
     let out = ids
         .iter()
         .map(|i| got.remove(i).unwrap_or_default())
         .collect();
-    Ok((out, got_offer))
+    Ok(Leg::Done(out, Box::new(got_offer)))
 }
 
 async fn msrp_session() -> Result<(), String> {
     println!("\n== 5. MSRP chat and file transfer alice@example.com -> bob@example.net ==");
     println!("  (the SDP would ride in an INVITE; here it is handed over in process)");
     let text = Bytes::from_static(b"Here comes the report.");
-    let (got, _) = msrp_leg(
+    let Leg::Done(got, _) = msrp_leg(
         "chat",
         |uri, port| MsrpDescription::chat("127.0.0.1", port, uri),
         vec!["message/cpim".into(), "text/plain".into()],
         vec![(MessageSpec::new("text/plain"), text.clone())],
+        false,
     )
-    .await?;
+    .await?
+    else {
+        return Err("the chat session was refused".into());
+    };
     check(
         got.first().map(Vec::as_slice) == Some(&text[..]),
         "bob received the chat message \"Here comes the report.\"",
@@ -948,7 +1503,7 @@ async fn msrp_session() -> Result<(), String> {
         "Content-Disposition".into(),
         "attachment; filename=\"report.bin\"".into(),
     ));
-    let (got, offer) = msrp_leg(
+    let Leg::Done(got, offer) = msrp_leg(
         "file transfer",
         move |uri, port| MsrpDescription {
             host: "127.0.0.1".into(),
@@ -973,8 +1528,12 @@ async fn msrp_session() -> Result<(), String> {
         },
         vec![octets.into()],
         vec![(spec, file.clone())],
+        false,
     )
-    .await?;
+    .await?
+    else {
+        return Err("the file transfer session was refused".into());
+    };
     let announced = offer.file.as_ref().and_then(|f| f.selector.size);
     let got = got.first().map(Vec::as_slice).unwrap_or_default();
     check(
@@ -988,14 +1547,203 @@ async fn msrp_session() -> Result<(), String> {
     Ok(())
 }
 
+/// What an intruder's attempt came to.
+enum Attempt {
+    /// The TLS handshake failed on our side.
+    Handshake(String),
+    /// The connection closed with no answer.
+    Closed(String),
+    /// A response came back.
+    Answered(u16, String),
+}
+
+impl std::fmt::Display for Attempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Attempt::Handshake(e) => write!(f, "TLS handshake failed: {e}"),
+            Attempt::Closed(e) => f.write_str(e),
+            Attempt::Answered(_, line) => write!(f, "answered {line}"),
+        }
+    }
+}
+
+/// Connects to `addr` as `creds` (asking for `server_name`), sends
+/// `request` and reads what comes back.
+async fn intrude(
+    creds: Credentials,
+    addr: SocketAddr,
+    server_name: &'static str,
+    request: String,
+) -> Attempt {
+    let config = match creds.client_config() {
+        Ok(c) => c,
+        Err(e) => return Attempt::Handshake(e.to_string()),
+    };
+    let (s, _) = match tls::connect(config, addr, server_name).await {
+        Ok(x) => x,
+        Err(e) => return Attempt::Handshake(e.to_string()),
+    };
+    let (rd, mut wr) = tokio::io::split(s);
+    // With TLS 1.3 the client's handshake is done before the server has
+    // judged the client certificate: a refusal shows on the first read.
+    let sent = async {
+        wr.write_all(request.as_bytes()).await?;
+        wr.flush().await
+    };
+    if let Err(e) = sent.await {
+        return Attempt::Closed(format!("closed while sending: {e}"));
+    }
+    let mut rd = SipReader::new(rd, views::limits());
+    match tokio::time::timeout(WAIT, rd.next()).await {
+        Err(_) => Attempt::Closed(format!("no answer within {WAIT:?}")),
+        Ok(Ok(Some(Framed::Message(m)))) => match *m {
+            Message::Response(r) => {
+                Attempt::Answered(r.status().as_u16(), examples::net::status_line(&r))
+            }
+            Message::Request(r) => {
+                Attempt::Closed(format!("a {} instead of an answer", r.method()))
+            }
+        },
+        Ok(Ok(Some(_))) => Attempt::Closed("a keep-alive instead of an answer".into()),
+        Ok(Ok(None)) => Attempt::Closed("closed by the border, no answer".into()),
+        Ok(Err(e)) => Attempt::Closed(format!("closed by the border: {e}")),
+    }
+}
+
+/// A SUBSCRIBE from `from` to bob@example.com, as a peer's border would
+/// relay it.
+fn subscribe_text(from: &str, via_host: &str, call: &str) -> String {
+    format!(
+        "SUBSCRIBE sips:bob@example.com SIP/2.0\r\n\
+         Via: SIP/2.0/TLS {via_host};branch=z9hG4bK{call}\r\n\
+         Max-Forwards: 70\r\n\
+         From: <{from}>;tag={call}\r\n\
+         To: <sips:bob@example.com>\r\n\
+         Call-ID: {call}@{via_host}\r\n\
+         CSeq: 1 SUBSCRIBE\r\n\
+         Event: presence\r\n\
+         Expires: 600\r\n\
+         Contact: <sips:border@{via_host}>\r\n\
+         Content-Length: 0\r\n\r\n"
+    )
+}
+
+async fn untrusted(pki: &Pki) -> Result<(), String> {
+    println!("\n== 6. untrusted networks and spoofed identities on the TLS link ==");
+    println!("  example.com's peer table: {NET}, {HUB} (TLS required); {ORG} is not a peer");
+    let mut d = Demo::new(PeerMode::PerView, pki).await?;
+    let com = d.addr(0)?;
+    println!(
+        "  a) {ORG}, certificate [URI:sip:{ORG}, DNS:{ORG}] from the demo CA, sends a SUBSCRIBE"
+    );
+    let org = tokio::spawn(intrude(
+        pki.get(ORG)?.clone(),
+        com,
+        COM,
+        subscribe_text(&format!("sip:mallory@{ORG}"), ORG, "org1"),
+    ));
+    d.external += 1;
+    d.run().await?;
+    let org = tokio::time::timeout(WAIT, org)
+        .await
+        .map_err(|_| "the example.org attempt did not end")?
+        .map_err(|e| format!("the example.org attempt: {e}"))?;
+    println!("     {ORG} sees: {org}");
+    check(
+        !matches!(org, Attempt::Answered(..))
+            && d.refused
+                .iter()
+                .any(|(i, why)| *i == 0 && why.contains("[example.org]")),
+        "example.org's connection refused: it is not in example.com's peer table",
+    )?;
+
+    println!("  b) an impostor with a certificate for {NET} from a CA example.com does not trust");
+    let imp = tokio::spawn(intrude(
+        pki.impostor.clone(),
+        com,
+        COM,
+        subscribe_text(&format!("sip:mallory@{NET}"), NET, "imp1"),
+    ));
+    d.external += 1;
+    d.run().await?;
+    let imp = tokio::time::timeout(WAIT, imp)
+        .await
+        .map_err(|_| "the impostor's attempt did not end")?
+        .map_err(|e| format!("the impostor's attempt: {e}"))?;
+    println!("     the impostor sees: {imp}");
+    check(
+        !matches!(imp, Attempt::Answered(..))
+            && d.refused
+                .iter()
+                .any(|(i, why)| *i == 0 && why.contains("handshake failed")),
+        "the impostor's handshake refused: its certificate does not chain to the demo CA",
+    )?;
+
+    println!(
+        "  c) a connection authenticated as {NET} sends a SUBSCRIBE From sip:eve@{HUB} (a domain its certificate does not cover)"
+    );
+    let spoof = tokio::spawn(intrude(
+        pki.get(NET)?.clone(),
+        com,
+        COM,
+        subscribe_text(&format!("sip:eve@{HUB}"), NET, "spoof1"),
+    ));
+    d.external += 1;
+    d.run().await?;
+    let spoof = tokio::time::timeout(WAIT, spoof)
+        .await
+        .map_err(|_| "the spoofed attempt did not end")?
+        .map_err(|e| format!("the spoofed attempt: {e}"))?;
+    println!("     the sender sees: {spoof}");
+    check(
+        matches!(spoof, Attempt::Answered(403, _)) && d.doms[0].border.stats().refused == 1,
+        "the spoofed From got 403 from example.com's border",
+    )?;
+    check(
+        d.doms[0].border.stats().local_subscriptions == 0 && d.doms[0].border.stats().backends == 0,
+        "nothing was subscribed for the intruders",
+    )?;
+
+    println!(
+        "  d) MSRP: a man in the middle answers alice's msrps: address with its own certificate"
+    );
+    let leg = msrp_leg(
+        "chat, MITM",
+        |uri, port| MsrpDescription::chat("127.0.0.1", port, uri),
+        vec!["message/cpim".into(), "text/plain".into()],
+        vec![(
+            MessageSpec::new("text/plain"),
+            Bytes::from_static(b"secret"),
+        )],
+        true,
+    )
+    .await?;
+    check(
+        matches!(&leg, Leg::Refused(why) if why.contains("a=fingerprint")),
+        "the MSRP session with a wrong fingerprint was refused",
+    )?;
+    Ok(())
+}
+
 async fn demo() -> Result<(), String> {
-    println!("peering-demo: example.com and example.net peering over 127.0.0.1");
-    inter_domain().await?;
-    public_group().await?;
-    many_watchers(PeerMode::PerView).await?;
-    many_watchers(PeerMode::Delegated).await?;
-    pager_im().await?;
+    println!("peering-demo: example.com and example.net peering over 127.0.0.1 (mutual TLS)");
+    let pki = Pki::generate()?;
+    println!(
+        "  demo PKI in {}: ca.pem, and <domain>.pem/.key for {COM}, {NET}, {HUB}, {ORG} \
+         (subjectAltName URI sip:<domain>, DNS <domain>); rogue-ca/ holds the impostor's",
+        pki.dir.display()
+    );
+    inter_domain(&pki).await?;
+    public_group(&pki).await?;
+    many_watchers(PeerMode::PerView, &pki).await?;
+    many_watchers(PeerMode::Delegated, &pki).await?;
+    pager_im(&pki).await?;
     msrp_session().await?;
+    untrusted(&pki).await?;
+    println!(
+        "\nrefused as expected: an untrusted network's connection, an impostor's handshake, \
+         a spoofed From (403), an MSRP session with a wrong fingerprint"
+    );
     Ok(())
 }
 

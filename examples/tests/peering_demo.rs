@@ -18,9 +18,16 @@ fn bin(name: &str) -> PathBuf {
     profile_dir.join("examples").join(name)
 }
 
+/// The demo's result, run once for every test of this file (it writes its
+/// PKI to one folder, and takes a second or two).
+fn run_demo() -> (Option<i32>, String, String) {
+    static RUN: std::sync::OnceLock<(Option<i32>, String, String)> = std::sync::OnceLock::new();
+    RUN.get_or_init(run_demo_once).clone()
+}
+
 /// Runs the demo, killing it if it has not finished after two minutes.
 /// Returns (exit code, stdout, stderr).
-fn run_demo() -> (Option<i32>, String, String) {
+fn run_demo_once() -> (Option<i32>, String, String) {
     let mut child = Command::new(bin("peering-demo"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -90,4 +97,86 @@ fn peering_demo_runs_every_use_case_and_exits_zero() {
     assert!(out.contains("alice received the IMDN: delivered"), "{out}");
     assert!(out.contains("byte file, byte for byte"), "{out}");
     assert!(!out.contains("check failed"), "{out}");
+}
+
+#[test]
+fn peering_demo_runs_the_link_over_mutual_tls_and_refuses_intruders() {
+    let (code, out, err) = run_demo();
+    assert_eq!(code, Some(0), "exit code; stdout:\n{out}\nstderr:\n{err}");
+    // The link is TLS, both ends verified, and the identity comes from the
+    // certificate's sip: URI.
+    assert!(out.contains("border on tls 127.0.0.1:"), "{out}");
+    assert!(
+        out.contains(
+            "TLS connect (TLSv1_3): example.net's certificate [URI:sip:example.net, DNS:example.net] \
+             verified against the demo CA; identity [example.net]"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "TLS accept (TLSv1_3): client certificate [URI:sip:example.com, DNS:example.com] \
+             verified against the demo CA; identity [example.com]"
+        ),
+        "{out}"
+    );
+    // The certificates are left where the output says.
+    let dir = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("demo PKI in "))
+        .and_then(|l| l.split(':').next())
+        .expect("the demo names its PKI folder");
+    for f in [
+        "ca.pem",
+        "example.com.pem",
+        "example.com.key",
+        "example.org.pem",
+    ] {
+        let path = std::path::Path::new(dir).join(f);
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(text.contains("-----BEGIN"), "{} is PEM", path.display());
+    }
+    // MSRP over TLS with fingerprints.
+    assert!(out.contains("TCP/TLS/MSRP, a=fingerprint"), "{out}");
+    assert!(
+        out.contains("each certificate matches the other side's a=fingerprint"),
+        "{out}"
+    );
+    assert!(out.contains("MSRP SEND x 150 (tls)"), "{out}");
+    // The refusals, each shown as such.
+    assert!(out.contains("6. untrusted networks"), "{out}");
+    assert!(
+        out.contains("the example.com border REFUSED the connection from 127.0.0.1:")
+            && out.contains("authenticates [example.org], not a peer in the table"),
+        "{out}"
+    );
+    assert!(
+        out.contains("handshake failed: TLS: invalid peer certificate: UnknownIssuer"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "REFUSED SUBSCRIBE with 403: domain hub.example.org not authenticated by the connection"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("the sender sees: answered 403 Forbidden"),
+        "{out}"
+    );
+    assert!(
+        out.contains("MSRP session REFUSED, connection closed")
+            && out.contains("does not match the offer's a=fingerprint"),
+        "{out}"
+    );
+    for ok in [
+        "ok: example.org's connection refused",
+        "ok: the impostor's handshake refused",
+        "ok: the spoofed From got 403",
+        "ok: the MSRP session with a wrong fingerprint was refused",
+    ] {
+        assert!(out.contains(ok), "{ok:?} in:\n{out}");
+    }
+    assert!(out.contains("refused as expected:"), "{out}");
+    assert!(out.contains("every step succeeded"), "{out}");
 }
