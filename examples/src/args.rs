@@ -64,6 +64,20 @@ impl Args {
             .ok_or_else(|| format!("--{name} is required"))
     }
 
+    /// Fails naming the first option or switch given that is not in
+    /// `known` (`--help` is always known), so a mistyped option is not
+    /// silently ignored.
+    pub fn only(&self, known: &[&str]) -> Result<(), String> {
+        let given = self.values.keys().chain(self.flags.iter());
+        match given
+            .filter(|n| *n != "help" && !known.contains(&n.as_str()))
+            .min()
+        {
+            Some(n) => Err(format!("unknown option --{n} (see --help)")),
+            None => Ok(()),
+        }
+    }
+
     /// The value of `--name` parsed as `T`, or `default`.
     pub fn parsed<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, String> {
         match self.get(name) {
@@ -93,6 +107,15 @@ mod tests {
         assert_eq!(a.parsed::<u32>("m", 7).unwrap(), 7);
         assert_eq!(a.positional, vec!["hello".to_owned(), "--x".to_owned()]);
         assert!(a.require("server").unwrap_err().contains("--server"));
+    }
+
+    #[test]
+    fn unknown_options_are_named() {
+        let a = Args::parse(words("--to x --tcp --help --colour red"), &["tcp"]).unwrap();
+        assert!(a.only(&["to", "tcp", "colour"]).is_ok());
+        let e = a.only(&["to", "tcp"]).unwrap_err();
+        assert!(e.contains("--colour"), "{e}");
+        assert!(a.only(&["to", "colour"]).unwrap_err().contains("--tcp"));
     }
 
     #[test]

@@ -1,0 +1,243 @@
+//! `msrp-send-file`: sends one file over MSRP (RFC 4975), the session set
+//! up by a SIP INVITE whose SDP offer describes the file (RFC 5547 push:
+//! `a=sendonly`, `a=file-selector`, `a=file-transfer-id`, `a=setup:actpass`
+//! of RFC 6135).
+//!
+//! ```text
+//! msrp-send-file --server 127.0.0.1:5070 --as sip:alice@127.0.0.1 --to sip:bob@127.0.0.1:5070 report.pdf
+//! ```
+//!
+//! The file is read block by block while it is sent (constant memory, any
+//! size); it asks for a success REPORT and exits 0 once the REPORT says
+//! every byte arrived, after hanging up (BYE).
+#![allow(clippy::disallowed_methods)]
+
+use examples::args::Args;
+use examples::msrp_cli::{
+    self, offer, Beside, Call, FileSource, MsrpConn, Role, Wake, DEFAULT_CHUNK, DEFAULT_TIMEOUT,
+    MAX_CHUNK,
+};
+use examples::net::{peer_for, resolve, uri_arg, Driver};
+use msrp::sdp::Direction;
+use msrp::{Event, MessageSpec, Session};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+
+const USAGE: &str = "\
+usage: msrp-send-file --server HOST:PORT --as URI --to URI [--chunk-size N]
+                      [--type TYPE] [--tcp] [--timeout S] FILE
+
+Offers FILE to URI in an INVITE sent to HOST:PORT (SDP: sendonly,
+file-selector with name, type and size, setup:actpass), sends it over MSRP
+once the 200 answers, waits for the success REPORT, hangs up (BYE).
+  --chunk-size N  bytes per MSRP chunk (default 65536, at most 4194304)
+  --type TYPE     the file's media type (default: from its extension,
+                  else application/octet-stream)
+  --tcp           SIP over TCP (MSRP is always TCP)
+  --timeout S     longest wait for any answer or progress (default 10)
+Exit status: 0 when the REPORT confirms the file; 1 on refusal (e.g. 488
+when the file is over the receiver's max-size), failure or timeout.";
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("msrp-send-file: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let args = Args::parse(std::env::args().skip(1), &["tcp"])?;
+    if args.flag("help") {
+        examples::say!("{USAGE}");
+        return Ok(());
+    }
+    args.only(&["server", "as", "to", "chunk-size", "type", "tcp", "timeout"])?;
+    let server = resolve(args.require("server")?)?;
+    let me = args.require("as")?;
+    uri_arg("as", me)?;
+    let to = args.require("to")?;
+    uri_arg("to", to)?;
+    let [path] = args.positional.as_slice() else {
+        return Err("one FILE to send is needed (see --help)".into());
+    };
+    let chunk: usize = args.parsed("chunk-size", DEFAULT_CHUNK)?;
+    if chunk == 0 || chunk > MAX_CHUNK {
+        return Err(format!("--chunk-size {chunk}: 1 to {MAX_CHUNK}"));
+    }
+    let timeout = Duration::from_secs(args.parsed("timeout", DEFAULT_TIMEOUT)?);
+    let tcp = args.flag("tcp");
+
+    let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    let size = file.metadata().map_err(|e| format!("{path}: {e}"))?.len();
+    let name = std::path::Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| format!("{path}: not a file name"))?;
+    let media_type = args
+        .get("type")
+        .unwrap_or_else(|| msrp_cli::guess_type(&name))
+        .to_owned();
+
+    let seed = examples::seed();
+    let local_ip = msrp_cli::local_ip_towards(server);
+    let mut drv = Driver::bind(SocketAddr::new(local_ip, 0), tcp, seed)
+        .await
+        .map_err(|e| format!("binding a local socket: {e}"))?;
+    // An actpass offer carries a real listening address (RFC 6135 4.2.2).
+    let listener = TcpListener::bind(SocketAddr::new(local_ip, 0))
+        .await
+        .map_err(|e| format!("MSRP listen: {e}"))?;
+    let listen = listener
+        .local_addr()
+        .map_err(|e| format!("MSRP listen: {e}"))?;
+    let uri = msrp_cli::msrp_uri(listen, &msrp_cli::token(seed, 12))?;
+    let ours = offer::file(
+        listen,
+        uri,
+        &name,
+        &media_type,
+        size,
+        &msrp_cli::token(seed ^ 1, 16),
+    );
+    let sdp = ours.to_sdp(msrp_cli::user_of(me, "sender"), seed >> 1);
+    let peer = peer_for(server, tcp);
+    let (mut call, answer) = Call::invite(&mut drv, peer, me, to, &sdp, timeout).await?;
+
+    let checked = check_answer(&answer, size);
+    if let Err(e) = checked {
+        let _ = call.hang_up(&mut drv).await;
+        return Err(e);
+    }
+    let mut cfg = ours
+        .session_config(&answer)
+        .ok_or("our own MSRP path is empty")?;
+    cfg.chunk_size = chunk;
+    cfg.seed = seed;
+    cfg.transaction_timeout = timeout;
+    // A receiver that connects binds the connection with a SEND of its
+    // own (RFC 4975 7.1.1): take it rather than refuse it.
+    cfg.may_receive = true;
+    let role = Role::of_offerer(answer.setup);
+    let peer_path = answer.path.clone();
+    let task = tokio::spawn(async move {
+        let stream = msrp_cli::open_connection(role, &listener, &peer_path, timeout).await?;
+        let session = Session::new(cfg).map_err(|e| format!("MSRP session: {e}"))?;
+        let conn = MsrpConn::new(session, stream, timeout);
+        send_file(conn, file, size, media_type, name).await
+    });
+    let outcome = call
+        .run_beside(&mut drv, task, Duration::from_millis(500))
+        .await;
+    let result = match outcome {
+        Beside::Done(r) => r,
+        Beside::HungUp => Err("the receiver hung up (BYE) before the file was confirmed".into()),
+    };
+    let bye = call.hang_up(&mut drv).await;
+    let (sent, took) = result?;
+    bye?;
+    examples::say!("sent {path} ({sent} bytes) in {:.2}s", took.as_secs_f64());
+    Ok(())
+}
+
+/// Checks the receiver's answer (RFC 5547 8.3, RFC 4975 8): the stream
+/// accepted (port not 0), a direction that lets us send, and a max-size
+/// the file fits in.
+fn check_answer(answer: &msrp::sdp::MsrpDescription, size: u64) -> Result<(), String> {
+    if answer.port == 0 {
+        return Err("the receiver declined the file (port 0 in its answer)".into());
+    }
+    if !matches!(answer.direction, Direction::RecvOnly | Direction::SendRecv) {
+        return Err(format!(
+            "the receiver answered {:?}: it will not receive",
+            answer.direction
+        ));
+    }
+    if let Some(max) = answer.max_size {
+        if size > max {
+            return Err(format!(
+                "the file of {size} bytes is over the receiver's max-size of {max} bytes"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Streams the file and waits for the success REPORT covering all of it.
+async fn send_file(
+    mut conn: MsrpConn,
+    file: std::fs::File,
+    size: u64,
+    media_type: String,
+    name: String,
+) -> Result<(u64, Duration), String> {
+    let started = Instant::now();
+    let mut spec = MessageSpec::new(&media_type);
+    spec.total = Some(size);
+    spec.success_report = true;
+    let quoted = name.replace(['"', '\\'], "_");
+    spec.extra_headers.push((
+        "Content-Disposition".into(),
+        format!("attachment; filename=\"{quoted}\""),
+    ));
+    let id = conn
+        .session
+        .start_message(spec)
+        .map_err(|e| format!("MSRP: {e}"))?;
+    let mut source = FileSource::new(
+        std::io::BufReader::new(file),
+        size,
+        conn.session.config().chunk_size,
+    );
+    let mut all_sent = false;
+    loop {
+        source.feed(&mut conn.session, &id)?;
+        conn.flush().await?;
+        while let Some(ev) = conn.session.poll_event() {
+            match ev {
+                Event::MessageSent { message_id } if message_id == id => all_sent = true,
+                Event::MessageFailed { message_id, status } if message_id == id => {
+                    return Err(format!("the receiver refused the file: MSRP {status}"));
+                }
+                Event::Report {
+                    message_id,
+                    status,
+                    range,
+                } if message_id == id => {
+                    if !status.code.is_success() {
+                        return Err(format!("failure REPORT: {}", status.code));
+                    }
+                    let covered = range.is_none_or(|r| r.start == 1 && r.end == Some(size));
+                    if covered {
+                        examples::say!("REPORT {} for all {size} bytes", status.code);
+                        return Ok((size, started.elapsed()));
+                    }
+                }
+                Event::StreamError(e) => return Err(format!("MSRP stream from the receiver: {e}")),
+                // Whatever else the receiver sends (e.g. its binding SEND) is answered by
+                // the session and otherwise ignored.
+                _ => {}
+            }
+        }
+        if conn.is_closed() {
+            return Err(if all_sent {
+                "the receiver closed the MSRP connection without a success REPORT".into()
+            } else {
+                format!(
+                    "the receiver closed the MSRP connection after {} bytes",
+                    source.pushed()
+                )
+            });
+        }
+        // Data still to push: go round without waiting (flush already took
+        // in what the receiver had sent).
+        if !source.done() {
+            tokio::task::yield_now().await;
+            continue;
+        }
+        match conn.wait(None, true).await? {
+            Wake::Closed | Wake::Input | Wake::Timer | Wake::Line(_) => {}
+        }
+    }
+}
