@@ -23,6 +23,19 @@
 //! - Any other request is relayed (statefully, so responses find their way
 //!   back): local to peer when its Request-URI is in a peer's domain, peer
 //!   to local when in ours.
+//! - TLS (RFC 5344 section 4, RFC 3261 sections 26.2 and 26.3.2.2): a peer
+//!   may be marked [`PeerEntry::require_tls`]. Everything the border hands
+//!   the application for such a peer says so ([`Dest::Peer`] `tls`), and
+//!   its requests carry a `sips:` Request-URI (back-end subscriptions a
+//!   `sips:` Contact too, RFC 3261 section 8.1.1.8); a `sips:` request from
+//!   inside goes over TLS to any peer. The application says what each
+//!   peer message came over ([`Border::handle_peer_over`],
+//!   [`LinkTransport`]): a request from a TLS-requiring peer, or with a
+//!   `sips:` Request-URI, that did not come over TLS is refused with 403
+//!   ([`Refusal::TlsRequired`]), and a response to something sent over TLS
+//!   is ignored unless it came over TLS. With
+//!   [`BorderConfig::check_via_sent_by`], a request whose top Via sent-by
+//!   host the connection did not authenticate is refused too.
 //!
 //! Sans-IO: feed [`Border::handle_inside`] / [`Border::handle_peer`], then
 //! drain [`Border::poll_transmit`].
@@ -1081,5 +1094,383 @@ fn deliver(
             dest: Dest::Inside,
             message: req(n),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sip::{content_type, NewRequest};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    const COM: &str = "example.com";
+    const NET: &str = "example.net";
+
+    fn border(peer: PeerEntry, via: bool) -> (Border, Arc<Mutex<Vec<Refused>>>) {
+        let mut c = BorderConfig::new(COM, vec![peer]);
+        c.check_via_sent_by = via;
+        let mut b = Border::new(c);
+        let log: Arc<Mutex<Vec<Refused>>> = Arc::default();
+        let l2 = log.clone();
+        b.set_log(Box::new(move |r: &Refused| {
+            l2.lock().unwrap().push(r.clone())
+        }));
+        (b, log)
+    }
+
+    fn request(method: Method, to: &str, from: &str, call: &str) -> Request {
+        NewRequest {
+            method: method.clone(),
+            to,
+            from,
+            tag: "t1",
+            call_id: call,
+            contact: Some(from),
+            event: (method == Method::SUBSCRIBE).then_some("presence"),
+            expires: (method == Method::SUBSCRIBE).then_some(600),
+        }
+        .build(
+            (method == Method::MESSAGE)
+                .then(|| (content_type("text/plain").unwrap(), Bytes::from("hi")))
+                .as_ref()
+                .map(|(c, b)| (c, b.clone())),
+        )
+        .unwrap()
+    }
+
+    fn drain(b: &mut Border) -> Vec<Transmit> {
+        std::iter::from_fn(|| b.poll_transmit()).collect()
+    }
+
+    fn to_peer_requests(out: &[Transmit]) -> Vec<(bool, Request)> {
+        out.iter()
+            .filter_map(|t| match (&t.dest, &t.message) {
+                (Dest::Peer { tls, .. }, Message::Request(r)) => Some((*tls, r.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn header(r: &Request, name: HeaderName) -> &str {
+        header_str(r.headers(), &name).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_tls_peer_gets_everything_over_tls_with_sips_uris() {
+        let now = testkit::net::Clock::new().now();
+        let (mut b, _) = border(PeerEntry::new(NET, PeerMode::PerView).tls(), false);
+        let sub = request(
+            Method::SUBSCRIBE,
+            "sip:bob@example.net",
+            "sip:alice@example.com",
+            "c1",
+        );
+        b.handle_inside(now, Message::Request(sub));
+        let out = drain(&mut b);
+        let reqs = to_peer_requests(&out);
+        assert_eq!(reqs.len(), 1, "one back-end SUBSCRIBE");
+        let (tls, s) = &reqs[0];
+        assert!(*tls);
+        assert_eq!(target(s), "sips:bob@example.net");
+        assert_eq!(header(s, HeaderName::CONTACT), "<sips:border@example.com>");
+        // The peer answers over TLS; the refresh goes over TLS to a sips:
+        // form of the peer's Contact.
+        let mut ok = Response::from_request(s, StatusCode::OK);
+        ok.set_to_tag("n1");
+        ok.headers_mut()
+            .push(HeaderName::CONTACT, "<sip:pa.example.net;transport=udp>");
+        b.handle_peer_over(
+            now,
+            &PeerIdentity::from_domains([NET]),
+            LinkTransport::Tls,
+            Message::Response(ok),
+        );
+        assert!(drain(&mut b).is_empty());
+        let notify = RequestBuilder::new(
+            Method::NOTIFY,
+            Uri::parse_str("sips:border@example.com").unwrap(),
+        )
+        .header(HeaderName::FROM, "<sip:bob@example.net>;tag=n1")
+        .header(HeaderName::TO, header(s, HeaderName::FROM).to_owned())
+        .header(
+            HeaderName::CALL_ID,
+            header(s, HeaderName::CALL_ID).to_owned(),
+        )
+        .header(HeaderName::CSEQ, "1 NOTIFY")
+        .header(HeaderName::EVENT, "presence")
+        .header(HeaderName::SUBSCRIPTION_STATE, "pending;expires=3600")
+        .header(HeaderName::CONTACT, "<sip:pa.example.net>")
+        .build();
+        b.handle_peer_over(
+            now,
+            &PeerIdentity::from_domains([NET]),
+            LinkTransport::Tls,
+            Message::Request(notify),
+        );
+        let out = drain(&mut b);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].dest, Dest::peer(NET, true));
+        assert!(
+            matches!(&out[0].message, Message::Response(x) if x.status() == StatusCode::OK),
+            "{out:?}"
+        );
+        // By then Alice's 600 s subscription has expired too: the refresh
+        // and the unsubscription that follows both go over TLS.
+        b.handle_timeout(now + Duration::from_secs(3590));
+        let reqs = to_peer_requests(&drain(&mut b));
+        let expires: Vec<&str> = reqs
+            .iter()
+            .map(|(_, r)| header(r, HeaderName::EXPIRES))
+            .collect();
+        assert_eq!(expires, ["3600", "0"]);
+        for (tls, r) in &reqs {
+            assert!(*tls);
+            assert_eq!(target(r), "sips:pa.example.net");
+        }
+        // A relayed MESSAGE too.
+        let m = request(
+            Method::MESSAGE,
+            "sip:bob@example.net",
+            "sip:alice@example.com",
+            "m1",
+        );
+        b.handle_inside(now, Message::Request(m));
+        let reqs = to_peer_requests(&drain(&mut b));
+        assert_eq!(reqs.len(), 1);
+        assert!(reqs[0].0);
+        assert_eq!(target(&reqs[0].1), "sips:bob@example.net");
+        assert_eq!(&reqs[0].1.body()[..], b"hi");
+        assert!(reqs[0].1.headers().get(&HeaderName::CONTENT_TYPE).is_some());
+    }
+
+    #[test]
+    fn a_plain_peer_gets_sip_unless_the_request_is_sips() {
+        let now = testkit::net::Clock::new().now();
+        let (mut b, _) = border(PeerEntry::new(NET, PeerMode::PerView), false);
+        let m = request(
+            Method::MESSAGE,
+            "sip:bob@example.net",
+            "sip:alice@example.com",
+            "m1",
+        );
+        b.handle_inside(now, Message::Request(m));
+        let m = request(
+            Method::MESSAGE,
+            "sips:bob@example.net",
+            "sip:alice@example.com",
+            "m2",
+        );
+        b.handle_inside(now, Message::Request(m));
+        let reqs = to_peer_requests(&drain(&mut b));
+        let got: Vec<(bool, String)> = reqs.iter().map(|(t, r)| (*t, target(r))).collect();
+        assert_eq!(
+            got,
+            [
+                (false, "sip:bob@example.net".to_owned()),
+                (true, "sips:bob@example.net".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_response_for_tls_is_taken_only_from_tls() {
+        let now = testkit::net::Clock::new().now();
+        let (mut b, _) = border(PeerEntry::new(NET, PeerMode::PerView).tls(), false);
+        let sub = request(
+            Method::SUBSCRIBE,
+            "sip:bob@example.net",
+            "sip:alice@example.com",
+            "c1",
+        );
+        b.handle_inside(now, Message::Request(sub));
+        let (_, s) = to_peer_requests(&drain(&mut b)).remove(0);
+        let no = Response::from_request(&s, StatusCode::FORBIDDEN);
+        let conn = PeerIdentity::from_domains([NET]);
+        b.handle_peer_over(
+            now,
+            &conn,
+            LinkTransport::Plain,
+            Message::Response(no.clone()),
+        );
+        assert_eq!(b.stats().backends, 1, "ignored: it did not come over TLS");
+        assert!(drain(&mut b).is_empty());
+        b.handle_peer_over(now, &conn, LinkTransport::Tls, Message::Response(no));
+        assert_eq!(b.stats().backends, 0, "taken over TLS: the back end ends");
+        // Relayed: same rule.
+        let m = request(
+            Method::MESSAGE,
+            "sip:bob@example.net",
+            "sip:alice@example.com",
+            "m1",
+        );
+        b.handle_inside(now, Message::Request(m));
+        let (_, m) = to_peer_requests(&drain(&mut b)).remove(0);
+        let ok = Response::from_request(&m, StatusCode::OK);
+        b.handle_peer_over(
+            now,
+            &conn,
+            LinkTransport::Plain,
+            Message::Response(ok.clone()),
+        );
+        assert!(drain(&mut b).is_empty());
+        b.handle_peer_over(now, &conn, LinkTransport::Tls, Message::Response(ok));
+        let out = drain(&mut b);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].dest, Dest::Inside);
+    }
+
+    #[test]
+    fn a_tls_peer_over_plain_is_refused() {
+        let now = testkit::net::Clock::new().now();
+        let (mut b, log) = border(PeerEntry::new(NET, PeerMode::PerView).tls(), false);
+        let conn = PeerIdentity::from_domains([NET]);
+        let m = request(
+            Method::MESSAGE,
+            "sip:alice@example.com",
+            "sip:bob@example.net",
+            "m1",
+        );
+        b.handle_peer(now, &conn, Message::Request(m.clone()));
+        let out = drain(&mut b);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].dest, Dest::peer(NET, false));
+        assert!(
+            matches!(&out[0].message, Message::Response(x) if x.status() == StatusCode::FORBIDDEN)
+        );
+        assert_eq!(
+            log.lock().unwrap()[0].reason,
+            Refusal::TlsRequired(NET.into())
+        );
+        // Anonymous and plain: still the TLS requirement that is reported.
+        b.handle_peer(now, &PeerIdentity::none(), Message::Request(m.clone()));
+        drain(&mut b);
+        assert_eq!(
+            log.lock().unwrap()[1].reason,
+            Refusal::TlsRequired(NET.into())
+        );
+        // Over TLS it goes in; the response goes back over TLS.
+        b.handle_peer_over(now, &conn, LinkTransport::Tls, Message::Request(m.clone()));
+        let out = drain(&mut b);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].dest, Dest::Inside);
+        b.handle_inside(
+            now,
+            Message::Response(Response::from_request(&m, StatusCode::OK)),
+        );
+        assert_eq!(drain(&mut b)[0].dest, Dest::peer(NET, true));
+        // TLS, but the certificate is someone else's.
+        let other = PeerIdentity::from_domains(["example.org"]);
+        b.handle_peer_over(now, &other, LinkTransport::Tls, Message::Request(m));
+        drain(&mut b);
+        assert!(matches!(
+            &log.lock().unwrap()[2].reason,
+            Refusal::NotAuthenticated { claimed, .. } if claimed == NET
+        ));
+        assert_eq!(b.stats().refused, 3);
+    }
+
+    #[test]
+    fn a_sips_request_over_plain_is_refused() {
+        let now = testkit::net::Clock::new().now();
+        let (mut b, log) = border(PeerEntry::new(NET, PeerMode::PerView), false);
+        let conn = PeerIdentity::from_domains([NET]);
+        let m = request(
+            Method::MESSAGE,
+            "sips:alice@example.com",
+            "sip:bob@example.net",
+            "m1",
+        );
+        b.handle_peer(now, &conn, Message::Request(m.clone()));
+        drain(&mut b);
+        assert_eq!(
+            log.lock().unwrap()[0].reason,
+            Refusal::TlsRequired(COM.into())
+        );
+        b.handle_peer_over(now, &conn, LinkTransport::Tls, Message::Request(m));
+        assert_eq!(drain(&mut b)[0].dest, Dest::Inside);
+        assert_eq!(log.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn via_sent_by_is_checked_when_configured() {
+        let now = testkit::net::Clock::new().now();
+        let conn = PeerIdentity::from_domains([NET]);
+        let with_via = |via: Option<&str>| {
+            let mut m = request(
+                Method::MESSAGE,
+                "sip:alice@example.com",
+                "sip:bob@example.net",
+                "v",
+            );
+            if let Some(v) = via {
+                m.headers_mut().push(HeaderName::VIA, v.to_owned());
+            }
+            m
+        };
+        let (mut b, log) = border(PeerEntry::new(NET, PeerMode::PerView), true);
+        for (via, ok) in [
+            (Some("SIP/2.0/TLS Example.NET;branch=z9hG4bK1"), true),
+            (Some("SIP/2.0/TLS example.net:5061;branch=z9hG4bK2"), true),
+            (Some("SIP/2.0/TLS 192.0.2.7:5061;branch=z9hG4bK3"), false),
+            (Some("SIP/2.0/TLS sip.example.net;branch=z9hG4bK4"), false),
+            (None, false),
+        ] {
+            b.handle_peer(now, &conn, Message::Request(with_via(via)));
+            let out = drain(&mut b);
+            assert_eq!(out[0].dest == Dest::Inside, ok, "{via:?}");
+        }
+        let reasons: Vec<_> = log
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| r.reason.clone())
+            .collect();
+        let presented = vec![NET.to_owned()];
+        assert_eq!(
+            reasons,
+            [
+                Refusal::ViaNotAuthenticated {
+                    sent_by: Some("192.0.2.7".into()),
+                    presented: presented.clone()
+                },
+                Refusal::ViaNotAuthenticated {
+                    sent_by: Some("sip.example.net".into()),
+                    presented: presented.clone()
+                },
+                Refusal::ViaNotAuthenticated {
+                    sent_by: None,
+                    presented
+                },
+            ]
+        );
+        // Off (the default): the sent-by is not looked at.
+        let (mut b, log) = border(PeerEntry::new(NET, PeerMode::PerView), false);
+        b.handle_peer(
+            now,
+            &conn,
+            Message::Request(with_via(Some("SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK5"))),
+        );
+        assert_eq!(drain(&mut b)[0].dest, Dest::Inside);
+        assert!(log.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn secure_uris() {
+        for (a, b) in [
+            ("sip:bob@example.net", "sips:bob@example.net"),
+            (
+                "SIP:bob@example.net:5060;transport=UDP;lr",
+                "sips:bob@example.net:5060;lr",
+            ),
+            (
+                "sip:example.net;transport=tcp",
+                "sips:example.net;transport=tcp",
+            ),
+            ("sips:bob@example.net", "sips:bob@example.net"),
+            ("tel:+123", "tel:+123"),
+        ] {
+            assert_eq!(secure_uri_str(a), b, "{a}");
+        }
     }
 }

@@ -26,10 +26,13 @@
 //!   (RFC 3862), IMDN delivery and display notifications (RFC 5438),
 //!   isComposing (RFC 3994).
 //! - [`border::Border`]: the peering border (RFC 5344): peer table, 403 for
-//!   untrusted or unauthenticated domains (RFC 5922 identities, reasons to
-//!   a log hook), aggregation of local watchers into one back-end
-//!   subscription per remote presentity, fan-out in per-view or delegated
-//!   mode; [`views`] documents the wire format across the link.
+//!   untrusted or unauthenticated domains (RFC 5922 identities, and
+//!   optionally the top Via sent-by; reasons to a log hook), peers that
+//!   require TLS (`sips:` Request-URIs, RFC 3261 section 26.2.2; never
+//!   handed out for a plain transport, refused when they arrive over one),
+//!   aggregation of local watchers into one back-end subscription per
+//!   remote presentity, fan-out in per-view or delegated mode; [`views`]
+//!   documents the wire format across the link.
 //! - [`list::ListAgent`]: a resource list server (RFC 4662) for one
 //!   domain around `rls`'s `ListServer`: public and personal lists, one
 //!   back-end presence subscription per member, RLMI NOTIFYs.

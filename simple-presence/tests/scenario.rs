@@ -699,3 +699,117 @@ fn a_refused_back_end_ends_the_local_subscriptions() {
     assert_eq!(d.border.stats().backends, 0);
     assert_eq!(d.border.stats().local_subscriptions, 0);
 }
+
+#[test]
+fn peers_requiring_tls_talk_only_over_tls_with_sips_uris() {
+    use simple_presence::border::Refusal;
+    let mut w = World::new(PeerMode::PerView).with_tls();
+    let now = w.clock.now();
+    let (alice, bob) = ("sip:alice@example.com", "sip:bob@example.net");
+    w.dom(NET).agent.set_rules(now, bob, bob_rules_for("allow"));
+    w.publish(bob, "open", "behind TLS");
+    w.run();
+    w.subscribe(alice, bob, "presence");
+    w.run();
+    assert!(note_of(&w, COM, alice, bob).unwrap().contains("behind TLS"));
+    w.publish(bob, "closed", "still TLS");
+    w.run();
+    assert!(note_of(&w, COM, alice, bob).unwrap().contains("still TLS"));
+    pager_im(&mut w);
+    // Every message on the link went over TLS, every request with a sips:
+    // Request-URI.
+    let link = w.link_messages(0);
+    let requests = link
+        .iter()
+        .filter(|(_, m)| m.as_request().is_some())
+        .count();
+    assert!(requests >= 6, "SUBSCRIBE, NOTIFYs, MESSAGEs: {requests}");
+    for (tls, m) in &link {
+        assert!(tls, "{m:?}");
+        if let Message::Request(r) = m {
+            assert!(r.uri().to_string().starts_with("sips:"), "{}", r.uri());
+        }
+    }
+    assert_eq!(w.dom(COM).border.stats().refused, 0);
+    assert_eq!(w.dom(NET).border.stats().refused, 0);
+    // A connection authenticated as example.com by other means, but not
+    // over TLS, is refused.
+    let code = outside_subscribe(
+        &mut w,
+        [10, 0, 7, 1],
+        PeerIdentity::from_domains([COM]),
+        "sip:mallory@example.com",
+    );
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let log = w.dom(NET).refusals.lock().unwrap().clone();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].reason, Refusal::TlsRequired(COM.into()));
+    assert_eq!(w.dom(NET).agent.subscriptions(), 1, "only the border's");
+}
+
+#[test]
+fn a_top_via_the_connection_did_not_authenticate_is_refused_when_checked() {
+    use simple_presence::border::Refusal;
+    let mut w = World::new(PeerMode::PerView).with_tls();
+    w.reconfigure_border(NET, |c| {
+        c.check_via_sent_by = true;
+        c.peers[0].require_tls = true;
+    });
+    let send = |w: &mut World, n: u8, via: &str| {
+        let a = SocketAddr::from(([10, 0, 7, n], common::TLS_PORT));
+        let mut r = NewRequest {
+            method: Method::MESSAGE,
+            to: "sip:bob@example.net",
+            from: "sip:alice@example.com",
+            tag: "v",
+            call_id: &format!("via.{n}"),
+            contact: None,
+            event: None,
+            expires: None,
+        }
+        .build(Some((
+            &content_type("text/plain").unwrap(),
+            sip_core::Bytes::from("hello"),
+        )))
+        .unwrap();
+        r.headers_mut()
+            .push(sip_core::HeaderName::VIA, via.to_owned());
+        w.send_outside(a, PeerIdentity::from_domains([COM]), NET, r);
+        w.run();
+        w.outside_got
+            .iter()
+            .rev()
+            .find(|(t, _)| t.ip() == a.ip())
+            .map(|(_, x)| x.status())
+    };
+    // Covered: the MESSAGE reaches Bob (who answers 200).
+    assert_eq!(
+        send(&mut w, 1, "SIP/2.0/TLS example.com:5061;branch=z9hG4bKv1"),
+        Some(StatusCode::OK)
+    );
+    // An address, or another domain, in sent-by: 403.
+    assert_eq!(
+        send(&mut w, 2, "SIP/2.0/TLS 198.51.100.4:5061;branch=z9hG4bKv2"),
+        Some(StatusCode::FORBIDDEN)
+    );
+    assert_eq!(
+        send(&mut w, 3, "SIP/2.0/TLS proxy.evil.org;branch=z9hG4bKv3"),
+        Some(StatusCode::FORBIDDEN)
+    );
+    let log = w.dom(NET).refusals.lock().unwrap().clone();
+    let sent_by: Vec<_> = log
+        .iter()
+        .map(|r| match &r.reason {
+            Refusal::ViaNotAuthenticated { sent_by, .. } => sent_by.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        sent_by,
+        [
+            Some("198.51.100.4".to_owned()),
+            Some("proxy.evil.org".to_owned())
+        ]
+    );
+    assert_eq!(w.pager("sip:bob@example.net").received().len(), 1);
+}

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use simple_presence::agent::{AgentConfig, PresenceAgent};
-use simple_presence::border::{Border, BorderConfig, Dest, PeerEntry, Refused};
+use simple_presence::border::{Border, BorderConfig, Dest, LinkTransport, PeerEntry, Refused};
 use simple_presence::identity::PeerIdentity;
 use simple_presence::sip::{aor, domain_of, from_uri, target};
 use simple_presence::views::{self, PeerMode};
@@ -39,6 +39,19 @@ fn addr(base: u8, n: u8) -> SocketAddr {
     SocketAddr::from(([10, 0, base, n], 5060))
 }
 
+/// TLS on the link is modelled by the port: a message sent over TLS leaves
+/// from port 5061 of its sender (which is otherwise the same element).
+pub const TLS_PORT: u16 = 5061;
+
+/// The element an address belongs to, whatever the transport.
+fn plain(a: SocketAddr) -> SocketAddr {
+    SocketAddr::new(a.ip(), 5060)
+}
+
+fn over(a: SocketAddr, tls: bool) -> SocketAddr {
+    SocketAddr::new(a.ip(), if tls { TLS_PORT } else { 5060 })
+}
+
 const AGENT: u8 = 1;
 const BORDER: u8 = 2;
 const USERS: u8 = 3;
@@ -53,6 +66,7 @@ fn key(m: &Message) -> Option<Key> {
 }
 
 pub struct World {
+    pub mode: PeerMode,
     pub clock: Clock,
     pub net: Net,
     pub domains: Vec<Domain>,
@@ -70,16 +84,21 @@ pub fn peer(domain: &str, mode: PeerMode) -> PeerEntry {
     PeerEntry::new(domain, mode)
 }
 
+fn logged_border(config: BorderConfig, refusals: &Arc<Mutex<Vec<Refused>>>) -> Border {
+    let mut border = Border::new(config);
+    let r2 = refusals.clone();
+    border.set_log(Box::new(move |r: &Refused| {
+        r2.lock().unwrap().push(r.clone())
+    }));
+    border
+}
+
 impl World {
     pub fn new(mode: PeerMode) -> World {
         let mut domains = Vec::new();
         for (i, (name, other)) in [(COM, NET), (NET, COM)].into_iter().enumerate() {
-            let mut border = Border::new(BorderConfig::new(name, vec![peer(other, mode)]));
             let refusals = Arc::new(Mutex::new(Vec::new()));
-            let r2 = refusals.clone();
-            border.set_log(Box::new(move |r: &Refused| {
-                r2.lock().unwrap().push(r.clone())
-            }));
+            let border = logged_border(BorderConfig::new(name, vec![peer(other, mode)]), &refusals);
             domains.push(Domain {
                 name: name.into(),
                 agent: PresenceAgent::new(AgentConfig::new(name)),
@@ -97,6 +116,7 @@ impl World {
         identities.insert(addr(1, BORDER), PeerIdentity::from_domains([COM]));
         identities.insert(addr(2, BORDER), PeerIdentity::from_domains([NET]));
         World {
+            mode,
             clock: Clock::new(),
             net: Net::new(NetConfig::default(), 1),
             domains,
@@ -105,6 +125,29 @@ impl World {
             hub: None,
             outside_got: Vec::new(),
         }
+    }
+
+    /// Replaces domain `name`'s border by one with the configuration
+    /// `f` makes of its default one (the log hook is kept).
+    pub fn reconfigure_border(&mut self, name: &str, f: impl FnOnce(&mut BorderConfig)) {
+        let other = if name == COM { NET } else { COM };
+        let mode = self.mode;
+        let d = self.dom(name);
+        let mut config = BorderConfig::new(name, vec![peer(other, mode)]);
+        f(&mut config);
+        d.border = logged_border(config, &d.refusals);
+    }
+
+    /// Both borders require TLS of each other.
+    pub fn with_tls(mut self) -> World {
+        for name in [COM, NET] {
+            self.reconfigure_border(name, |c| {
+                for p in &mut c.peers {
+                    p.require_tls = true;
+                }
+            });
+        }
+        self
     }
 
     pub fn with_hub(mut self) -> World {
@@ -225,11 +268,12 @@ impl World {
                 let me = addr(base, BORDER);
                 match t.dest {
                     Dest::Inside => self.route_inside(base, me, t.message),
-                    Dest::Peer { domain: d, .. } => {
+                    Dest::Peer { domain: d, tls } => {
+                        let from = over(me, tls);
                         if let Message::Response(_) = &t.message {
                             let k = key(&t.message).unwrap();
                             if let Some(to) = self.reply_to.remove(&(me, k)) {
-                                self.send(me, to, &t.message);
+                                self.send(from, to, &t.message);
                             }
                             continue;
                         }
@@ -237,7 +281,7 @@ impl World {
                             Some((h, _)) => *h,
                             None => self.border_addr(&d),
                         };
-                        self.send(me, to, &t.message);
+                        self.send(from, to, &t.message);
                     }
                 }
             }
@@ -278,6 +322,12 @@ impl World {
     }
 
     fn deliver(&mut self, now: std::time::Instant, from: SocketAddr, to: SocketAddr, m: Message) {
+        let transport = if from.port() == TLS_PORT {
+            LinkTransport::Tls
+        } else {
+            LinkTransport::Plain
+        };
+        let to = plain(to);
         if let Some((ha, hub)) = &mut self.hub {
             if *ha == to {
                 let conn = self.identities.get(&from).cloned().unwrap_or_default();
@@ -308,8 +358,13 @@ impl World {
         match (to, m) {
             (t, m) if t == addr(base, BORDER) => {
                 if is_peer_link {
-                    let conn = self.identities.get(&from).cloned().unwrap_or_default();
-                    d.border.handle_peer(now, &conn, m);
+                    let conn = self
+                        .identities
+                        .get(&from)
+                        .or_else(|| self.identities.get(&plain(from)))
+                        .cloned()
+                        .unwrap_or_default();
+                    d.border.handle_peer_over(now, &conn, transport, m);
                 } else {
                     d.border.handle_inside(now, m);
                 }
@@ -442,7 +497,7 @@ impl World {
     pub fn link_traffic(&self, from: usize) -> (usize, usize, Vec<Message>) {
         let borders = [addr(1, BORDER), addr(2, BORDER)];
         let hub = self.hub.as_ref().map(|(a, _)| *a);
-        let on_link = |a: &SocketAddr| borders.contains(a) || Some(*a) == hub;
+        let on_link = |a: &SocketAddr| borders.contains(&plain(*a)) || Some(*a) == hub;
         let mut n = 0;
         let mut bytes = 0;
         let mut msgs = Vec::new();
@@ -456,5 +511,22 @@ impl World {
             }
         }
         (n, bytes, msgs)
+    }
+
+    /// The messages between the two borders since log index `from`, each
+    /// with whether it went over TLS.
+    pub fn link_messages(&self, from: usize) -> Vec<(bool, Message)> {
+        let borders = [addr(1, BORDER), addr(2, BORDER)];
+        self.net
+            .log()
+            .iter()
+            .skip(from)
+            .filter(|(_, d)| borders.contains(&plain(d.from)) && borders.contains(&plain(d.to)))
+            .map(|(_, d)| {
+                let m =
+                    Message::parse_datagram(Bytes::from(d.data.clone()), &views::limits()).unwrap();
+                (d.from.port() == TLS_PORT, m)
+            })
+            .collect()
     }
 }
