@@ -126,9 +126,15 @@ async fn run() -> Result<(), String> {
         n += 1;
         match call(&mut drv, &listener, msrp_addr, inc, &opts, seed ^ n).await {
             Ok(false) => {}
-            Ok(true) if opts.once => return Ok(()),
+            Ok(true) if opts.once => {
+                msrp_cli::settle(&mut drv).await;
+                return Ok(());
+            }
             Ok(true) => {}
-            Err(e) if opts.once => return Err(e),
+            Err(e) if opts.once => {
+                msrp_cli::settle(&mut drv).await;
+                return Err(e);
+            }
             Err(e) => eprintln!("msrp-recv-file: {e}"),
         }
     }

@@ -717,6 +717,15 @@ impl Call {
     }
 }
 
+/// Lets the connection tasks write out what [`Driver::flush`] handed them
+/// before the program exits: over TCP a flush only queues the bytes for
+/// the connection's writer task (e.g. the 200 to a BYE, which the peer
+/// otherwise never sees).
+pub async fn settle(drv: &mut Driver) {
+    drv.flush().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
 // ------------------------------------------------------------------- MSRP
 
 /// What [`MsrpConn::wait`] woke up for.
