@@ -264,7 +264,7 @@ struct Listener {
     dom: usize,
     listener: TcpListener,
     config: Arc<ServerConfig>,
-    peers: Vec<String>,
+    peers: Vec<PeerEntry>,
     tx: mpsc::UnboundedSender<LinkEvent>,
     ids: Arc<AtomicU64>,
     tasks: Tasks,
@@ -287,11 +287,11 @@ impl Listener {
                             return;
                         }
                     };
-                    if !peers.iter().any(|p| peer.identity.covers(p)) {
+                    if peer.peer_in(&peers).is_none() {
                         let why = format!(
                             "its certificate [{}] authenticates {}, not a peer in the table",
                             peer.describe(),
-                            shown(&peer.identity)
+                            peer.domains()
                         );
                         let _ = tx.send(LinkEvent::Refused { dom, remote, why });
                         let _ = tokio::time::timeout(WAIT, s.shutdown()).await;
@@ -462,7 +462,7 @@ impl Demo {
                 config: creds
                     .server_config()
                     .map_err(|e| format!("{name} TLS server: {e}"))?,
-                peers: peers.iter().map(|p| p.domain.clone()).collect(),
+                peers: peers.clone(),
                 tx: link_tx.clone(),
                 ids: ids.clone(),
                 tasks: tasks.clone(),

@@ -49,6 +49,7 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{ClientConfig, CommonState, DigitallySignedStruct, RootCertStore, ServerConfig};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use simple_presence::border::PeerEntry;
 use simple_presence::identity::{sip_domain_identities, CertName, CertificateNames, PeerIdentity};
 use sip_core::{Limits, Message, StreamEvent, StreamFramer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -425,6 +426,20 @@ impl PeerCert {
         })
     }
 
+    /// The entry of the peer table `peers` whose domain this certificate
+    /// authenticates, if any. A border refuses a connection with none
+    /// (RFC 5344 section 4: only peers it has an agreement with), before
+    /// reading any request from it.
+    pub fn peer_in<'a>(&self, peers: &'a [PeerEntry]) -> Option<&'a PeerEntry> {
+        peers.iter().find(|p| self.identity.covers(&p.domain))
+    }
+
+    /// The domains the identity covers, for logs: `[example.net]`.
+    pub fn domains(&self) -> String {
+        let d: Vec<&str> = self.identity.domains().iter().map(|d| d.as_str()).collect();
+        format!("[{}]", d.join(", "))
+    }
+
     /// The subjectAltNames in a short form for logs:
     /// `URI:sip:example.com, DNS:example.com`.
     pub fn describe(&self) -> String {
@@ -550,6 +565,10 @@ impl<R: AsyncRead + Unpin> SipReader<R> {
     /// The next message or keep-alive; `None` when the peer closed the
     /// stream. A framing error is final: the caller closes the connection
     /// (RFC 3261 section 18.3).
+    ///
+    /// Cancel-safe: dropping the future (a `tokio::select!` branch that
+    /// lost) loses no bytes, since they are framed as soon as a read
+    /// returns.
     pub async fn next(&mut self) -> Result<Option<Framed>, TlsError> {
         loop {
             match self.framer.poll_event() {
@@ -745,6 +764,23 @@ mod tests {
         );
         assert!(!id.covers("example.net"));
         assert!(!id.covers("sub.example.org"));
+        let peer = PeerCert {
+            der: c.certificate().expect("leaf").clone(),
+            names,
+            identity: id,
+        };
+        use simple_presence::views::PeerMode;
+        let table = [
+            PeerEntry::new("example.net", PeerMode::PerView),
+            PeerEntry::new("hub.example.org", PeerMode::PerView),
+        ];
+        assert_eq!(peer.peer_in(&table), None);
+        assert_eq!(peer.domains(), "[example.org]");
+        let with_org = [PeerEntry::new("Example.ORG", PeerMode::Delegated)];
+        assert_eq!(
+            peer.peer_in(&with_org).map(|p| p.mode),
+            Some(PeerMode::Delegated)
+        );
         let _ = std::fs::remove_dir_all(pki.dir());
     }
 
