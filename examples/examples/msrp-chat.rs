@@ -31,7 +31,7 @@ const USAGE: &str = "\
 usage: msrp-chat --server HOST:PORT --as URI --to URI [--cpim] [--tcp]
                  [--expect N] [--timeout S] [TEXT...]
        msrp-chat --listen ADDR [--msrp-listen ADDR] [--echo] [--once]
-                 [--timeout S]
+                 [--active] [--timeout S]
 
 Caller (--server): INVITEs URI through HOST:PORT with an MSRP chat offer,
 sends each TEXT as one message (each line of standard input when no TEXT
@@ -47,6 +47,8 @@ a time, and prints each message received as \"received: TEXT\".
                       a free port)
   --echo        send every message received back to its sender
   --once        exit after the first call
+  --active      answer a=setup:active and connect to the caller (as
+                behind a NAT) instead of listening (RFC 6135)
 Both:
   --timeout S   longest wait for any answer from the peer (default 10)
 Exit status: 0 at the end of the chat (after BYE); 1 on refusal, failure
@@ -65,14 +67,17 @@ async fn main() {
 }
 
 async fn run() -> Result<(), String> {
-    let args = Args::parse(std::env::args().skip(1), &["tcp", "cpim", "echo", "once"])?;
+    let args = Args::parse(
+        std::env::args().skip(1),
+        &["tcp", "cpim", "echo", "once", "active"],
+    )?;
     if args.flag("help") {
         examples::say!("{USAGE}");
         return Ok(());
     }
     let timeout = Duration::from_secs(args.parsed("timeout", DEFAULT_TIMEOUT)?);
     if args.get("listen").is_some() {
-        args.only(&["listen", "msrp-listen", "echo", "once", "timeout"])?;
+        args.only(&["listen", "msrp-listen", "echo", "once", "active", "timeout"])?;
         if let Some(p) = args.positional.first() {
             return Err(format!("unexpected argument {p:?} (see --help)"));
         }
@@ -337,6 +342,7 @@ async fn listen(args: &Args, timeout: Duration) -> Result<(), String> {
     };
     let echo = args.flag("echo");
     let once = args.flag("once");
+    let active = args.flag("active");
     let seed = examples::seed();
     let mut drv = Driver::bind(listen, true, seed)
         .await
@@ -356,7 +362,12 @@ async fn listen(args: &Args, timeout: Duration) -> Result<(), String> {
     loop {
         let inc = msrp_cli::next_invite(&mut drv).await;
         n += 1;
-        let r = one_call(&mut drv, &listener, msrp_addr, inc, echo, timeout, seed ^ n).await;
+        let side = Side {
+            echo,
+            active,
+            timeout,
+        };
+        let r = one_call(&mut drv, &listener, msrp_addr, inc, side, seed ^ n).await;
         match r {
             Ok(false) => {}
             Ok(true) if once => {
@@ -373,6 +384,14 @@ async fn listen(args: &Args, timeout: Duration) -> Result<(), String> {
     }
 }
 
+/// How the listener answers.
+#[derive(Clone, Copy)]
+struct Side {
+    echo: bool,
+    active: bool,
+    timeout: Duration,
+}
+
 /// One incoming INVITE: refused (`Ok(false)`) or a chat that ended well
 /// (`Ok(true)`) or not (`Err`).
 async fn one_call(
@@ -380,10 +399,14 @@ async fn one_call(
     listener: &Arc<TcpListener>,
     msrp_addr: SocketAddr,
     inc: Incoming,
-    echo: bool,
-    timeout: Duration,
+    side: Side,
     seed: u64,
 ) -> Result<bool, String> {
+    let Side {
+        echo,
+        active,
+        timeout,
+    } = side;
     let offer = match inc.offer.clone() {
         Ok(o) => o,
         Err(e) => {
@@ -397,7 +420,11 @@ async fn one_call(
         msrp_cli::refuse(drv, &inc, StatusCode::NOT_ACCEPTABLE_HERE, &why).await;
         return Ok(false);
     }
-    let role = Role::of_answerer(offer.setup);
+    let role = if active {
+        Role::of_answerer_active(offer.setup)
+    } else {
+        Role::of_answerer(offer.setup)
+    };
     let our_addr = match role {
         Role::Passive => msrp_addr,
         Role::Active => SocketAddr::new(msrp_addr.ip(), 9),

@@ -30,7 +30,7 @@ use tokio::net::TcpListener;
 
 const USAGE: &str = "\
 usage: msrp-recv-file --listen ADDR [--msrp-listen ADDR] [--dir DIR] [--once]
-                      [--max-size N] [--timeout S]
+                      [--max-size N] [--active] [--timeout S]
 
 Listens for SIP (UDP and TCP on ADDR) and takes files offered in INVITEs
 (RFC 5547: sendonly with a=file-selector), receiving each over MSRP into
@@ -43,6 +43,8 @@ DIR and printing \"received NAME (N bytes)\".
   --once              exit after the first call: 0 if its file arrived
                       whole, 1 otherwise
   --max-size N        refuse (488) files over N bytes; said in a=max-size
+  --active            answer a=setup:active and connect to the sender
+                      (as behind a NAT) instead of listening (RFC 6135)
   --timeout S         longest wait for the peer during a call (default 10)
 Exit status: 0 after --once received a file; 1 on a failed --once call or
 a bad command line. Without --once it serves calls one at a time until
@@ -53,6 +55,7 @@ struct Opts {
     max_size: Option<u64>,
     timeout: Duration,
     once: bool,
+    active: bool,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -64,7 +67,7 @@ async fn main() {
 }
 
 async fn run() -> Result<(), String> {
-    let args = Args::parse(std::env::args().skip(1), &["once"])?;
+    let args = Args::parse(std::env::args().skip(1), &["once", "active"])?;
     if args.flag("help") {
         examples::say!("{USAGE}");
         return Ok(());
@@ -75,6 +78,7 @@ async fn run() -> Result<(), String> {
         "dir",
         "once",
         "max-size",
+        "active",
         "timeout",
     ])?;
     if let Some(p) = args.positional.first() {
@@ -101,6 +105,7 @@ async fn run() -> Result<(), String> {
             .transpose()?,
         timeout: Duration::from_secs(args.parsed("timeout", DEFAULT_TIMEOUT)?),
         once: args.flag("once"),
+        active: args.flag("active"),
     };
     if !opts.dir.is_dir() {
         return Err(format!("--dir {}: not a directory", opts.dir.display()));
@@ -199,7 +204,11 @@ async fn call(
         selector.name.as_deref(),
         &format!("file-{}", msrp_cli::safe_file_name(Some(transfer_id), "x")),
     );
-    let role = Role::of_answerer(offer.setup);
+    let role = if opts.active {
+        Role::of_answerer_active(offer.setup)
+    } else {
+        Role::of_answerer(offer.setup)
+    };
     let our_addr = match role {
         Role::Passive => msrp_addr,
         Role::Active => SocketAddr::new(msrp_addr.ip(), 9),

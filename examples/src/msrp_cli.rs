@@ -181,6 +181,18 @@ impl Role {
         }
     }
 
+    /// The answerer's role when it would rather connect (`--active`, as a
+    /// UA behind a NAT does): active whenever the offer lets it
+    /// (`actpass` or `passive`, RFC 6135 4.2.2); an offer of `active`, or
+    /// without `a=setup` (the offerer connects, RFC 4975), still makes it
+    /// passive.
+    pub fn of_answerer_active(offer: Option<Setup>) -> Role {
+        match offer {
+            Some(Setup::ActPass | Setup::Passive) => Role::Active,
+            _ => Role::Passive,
+        }
+    }
+
     /// The `a=setup` value of an answer taking this role.
     pub fn setup(self) -> Setup {
         match self {
@@ -1169,6 +1181,9 @@ mod tests {
         assert_eq!(Role::of_offerer(Some(Setup::Passive)), Role::Active);
         assert_eq!(Role::of_offerer(None), Role::Active);
         assert_eq!(Role::Passive.setup(), Setup::Passive);
+        assert_eq!(Role::of_answerer_active(Some(Setup::ActPass)), Role::Active);
+        assert_eq!(Role::of_answerer_active(Some(Setup::Active)), Role::Passive);
+        assert_eq!(Role::of_answerer_active(None), Role::Passive);
     }
 
     #[test]
