@@ -896,6 +896,7 @@ pub struct FileSource<R: Read> {
     pushed: u64,
     block: usize,
     window: usize,
+    closed: bool,
 }
 
 impl<R: Read> FileSource<R> {
@@ -908,6 +909,7 @@ impl<R: Read> FileSource<R> {
             pushed: 0,
             block: 64 * 1024,
             window: (2 * chunk_size).max(128 * 1024),
+            closed: false,
         }
     }
 
@@ -931,6 +933,13 @@ impl<R: Read> FileSource<R> {
     /// than the window. A file that ends early (it shrank while being
     /// sent) is an error.
     pub fn feed(&mut self, session: &mut Session, id: &str) -> Result<(), String> {
+        if self.total == 0 && !self.closed {
+            // An empty file is one bodiless chunk, closed at once.
+            self.closed = true;
+            return session
+                .push_data(id, Bytes::new(), true)
+                .map_err(|e| format!("MSRP: {e}"));
+        }
         while self.pushed < self.total && session.queued(id).unwrap_or(0) < self.window {
             let want = self
                 .block

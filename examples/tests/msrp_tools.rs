@@ -1,0 +1,475 @@
+//! The MSRP programs against each other over real sockets on 127.0.0.1:
+//! `msrp-send-file` to `msrp-recv-file` (both connection roles of RFC
+//! 6135, SIP over UDP and TCP), `msrp-chat` to `msrp-chat --listen
+//! --echo`, refusals (RFC 5547 / RFC 4975 `a=max-size`, a chat offered to
+//! the file receiver), a peer that does not answer, and every `--help`.
+//!
+//! `cargo test` builds the examples before the tests; they are found next
+//! to the test binary, in `target/<profile>/examples/`.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps");
+    profile_dir.join("examples").join(name)
+}
+
+/// A child process killed when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Running {
+    /// Waits up to `limit` for the process to exit; its status.
+    fn exit_within(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let end = Instant::now() + limit;
+        loop {
+            if let Some(st) = self.0.try_wait().expect("try_wait") {
+                return st;
+            }
+            assert!(Instant::now() < end, "the process did not exit in time");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// A port free for UDP and TCP on 127.0.0.1.
+fn free_port() -> u16 {
+    loop {
+        let u = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp bind");
+        let port = u.local_addr().expect("addr").port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sp-msrp-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}
+
+/// Starts a listening program (`msrp-recv-file` or `msrp-chat --listen`)
+/// on a free port; returns it, its SIP address and its log file once it
+/// listens.
+fn listener(dir: &Path, name: &str, extra: &[&str]) -> (Running, String, PathBuf) {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let log = dir.join(format!("{name}.log"));
+    let out = std::fs::File::create(&log).expect("log file");
+    let err = out.try_clone().expect("log file");
+    let child = Command::new(bin(name))
+        .args(["--listen", &addr])
+        .args(extra)
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{name} runs: {e}"));
+    let running = Running(child);
+    for _ in 0..200 {
+        if std::fs::read_to_string(&log).is_ok_and(|s| s.contains("listening")) {
+            return (running, addr, log);
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("{name} did not start");
+}
+
+fn run(name: &str, args: &[&str]) -> Output {
+    Command::new(bin(name))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{name} runs: {e}"))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn assert_ok(name: &str, o: &Output) {
+    assert!(
+        o.status.success(),
+        "{name} failed: {}\n{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+}
+
+/// Writes `len` pseudo-random bytes to `path`, 64 KiB at a time.
+fn make_file(path: &Path, len: usize, seed: u64) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    let mut x = seed | 1;
+    let mut left = len;
+    let mut block = vec![0u8; 64 * 1024];
+    while left > 0 {
+        for w in block.chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            w.copy_from_slice(&x.to_le_bytes()[..w.len()]);
+        }
+        let n = left.min(block.len());
+        f.write_all(&block[..n]).expect("write");
+        left -= n;
+    }
+    f.flush().expect("flush");
+}
+
+/// Whether two files hold the same bytes (compared 64 KiB at a time).
+fn same_bytes(a: &Path, b: &Path) -> bool {
+    let open = |p: &Path| std::io::BufReader::new(std::fs::File::open(p).expect("open"));
+    let (mut fa, mut fb) = (open(a), open(b));
+    let (mut ba, mut bb) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    loop {
+        let na = fa.read(&mut ba).expect("read");
+        let nb = fb.read_exact(&mut bb[..na]).map(|()| na);
+        if nb.is_err() || ba[..na] != bb[..na] {
+            return false;
+        }
+        if na == 0 {
+            return fb.read(&mut bb).expect("read") == 0;
+        }
+    }
+}
+
+/// Sends a file of `len` bytes with `send_args` to a receiver started with
+/// `recv_args` (plus `--once`), and checks it arrives whole.
+fn transfer(name: &str, len: usize, recv_args: &[&str], send_args: &[&str]) {
+    let dir = scratch(name);
+    let inbox = dir.join("inbox");
+    std::fs::create_dir_all(&inbox).expect("inbox");
+    let file = dir.join("payload.bin");
+    make_file(&file, len, len as u64);
+    let inbox_s = inbox.to_str().expect("utf-8 path");
+    let mut args = vec!["--dir", inbox_s, "--once"];
+    args.extend_from_slice(recv_args);
+    let (mut recv, addr, log) = listener(&dir, "msrp-recv-file", &args);
+    let file_s = file.to_str().expect("utf-8 path");
+    let to = format!("sip:bob@{addr}");
+    let mut args = vec![
+        "--server",
+        &addr,
+        "--as",
+        "sip:alice@127.0.0.1",
+        "--to",
+        &to,
+    ];
+    args.extend_from_slice(send_args);
+    args.push(file_s);
+    let out = run("msrp-send-file", &args);
+    assert_ok("msrp-send-file", &out);
+    let said = text(&out.stdout);
+    assert!(said.contains("INVITE sip:bob@"), "{said}");
+    assert!(
+        said.contains(&format!("REPORT 200 for all {len} bytes")),
+        "{said}"
+    );
+    assert!(said.contains("BYE -> 200"), "{said}");
+    let st = recv.exit_within(Duration::from_secs(20));
+    let logged = std::fs::read_to_string(&log).expect("log");
+    assert!(st.success(), "msrp-recv-file --once failed:\n{logged}");
+    assert!(
+        logged.contains(&format!("received payload.bin ({len} bytes)")),
+        "{logged}"
+    );
+    assert!(logged.contains("BYE from the peer -> 200"), "{logged}");
+    let got = inbox.join("payload.bin");
+    assert_eq!(
+        std::fs::metadata(&got).expect("received file").len(),
+        len as u64
+    );
+    assert!(same_bytes(&file, &got), "the received file differs");
+    // Nothing half-written is left behind.
+    let left: Vec<_> = std::fs::read_dir(&inbox).expect("inbox").collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn five_megabytes_arrive_byte_identical() {
+    transfer("5mb", 5 * 1024 * 1024, &[], &[]);
+}
+
+#[test]
+fn receiver_connects_when_active_sip_over_tcp_small_chunks() {
+    // The receiver takes a=setup:active (RFC 6135), so it opens the MSRP
+    // connection and sends the binding SEND; 2048-byte chunks, SIP on TCP.
+    transfer(
+        "active",
+        300_000 + 7,
+        &["--active"],
+        &["--tcp", "--chunk-size", "2048"],
+    );
+}
+
+#[test]
+fn an_empty_file_arrives() {
+    transfer("empty", 0, &[], &[]);
+}
+
+#[test]
+fn a_file_over_max_size_is_refused_with_488_and_the_receiver_keeps_serving() {
+    let dir = scratch("maxsize");
+    let inbox = dir.join("inbox");
+    std::fs::create_dir_all(&inbox).expect("inbox");
+    let big = dir.join("big.bin");
+    make_file(&big, 5000, 1);
+    let small = dir.join("small.bin");
+    make_file(&small, 900, 2);
+    let inbox_s = inbox.to_str().expect("utf-8 path");
+    let (_recv, addr, log) = listener(
+        &dir,
+        "msrp-recv-file",
+        &["--dir", inbox_s, "--max-size", "1000"],
+    );
+    let to = format!("sip:bob@{addr}");
+    let send = |file: &Path| {
+        run(
+            "msrp-send-file",
+            &[
+                "--server",
+                &addr,
+                "--as",
+                "sip:alice@127.0.0.1",
+                "--to",
+                &to,
+                "--timeout",
+                "5",
+                file.to_str().expect("utf-8 path"),
+            ],
+        )
+    };
+    let out = send(&big);
+    assert!(!out.status.success(), "a refused file must fail");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("INVITE refused: 488 Not Acceptable Here"),
+        "{err}"
+    );
+    assert!(
+        err.contains("5000 bytes is over the max-size of 1000"),
+        "{err}"
+    );
+    assert!(!inbox.join("big.bin").exists());
+    // Still listening: a file under the limit goes through.
+    let out = send(&small);
+    assert_ok("msrp-send-file (small)", &out);
+    assert!(same_bytes(&small, &inbox.join("small.bin")));
+    let logged = std::fs::read_to_string(&log).expect("log");
+    assert!(logged.contains("-> 488"), "{logged}");
+    assert!(
+        logged.contains("received small.bin (900 bytes)"),
+        "{logged}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_chat_offered_to_the_file_receiver_is_refused() {
+    let dir = scratch("chat-to-file");
+    let dir_s = dir.to_str().expect("utf-8 path");
+    let (_recv, addr, _log) = listener(&dir, "msrp-recv-file", &["--dir", dir_s]);
+    let to = format!("sip:bob@{addr}");
+    let out = run(
+        "msrp-chat",
+        &[
+            "--server",
+            &addr,
+            "--as",
+            "sip:a@127.0.0.1",
+            "--to",
+            &to,
+            "hi",
+        ],
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("488") && err.contains("not a file transfer"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn chat_round_trip_with_an_echoing_listener() {
+    let dir = scratch("chat");
+    let (mut l, addr, log) = listener(&dir, "msrp-chat", &["--echo", "--once"]);
+    let to = format!("sip:bob@{addr}");
+    let out = run(
+        "msrp-chat",
+        &[
+            "--server",
+            &addr,
+            "--as",
+            "sip:alice@127.0.0.1",
+            "--to",
+            &to,
+            "--expect",
+            "2",
+            "hello bob",
+            "second line",
+        ],
+    );
+    assert_ok("msrp-chat", &out);
+    let said = text(&out.stdout);
+    for line in [
+        "sent: hello bob",
+        "sent: second line",
+        "received: hello bob",
+        "received: second line",
+        "BYE -> 200 OK",
+        "chat ended: 2 messages received",
+    ] {
+        assert!(said.lines().any(|l| l == line), "no {line:?} in:\n{said}");
+    }
+    assert!(l.exit_within(Duration::from_secs(20)).success());
+    let logged = std::fs::read_to_string(&log).expect("log");
+    assert!(logged.contains("received: hello bob"), "{logged}");
+    assert!(logged.contains("2 messages received"), "{logged}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn chat_from_stdin_wrapped_in_cpim_over_tcp_to_an_active_listener() {
+    let dir = scratch("chat-stdin");
+    let (mut l, addr, log) = listener(&dir, "msrp-chat", &["--echo", "--once", "--active"]);
+    let to = format!("sip:bob@{addr}");
+    let mut child = Command::new(bin("msrp-chat"))
+        .args([
+            "--server",
+            &addr,
+            "--as",
+            "sip:alice@127.0.0.1",
+            "--to",
+            &to,
+            "--cpim",
+            "--tcp",
+            "--expect",
+            "3",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("msrp-chat runs");
+    {
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(b"one\ntwo\nthree\n").expect("stdin write");
+    }
+    let out = child.wait_with_output().expect("msrp-chat output");
+    assert_ok("msrp-chat", &out);
+    let said = text(&out.stdout);
+    let received: Vec<&str> = said
+        .lines()
+        .filter_map(|l| l.strip_prefix("received: "))
+        .collect();
+    assert_eq!(received, ["one", "two", "three"], "{said}");
+    assert!(l.exit_within(Duration::from_secs(20)).success());
+    let logged = std::fs::read_to_string(&log).expect("log");
+    assert!(logged.contains("setup:active"), "{logged}");
+    // The listener unwrapped the CPIM: it prints the text, not the headers.
+    assert!(logged.lines().any(|l| l == "received: two"), "{logged}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn no_answer_fails_within_the_timeout() {
+    let dir = scratch("silent");
+    let file = dir.join("f.bin");
+    make_file(&file, 10, 3);
+    // A bound UDP socket that never answers.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let addr = silent.local_addr().expect("addr").to_string();
+    let to = format!("sip:bob@{addr}");
+    let started = Instant::now();
+    let out = run(
+        "msrp-send-file",
+        &[
+            "--server",
+            &addr,
+            "--as",
+            "sip:a@127.0.0.1",
+            "--to",
+            &to,
+            "--timeout",
+            "1",
+            file.to_str().expect("utf-8 path"),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        text(&out.stderr).contains("no answer"),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn help_names_the_flags_and_bad_options_fail() {
+    for (name, flags) in [
+        (
+            "msrp-send-file",
+            &[
+                "--server",
+                "--as",
+                "--to",
+                "--chunk-size",
+                "--timeout",
+                "--tcp",
+            ][..],
+        ),
+        (
+            "msrp-recv-file",
+            &[
+                "--listen",
+                "--msrp-listen",
+                "--dir",
+                "--once",
+                "--max-size",
+                "--active",
+                "--timeout",
+            ][..],
+        ),
+        (
+            "msrp-chat",
+            &[
+                "--server",
+                "--as",
+                "--to",
+                "--listen",
+                "--echo",
+                "--once",
+                "--expect",
+                "--cpim",
+                "--timeout",
+            ][..],
+        ),
+    ] {
+        let out = run(name, &["--help"]);
+        assert_ok(name, &out);
+        let help = text(&out.stdout);
+        assert!(help.starts_with(&format!("usage: {name}")), "{help}");
+        for f in flags {
+            assert!(help.contains(f), "{name} --help does not name {f}");
+        }
+        let out = run(name, &["--no-such-flag", "x"]);
+        assert!(!out.status.success(), "{name} took an unknown option");
+        assert!(text(&out.stderr).contains("--no-such-flag"));
+    }
+}
