@@ -27,7 +27,7 @@
 use crate::header::{CSeq, CallId, Contact, HeaderName, MaxForwards, Route, TypedHeader};
 use crate::message::{Request, RequestBuilder, Response};
 use crate::method::{Method, StatusCode};
-use crate::uri::Uri;
+use crate::uri::{SipUri, Uri};
 use bytes::Bytes;
 
 /// What names a dialog: Call-ID, local tag, remote tag (12).
@@ -312,7 +312,12 @@ impl Dialog {
         &self.route_set
     }
 
-    /// True when the dialog was made with a SIPS URI.
+    /// True when the dialog was made with a SIPS Request-URI (the
+    /// "secure" flag of RFC 3261 12.1.1 and 12.1.2; that the request went
+    /// over TLS is the endpoint's rule, see [`crate::target`]). A secure
+    /// dialog's requests keep to SIPS: their Request-URI and the Contact
+    /// of target refresh requests are written as `sips:` URIs (12.2.1.1),
+    /// so they can only leave over TLS.
     pub fn is_secure(&self) -> bool {
         self.secure
     }
@@ -368,6 +373,13 @@ impl Dialog {
             }
             None => (target, self.route_set.clone()),
         };
+        // 12.2.1.1: a secure dialog stays on SIPS. A peer that gave a `sip:`
+        // Contact anyway is reached at its `sips:` form (19.1).
+        let ruri = if self.secure {
+            crate::target::secure_uri(&ruri)
+        } else {
+            ruri
+        };
         let mut b = RequestBuilder::new(method.clone(), ruri);
         for r in routes {
             b = b.header(HeaderName::ROUTE, r);
@@ -383,7 +395,12 @@ impl Dialog {
             });
         if is_target_refresh(&method) {
             if let Some(c) = &self.local_contact {
-                b = b.header(HeaderName::CONTACT, c.clone());
+                let c = if self.secure {
+                    secure_contact(c)
+                } else {
+                    c.clone()
+                };
+                b = b.header(HeaderName::CONTACT, c);
             }
         }
         Ok(b.build())
@@ -441,6 +458,28 @@ impl Dialog {
             }
         }
     }
+}
+
+/// A Contact value with its URI as a `sips:` one (12.2.1.1: "If the
+/// secure flag is true, that URI MUST be a SIPS URI"); `*`, `sips:` and
+/// unreadable values unchanged.
+fn secure_contact(v: &Bytes) -> Bytes {
+    let Ok(Contact::Addr { addr, params }) = Contact::decode(v) else {
+        return v.clone();
+    };
+    if addr.uri().as_sip().is_none_or(SipUri::is_secure) {
+        return v.clone();
+    }
+    let mut out = Vec::with_capacity(v.len() + 4);
+    if let Some(d) = addr.display_raw() {
+        out.extend_from_slice(d);
+        out.push(b' ');
+    }
+    out.push(b'<');
+    crate::target::secure_uri(addr.uri()).write(&mut out);
+    out.push(b'>');
+    params.write(&mut out);
+    Bytes::from(out)
 }
 
 fn record_routes(h: &crate::header::Headers) -> Result<Vec<Bytes>, DialogError> {
@@ -595,6 +634,91 @@ Content-Length: 0\r\n\r\n";
         assert_eq!(d.state(), DialogState::Early);
         d.handle_response(&Method::INVITE, &ok);
         assert_eq!(d.state(), DialogState::Confirmed);
+    }
+
+    /// RFC 3261 12.1.1, 12.1.2, 12.2.1.1: a dialog made with a SIPS
+    /// Request-URI is secure and keeps to SIPS: Request-URI and Contact of
+    /// its requests, whichever side builds them; the endpoint then sends
+    /// them over TLS only.
+    #[test]
+    fn sips_dialogs_stay_on_sips() {
+        let inv = req(&INVITE
+            .replace("INVITE sip:bob@", "INVITE sips:bob@")
+            .replace(
+                "<sip:p2.biloxi.example.com;lr>, <sip:p1.atlanta.example.com;lr>",
+                "<sips:p2.biloxi.example.com;lr>, <sips:p1.atlanta.example.com;lr>",
+            )
+            .replace(
+                "Contact: <sip:alice@client.atlanta.example.com>",
+                "Contact: \"Alice\" <sips:alice@client.atlanta.example.com>;expires=60",
+            ));
+        let mut ok = ok(&inv);
+        ok.headers_mut()
+            .set(HeaderName::CONTACT, "<sips:bob@192.0.2.4>");
+        let mut uac = Dialog::uac(&inv, &ok).unwrap();
+        let mut uas = Dialog::uas(&inv, &ok).unwrap();
+        assert!(uac.is_secure() && uas.is_secure());
+        // The route set keeps the sips: Record-Route values as they came.
+        assert_eq!(
+            uac.route_set(),
+            [
+                &b"<sips:p1.atlanta.example.com;lr>"[..],
+                &b"<sips:p2.biloxi.example.com;lr>"[..]
+            ]
+        );
+        let reinvite = uac.request(Method::INVITE).unwrap();
+        assert_eq!(reinvite.uri().to_string(), "sips:bob@192.0.2.4");
+        assert_eq!(
+            reinvite.headers().get(&HeaderName::CONTACT).map(|v| &v[..]),
+            Some(&b"\"Alice\" <sips:alice@client.atlanta.example.com>;expires=60"[..])
+        );
+        let back = uas.request(Method::BYE).unwrap();
+        assert_eq!(
+            back.uri().to_string(),
+            "sips:alice@client.atlanta.example.com"
+        );
+        assert_eq!(
+            crate::target::request_transports(&back),
+            Ok(crate::target::Transports::only(
+                crate::transaction::Transport::Tls
+            ))
+        );
+        // A peer that answered with a sip: Contact, and our own sip:
+        // Contact, are written as sips: in the secure dialog.
+        let mut sloppy_ok = ok.clone();
+        sloppy_ok
+            .headers_mut()
+            .set(HeaderName::CONTACT, "<sip:bob@192.0.2.4;transport=udp>");
+        let mut d = Dialog::uac(&inv, &sloppy_ok).unwrap();
+        d.set_local_contact(Some(Bytes::from_static(b"<sip:alice@192.0.2.1:5061>")));
+        let sub = d.request(Method::SUBSCRIBE).unwrap();
+        assert_eq!(sub.uri().to_string(), "sips:bob@192.0.2.4");
+        assert_eq!(
+            sub.headers().get(&HeaderName::CONTACT).map(|v| &v[..]),
+            Some(&b"<sips:alice@192.0.2.1:5061>"[..])
+        );
+        // BYE is no target refresh: no Contact at all.
+        assert!(d
+            .request(Method::BYE)
+            .unwrap()
+            .headers()
+            .get(&HeaderName::CONTACT)
+            .is_none());
+        // A sip: dialog is left alone (and is not secure even when the
+        // routes are sips:).
+        let plain = req(&INVITE.replace(
+            "<sip:p2.biloxi.example.com;lr>",
+            "<sips:p2.biloxi.example.com;lr>",
+        ));
+        let mut d = Dialog::uas(&plain, &ok).unwrap();
+        assert!(!d.is_secure());
+        assert_eq!(
+            d.request(Method::BYE).unwrap().uri().to_string(),
+            "sip:alice@client.atlanta.example.com"
+        );
+        // The scheme is read case-insensitively.
+        let upper = req(&INVITE.replace("INVITE sip:bob@", "INVITE SIPS:bob@"));
+        assert!(Dialog::uas(&upper, &ok).unwrap().is_secure());
     }
 
     #[test]

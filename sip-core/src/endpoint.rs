@@ -13,8 +13,12 @@
 //! at once (17.2.1), answers CANCEL (9.2: 200 when the INVITE is found, 481
 //! otherwise) and reports [`Event::Cancelled`], retransmits a 2xx to INVITE
 //! over unreliable transports until its ACK (13.3.1.4), answers malformed
-//! requests with 400, and refuses to send requests over 1300 bytes on a
-//! transport without congestion control (18.1.1, RFC 3428 6).
+//! requests with 400, refuses to send requests over 1300 bytes on a
+//! transport without congestion control (18.1.1, RFC 3428 6), and refuses
+//! to send a request or ACK over a transport its target does not allow
+//! (a `sips:` Request-URI or next hop, or `transport=tls`, over anything
+//! but TLS: RFC 3261 8.1.2 and 26.2.2, see [`crate::target`]). The Via it
+//! prepends names the peer's transport (`SIP/2.0/TLS` over TLS).
 //! Responses go back to the address the request came from (the `rport`
 //! behaviour of RFC 3581, right for UDP behind NAT and for connections).
 //!
@@ -267,6 +271,29 @@ pub enum SendError {
     /// The message lacks a header the transaction layer needs.
     #[error("missing or unreadable {0}")]
     MissingHeader(&'static str),
+    /// The request's target does not allow the peer's transport (e.g. a
+    /// `sips:` target over UDP or TCP); send it over one of `allowed`.
+    #[error("the target needs {allowed}, not {}", transport.as_str())]
+    InsecureTransport {
+        /// The peer's transport.
+        transport: Transport,
+        /// What the target allows.
+        allowed: crate::target::Transports,
+    },
+    /// No transport can reach the request's target (e.g. a `sips:` URI
+    /// with `transport=udp`).
+    #[error("unreachable target: {0}")]
+    Target(#[from] crate::target::TargetError),
+}
+
+/// Refuses a request whose target does not allow `transport`.
+fn check_target(request: &Request, transport: Transport) -> Result<(), SendError> {
+    let allowed = crate::target::request_transports(request)?;
+    if allowed.allows(transport) {
+        Ok(())
+    } else {
+        Err(SendError::InsecureTransport { transport, allowed })
+    }
 }
 
 /// A small seedable generator (splitmix64) for branches, tags and Call-IDs:
@@ -784,6 +811,7 @@ impl Endpoint {
         if request.headers().typed::<CSeq>().ok().flatten().is_none() {
             return Err(SendError::MissingHeader("CSeq"));
         }
+        check_target(&request, peer.transport)?;
         self.start_client(now, &mut request, peer)
     }
 
@@ -861,6 +889,7 @@ impl Endpoint {
         if *ack.method() != Method::ACK {
             return Err(SendError::WrongMethod(ack.method().clone()));
         }
+        check_target(&ack, peer.transport)?;
         self.prepend_via(&mut ack, peer.transport);
         let bytes = ack.to_bytes();
         self.send_stateless(peer, bytes.clone());

@@ -50,6 +50,9 @@
 //!   package, with RFC 6446 rate control.
 //! - [`publication`]: RFC 3903 publisher and event state compositor.
 //! - [`pager`]: RFC 3428 pager-mode MESSAGE.
+//! - [`target`]: which transports may carry a request to its target
+//!   (`sips:` and `transport=tls` need TLS, RFC 3261 8.1.2, 26.2.2); the
+//!   endpoint refuses the others.
 //!
 //! Not covered there: Timer C and proxy behaviour (RFC 3261 16), the
 //! transport layer's sent-by check (18.1.2), RFC 5839 conditional
@@ -98,6 +101,7 @@ pub mod endpoint;
 pub mod pager;
 pub mod publication;
 pub mod subscription;
+pub mod target;
 pub mod transaction;
 
 /// The `bytes` crate, whose `Bytes` the messages hold.
