@@ -294,6 +294,125 @@ mod tests {
         assert!(!id.covers("bucher.example"));
     }
 
+    /// Every form of certificate name of RFC 5922 section 7.1, each
+    /// against the request domains it must and must not cover (7.2).
+    #[test]
+    fn certificate_name_forms() {
+        use CertName::{Dns, Other, Uri};
+        let s = |v: &str| v.to_owned();
+        for (what, sans, covered, not_covered) in [
+            (
+                "URI SAN only",
+                vec![Uri(s("sip:example.com"))],
+                &["example.com", "Example.COM", "example.com."][..],
+                &["www.example.com", "com", "example.net"][..],
+            ),
+            (
+                "URI SAN with port and parameters",
+                vec![Uri(s("sip:example.com:5061;transport=tls"))],
+                &["example.com"][..],
+                &["example.com:5061"][..],
+            ),
+            (
+                "DNS SAN only",
+                vec![Dns(s("example.net"))],
+                &["example.net", "EXAMPLE.net"][..],
+                &["sub.example.net", "net"][..],
+            ),
+            (
+                "both: the URI wins, the DNS name is not an identity",
+                vec![Dns(s("dns.example.net")), Uri(s("sip:example.net"))],
+                &["example.net"][..],
+                &["dns.example.net"][..],
+            ),
+            (
+                "wildcard DNS SAN matches nothing but itself",
+                vec![Dns(s("*.example.net"))],
+                &["*.example.net"][..],
+                &["foo.example.net", "example.net", "a.b.example.net"][..],
+            ),
+            (
+                "leading-dot DNS SAN matches nothing but itself",
+                vec![Dns(s(".example.net"))],
+                &[".example.net"][..],
+                &["foo.example.net", "example.net"][..],
+            ),
+            (
+                "wildcard in a URI SAN",
+                vec![Uri(s("sip:*.example.net"))],
+                &["*.example.net"][..],
+                &["foo.example.net", "example.net"][..],
+            ),
+            (
+                "mixed case everywhere",
+                vec![Uri(s("SiP:ExAmPlE.NeT")), Dns(s("IGNORED.example.net"))],
+                &["example.net", "EXAMPLE.NET", "eXaMpLe.nEt"][..],
+                &["ignored.example.net"][..],
+            ),
+            (
+                "IDN: U-label in the SAN, A-label in the request",
+                vec![Dns(s("Bücher.example"))],
+                &[
+                    "xn--bcher-kva.example",
+                    "bücher.example",
+                    "XN--BCHER-KVA.EXAMPLE",
+                ][..],
+                &["bucher.example", "xn--bcher.example"][..],
+            ),
+            (
+                "IDN: A-label in the SAN, U-label in the request",
+                vec![Uri(s("sip:xn--bcher-kva.example"))],
+                &["bücher.example", "BÜCHER.example", "xn--bcher-kva.example."][..],
+                &["bucher.example"][..],
+            ),
+            (
+                "sips: URI SAN is not a SIP domain identity; the DNS name counts",
+                vec![Uri(s("sips:example.org")), Dns(s("dns.example.org"))],
+                &["dns.example.org"][..],
+                &["example.org"][..],
+            ),
+            (
+                "sips: URI SAN alone gives nothing",
+                vec![Uri(s("sips:example.org"))],
+                &[][..],
+                &["example.org"][..],
+            ),
+            (
+                "trailing dot in the SAN",
+                vec![Dns(s("example.org.")), Other(s("example.com"))],
+                &["example.org", "example.org."][..],
+                &["example.com"][..],
+            ),
+            (
+                "URI SAN with a user part identifies a user: the DNS name counts",
+                vec![Uri(s("sip:alice@example.com")), Dns(s("example.org"))],
+                &["example.org"][..],
+                &["example.com"][..],
+            ),
+            (
+                "URI SAN with a user part alone gives nothing",
+                vec![Uri(s("sip:alice@example.com"))],
+                &[][..],
+                &["example.com"][..],
+            ),
+            (
+                "other name types never count",
+                vec![Other(s("example.com")), Uri(s("https://example.com/"))],
+                &[][..],
+                &["example.com"][..],
+            ),
+        ] {
+            let id = sip_domain_identities(&cert(Some(sans), Some("example.com")), true);
+            assert_eq!(id.is_anonymous(), covered.is_empty(), "{what}");
+            for d in covered {
+                assert!(id.covers(d), "{what}: {d} should be covered");
+            }
+            for d in not_covered {
+                assert!(!id.covers(d), "{what}: {d} must not be covered");
+            }
+        }
+    }
+
     #[test]
     fn junk_is_not_a_domain() {
         assert!(Domain::new("").is_none());
