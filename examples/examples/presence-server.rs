@@ -12,7 +12,15 @@
 //!
 //! ```text
 //! presence-server --listen 127.0.0.1:5090 --allow-all
+//! presence-server --listen 127.0.0.1:5090 --tls 127.0.0.1:5091 --domain example.com
 //! ```
+//!
+//! With `--tls` it also takes SIP over TLS (rustls; RFC 3261 section
+//! 26.3.1) with the certificate of `--tls-cert`/`--tls-key`; a client
+//! certificate is optional and, when sent, verified against `--tls-ca` and
+//! logged with the SIP domains it authenticates (RFC 5922). Without those
+//! files a demo CA and a certificate for the domain (subjectAltName URI
+//! `sip:<domain>`, DNS `<domain>`) are generated into a folder it prints.
 //!
 //! The presentity itself (From user equal to the Request-URI user, or
 //! anyone with `--allow-all`) may subscribe to `presence.winfo` (RFC 3857)
@@ -43,6 +51,7 @@ use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
 usage: presence-server --listen ADDR:PORT [--domain D] [--rules DIR] [--allow-all]
+                       [--tls ADDR:PORT [--tls-cert FILE --tls-key FILE --tls-ca FILE]]
 
 A presence server on UDP and TCP at ADDR:PORT.
   --domain D    only serve URIs whose host is D (or the listen address, or
@@ -52,6 +61,14 @@ A presence server on UDP and TCP at ADDR:PORT.
                 (confirm) or the neutral document (polite-block)
   --allow-all   every watcher sees the full document (like Kamailio's
                 presence_xml force_active)
+  --tls ADDR:PORT  also take SIP over TLS there (port 0 picks one)
+  --tls-cert FILE  our certificate chain, PEM (end-entity first)
+  --tls-key FILE   its private key, PEM
+  --tls-ca FILE    CA certificates, PEM, that client certificates (optional)
+                   are verified against
+                Without the three files a demo CA and a certificate for the
+                domain (--domain, else localhost) are generated and the
+                folder is printed.
 The presentity may subscribe to presence.winfo (its watcher list).
 Logs one line per transaction on standard output.";
 
@@ -83,6 +100,8 @@ struct Sub {
 struct Server {
     drv: Driver,
     listen: SocketAddr,
+    /// Where SIP over TLS is taken, with `--tls`.
+    tls_listen: Option<SocketAddr>,
     domain: Option<String>,
     rules: Option<PathBuf>,
     allow_all: bool,
@@ -101,6 +120,7 @@ fn transport_name(p: Peer) -> &'static str {
     match p.transport {
         Transport::Udp => "UDP",
         Transport::Tcp => "TCP",
+        Transport::Tls => "TLS",
         _ => "other",
     }
 }
@@ -181,6 +201,10 @@ impl Server {
     fn contact(&self, peer: Peer) -> String {
         match peer.transport {
             Transport::Tcp => format!("<sip:{};transport=tcp>", self.listen),
+            Transport::Tls => format!(
+                "<sip:{};transport=tls>",
+                self.tls_listen.unwrap_or(self.listen)
+            ),
             _ => format!("<sip:{}>", self.listen),
         }
     }
@@ -704,9 +728,13 @@ async fn run() -> Result<(), String> {
             return Err(format!("--rules {}: not a directory", d.display()));
         }
     }
-    let drv = Driver::bind(listen, true, examples::seed())
+    let mut drv = Driver::bind(listen, true, examples::seed())
         .await
         .map_err(|e| format!("listening on {listen}: {e}"))?;
+    let tls_listen = match args.get("tls") {
+        Some(a) => Some(listen_tls(&mut drv, a, &args).await?),
+        None => None,
+    };
     let compositor = Compositor::new(CompositorConfig {
         seed: examples::seed().rotate_left(17),
         ..CompositorConfig::default()
@@ -714,6 +742,7 @@ async fn run() -> Result<(), String> {
     let mut server = Server {
         drv,
         listen,
+        tls_listen,
         domain: args.get("domain").map(str::to_owned),
         rules,
         allow_all: args.flag("allow-all"),
@@ -725,7 +754,10 @@ async fn run() -> Result<(), String> {
         winfo_dirty: BTreeSet::new(),
     };
     examples::say!(
-        "presence-server listening on {listen} (UDP and TCP){}",
+        "presence-server listening on {listen} (UDP and TCP){}{}",
+        tls_listen
+            .map(|a| format!(", {a} (TLS)"))
+            .unwrap_or_default(),
         if server.allow_all {
             ", every watcher allowed"
         } else {
@@ -742,4 +774,48 @@ async fn run() -> Result<(), String> {
         }
         server.flush_winfo().await;
     }
+}
+
+/// Starts the TLS listener of `--tls`, with the certificate files given or
+/// a generated demo PKI; returns its address.
+async fn listen_tls(drv: &mut Driver, addr: &str, args: &Args) -> Result<SocketAddr, String> {
+    use examples::tls::{Credentials, DemoPki};
+    let addr: SocketAddr = addr.parse().map_err(|e| format!("--tls {addr}: {e}"))?;
+    let files = (
+        args.get("tls-cert"),
+        args.get("tls-key"),
+        args.get("tls-ca"),
+    );
+    let creds = match files {
+        (Some(cert), Some(key), Some(ca)) => {
+            Credentials::from_pem_files(cert.as_ref(), key.as_ref(), ca.as_ref())
+                .map_err(|e| e.to_string())?
+        }
+        (None, None, None) => {
+            let domain = args.get("domain").unwrap_or("localhost");
+            let dir = std::env::temp_dir().join("simple-peering-presence-server-pki");
+            let pki = DemoPki::new(&dir, "presence-server demo CA").map_err(|e| e.to_string())?;
+            let creds = pki.issue(domain).map_err(|e| e.to_string())?;
+            examples::say!(
+                "TLS: demo PKI in {}: ca.pem (trust it in clients), {domain}.pem, {domain}.key",
+                dir.display()
+            );
+            creds
+        }
+        _ => return Err("--tls-cert, --tls-key and --tls-ca go together".into()),
+    };
+    let config = creds
+        .server_config_client_optional()
+        .map_err(|e| format!("TLS: {e}"))?;
+    drv.listen_tls(addr, config, |from, peer| match peer {
+        Ok(Some(p)) => examples::say!(
+            "TLS {from} connected: client certificate [{}], SIP domains {}",
+            p.describe(),
+            p.domains()
+        ),
+        Ok(None) => examples::say!("TLS {from} connected: no client certificate"),
+        Err(e) => examples::say!("TLS {from} refused: {e}"),
+    })
+    .await
+    .map_err(|e| format!("--tls {addr}: {e}"))
 }

@@ -9,6 +9,11 @@
 //! endpoint sends to a peer that connected to us goes back over that
 //! connection.
 //!
+//! [`Driver::listen_tls`] adds a TLS listener (rustls, see [`crate::tls`]):
+//! its connections are framed the same way and reach the endpoint as
+//! [`Transport::Tls`] peers, so answers and NOTIFYs go back over them. The
+//! driver opens no TLS connection itself.
+//!
 //! The program asks for events with [`Driver::next_event`], giving the
 //! instant it wants control back (its own timers); after calling the
 //! endpoint's `send_*` methods through [`Driver::ep`] it calls
@@ -23,7 +28,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 
@@ -32,7 +37,7 @@ const MAX_DATAGRAM: usize = 65_535;
 
 enum Incoming {
     Datagram(SocketAddr, Bytes),
-    Stream(SocketAddr, Box<sip_core::Message>),
+    Stream(SocketAddr, Transport, Box<sip_core::Message>),
     Connected(SocketAddr, mpsc::UnboundedSender<Bytes>),
     Closed(SocketAddr),
 }
@@ -120,10 +125,8 @@ impl Driver {
             let ltx = tx.clone();
             tokio::spawn(async move {
                 while let Ok((stream, from)) = listener.accept().await {
-                    let writer = spawn_connection(stream, from, ltx.clone(), limits);
-                    if ltx.send(Incoming::Connected(from, writer)).is_err() {
-                        return;
-                    }
+                    let _ = stream.set_nodelay(true);
+                    spawn_connection(stream, from, Transport::Tcp, ltx.clone(), limits);
                 }
             });
         }
@@ -154,7 +157,10 @@ impl Driver {
                     .send_to(&t.contents, t.destination.addr)
                     .await
                     .is_ok(),
-                _ => self.send_stream(t.destination.addr, t.contents).await,
+                transport => {
+                    self.send_stream(t.destination.addr, transport, t.contents)
+                        .await
+                }
             };
             if !ok {
                 if let Some(id) = t.transaction {
@@ -167,18 +173,23 @@ impl Driver {
         }
     }
 
-    async fn send_stream(&mut self, to: SocketAddr, data: Bytes) -> bool {
+    async fn send_stream(&mut self, to: SocketAddr, transport: Transport, data: Bytes) -> bool {
         if let Some(w) = self.conns.get(&to) {
             if w.send(data.clone()).is_ok() {
                 return true;
             }
             self.conns.remove(&to);
         }
+        if transport == Transport::Tls {
+            // TLS connections are only accepted here (see listen_tls).
+            return false;
+        }
         let connect =
             tokio::time::timeout(std::time::Duration::from_secs(5), TcpStream::connect(to));
         match connect.await {
             Ok(Ok(stream)) => {
-                let w = spawn_connection(stream, to, self.tx.clone(), self.limits);
+                let _ = stream.set_nodelay(true);
+                let w = spawn_connection(stream, to, Transport::Tcp, self.tx.clone(), self.limits);
                 let ok = w.send(data).is_ok();
                 self.conns.insert(to, w);
                 ok
@@ -197,11 +208,11 @@ impl Driver {
                 }
                 self.ep.handle_input(now, Peer::udp(from), data);
             }
-            Incoming::Stream(from, msg) => self.ep.handle_message(
+            Incoming::Stream(from, transport, msg) => self.ep.handle_message(
                 now,
                 Peer {
                     addr: from,
-                    transport: Transport::Tcp,
+                    transport,
                 },
                 *msg,
             ),
@@ -244,24 +255,35 @@ impl Driver {
     }
 }
 
-/// Starts the reader and writer tasks of one connection; returns the
-/// writer's channel.
-fn spawn_connection(
-    stream: TcpStream,
+/// Starts the reader and writer tasks of one connection (TCP, or TLS over
+/// it) and announces it to the driver before anything read from it;
+/// returns the writer's channel.
+fn spawn_connection<S>(
+    stream: S,
     peer: SocketAddr,
+    transport: Transport,
     tx: mpsc::UnboundedSender<Incoming>,
     limits: Limits,
-) -> mpsc::UnboundedSender<Bytes> {
-    let _ = stream.set_nodelay(true);
-    let (mut rd, mut wr) = stream.into_split();
+) -> mpsc::UnboundedSender<Bytes>
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (mut rd, mut wr) = tokio::io::split(stream);
     let (wtx, mut wrx) = mpsc::unbounded_channel::<Bytes>();
     tokio::spawn(async move {
         while let Some(b) = wrx.recv().await {
             if wr.write_all(&b).await.is_err() {
                 return;
             }
+            // TLS holds records until flushed.
+            if wrx.is_empty() && wr.flush().await.is_err() {
+                return;
+            }
         }
     });
+    // Announced first, so the endpoint's answer to the first message finds
+    // the connection.
+    let _ = tx.send(Incoming::Connected(peer, wtx.clone()));
     let pong = wtx.clone();
     tokio::spawn(async move {
         let mut framer = StreamFramer::new(limits);
@@ -275,7 +297,10 @@ fn spawn_connection(
             loop {
                 match framer.poll_event() {
                     Ok(Some(StreamEvent::Message(m))) => {
-                        if tx.send(Incoming::Stream(peer, Box::new(m))).is_err() {
+                        if tx
+                            .send(Incoming::Stream(peer, transport, Box::new(m)))
+                            .is_err()
+                        {
                             return;
                         }
                     }
@@ -292,6 +317,46 @@ fn spawn_connection(
         let _ = tx.send(Incoming::Closed(peer));
     });
     wtx
+}
+
+impl Driver {
+    /// Also listens for SIP over TLS on `addr` (port 0 picks one) with the
+    /// server configuration `config` (e.g. from
+    /// [`crate::tls::Credentials::server_config_client_optional`]); returns
+    /// the address. Each accepted connection is handshaken, its client
+    /// certificate (if it sent one; verified against the CA) reported to
+    /// `on_peer` with the peer's address (or why the handshake failed),
+    /// then framed like TCP. Messages reach the endpoint as
+    /// [`Transport::Tls`] peers.
+    pub async fn listen_tls(
+        &mut self,
+        addr: SocketAddr,
+        config: Arc<tokio_rustls::rustls::ServerConfig>,
+        on_peer: impl Fn(SocketAddr, Result<Option<&crate::tls::PeerCert>, String>)
+            + Send
+            + Sync
+            + 'static,
+    ) -> io::Result<SocketAddr> {
+        let listener = TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let (tx, limits) = (self.tx.clone(), self.limits);
+        let on_peer = Arc::new(on_peer);
+        tokio::spawn(async move {
+            while let Ok((tcp, from)) = listener.accept().await {
+                let (tx, config, on_peer) = (tx.clone(), config.clone(), on_peer.clone());
+                tokio::spawn(async move {
+                    match crate::tls::accept_optional(config, tcp).await {
+                        Ok((stream, peer)) => {
+                            on_peer(from, Ok(peer.as_ref()));
+                            spawn_connection(stream, from, Transport::Tls, tx, limits);
+                        }
+                        Err(e) => on_peer(from, Err(e.to_string())),
+                    }
+                });
+            }
+        });
+        Ok(local)
+    }
 }
 
 /// A peer over TCP.

@@ -220,6 +220,24 @@ impl Credentials {
         Ok(Arc::new(config))
     }
 
+    /// A server configuration for a server that also serves users: a client
+    /// certificate is verified against our CA certificates when one is
+    /// sent, and clients without one are let in (anonymous: their
+    /// [`PeerIdentity`] is empty).
+    pub fn server_config_client_optional(&self) -> Result<Arc<ServerConfig>, TlsError> {
+        let p = provider();
+        let verifier =
+            WebPkiClientVerifier::builder_with_provider(Arc::new(self.root_store()?), p.clone())
+                .allow_unauthenticated()
+                .build()
+                .map_err(|e| TlsError::Verifier(e.to_string()))?;
+        let config = ServerConfig::builder_with_provider(p)
+            .with_safe_default_protocol_versions()?
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(self.chain.clone(), self.key.clone_key())?;
+        Ok(Arc::new(config))
+    }
+
     /// A client configuration that verifies the server's chain against our
     /// CA certificates (and its DNS name against the server name we
     /// connect with) and presents our chain.
@@ -495,11 +513,23 @@ pub async fn connect(
     Ok((TlsStream::from(stream), peer))
 }
 
-/// Runs the server handshake on an accepted TCP connection.
+/// Runs the server handshake on an accepted TCP connection; the client
+/// must have presented a certificate (as [`Credentials::server_config`]
+/// demands).
 pub async fn accept(
     config: Arc<ServerConfig>,
     tcp: TcpStream,
 ) -> Result<(TlsStream<TcpStream>, PeerCert), TlsError> {
+    let (stream, peer) = accept_optional(config, tcp).await?;
+    Ok((stream, peer.ok_or(TlsError::NoPeerCertificate)?))
+}
+
+/// Runs the server handshake with a configuration where the client
+/// certificate is optional; the peer's certificate, if it sent one.
+pub async fn accept_optional(
+    config: Arc<ServerConfig>,
+    tcp: TcpStream,
+) -> Result<(TlsStream<TcpStream>, Option<PeerCert>), TlsError> {
     let from = tcp.peer_addr().ok();
     let _ = tcp.set_nodelay(true);
     let stream = tokio::time::timeout(HANDSHAKE_TIMEOUT, TlsAcceptor::from(config).accept(tcp))
@@ -509,7 +539,11 @@ pub async fn accept(
             Some(a) => handshake_error(e, a),
             None => TlsError::Io("TLS handshake".into(), e),
         })?;
-    let peer = PeerCert::from_state(stream.get_ref().1)?;
+    let peer = match PeerCert::from_state(stream.get_ref().1) {
+        Ok(p) => Some(p),
+        Err(TlsError::NoPeerCertificate) => None,
+        Err(e) => return Err(e),
+    };
     Ok((TlsStream::from(stream), peer))
 }
 

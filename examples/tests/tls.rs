@@ -524,3 +524,116 @@ async fn an_msrp_session_with_the_right_fingerprint_carries_a_message() {
     assert_eq!(got.as_deref(), Some(&b"hi bob"[..]));
     assert!(bob.peer_refused().is_none());
 }
+
+/// A child process killed when dropped.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn example_bin(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps");
+    profile_dir.join("examples").join(name)
+}
+
+/// An OPTIONS to example.com, as a client over the TLS connection.
+fn options(call: &str) -> Message {
+    let text = format!(
+        "OPTIONS sip:example.com SIP/2.0\r\n\
+         Via: SIP/2.0/TLS 127.0.0.1;branch=z9hG4bK{call}\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:alice@example.com>;tag={call}\r\n\
+         To: <sip:example.com>\r\n\
+         Call-ID: {call}@127.0.0.1\r\n\
+         CSeq: 1 OPTIONS\r\n\
+         Content-Length: 0\r\n\r\n"
+    );
+    Message::parse_datagram(Bytes::from(text), &views::limits()).expect("an OPTIONS")
+}
+
+#[tokio::test]
+async fn presence_server_takes_sip_over_tls_with_the_given_certificate() {
+    let pki = Pki::new();
+    let _server_creds = pki.creds(COM);
+    let client = pki.creds("client.example.net");
+    let dir = pki.0.dir();
+    let log = dir.join("server.log");
+    let out = std::fs::File::create(&log).expect("log file");
+    let pem = |f: &str| dir.join(f).display().to_string();
+    let _running = Running(
+        std::process::Command::new(example_bin("presence-server"))
+            .args(["--listen", "127.0.0.1:0", "--domain", COM])
+            .args(["--tls", "127.0.0.1:0"])
+            .args(["--tls-cert", &pem("example.com.pem")])
+            .args(["--tls-key", &pem("example.com.key")])
+            .args(["--tls-ca", &pem("ca.pem")])
+            .stdout(out)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("presence-server runs"),
+    );
+    let mut addr = None;
+    for _ in 0..100 {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        addr = text
+            .lines()
+            .find(|l| l.contains("listening"))
+            .and_then(|l| l.split(", ").nth(1))
+            .and_then(|a| a.strip_suffix(" (TLS)"))
+            .and_then(|a| a.parse::<SocketAddr>().ok());
+        if addr.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let addr = addr.expect("presence-server names its TLS address");
+
+    // A client with a certificate from the CA: its domain is logged.
+    let (s, server_cert) = tls::connect(client.client_config().expect("config"), addr, COM)
+        .await
+        .expect("TLS to presence-server, checked as example.com");
+    assert!(server_cert.identity.covers(COM));
+    let mut link = Link::new(s, server_cert);
+    link.send(&options("tls1")).await;
+    match link.next().await {
+        Some(Message::Response(r)) => assert_eq!(r.status().as_u16(), 200),
+        other => panic!("expected 200 to OPTIONS, got {other:?}"),
+    }
+    // A client without a certificate is served too (anonymous).
+    let anonymous = tokio_rustls::rustls::ClientConfig::builder_with_provider(tls::provider())
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates({
+            let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+            roots.add(pki.0.ca_certificate().clone()).expect("the CA");
+            roots
+        })
+        .with_no_client_auth();
+    let (s, server_cert) = tls::connect(Arc::new(anonymous), addr, COM)
+        .await
+        .expect("TLS without a client certificate");
+    let mut anon = Link::new(s, server_cert);
+    anon.send(&options("tls2")).await;
+    match anon.next().await {
+        Some(Message::Response(r)) => assert_eq!(r.status().as_u16(), 200),
+        other => panic!("expected 200 to OPTIONS, got {other:?}"),
+    }
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        text.contains("client certificate [URI:sip:client.example.net, DNS:client.example.net], SIP domains [client.example.net]"),
+        "{text}"
+    );
+    assert!(text.contains("no client certificate"), "{text}");
+    assert!(
+        text.contains("TLS 127.0.0.1:"),
+        "a TLS transaction is logged: {text}"
+    );
+}
