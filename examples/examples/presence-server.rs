@@ -731,6 +731,8 @@ async fn run() -> Result<(), String> {
     let mut drv = Driver::bind(listen, true, examples::seed())
         .await
         .map_err(|e| format!("listening on {listen}: {e}"))?;
+    // The port really bound (for `--listen ADDR:0`), for logs and Contacts.
+    let listen = drv.local_addr();
     let tls_listen = match args.get("tls") {
         Some(a) => Some(listen_tls(&mut drv, a, &args).await?),
         None => None,
