@@ -16,6 +16,13 @@
 //! active watcher that is now blocked simply receives no further state
 //! (nothing in the dialog changes, so it cannot tell).
 //!
+//! A watcher whose SUBSCRIBE lists `application/pidf-diff+xml` in Accept
+//! gets partial notifications (RFC 5263 section 4.4): `<pidf-full>` with
+//! version 1 first, then `<pidf-diff>` (or `<pidf-full>` when smaller, RFC
+//! 5262 section 4) one version up per NOTIFY; a refresh brings full state,
+//! and no change goes out while the previous NOTIFY awaits its final
+//! response. Other watchers get `application/pidf+xml`.
+//!
 //! `presence.winfo` (RFC 3857) is served to the presentity alone: a full
 //! `application/watcherinfo+xml` document first, partial ones after.
 //!
@@ -42,6 +49,7 @@ use sip_core::subscription::{Notifier, NotifierState, SubscriptionConfig};
 use sip_core::{Bytes, HeaderName, Method, Request, Response, StatusCode};
 
 use crate::doc::winfo::{self, WatcherEvent, WatcherInfo, WatcherList, WatcherStatus, WinfoState};
+use crate::partial::PartialNotify;
 use crate::sip::{aor, asserted, content_type, domain_of, event_package, header_str, target};
 use crate::views::{self, Delegated, PeerMode, ViewBundle};
 
@@ -98,6 +106,8 @@ struct Sub {
     last: Option<u64>,
     /// The real (undisclosed) answer, for watcher information.
     handling: SubHandling,
+    /// RFC 5263 partial notification, when the watcher asked for it.
+    partial: Option<PartialNotify>,
 }
 
 #[derive(Debug)]
@@ -134,6 +144,8 @@ pub struct PresenceAgent {
     subs: HashMap<DialogId, Sub>,
     out: VecDeque<Request>,
     counter: u64,
+    /// The last instant a `handle_*` call gave.
+    now: Option<Instant>,
 }
 
 impl PresenceAgent {
@@ -146,6 +158,7 @@ impl PresenceAgent {
             subs: HashMap::new(),
             out: VecDeque::new(),
             counter: 0,
+            now: None,
         }
     }
 
@@ -168,6 +181,7 @@ impl PresenceAgent {
     /// its watchers.
     pub fn set_rules(&mut self, now: Instant, presentity: &str, rules: RuleSet) {
         let key = aor(presentity).unwrap_or_else(|| presentity.to_owned());
+        self.now = Some(now);
         let p = self
             .presentities
             .entry(key.clone())
@@ -177,23 +191,36 @@ impl PresenceAgent {
         self.notify_all(now, &key);
     }
 
-    /// A response to one of our NOTIFYs.
+    /// A response to one of our NOTIFYs (a transaction timeout is a 408).
+    /// For a watcher taking partial notifications, a final response lets
+    /// the next one go (RFC 5263 section 4.4).
     pub fn handle_response(&mut self, response: &Response) {
         let Some(id) = DialogId::of_response(response) else {
             return;
         };
         if let Some(s) = self.subs.get_mut(&id) {
             s.notifier.handle_notify_response(response);
+            if let (Some(p), Some(now)) = (&mut s.partial, self.now) {
+                if !response.status().is_provisional() {
+                    if let Some(r) = p.answered(now, &mut s.notifier) {
+                        self.out.push_back(r);
+                    }
+                }
+            }
         }
     }
 
     /// Runs timers: expired publications and subscriptions.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = Some(now);
         self.compositor.handle_timeout(now);
         self.after_publish(now);
         let mut gone = Vec::new();
         for (id, s) in &mut self.subs {
             if let Some(r) = s.notifier.handle_timeout(now) {
+                if let Some(p) = &mut s.partial {
+                    p.sent(&mut s.notifier, Some(&r));
+                }
                 self.out.push_back(r);
             }
             if s.notifier.state() == NotifierState::Terminated {
@@ -207,6 +234,7 @@ impl PresenceAgent {
 
     /// A request from inside the domain (or forwarded by the border).
     pub fn handle_request(&mut self, now: Instant, req: &Request) -> Response {
+        self.now = Some(now);
         let m = req.method();
         if *m == Method::PUBLISH {
             let res = aor(&target(req));
@@ -364,12 +392,16 @@ impl PresenceAgent {
             Err(e) => return Notifier::refusal(req, &e),
         };
         let id = notifier.dialog().id().clone();
+        let partial = (matches!(kind, Kind::Watcher { .. })
+            && crate::partial::requested(req.headers()))
+        .then(PartialNotify::new);
         let mut sub = Sub {
             notifier,
             presentity: key.clone(),
             kind,
             last: None,
             handling,
+            partial,
         };
         match &mut sub.kind {
             Kind::Winfo { version } => {
@@ -389,11 +421,20 @@ impl PresenceAgent {
             Kind::Watcher { .. } => {
                 if let Some((ct, b)) = body {
                     sub.last = Some(digest(&b));
-                    sub.notifier.set_body(content_type(ct), b);
+                    let staged = match &mut sub.partial {
+                        Some(p) => p.set_first(&mut sub.notifier, &b),
+                        None => false,
+                    };
+                    if !staged {
+                        sub.notifier.set_body(content_type(ct), b);
+                    }
                 }
             }
         }
         if let Ok(n) = sub.notifier.initial_notify(now) {
+            if let Some(p) = &mut sub.partial {
+                p.sent(&mut sub.notifier, Some(&n));
+            }
             self.out.push_back(n);
         }
         let terminated = sub.notifier.state() == NotifierState::Terminated;
@@ -416,6 +457,10 @@ impl PresenceAgent {
             return Response::from_request(req, StatusCode::CALL_TRANSACTION_DOES_NOT_EXIST);
         };
         let (resp, notify) = s.notifier.handle_subscribe(now, req, &cfg);
+        if let Some(p) = &mut s.partial {
+            // A refresh carries full state (RFC 5263 section 4.4).
+            p.sent(&mut s.notifier, notify.as_ref());
+        }
         let key = s.presentity.clone();
         let mut list_changed = false;
         if let Kind::Peer { watchers, .. } = &mut s.kind {
@@ -532,15 +577,30 @@ impl PresenceAgent {
                 if let Some(b) = d.and_then(|d| d.document_bytes()) {
                     let b = Bytes::from(b);
                     let h = digest(&b);
-                    match s.notifier.state() {
-                        NotifierState::Pending => {
-                            s.notifier.set_body(content_type(views::PIDF), b);
+                    match (s.notifier.state(), &mut s.partial) {
+                        (NotifierState::Pending, partial) => {
+                            let staged = match partial {
+                                Some(p) => p.set_first(&mut s.notifier, &b),
+                                None => false,
+                            };
+                            if !staged {
+                                s.notifier.set_body(content_type(views::PIDF), b);
+                            }
                             s.last = Some(h);
                             if let Some(r) = s.notifier.activate(now) {
+                                if let Some(p) = &mut s.partial {
+                                    p.sent(&mut s.notifier, Some(&r));
+                                }
                                 self.out.push_back(r);
                             }
                         }
-                        NotifierState::Active if s.last != Some(h) => {
+                        (NotifierState::Active, Some(p)) if s.last != Some(h) => {
+                            s.last = Some(h);
+                            if let Some(r) = p.update(now, &mut s.notifier, &b) {
+                                self.out.push_back(r);
+                            }
+                        }
+                        (NotifierState::Active, None) if s.last != Some(h) => {
                             s.last = Some(h);
                             if let Some(r) = s.notifier.update(now, content_type(views::PIDF), b) {
                                 self.out.push_back(r);

@@ -19,7 +19,9 @@
 //!   with the delegated rules. A watcher whose answer is block or confirm
 //!   stays (or is frozen) pending-looking: nothing tells it apart. When a
 //!   back-end subscription is refused or ends, its local subscriptions end
-//!   with `noresource`.
+//!   with `noresource`. A local watcher that accepts
+//!   `application/pidf-diff+xml` gets partial notifications of its view
+//!   (RFC 5263, as the presence agent sends them).
 //! - Any other request is relayed (statefully, so responses find their way
 //!   back): local to peer when its Request-URI is in a peer's domain, peer
 //!   to local when in ours.
@@ -57,6 +59,7 @@ use sip_core::{
 };
 
 use crate::identity::PeerIdentity;
+use crate::partial::PartialNotify;
 use crate::sip::{
     aor, asserted, content_type, domain_of, event_package, from_uri, header_str, pai_uri, target,
     NewRequest,
@@ -287,6 +290,8 @@ struct Local {
     watcher: String,
     presentity: String,
     last: Option<Bytes>,
+    /// RFC 5263 partial notification, when the watcher asked for it.
+    partial: Option<PartialNotify>,
 }
 
 #[derive(Debug)]
@@ -430,6 +435,9 @@ impl Border {
         let mut gone = Vec::new();
         for (id, l) in &mut self.locals {
             if let Some(r) = l.notifier.handle_timeout(now) {
+                if let Some(p) = &mut l.partial {
+                    p.sent(&mut l.notifier, Some(&r));
+                }
                 self.out.push_back(Transmit {
                     dest: Dest::Inside,
                     message: req(r),
@@ -454,6 +462,16 @@ impl Border {
                         if let Some(id) = DialogId::of_response(&r) {
                             if let Some(l) = self.locals.get_mut(&id) {
                                 l.notifier.handle_notify_response(&r);
+                                if let Some(p) = &mut l.partial {
+                                    if !r.status().is_provisional() {
+                                        if let Some(n) = p.answered(now, &mut l.notifier) {
+                                            self.out.push_back(Transmit {
+                                                dest: Dest::Inside,
+                                                message: req(n),
+                                            });
+                                        }
+                                    }
+                                }
                                 return;
                             }
                         }
@@ -555,6 +573,7 @@ impl Border {
             watcher: watcher.clone(),
             presentity: presentity.clone(),
             last: None,
+            partial: crate::partial::requested(r.headers()).then(PartialNotify::new),
         };
         if let Ok(n) = local.notifier.initial_notify(now) {
             self.out.push_back(Transmit {
@@ -644,6 +663,10 @@ impl Border {
             return;
         };
         let (x, n) = l.notifier.handle_subscribe(now, r, &cfg);
+        if let Some(p) = &mut l.partial {
+            // A refresh carries full state (RFC 5263 section 4.4).
+            p.sent(&mut l.notifier, n.as_ref());
+        }
         self.out.push_back(Transmit {
             dest: Dest::Inside,
             message: resp(x),
@@ -1081,13 +1104,23 @@ fn deliver(
     }
     l.last = Some(doc.clone());
     let ct = content_type(views::PIDF);
-    let n = match l.notifier.state() {
-        NotifierState::Pending => {
-            l.notifier.set_body(ct, doc);
-            l.notifier.activate(now)
+    let n = match (l.notifier.state(), &mut l.partial) {
+        (NotifierState::Pending, partial) => {
+            if !partial
+                .as_mut()
+                .is_some_and(|p| p.set_first(&mut l.notifier, &doc))
+            {
+                l.notifier.set_body(ct, doc);
+            }
+            let n = l.notifier.activate(now);
+            if let Some(p) = &mut l.partial {
+                p.sent(&mut l.notifier, n.as_ref());
+            }
+            n
         }
-        NotifierState::Active => l.notifier.update(now, ct, doc),
-        NotifierState::Terminated => None,
+        (NotifierState::Active, Some(p)) => p.update(now, &mut l.notifier, &doc),
+        (NotifierState::Active, None) => l.notifier.update(now, ct, doc),
+        (NotifierState::Terminated, _) => None,
     };
     if let Some(n) = n {
         out.push_back(Transmit {

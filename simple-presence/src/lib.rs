@@ -42,10 +42,15 @@
 //!   isComposing (RFC 3994) and IMDN (RFC 5438) documents, lossless.
 //! - [`identity`]: what a peer connection authenticated (RFC 5922).
 //!
+//! Partial notification (RFC 5263): the agent, and the border to its local
+//! watchers, send `application/pidf-diff+xml` to a watcher whose SUBSCRIBE
+//! accepts it (`<pidf-full>` version 1 first, then the smaller of a
+//! `<pidf-diff>` and `<pidf-full>`, one version up each time, full state on
+//! a refresh, one NOTIFY in flight at a time); others get full PIDF.
+//!
 //! Not done: border aggregation of list subscriptions (a list SUBSCRIBE
 //! crosses the link as is; RFC 5367 peer-RLS back ends are not wired);
-//! RFC 5263 partial notifications *sent* by the agent (it sends full
-//! documents); watcher filters (RFC 4661); IMDN processing notifications
+//! watcher filters (RFC 4661); IMDN processing notifications
 //! and aggregation (RFC 5438 section 8); the winfo `waiting` state.
 //!
 //! ```
@@ -86,6 +91,7 @@ pub mod hub;
 pub mod identity;
 pub mod list;
 pub mod pager;
+mod partial;
 pub mod sip;
 pub mod ua;
 pub mod views;

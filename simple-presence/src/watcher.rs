@@ -57,6 +57,7 @@ pub struct PresenceWatcher {
     by_call: HashMap<Bytes, (String, String)>,
     out: VecDeque<Request>,
     counter: u64,
+    partial: bool,
 }
 
 impl PresenceWatcher {
@@ -69,7 +70,15 @@ impl PresenceWatcher {
             by_call: HashMap::new(),
             out: VecDeque::new(),
             counter: 0,
+            partial: true,
         }
+    }
+
+    /// Whether later SUBSCRIBEs list `application/pidf-diff+xml` in Accept,
+    /// asking for partial notifications (RFC 5263 section 4.2); on by
+    /// default. Either way the watcher takes what comes.
+    pub fn set_accept_partial(&mut self, on: bool) {
+        self.partial = on;
     }
 
     /// The watcher's URI.
@@ -114,7 +123,11 @@ impl PresenceWatcher {
         if !list {
             req.headers_mut().push(
                 HeaderName::ACCEPT,
-                "application/pidf+xml, application/pidf-diff+xml, multipart/related, application/rlmi+xml",
+                if self.partial {
+                    "application/pidf+xml, application/pidf-diff+xml, multipart/related, application/rlmi+xml"
+                } else {
+                    "application/pidf+xml, multipart/related, application/rlmi+xml"
+                },
             );
         }
         let sub = Subscriber::new(now, req.clone(), self.config).ok()?;
@@ -219,12 +232,17 @@ impl PresenceWatcher {
                         "application/pidf-diff+xml" => match PartialDoc::parse(body) {
                             Ok(d) => match e.partial.handle(&d) {
                                 Ok(p) => {
-                                    e.held.presence = Some(p.clone());
+                                    // The <pidf-full> wrapper's namespace is
+                                    // not part of the presence document.
+                                    let mut p = p.clone();
+                                    p.namespaces.retain(|n| n.uri != pidf::ns::PIDF_DIFF);
+                                    e.held.presence = Some(p);
                                     false
                                 }
                                 Err(_) => true,
                             },
-                            Err(_) => false,
+                            // A processing error: renew (RFC 5263 section 4.5).
+                            Err(_) => true,
                         },
                         "application/watcherinfo+xml" => {
                             match (WatcherInfo::parse(body), &mut e.held.winfo) {

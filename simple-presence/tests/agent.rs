@@ -27,6 +27,27 @@ fn presence(note: &str) -> Presence {
     .unwrap()
 }
 
+/// A presentity with several devices; only the first tuple's note changes.
+fn devices(note: &str) -> Presence {
+    let others: String = (1..6)
+        .map(|i| {
+            format!(
+                "<tuple id=\"d{i}\"><status><basic>open</basic></status>\
+                 <contact priority=\"0.{i}\">sip:bob@pc{i}.example.com</contact>\
+                 <note>device {i}, unchanged</note></tuple>"
+            )
+        })
+        .collect();
+    Presence::parse(
+        format!(
+            "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"{BOB}\"><tuple id=\"t\">\
+             <status><basic>open</basic></status><contact>{BOB}</contact><note>{note}</note></tuple>{others}</presence>"
+        )
+        .as_bytes(),
+    )
+    .unwrap()
+}
+
 fn setup() -> (Clock, PresenceAgent, PresenceUa, PresenceWatcher) {
     let clock = Clock::new();
     let now = clock.now();
@@ -165,4 +186,173 @@ fn watcher_applies_pidf_diff_and_asks_for_full_state_on_a_gap() {
     assert!(note(&alice).contains("v2"));
     let refresh = alice.poll_transmit().expect("a refreshing SUBSCRIBE");
     assert_eq!(refresh.method(), &sip_core::Method::SUBSCRIBE);
+}
+
+/// Alice and Carol hold the same presence (namespace declarations aside:
+/// a `<pidf-full>` also declares the pidf-diff namespace).
+fn assert_same(a: &PresenceWatcher, b: &PresenceWatcher) {
+    let strip = |w: &PresenceWatcher| {
+        let mut p = w.presence(BOB).unwrap().clone();
+        p.namespaces.clear();
+        p
+    };
+    assert_eq!(strip(a), strip(b));
+}
+
+/// Every NOTIFY the agent has queued, by the watcher it is for (the
+/// Request-URI is the watcher's Contact).
+fn pending(agent: &mut PresenceAgent) -> Vec<(String, sip_core::Request)> {
+    std::iter::from_fn(|| agent.poll_transmit())
+        .map(|r| (r.uri().to_string(), r))
+        .collect()
+}
+
+/// The version and kind of a NOTIFY's pidf-diff body, or `None` for plain
+/// PIDF.
+fn partial_of(r: &sip_core::Request) -> Option<(u32, &'static str)> {
+    let ct = simple_presence::sip::header_str(r.headers(), &HeaderName::CONTENT_TYPE)?;
+    if !ct.starts_with("application/pidf-diff+xml") {
+        assert!(ct.starts_with("application/pidf+xml"), "{ct}");
+        return None;
+    }
+    let d = pidf::partial::PartialDoc::parse(r.body()).unwrap();
+    let kind = match d {
+        pidf::partial::PartialDoc::Full(_) => "full",
+        pidf::partial::PartialDoc::Diff(_) => "diff",
+    };
+    Some((d.version().unwrap(), kind))
+}
+
+#[test]
+fn agent_sends_partial_notifications_to_watchers_that_accept_them() {
+    let (mut clock, mut agent, mut ua, mut alice) = setup();
+    let now = clock.now();
+    // Carol does not accept pidf-diff.
+    let mut carol = PresenceWatcher::new("sip:carol@example.com");
+    carol.set_accept_partial(false);
+    let sub = carol.subscribe(now, BOB, "presence", false).unwrap();
+    let ok = agent.handle_request(now, &sub);
+    carol.handle_response(now, &ok);
+    let first = pending(&mut agent);
+    assert_eq!(first.len(), 1);
+    assert_eq!(partial_of(&first[0].1), None, "carol: full pidf");
+    carol.handle_notify(now, &first[0].1);
+    // Alice's first NOTIFY (in setup) was version 1, full.
+    assert_eq!(
+        alice.held(BOB, "presence").unwrap().notified,
+        1,
+        "alice has her first document"
+    );
+
+    // Each change: Alice gets the next version (a diff when smaller than
+    // the full document), Carol full PIDF; both hold the same state.
+    let answer = |agent: &mut PresenceAgent,
+                  alice: &mut PresenceWatcher,
+                  carol: &mut PresenceWatcher,
+                  got: Vec<(String, sip_core::Request)>| {
+        let mut versions = Vec::new();
+        for (to, r) in got {
+            let x = if to == ALICE {
+                versions.push(partial_of(&r).expect("alice gets pidf-diff+xml"));
+                alice.handle_notify(now, &r)
+            } else {
+                assert_eq!(partial_of(&r), None);
+                carol.handle_notify(now, &r)
+            };
+            assert_eq!(x.status(), StatusCode::OK);
+            agent.handle_response(&x);
+        }
+        versions
+    };
+    // From the neutral document to the first publication everything
+    // changes: the full document is the smaller (RFC 5262 section 4).
+    for (i, (n, kind)) in [("base", "full"), ("second", "diff"), ("third", "diff")]
+        .into_iter()
+        .enumerate()
+    {
+        let p = ua.publish(now, &devices(n)).unwrap();
+        let x = agent.handle_request(now, &p);
+        ua.handle_response(now, &x);
+        let got = pending(&mut agent);
+        let full_len = got.iter().find(|(t, _)| t != ALICE).unwrap().1.body().len();
+        let alice_len = got.iter().find(|(t, _)| t == ALICE).unwrap().1.body().len();
+        let v = answer(&mut agent, &mut alice, &mut carol, got);
+        assert_eq!(v, [(i as u32 + 2, kind)], "{n}");
+        if kind == "diff" {
+            assert!(alice_len < full_len, "{alice_len} < {full_len}");
+        }
+        assert!(note(&alice).contains(n));
+        assert_same(&alice, &carol);
+    }
+
+    // A change while Alice's last NOTIFY awaits its response is held back
+    // (RFC 5263 section 4.4), and later changes fold into it.
+    let publish = |agent: &mut PresenceAgent, ua: &mut PresenceUa, n: &str| {
+        let p = ua.publish(now, &devices(n)).unwrap();
+        let x = agent.handle_request(now, &p);
+        ua.handle_response(now, &x);
+    };
+    publish(&mut agent, &mut ua, "fourth");
+    let got = pending(&mut agent);
+    let (_, to_alice) = got.iter().find(|(t, _)| t == ALICE).unwrap().clone();
+    assert_eq!(partial_of(&to_alice), Some((5, "diff")));
+    publish(&mut agent, &mut ua, "fifth");
+    publish(&mut agent, &mut ua, "sixth");
+    let held = pending(&mut agent);
+    assert!(
+        held.iter().all(|(t, _)| t != ALICE),
+        "nothing more for alice yet"
+    );
+    let x = alice.handle_notify(now, &to_alice);
+    agent.handle_response(&x);
+    let next = pending(&mut agent);
+    assert_eq!(next.len(), 1);
+    assert_eq!(partial_of(&next[0].1), Some((6, "diff")));
+    let x = alice.handle_notify(now, &next[0].1);
+    agent.handle_response(&x);
+    assert!(note(&alice).contains("sixth"));
+    for (_, r) in got.into_iter().chain(held).filter(|(t, _)| t != ALICE) {
+        carol.handle_notify(now, &r);
+    }
+    assert_same(&alice, &carol);
+
+    // Alice misses version 7 (her stack answered it, the application lost
+    // it); version 8 shows the gap, she refreshes and gets full state.
+    publish(&mut agent, &mut ua, "seventh");
+    let (_, lost) = pending(&mut agent)
+        .into_iter()
+        .find(|(t, _)| t == ALICE)
+        .unwrap();
+    assert_eq!(partial_of(&lost), Some((7, "diff")));
+    agent.handle_response(&sip_core::Response::from_request(&lost, StatusCode::OK));
+    publish(&mut agent, &mut ua, "eighth");
+    let (_, gap) = pending(&mut agent)
+        .into_iter()
+        .find(|(t, _)| t == ALICE)
+        .unwrap();
+    assert_eq!(partial_of(&gap), Some((8, "diff")));
+    let x = alice.handle_notify(now, &gap);
+    assert_eq!(x.status(), StatusCode::OK);
+    agent.handle_response(&x);
+    assert!(note(&alice).contains("sixth"), "the gap is not applied");
+    let refresh = alice.poll_transmit().expect("a refreshing SUBSCRIBE");
+    clock.advance(Duration::from_millis(10));
+    let ok = agent.handle_request(clock.now(), &refresh);
+    assert_eq!(ok.status(), StatusCode::OK);
+    alice.handle_response(clock.now(), &ok);
+    let got = pending(&mut agent);
+    assert_eq!(got.len(), 1);
+    assert_eq!(partial_of(&got[0].1), Some((9, "full")));
+    let x = alice.handle_notify(clock.now(), &got[0].1);
+    agent.handle_response(&x);
+    assert!(note(&alice).contains("eighth"));
+    // And diffs resume from there.
+    publish(&mut agent, &mut ua, "ninth");
+    let (_, r) = pending(&mut agent)
+        .into_iter()
+        .find(|(t, _)| t == ALICE)
+        .unwrap();
+    assert_eq!(partial_of(&r), Some((10, "diff")));
+    alice.handle_notify(clock.now(), &r);
+    assert!(note(&alice).contains("ninth"));
 }

@@ -813,3 +813,74 @@ fn a_top_via_the_connection_did_not_authenticate_is_refused_when_checked() {
     );
     assert_eq!(w.pager("sip:bob@example.net").received().len(), 1);
 }
+
+#[test]
+fn the_border_sends_partial_notifications_to_local_watchers_that_ask() {
+    use simple_presence::watcher::PresenceWatcher;
+    let (alice, carol, bob) = (
+        "sip:alice@example.com",
+        "sip:carol@example.com",
+        "sip:bob@example.net",
+    );
+    let mut w = World::new(PeerMode::Delegated);
+    let now = w.clock.now();
+    w.dom(NET).agent.set_rules(
+        now,
+        bob,
+        rules(
+            r#"<rule id="a"><conditions/><actions><pr:sub-handling>allow</pr:sub-handling></actions>
+  <transformations><pr:provide-services><pr:all-services/></pr:provide-services><pr:provide-all-attributes/></transformations></rule>"#,
+        ),
+    );
+    let mut plain = PresenceWatcher::new(carol);
+    plain.set_accept_partial(false);
+    w.dom(COM).watchers.insert(carol.into(), plain);
+    w.publish(bob, "open", "one");
+    w.run();
+    let mark = w.net.log().len();
+    w.subscribe(alice, bob, "presence");
+    w.subscribe(carol, bob, "presence");
+    w.run();
+    for n in ["two", "three"] {
+        w.publish(bob, "open", n);
+        w.run();
+    }
+    // What the border sent each local watcher: (content type, version).
+    let mut got: std::collections::HashMap<String, Vec<(String, Option<u32>)>> = Default::default();
+    for (_, d) in w.net.log().iter().skip(mark) {
+        let m = Message::parse_datagram(sip_core::Bytes::from(d.data.clone()), &views::limits())
+            .unwrap();
+        let Message::Request(r) = m else { continue };
+        if *r.method() != Method::NOTIFY
+            || r.body().is_empty()
+            || d.to.ip().to_string() != "10.0.1.3"
+        {
+            continue;
+        }
+        let ct = simple_presence::sip::header_str(r.headers(), &sip_core::HeaderName::CONTENT_TYPE)
+            .unwrap()
+            .to_owned();
+        let version = pidf::partial::PartialDoc::parse(r.body())
+            .ok()
+            .and_then(|p| p.version());
+        got.entry(r.uri().to_string())
+            .or_default()
+            .push((ct, version));
+    }
+    let diff = "application/pidf-diff+xml".to_owned();
+    let pidf = "application/pidf+xml".to_owned();
+    assert_eq!(
+        got[alice],
+        [
+            (diff.clone(), Some(1)),
+            (diff.clone(), Some(2)),
+            (diff, Some(3))
+        ]
+    );
+    assert_eq!(
+        got[carol],
+        [(pidf.clone(), None), (pidf.clone(), None), (pidf, None)]
+    );
+    assert!(note_of(&w, COM, alice, bob).unwrap().contains("three"));
+    assert_eq!(note_of(&w, COM, alice, bob), note_of(&w, COM, carol, bob));
+}
