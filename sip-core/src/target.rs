@@ -503,6 +503,85 @@ mod tests {
         }
     }
 
+    fn any_uri() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        (
+            prop_oneof![Just("sip"), Just("sips"), Just("SIPS"), Just("Sip")],
+            prop_oneof![Just("bob@"), Just("")],
+            prop_oneof![
+                Just("example.net"),
+                Just("192.0.2.4:5061"),
+                Just("[2001:db8::1]")
+            ],
+            proptest::option::of(prop_oneof![
+                Just("udp".to_owned()),
+                Just("TCP".to_owned()),
+                Just("tls".to_owned()),
+                Just("sctp".to_owned()),
+                Just("ws".to_owned()),
+                Just("WSS".to_owned()),
+                "[a-z]{1,6}",
+            ]),
+            any::<bool>(),
+        )
+            .prop_map(|(scheme, user, host, transport, lr)| {
+                let mut u = format!("{scheme}:{user}{host}");
+                if let Some(t) = transport {
+                    u.push_str(";transport=");
+                    u.push_str(&t);
+                }
+                if lr {
+                    u.push_str(";lr");
+                }
+                u
+            })
+    }
+
+    proptest::proptest! {
+        /// Whatever the URIs, a sips: target is never allowed a transport
+        /// without TLS, upgrading a sip: URI never gives a sips: one over
+        /// UDP, and the endpoint sends exactly over what is allowed.
+        #[test]
+        fn sips_is_never_plain(
+            ruri in any_uri(),
+            route in proptest::option::of(any_uri()),
+        ) {
+            let u = u(&ruri);
+            let secure = u.as_sip().is_some_and(SipUri::is_secure);
+            if let (true, Ok(t)) = (secure, transports_for(&u)) {
+                proptest::prop_assert!(t.is_secure_only(), "{ruri}: {t}");
+            }
+            let up = secure_uri(&u);
+            proptest::prop_assert!(up.as_sip().is_some_and(SipUri::is_secure));
+            if !secure {
+                proptest::prop_assert_ne!(transports_for(&up), Err(TargetError::SipsOverUdp));
+            }
+            let routes: Vec<String> = route.iter().map(|r| format!("<{r}>")).collect();
+            let routes: Vec<&str> = routes.iter().map(String::as_str).collect();
+            let req = request(&ruri, &routes);
+            match request_transports(&req) {
+                Ok(t) => {
+                    proptest::prop_assert!(!t.is_empty());
+                    if secure {
+                        proptest::prop_assert!(t.is_secure_only(), "{ruri} {routes:?}: {t}");
+                    }
+                    // What the function allows, the endpoint sends; the
+                    // rest it refuses without sending.
+                    for tr in ALL {
+                        let mut ep = endpoint();
+                        let r = ep.send_request(now(), req.clone(), peer(tr));
+                        proptest::prop_assert_eq!(r.is_ok(), t.allows(tr));
+                        proptest::prop_assert_eq!(sent(&mut ep).len(), usize::from(t.allows(tr)));
+                    }
+                }
+                Err(_) => {
+                    let mut ep = endpoint();
+                    proptest::prop_assert!(ep.send_request(now(), req, peer(Transport::Tls)).is_err());
+                }
+            }
+        }
+    }
+
     // The endpoint's side: Via over TLS, and no request to a TLS-only
     // target over a plain transport.
 
