@@ -32,6 +32,16 @@
 //!
 //! Exits 0 when every step succeeded, 1 otherwise. Every wait has a
 //! timeout.
+//!
+//! ```text
+//! peering-demo [--pki-out DIR | --pki DIR]
+//! ```
+//!
+//! `--pki-out DIR` writes the generated PKI there instead of
+//! `$TMPDIR/simple-peering-demo-pki`; `--pki DIR` uses real certificates
+//! instead, laid out the same way: `DIR/ca.pem` and `DIR/<domain>.pem` +
+//! `DIR/<domain>.key` for example.com, example.net, hub.example.org and
+//! example.org (the impostor's certificate is always generated).
 #![allow(clippy::disallowed_methods)] // an application reads the clock
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -135,11 +145,52 @@ struct Pki {
     impostor: Credentials,
 }
 
+const USAGE: &str = "\
+usage: peering-demo [--pki-out DIR | --pki DIR]
+
+Two peer networks, example.com and example.net, over mutual TLS on
+127.0.0.1, running the RFC 5344 use cases; exits 0 when every step
+succeeded.
+  --pki-out DIR  write the generated demo PKI there (default:
+                 $TMPDIR/simple-peering-demo-pki, rewritten every run)
+  --pki DIR      use certificates from DIR instead of generating them:
+                 ca.pem, and <domain>.pem with <domain>.key for
+                 example.com, example.net, hub.example.org, example.org";
+
 impl Pki {
-    fn generate() -> Result<Pki, String> {
-        // One fixed folder, rewritten by every run, so the files stay there
-        // to look at and do not pile up.
-        let dir = std::env::temp_dir().join("simple-peering-demo-pki");
+    /// Loads the certificates of every domain from `dir` (see the usage
+    /// text); the impostor's comes from a CA generated next to nothing
+    /// else, in the temporary folder.
+    fn load(dir: &std::path::Path) -> Result<Pki, String> {
+        let ca = dir.join("ca.pem");
+        let mut creds = HashMap::new();
+        for d in [COM, NET, HUB, ORG] {
+            let c = Credentials::from_pem_files(
+                &dir.join(format!("{d}.pem")),
+                &dir.join(format!("{d}.key")),
+                &ca,
+            )
+            .map_err(|e| format!("--pki: {e}"))?;
+            creds.insert(d, c);
+        }
+        let rogue_dir =
+            std::env::temp_dir().join(format!("simple-peering-demo-rogue-{}", std::process::id()));
+        let rogue =
+            DemoPki::new(&rogue_dir, "rogue CA").map_err(|e| format!("the rogue CA: {e}"))?;
+        let mut impostor = rogue
+            .issue(NET)
+            .map_err(|e| format!("the impostor's certificate: {e}"))?;
+        let _ = std::fs::remove_dir_all(&rogue_dir);
+        impostor.roots = creds.get(NET).map(|c| c.roots.clone()).unwrap_or_default();
+        Ok(Pki {
+            dir: dir.to_owned(),
+            creds,
+            impostor,
+        })
+    }
+
+    /// A demo CA and every certificate, written into `dir`.
+    fn generate(dir: PathBuf) -> Result<Pki, String> {
         let ca = DemoPki::new(&dir, "simple-peering demo CA")
             .map_err(|e| format!("the demo CA in {}: {e}", dir.display()))?;
         let mut creds = HashMap::new();
@@ -1725,14 +1776,7 @@ async fn untrusted(pki: &Pki) -> Result<(), String> {
     Ok(())
 }
 
-async fn demo() -> Result<(), String> {
-    println!("peering-demo: example.com and example.net peering over 127.0.0.1 (mutual TLS)");
-    let pki = Pki::generate()?;
-    println!(
-        "  demo PKI in {}: ca.pem, and <domain>.pem/.key for {COM}, {NET}, {HUB}, {ORG} \
-         (subjectAltName URI sip:<domain>, DNS <domain>); rogue-ca/ holds the impostor's",
-        pki.dir.display()
-    );
+async fn demo(pki: Pki) -> Result<(), String> {
     inter_domain(&pki).await?;
     public_group(&pki).await?;
     many_watchers(PeerMode::PerView, &pki).await?;
@@ -1750,7 +1794,49 @@ async fn demo() -> Result<(), String> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let started = Instant::now();
-    let r = tokio::time::timeout(Duration::from_secs(60), demo()).await;
+    let args = match examples::args::Args::parse(std::env::args().skip(1), &[]) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("peering-demo: {e}\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    if args.flag("help") {
+        examples::say!("{USAGE}");
+        return;
+    }
+    println!("peering-demo: example.com and example.net peering over 127.0.0.1 (mutual TLS)");
+    let pki = match (args.get("pki"), args.get("pki-out")) {
+        (Some(dir), None) => Pki::load(dir.as_ref()).map(|p| {
+            println!("  certificates from {dir}");
+            p
+        }),
+        (None, out) => {
+            // By default one fixed folder, rewritten by every run, so the
+            // files stay there to look at and do not pile up.
+            let dir = out.map_or_else(
+                || std::env::temp_dir().join("simple-peering-demo-pki"),
+                PathBuf::from,
+            );
+            Pki::generate(dir).map(|p| {
+                println!(
+                    "  demo PKI in {}: ca.pem, and <domain>.pem/.key for {COM}, {NET}, {HUB}, {ORG} \
+                     (subjectAltName URI sip:<domain>, DNS <domain>); rogue-ca/ holds the impostor's",
+                    p.dir.display()
+                );
+                p
+            })
+        }
+        (Some(_), Some(_)) => Err("--pki and --pki-out exclude each other".into()),
+    };
+    let pki = match pki {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("peering-demo: FAILED: {e}");
+            std::process::exit(1);
+        }
+    };
+    let r = tokio::time::timeout(Duration::from_secs(60), demo(pki)).await;
     match r {
         Ok(Ok(())) => {
             println!(

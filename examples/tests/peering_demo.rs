@@ -22,13 +22,24 @@ fn bin(name: &str) -> PathBuf {
 /// PKI to one folder, and takes a second or two).
 fn run_demo() -> (Option<i32>, String, String) {
     static RUN: std::sync::OnceLock<(Option<i32>, String, String)> = std::sync::OnceLock::new();
-    RUN.get_or_init(run_demo_once).clone()
+    RUN.get_or_init(|| {
+        let out = pki_dir().display().to_string();
+        run_demo_once(&["--pki-out", &out])
+    })
+    .clone()
+}
+
+/// Where this test process has the demo write its PKI (not the shared
+/// default folder, which another run may be rewriting).
+fn pki_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("sp-peering-demo-pki-{}", std::process::id()))
 }
 
 /// Runs the demo, killing it if it has not finished after two minutes.
 /// Returns (exit code, stdout, stderr).
-fn run_demo_once() -> (Option<i32>, String, String) {
+fn run_demo_once(args: &[&str]) -> (Option<i32>, String, String) {
     let mut child = Command::new(bin("peering-demo"))
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -126,6 +137,7 @@ fn peering_demo_runs_the_link_over_mutual_tls_and_refuses_intruders() {
         .find_map(|l| l.trim().strip_prefix("demo PKI in "))
         .and_then(|l| l.split(':').next())
         .expect("the demo names its PKI folder");
+    assert_eq!(std::path::Path::new(dir), pki_dir());
     for f in [
         "ca.pem",
         "example.com.pem",
@@ -179,4 +191,28 @@ fn peering_demo_runs_the_link_over_mutual_tls_and_refuses_intruders() {
     }
     assert!(out.contains("refused as expected:"), "{out}");
     assert!(out.contains("every step succeeded"), "{out}");
+}
+
+#[test]
+fn peering_demo_runs_with_certificates_from_files() {
+    // The first run wrote a PKI; a second one reads it as real certificates.
+    let (code, _, _) = run_demo();
+    assert_eq!(code, Some(0));
+    let dir = pki_dir().display().to_string();
+    let (code, out, err) = run_demo_once(&["--pki", &dir]);
+    assert_eq!(code, Some(0), "exit code; stdout:\n{out}\nstderr:\n{err}");
+    assert!(out.contains(&format!("certificates from {dir}")), "{out}");
+    assert!(!out.contains("demo PKI in"), "{out}");
+    assert!(
+        out.contains("identity [example.net]") && out.contains("identity [example.com]"),
+        "{out}"
+    );
+    assert!(out.contains("every step succeeded"), "{out}");
+    // A folder without the certificates is an error, not a fallback.
+    let empty = std::env::temp_dir().join(format!("sp-peering-demo-none-{}", std::process::id()));
+    let (code, _, err) = run_demo_once(&["--pki", &empty.display().to_string()]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("--pki:"), "{err}");
+    // The PKI folder stays (another test of this file reads it meanwhile);
+    // it is named after this process, so runs never mix.
 }
