@@ -3,11 +3,23 @@
 //! from one run.
 //!
 //! `cargo bench -p sip-core --bench parse -- --warm-up-time 1 --measurement-time 3`
+//!
+//! For instruction counts, which do not depend on the machine's load, the
+//! same binary runs one case in a loop when `SIP_BENCH_LOOP` is set to
+//! `MESSAGE:WHAT:N` (MESSAGE `invite`, `200ok` or `notify-pidf`; WHAT
+//! `parse`, `typed`, `rsip`, `rsip-typed` or `httparse`):
+//!
+//! ```text
+//! SIP_BENCH_LOOP=invite:typed:10000 valgrind --tool=callgrind target/release/deps/parse-*
+//! ```
+//!
+//! Instructions per iteration are the difference between two such runs
+//! (N and 2N) divided by N, so the set-up cost cancels out.
 
 // criterion_group! generates an undocumented function.
 #![allow(missing_docs)]
 
-use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{black_box, criterion_group, BenchmarkId, Criterion, Throughput};
 use rsip::prelude::*;
 use sip_core::header::{CSeq, CallId, From, To, Via};
 use sip_core::{Limits, Message};
@@ -169,5 +181,53 @@ fn bench(c: &mut Criterion) {
     }
 }
 
+/// Runs one case `n` times (see the crate doc); `None` when the variable
+/// is not set.
+fn loop_mode() -> Option<()> {
+    let spec = std::env::var("SIP_BENCH_LOOP").ok()?;
+    let mut parts = spec.split(':');
+    let (name, what, n) = (parts.next()?, parts.next()?, parts.next()?);
+    let n: usize = n.parse().expect("SIP_BENCH_LOOP=MESSAGE:WHAT:N");
+    let msg = match name {
+        "invite" => invite(),
+        "200ok" => ok200(),
+        "notify-pidf" => notify(),
+        other => panic!("unknown message {other}"),
+    };
+    let limits = Limits::default();
+    let bytes = bytes::Bytes::from(msg.clone());
+    let http = http_copy(&msg);
+    for _ in 0..n {
+        match what {
+            "parse" => {
+                black_box(Message::parse_datagram(black_box(bytes.clone()), &limits).unwrap());
+            }
+            "typed" => {
+                let m = Message::parse_datagram(black_box(bytes.clone()), &limits).unwrap();
+                black_box(ours_typed(&m));
+            }
+            "rsip" => {
+                black_box(rsip::SipMessage::try_from(black_box(&msg[..])).unwrap());
+            }
+            "rsip-typed" => {
+                let m = rsip::SipMessage::try_from(black_box(&msg[..])).unwrap();
+                black_box(rsip_typed(&m));
+            }
+            "httparse" => {
+                black_box(httparse_parse(black_box(&http)));
+            }
+            other => panic!("unknown case {other}"),
+        }
+    }
+    Some(())
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if loop_mode().is_some() {
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -76,21 +76,21 @@ fn parse_owned(
     if datagram && skip == buf.len() {
         return Err(ParseError::new(K::Empty, skip));
     }
-    let mut headers = Headers::with_capacity(16);
+    let mut headers = Headers::with_source(buf.clone(), 12);
     let mut content_length: Option<u64> = None;
     let status = scan_head(buf, skip, limits, |line| {
-        let raw_name = buf.get(line.name.clone()).unwrap_or_default();
-        let (name, compact) = HeaderName::from_wire(raw_name, || buf.slice(line.name.clone()));
-        let value = if line.folded {
-            Bytes::from(unfold(buf.get(line.value.clone()).unwrap_or_default()))
-        } else {
-            buf.slice(line.value.clone())
-        };
+        let (name, compact) = HeaderName::from_known(line.known, || buf.slice(line.name.clone()));
         if name == HeaderName::CONTENT_LENGTH {
-            let v = parse::content_length_value(&value, line.value.start)?;
+            let value = buf.get(line.value.clone()).unwrap_or_default();
+            let v = parse::content_length_value(value, line.value.start)?;
             parse::merge_content_length(&mut content_length, v, line.value.start)?;
         }
-        headers.push_raw(name, value, compact);
+        if line.folded {
+            let value = unfold(buf.get(line.value.clone()).unwrap_or_default());
+            headers.push_raw(name, Bytes::from(value), compact);
+        } else {
+            headers.push_span(name, line.value.start, line.value.end, compact);
+        }
         Ok(())
     })?;
     let Status::Complete((start, head_end)) = status else {

@@ -291,6 +291,9 @@ impl Version {
 
     /// Parses `SIP/<digits>.<digits>` ("SIP" case-insensitive).
     pub fn parse(s: &[u8]) -> Option<Version> {
+        if s == b"SIP/2.0" {
+            return Some(Version::SIP_2_0);
+        }
         let rest = match s.split_at_checked(4) {
             Some((p, rest)) if p.eq_ignore_ascii_case(b"SIP/") => rest,
             _ => return None,

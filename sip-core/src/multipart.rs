@@ -184,8 +184,8 @@ impl Multipart {
     fn parse_part(content: &Bytes, limits: &Limits) -> Result<Part, usize> {
         let mut headers = Headers::new();
         let status = scan_headers(content, 0, limits, |line| {
-            let raw = content.get(line.name.clone()).unwrap_or_default();
-            let (name, compact) = HeaderName::from_wire(raw, || content.slice(line.name.clone()));
+            let (name, compact) =
+                HeaderName::from_known(line.known, || content.slice(line.name.clone()));
             let v = content.get(line.value.clone()).unwrap_or_default();
             let value = if line.folded {
                 Bytes::from(

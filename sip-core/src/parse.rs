@@ -215,8 +215,44 @@ fn parse_start_line(buf: &[u8], base: usize) -> Result<StartSpan, ParseError> {
 /// One header line found by [`scan_head`]: positions in the buffer.
 pub(crate) struct LineSpan {
     pub(crate) name: Range<usize>,
+    /// The standard name's index and whether it was compact
+    /// ([`HeaderName::lookup_in`]); `None` for other names.
+    pub(crate) known: Option<(u8, bool)>,
     pub(crate) value: Range<usize>,
     pub(crate) folded: bool,
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Where the `:` ending a header name is, when the name runs straight
+/// into it (`Name:`, the common case), found eight bytes a step: the first
+/// byte that is a `:` or below `!` (SP, HTAB, CR, LF, controls) ends the
+/// search, and only a `:` answers. `None` sends the caller to the
+/// byte-by-byte path, which also gives the errors.
+#[inline(always)]
+fn colon_after_name(s: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(c) = s.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let w = u64::from_le_bytes(*c);
+        let colon = w ^ (LO * u64::from(b':'));
+        // Per byte: zero after the xor, or below 0x21. The lowest flagged
+        // byte is exact (borrows only run upwards).
+        let hit = (colon.wrapping_sub(LO) & !colon | w.wrapping_sub(LO * 0x21) & !w) & HI;
+        if hit != 0 {
+            let j = i + (hit.trailing_zeros() / 8) as usize;
+            return (s.get(j) == Some(&b':')).then_some(j);
+        }
+        i += 8;
+    }
+    None
+}
+
+/// True when every byte of `s` is a token character.
+#[inline]
+fn all_token(s: &[u8]) -> bool {
+    s.iter()
+        .all(|&b| TOKEN_TABLE.get(usize::from(b)).copied().unwrap_or(false))
 }
 
 /// Scans header lines starting at `pos` until the empty line; calls
@@ -234,38 +270,51 @@ where
     let len = buf.len();
     let mut count = 0usize;
     loop {
-        match buf.get(pos) {
-            None => return Ok(Status::Partial),
-            Some(b'\n') => return Ok(Status::Complete(pos + 1)),
-            Some(b'\r') => match buf.get(pos + 1) {
-                None => return Ok(Status::Partial),
-                Some(b'\n') => return Ok(Status::Complete(pos + 2)),
-                Some(_) => return Err(err(K::InvalidLineEnding, pos)),
-            },
-            Some(_) => {}
+        let rest = buf.get(pos..).unwrap_or_default();
+        match rest {
+            [] | [b'\r'] => return Ok(Status::Partial),
+            [b'\n', ..] => return Ok(Status::Complete(pos + 1)),
+            [b'\r', b'\n', ..] => return Ok(Status::Complete(pos + 2)),
+            [b'\r', ..] => return Err(err(K::InvalidLineEnding, pos)),
+            _ => {}
         }
         let name_start = pos;
-        let name_len = buf
-            .get(pos..)
-            .unwrap_or_default()
-            .iter()
-            .position(|&b| !TOKEN_TABLE.get(usize::from(b)).copied().unwrap_or(false))
-            .unwrap_or(len - pos);
-        pos += name_len;
-        let name_end = pos;
-        while matches!(buf.get(pos), Some(b' ' | b'\t')) {
-            pos += 1;
+        // The name: a word-at-a-time search for `Name:` and one table
+        // probe; an unknown name is then checked byte by byte.
+        let fast = colon_after_name(rest).and_then(|colon| {
+            let known = HeaderName::lookup_in(buf, pos, pos + colon);
+            let name_ok =
+                colon > 0 && (known.is_some() || rest.get(..colon).is_some_and(all_token));
+            name_ok.then_some((colon, known))
+        });
+        let (name_end, colon, known) = match fast {
+            Some((colon, known)) => (pos + colon, pos + colon, known),
+            None => {
+                let name_len = rest
+                    .iter()
+                    .position(|&b| !TOKEN_TABLE.get(usize::from(b)).copied().unwrap_or(false))
+                    .unwrap_or(rest.len());
+                let name_end = pos + name_len;
+                let mut at = name_end;
+                while matches!(buf.get(at), Some(b' ' | b'\t')) {
+                    at += 1;
+                }
+                match buf.get(at) {
+                    None if at - name_start <= limits.max_line => return Ok(Status::Partial),
+                    None => return Err(err(K::LineTooLong, name_start)),
+                    Some(b':') if name_end > name_start => {}
+                    Some(_) => return Err(err(K::InvalidHeaderName, at)),
+                }
+                let known = HeaderName::lookup_in(buf, name_start, name_end);
+                (name_end, at, known)
+            }
+        };
+        let value_start = colon + 1;
+        let mut search = value_start;
+        while matches!(buf.get(search), Some(b' ' | b'\t')) {
+            search += 1;
         }
-        match buf.get(pos) {
-            None if pos - name_start <= limits.max_line => return Ok(Status::Partial),
-            None => return Err(err(K::LineTooLong, name_start)),
-            Some(b':') if name_end > name_start => {}
-            Some(_) => return Err(err(K::InvalidHeaderName, pos)),
-        }
-        pos += 1;
-        let value_start = pos;
         let mut folded = false;
-        let mut search = pos;
         // One pass finds the line end and refuses a CR that is not part
         // of a CRLF.
         let line_end = loop {
@@ -323,6 +372,7 @@ where
         }
         on_header(LineSpan {
             name: name_start..name_end,
+            known,
             value: vs..ve,
             folded,
         })?;
@@ -425,7 +475,10 @@ pub fn parse_head<'a>(
     let status = scan_head(buf, skip, &limits, |line| {
         let name = buf.get(line.name.clone()).unwrap_or_default();
         let value = buf.get(line.value.clone()).unwrap_or_default();
-        if HeaderName::lookup(name).is_some_and(|(i, _)| HeaderName::CONTENT_LENGTH.is_index(i)) {
+        if line
+            .known
+            .is_some_and(|(i, _)| HeaderName::CONTENT_LENGTH.is_index(i))
+        {
             let v = content_length_value(value, line.value.start)?;
             merge_content_length(&mut content_length, v, line.value.start)?;
         }
@@ -473,8 +526,10 @@ pub fn message_len(buf: &[u8], limits: &Limits) -> Result<Status<usize>, ParseEr
     let skip = leading_crlf(buf);
     let mut content_length = None;
     let status = scan_head(buf, skip, limits, |line| {
-        let name = buf.get(line.name.clone()).unwrap_or_default();
-        if HeaderName::lookup(name).is_some_and(|(i, _)| HeaderName::CONTENT_LENGTH.is_index(i)) {
+        if line
+            .known
+            .is_some_and(|(i, _)| HeaderName::CONTENT_LENGTH.is_index(i))
+        {
             let value = buf.get(line.value.clone()).unwrap_or_default();
             let v = content_length_value(value, line.value.start)?;
             merge_content_length(&mut content_length, v, line.value.start)?;

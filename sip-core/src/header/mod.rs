@@ -25,6 +25,8 @@ pub use types::*;
 use crate::error::{HeaderError, HeaderErrorKind};
 use crate::text;
 use bytes::Bytes;
+use std::fmt;
+use std::sync::OnceLock;
 
 /// A typed view of one header, decoded from and encoded to the raw value.
 ///
@@ -58,28 +60,114 @@ pub(crate) fn herr<H: TypedHeader>(kind: HeaderErrorKind, offset: usize) -> Head
 }
 
 /// One raw header line.
+///
+/// A line parsed from a buffer holds only its position there: the `Bytes`
+/// slice of its value is made the first time it is asked for (most lines
+/// of a message are never looked at), which saves a reference-count
+/// round trip per line.
 #[derive(Debug, Clone)]
 struct Entry {
+    value: OnceLock<Bytes>,
     name: HeaderName,
-    value: Bytes,
-    compact: bool,
+    /// The value's position in [`Headers::src`], used until `value` is set.
+    start: u32,
+    /// The end of that position, and in the top bit [`COMPACT`]: 80 bytes
+    /// an entry, so the twelve lines of a typical message fit the
+    /// allocator's small-size cache.
+    end: u32,
 }
 
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && self.value == other.value
+/// The bit of [`Entry::end`] saying the name was received compact.
+const COMPACT: u32 = 1 << 31;
+
+impl Entry {
+    fn owned(name: HeaderName, value: Bytes, compact: bool) -> Entry {
+        Entry {
+            value: OnceLock::from(value),
+            name,
+            start: 0,
+            end: if compact { COMPACT } else { 0 },
+        }
+    }
+
+    fn compact(&self) -> bool {
+        self.end & COMPACT != 0
+    }
+
+    fn expand(&mut self) {
+        self.end &= !COMPACT;
+    }
+
+    fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..(self.end & !COMPACT) as usize
+    }
+
+    /// The value's bytes, without making a `Bytes` for it.
+    #[inline]
+    fn bytes<'a>(&'a self, src: &'a Bytes) -> &'a [u8] {
+        match self.value.get() {
+            Some(v) => v,
+            None => src.get(self.range()).unwrap_or_default(),
+        }
+    }
+
+    /// The value as `Bytes` sharing `src`.
+    #[inline]
+    fn value(&self, src: &Bytes) -> &Bytes {
+        self.value.get_or_init(|| {
+            let r = self.range();
+            if r.start <= r.end && r.end <= src.len() {
+                src.slice(r)
+            } else {
+                Bytes::new()
+            }
+        })
     }
 }
-
-impl Eq for Entry {}
 
 /// The ordered header lines of a message or MIME part: order, duplicates,
 /// unknown names and raw values are kept as received (folded values are
 /// unfolded: each line break with its following white space becomes one SP,
 /// which RFC 3261 7.3.1 makes equivalent).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, Default)]
 pub struct Headers {
+    /// The buffer parsed lines point into (empty when built).
+    src: Bytes,
     entries: Vec<Entry>,
+}
+
+impl PartialEq for Headers {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries.len() == other.entries.len()
+            && self
+                .entries
+                .iter()
+                .zip(&other.entries)
+                .all(|(a, b)| a.name == b.name && a.bytes(&self.src) == b.bytes(&other.src))
+    }
+}
+
+impl Eq for Headers {}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Line<'a>(&'a HeaderName, &'a [u8], bool);
+        impl fmt::Debug for Line<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct("Entry")
+                    .field("name", self.0)
+                    .field("value", &Bytes::copy_from_slice(self.1))
+                    .field("compact", &self.2)
+                    .finish()
+            }
+        }
+        let lines: Vec<Line<'_>> = self
+            .entries
+            .iter()
+            .map(|e| Line(&e.name, e.bytes(&self.src), e.compact()))
+            .collect();
+        f.debug_struct("Headers").field("entries", &lines).finish()
+    }
 }
 
 /// Splits a list value into its elements (RFC 3261 7.3.1), each trimmed.
@@ -121,29 +209,53 @@ impl Headers {
 
     pub(crate) fn with_capacity(n: usize) -> Headers {
         Headers {
+            src: Bytes::new(),
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    /// Room for `n` lines whose values lie in `src` (see
+    /// [`Headers::push_span`]).
+    pub(crate) fn with_source(src: Bytes, n: usize) -> Headers {
+        Headers {
+            src,
             entries: Vec::with_capacity(n),
         }
     }
 
     pub(crate) fn push_raw(&mut self, name: HeaderName, value: Bytes, compact: bool) {
-        self.entries.push(Entry {
-            name,
-            value,
-            compact,
-        });
+        self.entries.push(Entry::owned(name, value, compact));
+    }
+
+    /// Appends a line whose value is `src[start..end]` of the source given
+    /// to [`Headers::with_source`].
+    #[inline]
+    pub(crate) fn push_span(&mut self, name: HeaderName, start: usize, end: usize, compact: bool) {
+        match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(start), Ok(end)) if end < COMPACT => self.entries.push(Entry {
+                value: OnceLock::new(),
+                name,
+                start,
+                end: if compact { end | COMPACT } else { end },
+            }),
+            _ => {
+                let value = self.src.slice(start..end);
+                self.push_raw(name, value, compact);
+            }
+        }
     }
 
     /// Makes every compact name print in full from now on (RFC 3261 7.3.3
     /// "expand on request"); names compare equal either way.
     pub fn expand_compact_names(&mut self) {
         for e in &mut self.entries {
-            e.compact = false;
+            e.expand();
         }
     }
 
     /// True when the line at `index` was received in compact form.
     pub fn is_compact(&self, index: usize) -> bool {
-        self.entries.get(index).is_some_and(|e| e.compact)
+        self.entries.get(index).is_some_and(Entry::compact)
     }
 
     /// Number of header lines.
@@ -158,7 +270,7 @@ impl Headers {
 
     /// All lines in order.
     pub fn iter(&self) -> impl Iterator<Item = (&HeaderName, &Bytes)> {
-        self.entries.iter().map(|e| (&e.name, &e.value))
+        self.entries.iter().map(|e| (&e.name, e.value(&self.src)))
     }
 
     /// The first value of `name`.
@@ -166,7 +278,7 @@ impl Headers {
         self.entries
             .iter()
             .find(|e| e.name == *name)
-            .map(|e| &e.value)
+            .map(|e| e.value(&self.src))
     }
 
     /// Every line's value for `name`, in order.
@@ -174,7 +286,7 @@ impl Headers {
         self.entries
             .iter()
             .filter(move |e| e.name == *name)
-            .map(|e| &e.value)
+            .map(|e| e.value(&self.src))
     }
 
     /// True when a line named `name` is present.
@@ -241,8 +353,8 @@ impl Headers {
         match self.entries.iter().position(|e| e.name == name) {
             Some(i) => {
                 if let Some(e) = self.entries.get_mut(i) {
-                    e.value = value;
-                    e.compact = false;
+                    e.value = OnceLock::from(value);
+                    e.expand();
                 }
                 let mut n = 0usize;
                 self.entries.retain(|e| {
@@ -264,14 +376,8 @@ impl Headers {
 
     /// Inserts a line at the top (as a proxy adds its Via).
     pub fn prepend(&mut self, name: HeaderName, value: impl Into<Bytes>) {
-        self.entries.insert(
-            0,
-            Entry {
-                name,
-                value: value.into(),
-                compact: false,
-            },
-        );
+        self.entries
+            .insert(0, Entry::owned(name, value.into(), false));
     }
 
     /// The first value of a typed header (the first element of the first
@@ -292,7 +398,7 @@ impl Headers {
         self.entries
             .iter()
             .filter(|e| e.name == H::NAME)
-            .flat_map(|e| decode_all::<H>(&e.value))
+            .flat_map(|e| decode_all::<H>(e.value(&self.src)))
     }
 
     /// Every value of a typed header, collected; the first error stops it.
@@ -305,11 +411,11 @@ impl Headers {
     pub fn write(&self, out: &mut Vec<u8>) {
         for e in &self.entries {
             match e.name.compact() {
-                Some(c) if e.compact => out.push(c),
+                Some(c) if e.compact() => out.push(c),
                 _ => out.extend_from_slice(e.name.as_bytes()),
             }
             out.extend_from_slice(b": ");
-            out.extend_from_slice(&e.value);
+            out.extend_from_slice(e.bytes(&self.src));
             out.extend_from_slice(b"\r\n");
         }
     }
@@ -322,11 +428,11 @@ impl Headers {
             out.extend_from_slice(e.name.as_bytes());
             out.extend_from_slice(b": ");
             let mark = out.len();
-            match types::canonical_value(&e.name, &e.value, out) {
+            match types::canonical_value(&e.name, e.value(&self.src), out) {
                 Some(Ok(())) => {}
                 Some(Err(_)) | None => {
                     out.truncate(mark);
-                    out.extend_from_slice(&e.value);
+                    out.extend_from_slice(e.bytes(&self.src));
                 }
             }
             out.extend_from_slice(b"\r\n");
@@ -339,7 +445,7 @@ impl Headers {
         let mut scratch = Vec::with_capacity(128);
         for e in &self.entries {
             scratch.clear();
-            if let Some(r) = types::canonical_value(&e.name, &e.value, &mut scratch) {
+            if let Some(r) = types::canonical_value(&e.name, e.value(&self.src), &mut scratch) {
                 r?;
             }
         }
