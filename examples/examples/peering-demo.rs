@@ -1807,9 +1807,8 @@ async fn main() {
     }
     println!("peering-demo: example.com and example.net peering over 127.0.0.1 (mutual TLS)");
     let pki = match (args.get("pki"), args.get("pki-out")) {
-        (Some(dir), None) => Pki::load(dir.as_ref()).map(|p| {
+        (Some(dir), None) => Pki::load(dir.as_ref()).inspect(|_| {
             println!("  certificates from {dir}");
-            p
         }),
         (None, out) => {
             // By default one fixed folder, rewritten by every run, so the
@@ -1818,13 +1817,12 @@ async fn main() {
                 || std::env::temp_dir().join("simple-peering-demo-pki"),
                 PathBuf::from,
             );
-            Pki::generate(dir).map(|p| {
+            Pki::generate(dir).inspect(|p| {
                 println!(
                     "  demo PKI in {}: ca.pem, and <domain>.pem/.key for {COM}, {NET}, {HUB}, {ORG} \
                      (subjectAltName URI sip:<domain>, DNS <domain>); rogue-ca/ holds the impostor's",
                     p.dir.display()
                 );
-                p
             })
         }
         (Some(_), Some(_)) => Err("--pki and --pki-out exclude each other".into()),
