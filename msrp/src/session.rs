@@ -117,7 +117,10 @@ pub struct SessionConfig {
 
 impl SessionConfig {
     /// A configuration with the defaults: 2048-byte chunks, every type
-    /// accepted, per-message reports, 30 s transactions.
+    /// accepted, per-message reports, 30 s transactions; when `to_path` is
+    /// one `msrps:` URI, a TLS peer check that refuses every certificate
+    /// until the peer's SDP fingerprints are set in
+    /// [`SessionConfig::peer_certificate`].
     pub fn new(local_uri: MsrpUri, to_path: Vec<MsrpUri>) -> Self {
         let peer_certificate = match to_path.as_slice() {
             [peer] if peer.is_secure() => PeerCertificate::Fingerprints(Vec::new()),
