@@ -12,9 +12,7 @@
 //! | 4566 subset, 4975 section 8, 6135, 5547 | SDP for chat and file transfer offers and answers | [`sdp`] |
 //! | 3862, 5438 | message/cpim wrapping with `NS:` namespaces and IMDN headers | [`cpim`] |
 //! | 7701 | the chat room switch: fan-out, private messages, nicknames | [`chat`] |
-//!
-//! Also: certificate fingerprints for TLS sessions (RFC 8122 section 5,
-//! RFC 4975 section 14.4) in [`fingerprint`], [`sdp`] and [`session`].
+//! | 8122 section 5, 4975 section 14.4 | `a=fingerprint`, checking a TLS peer's certificate against it before chunks flow | [`fingerprint`], [`sdp`], [`session`] |
 //!
 //! Not implemented: TLS and WebSocket framing themselves (the application
 //! owns the connection), relays that re-chunk messages, the RFC 7700
