@@ -210,6 +210,16 @@ impl PresenceAgent {
         }
     }
 
+    /// When [`PresenceAgent::handle_timeout`] must run next: the earliest
+    /// publication expiry or subscription deadline (a scan of all of them).
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        let subs = self
+            .subs
+            .values_mut()
+            .filter_map(|s| s.notifier.poll_timeout());
+        subs.chain(self.compositor.poll_timeout()).min()
+    }
+
     /// Runs timers: expired publications and subscriptions.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.now = Some(now);

@@ -424,6 +424,17 @@ impl Border {
         }
     }
 
+    /// When [`Border::handle_timeout`] must run next: the earliest back-end
+    /// refresh or local subscription deadline (a scan of all of them).
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        let locals = self
+            .locals
+            .values_mut()
+            .filter_map(|l| l.notifier.poll_timeout());
+        let backends = self.backends.values().filter_map(|b| b.sub.poll_timeout());
+        locals.chain(backends).min()
+    }
+
     /// Runs timers (back-end and local subscription refreshes and expiry).
     pub fn handle_timeout(&mut self, now: Instant) {
         self.now = Some(now);

@@ -2,11 +2,14 @@
 //!
 //! This crate ties `sip-core`, `pidf`, `policy`, `rls` and `msrp` together
 //! into the roles a service provider runs. Every role takes `sip-core`
-//! requests and responses (`handle_*`) and hands back what to send
-//! (`poll_transmit`); none does I/O or reads a clock. They sit above the
+//! requests and responses (`handle_*`), hands back what to send
+//! (`poll_transmit`) and says when to run its timers (`poll_timeout`, then
+//! `handle_timeout`); none does I/O or reads a clock. They sit above the
 //! transaction layer: an application runs each behind a
-//! `sip_core::endpoint::Endpoint` (retransmissions, matching), the tests run
-//! them over `testkit`'s in-memory network.
+//! `sip_core::endpoint::Endpoint` (retransmissions, matching) and reports
+//! a transaction timeout as a 408 response. The tests run them over
+//! `testkit`'s in-memory network, directly and (`tests/lossy.rs`) each
+//! behind its own `Endpoint` with 20% of the datagrams lost.
 //!
 //! - [`agent::PresenceAgent`]: the presence server of one domain (RFC 3856):
 //!   PUBLISH through the `sip-core` compositor (RFC 3903) and `pidf`

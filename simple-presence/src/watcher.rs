@@ -173,6 +173,15 @@ impl PresenceWatcher {
         self.out.pop_front()
     }
 
+    /// When [`PresenceWatcher::handle_timeout`] must run next: the earliest
+    /// refresh or expiry of its subscriptions.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.entries
+            .values()
+            .filter_map(|e| e.sub.poll_timeout())
+            .min()
+    }
+
     /// Runs refresh timers.
     pub fn handle_timeout(&mut self, now: Instant) {
         for e in self.entries.values_mut() {
