@@ -22,6 +22,18 @@
 //!   with `noresource`. A local watcher that accepts
 //!   `application/pidf-diff+xml` gets partial notifications of its view
 //!   (RFC 5263, as the presence agent sends them).
+//! - List subscriptions (RFC 4662: a presence SUBSCRIBE with `Supported:
+//!   eventlist`) to a list in a peer domain are aggregated too: every local
+//!   watcher of one remote list gets its own dialog with the border, and
+//!   one back-end list subscription (the border's own, so meant for lists
+//!   the peer serves to any watcher of ours: public groups) crosses the
+//!   link. The border keeps the list's state (`rls`'s `ListSubscriber`);
+//!   a local subscription gets full state first (RLMI version 0, or
+//!   pending until the back end has state), then each RLMI notification
+//!   of the back end renumbered with its own version (RFC 4662 section
+//!   5.2), every NOTIFY with `Require: eventlist`, full state again on a
+//!   refresh. A gap on the back end is not passed on: it is refreshed and
+//!   the full state that comes back goes out instead.
 //! - Any other request is relayed (statefully, so responses find their way
 //!   back): local to peer when its Request-URI is in a peer's domain, peer
 //!   to local when in ours.
@@ -48,9 +60,13 @@ use std::time::Instant;
 
 use pidf::xml::{Document, Limits};
 use policy::{Context, RuleSet, SubHandling, Watcher as Identity};
+use rls::notify::{RlmiNotification, StatePart};
+use rls::rlmi::{Instance, Resource, Rlmi};
+use rls::subscriber::ListSubscriber;
+use rls::view::{Applied, ListView};
 use sip_core::dialog::DialogId;
-use sip_core::header::Via;
 use sip_core::header::{CSeq, CallId};
+use sip_core::header::{ContentType, TypedHeader, Via};
 use sip_core::subscription::{
     Notifier, NotifierState, NotifyOutcome, Reason, Subscriber, SubscriptionConfig,
 };
@@ -247,6 +263,10 @@ pub struct BorderStats {
     pub documents_in: u64,
     /// Requests refused with 403.
     pub refused: u64,
+    /// Back-end list subscriptions open (RFC 4662, one per remote list).
+    pub list_backends: usize,
+    /// Local watchers' list subscriptions held.
+    pub list_subscriptions: usize,
 }
 
 /// Settings of a [`Border`].
@@ -313,6 +333,27 @@ struct Backend {
     views: HashMap<String, Option<Bytes>>,
 }
 
+/// A local watcher's subscription to a remote list, held by the border.
+#[derive(Debug)]
+struct LocalList {
+    notifier: Notifier,
+    list: String,
+    /// The RLMI version of the next NOTIFY with a body (RFC 4662 section
+    /// 5.2: 0 first, one more each time), counted per local subscription.
+    version: u32,
+}
+
+/// The one back-end subscription to a remote list.
+#[derive(Debug)]
+struct ListBackend {
+    sub: Subscriber,
+    peer: String,
+    tls: bool,
+    /// The list's state as the RLMI notifications built it.
+    state: ListSubscriber,
+    locals: Vec<DialogId>,
+}
+
 /// A log hook.
 pub type LogHook = Box<dyn FnMut(&Refused) + Send>;
 
@@ -322,6 +363,9 @@ pub struct Border {
     locals: HashMap<DialogId, Local>,
     backends: HashMap<String, Backend>,
     backend_by_call: HashMap<Bytes, String>,
+    list_locals: HashMap<DialogId, LocalList>,
+    list_backends: HashMap<String, ListBackend>,
+    list_by_call: HashMap<Bytes, String>,
     /// Relayed requests awaiting their response: where the response goes,
     /// and whether the request went to the peer over TLS (its response is
     /// then taken only from TLS).
@@ -363,6 +407,9 @@ impl Border {
             locals: HashMap::new(),
             backends: HashMap::new(),
             backend_by_call: HashMap::new(),
+            list_locals: HashMap::new(),
+            list_backends: HashMap::new(),
+            list_by_call: HashMap::new(),
             relayed: HashMap::new(),
             out: VecDeque::new(),
             stats: BorderStats::default(),
@@ -382,6 +429,8 @@ impl Border {
         BorderStats {
             backends: self.backends.len(),
             local_subscriptions: self.locals.len(),
+            list_backends: self.list_backends.len(),
+            list_subscriptions: self.list_locals.len(),
             ..self.stats
         }
     }
@@ -432,7 +481,19 @@ impl Border {
             .values_mut()
             .filter_map(|l| l.notifier.poll_timeout());
         let backends = self.backends.values().filter_map(|b| b.sub.poll_timeout());
-        locals.chain(backends).min()
+        let list_locals = self
+            .list_locals
+            .values_mut()
+            .filter_map(|l| l.notifier.poll_timeout());
+        let list_backends = self
+            .list_backends
+            .values()
+            .filter_map(|b| b.sub.poll_timeout());
+        locals
+            .chain(backends)
+            .chain(list_locals)
+            .chain(list_backends)
+            .min()
     }
 
     /// Runs timers (back-end and local subscription refreshes and expiry).
@@ -461,6 +522,37 @@ impl Border {
         for id in gone {
             self.drop_local(&id);
         }
+        let mut ended = Vec::new();
+        for (uri, be) in &mut self.list_backends {
+            if let Some(r) = be.sub.handle_timeout(now) {
+                self.out.push_back(to_peer(&be.peer, be.tls, req(r)));
+            }
+            if be.sub.is_terminated() {
+                ended.push(uri.clone());
+            }
+        }
+        for uri in ended {
+            self.end_list_backend(now, &uri);
+        }
+        let mut gone = Vec::new();
+        let ids: Vec<DialogId> = self.list_locals.keys().cloned().collect();
+        for id in ids {
+            let Some(l) = self.list_locals.get_mut(&id) else {
+                continue;
+            };
+            let n = l.notifier.handle_timeout(now);
+            self.list_sent(&id, n);
+            if self
+                .list_locals
+                .get(&id)
+                .is_some_and(|l| l.notifier.state() == NotifierState::Terminated)
+            {
+                gone.push(id);
+            }
+        }
+        for id in gone {
+            self.drop_list_local(now, &id);
+        }
     }
 
     /// A message from inside the local domain.
@@ -482,6 +574,13 @@ impl Border {
                                             });
                                         }
                                     }
+                                }
+                                return;
+                            }
+                            if let Some(l) = self.list_locals.get_mut(&id) {
+                                l.notifier.handle_notify_response(&r);
+                                if l.notifier.state() == NotifierState::Terminated {
+                                    self.drop_list_local(now, &id);
                                 }
                                 return;
                             }
@@ -509,6 +608,15 @@ impl Border {
             &HeaderName::new("Supported").unwrap_or(HeaderName::SUPPORTED),
         )
         .is_some_and(|s| s.contains("eventlist"));
+        if is_sub && list {
+            if let Some(id) = DialogId::of_incoming(&r) {
+                if self.list_locals.contains_key(&id) {
+                    return self.local_list_in_dialog(now, &id, &r);
+                }
+            } else if dom != self.config.domain && self.peer(&dom).is_some() {
+                return self.local_list_initial(now, r, &dom);
+            }
+        }
         if is_sub && !list {
             if let Some(id) = DialogId::of_incoming(&r) {
                 if self.locals.contains_key(&id) {
@@ -831,6 +939,20 @@ impl Border {
                     }
                     return;
                 }
+                if let Some(uri) = self.list_by_call.get(&k.0).cloned() {
+                    if let Some(be) = self.list_backends.get_mut(&uri) {
+                        if be.tls && !over.is_tls() {
+                            return;
+                        }
+                        if let Some(again) = be.sub.handle_response(now, &x) {
+                            self.out.push_back(to_peer(&be.peer, be.tls, req(again)));
+                        }
+                        if be.sub.is_terminated() {
+                            self.end_list_backend(now, &uri);
+                        }
+                    }
+                    return;
+                }
                 if self
                     .relayed
                     .get(&k)
@@ -856,13 +978,25 @@ impl Border {
         // was sent to.
         if *r.method() == Method::NOTIFY {
             let call: Option<CallId> = r.headers().typed().ok().flatten();
-            if let Some(p) = call.and_then(|c| self.backend_by_call.get(&c.0).cloned()) {
+            if let Some(p) = call
+                .as_ref()
+                .and_then(|c| self.backend_by_call.get(&c.0).cloned())
+            {
                 if self
                     .backends
                     .get(&p)
                     .is_some_and(|b| b.peer.eq_ignore_ascii_case(&from_dom))
                 {
                     return self.backend_notify(now, &p, over, &r);
+                }
+            }
+            if let Some(uri) = call.and_then(|c| self.list_by_call.get(&c.0).cloned()) {
+                if self
+                    .list_backends
+                    .get(&uri)
+                    .is_some_and(|b| b.peer.eq_ignore_ascii_case(&from_dom))
+                {
+                    return self.list_backend_notify(now, &uri, over, &r);
                 }
             }
         }
@@ -902,6 +1036,303 @@ impl Border {
             dest: Dest::Inside,
             message: req(r),
         });
+    }
+
+    /// A local watcher's list SUBSCRIBE (RFC 4662, `Supported: eventlist`)
+    /// to a list in a peer domain: accepted here, joined to the one
+    /// back-end subscription to that list (opened when it is the first).
+    fn local_list_initial(&mut self, now: Instant, r: Request, dom: &str) {
+        let cfg = self.config.subscription;
+        let (Some(peer), Some(list)) = (self.peer(dom).cloned(), aor(&target(&r))) else {
+            let x = Response::from_request(&r, StatusCode::NOT_FOUND);
+            return self.out.push_back(Transmit {
+                dest: Dest::Inside,
+                message: resp(x),
+            });
+        };
+        if let Err(e) = Notifier::check(&r, &["presence"], &cfg) {
+            let x = Notifier::refusal(&r, &e);
+            return self.out.push_back(Transmit {
+                dest: Dest::Inside,
+                message: resp(x),
+            });
+        }
+        self.counter += 1;
+        let mut ok = Response::from_request(&r, StatusCode::OK);
+        ok.set_to_tag(&format!("bl{:x}", self.counter));
+        ok.headers_mut()
+            .push(HeaderName::CONTACT, format!("<{}>", self.config.contact));
+        ok.headers_mut().push(HeaderName::REQUIRE, "eventlist");
+        // Full state at once when the list's state is already known.
+        let known = self
+            .list_backends
+            .get(&list)
+            .filter(|b| b.state.is_synced())
+            .and_then(|b| list_full_state(&list, b.state.view(), 0));
+        let state = if known.is_some() {
+            NotifierState::Active
+        } else {
+            NotifierState::Pending
+        };
+        let mut notifier = match Notifier::accept(now, &r, &mut ok, state, &cfg) {
+            Ok(n) => n,
+            Err(e) => {
+                let x = Notifier::refusal(&r, &e);
+                return self.out.push_back(Transmit {
+                    dest: Dest::Inside,
+                    message: resp(x),
+                });
+            }
+        };
+        if let Some((ct, b)) = known {
+            notifier.set_body(Some(ct), b);
+        }
+        let id = notifier.dialog().id().clone();
+        self.out.push_back(Transmit {
+            dest: Dest::Inside,
+            message: resp(ok),
+        });
+        let n = notifier.initial_notify(now).ok();
+        let terminated = notifier.state() == NotifierState::Terminated;
+        self.list_locals.insert(
+            id.clone(),
+            LocalList {
+                notifier,
+                list: list.clone(),
+                version: 0,
+            },
+        );
+        self.list_sent(&id, n);
+        if terminated {
+            self.list_locals.remove(&id);
+            return;
+        }
+        match self.list_backends.get_mut(&list) {
+            Some(be) if !be.locals.is_empty() => {
+                be.locals.push(id);
+                return;
+            }
+            // Being unsubscribed (its last watcher left): start afresh.
+            Some(_) => {
+                self.list_backends.remove(&list);
+                self.list_by_call.retain(|_, l| *l != list);
+            }
+            None => {}
+        }
+        self.counter += 1;
+        let call = format!("bl{:x}.{}", self.counter, self.config.domain);
+        let tag = format!("blt{:x}", self.counter);
+        let tls = peer.require_tls || is_sips(r.uri());
+        let contact = if tls {
+            secure_uri_str(&self.config.contact)
+        } else {
+            self.config.contact.clone()
+        };
+        let Some(mut s) = (NewRequest {
+            method: Method::SUBSCRIBE,
+            to: &list,
+            from: &self.config.contact,
+            tag: &tag,
+            call_id: &call,
+            contact: Some(&contact),
+            event: Some("presence"),
+            expires: Some(3600),
+        })
+        .build(None) else {
+            return;
+        };
+        let state = ListSubscriber::new(&[views::PIDF]);
+        for (n, v) in state.subscribe_headers() {
+            if let Some(h) = HeaderName::new(n) {
+                s.headers_mut().push(h, v);
+            }
+        }
+        let Ok(sub) = Subscriber::new(now, s.clone(), cfg) else {
+            return;
+        };
+        self.list_by_call.insert(Bytes::from(call), list.clone());
+        self.list_backends.insert(
+            list,
+            ListBackend {
+                sub,
+                peer: peer.domain.clone(),
+                tls,
+                state,
+                locals: vec![id],
+            },
+        );
+        self.out.push_back(to_peer(&peer.domain, tls, req(s)));
+    }
+
+    fn local_list_in_dialog(&mut self, now: Instant, id: &DialogId, r: &Request) {
+        let cfg = self.config.subscription;
+        let Some(l) = self.list_locals.get_mut(id) else {
+            return;
+        };
+        let (x, n) = l.notifier.handle_subscribe(now, r, &cfg);
+        let terminated = l.notifier.state() == NotifierState::Terminated;
+        self.out.push_back(Transmit {
+            dest: Dest::Inside,
+            message: resp(x),
+        });
+        self.list_sent(id, n);
+        if terminated {
+            self.drop_list_local(now, id);
+        }
+    }
+
+    /// Sends a local list NOTIFY (with `Require: eventlist`, RFC 4662
+    /// section 5.2); one with a body used up its RLMI version, so the
+    /// notifier is handed full state with the next one, for a refresh.
+    fn list_sent(&mut self, id: &DialogId, n: Option<Request>) {
+        let Some(mut n) = n else { return };
+        let Some(l) = self.list_locals.get_mut(id) else {
+            return;
+        };
+        n.headers_mut().push(HeaderName::REQUIRE, "eventlist");
+        if !n.body().is_empty() {
+            l.version = l.version.saturating_add(1);
+            let full = self
+                .list_backends
+                .get(&l.list)
+                .and_then(|b| list_full_state(&l.list, b.state.view(), l.version));
+            if let Some((ct, b)) = full {
+                l.notifier.set_body(Some(ct), b);
+            }
+        }
+        self.out.push_back(Transmit {
+            dest: Dest::Inside,
+            message: req(n),
+        });
+    }
+
+    fn drop_list_local(&mut self, now: Instant, id: &DialogId) {
+        let Some(l) = self.list_locals.remove(id) else {
+            return;
+        };
+        let Some(be) = self.list_backends.get_mut(&l.list) else {
+            return;
+        };
+        be.locals.retain(|x| x != id);
+        if be.locals.is_empty() {
+            if let Ok(r) = be.sub.unsubscribe(now) {
+                self.out.push_back(to_peer(&be.peer, be.tls, req(r)));
+            }
+        }
+    }
+
+    /// A back-end list subscription ended: so do its local ones.
+    fn end_list_backend(&mut self, now: Instant, list: &str) {
+        let Some(be) = self.list_backends.remove(list) else {
+            return;
+        };
+        self.list_by_call.retain(|_, l| l != list);
+        for id in be.locals {
+            if let Some(mut l) = self.list_locals.remove(&id) {
+                if let Some(mut n) = l.notifier.terminate(now, Reason::Noresource, None) {
+                    n.headers_mut().push(HeaderName::REQUIRE, "eventlist");
+                    self.out.push_back(Transmit {
+                        dest: Dest::Inside,
+                        message: req(n),
+                    });
+                }
+            }
+        }
+    }
+
+    /// An RLMI NOTIFY of a back-end list subscription: the list's state is
+    /// updated and the notification fanned out to every local
+    /// subscription, renumbered with its own version (a local subscription
+    /// still pending gets full state). A gap is not passed on: the back
+    /// end is refreshed and the full state that follows goes out instead.
+    fn list_backend_notify(&mut self, now: Instant, list: &str, over: LinkTransport, r: &Request) {
+        let Some(be) = self.list_backends.get_mut(list) else {
+            return;
+        };
+        let peer = be.peer.clone();
+        let (x, body, ct) = match be.sub.handle_notify(now, r) {
+            NotifyOutcome::Accepted {
+                response,
+                notification,
+            } => (response, notification.body, notification.content_type),
+            NotifyOutcome::Forked { response, .. } | NotifyOutcome::Refused { response, .. } => {
+                return self.out.push_back(Transmit {
+                    dest: Dest::peer(peer, over.is_tls()),
+                    message: resp(response),
+                });
+            }
+        };
+        self.out.push_back(Transmit {
+            dest: Dest::peer(peer, over.is_tls()),
+            message: resp(x),
+        });
+        self.stats.notifies_in += 1;
+        let ct_value = ct.map(|c| String::from_utf8_lossy(&c.to_value()).into_owned());
+        if let (Some(ct), false) = (ct_value, body.is_empty()) {
+            let got = RlmiNotification::parse(&ct, &body, &Default::default()).ok();
+            let applied = be.state.handle_notify(&ct, &body);
+            let forward = match (&applied, got) {
+                (Ok(Applied::Full { .. } | Applied::Partial { .. }), Some(n)) => Some(n),
+                _ => None,
+            };
+            if be.state.poll_refresh() || applied.as_ref().is_ok_and(Applied::needs_refresh) {
+                if let Ok(again) = be.sub.refresh(now) {
+                    self.out.push_back(to_peer(&be.peer, be.tls, req(again)));
+                }
+            }
+            if let Some(n) = forward {
+                let ids = be.locals.clone();
+                for id in ids {
+                    self.list_fan_out(now, list, &id, &n);
+                }
+            }
+        }
+        if self
+            .list_backends
+            .get(list)
+            .is_some_and(|b| b.sub.is_terminated())
+        {
+            self.end_list_backend(now, list);
+        }
+    }
+
+    fn list_fan_out(&mut self, now: Instant, list: &str, id: &DialogId, n: &RlmiNotification) {
+        let Some(be) = self.list_backends.get(list) else {
+            return;
+        };
+        let Some(l) = self.list_locals.get_mut(id) else {
+            return;
+        };
+        let sent = match l.notifier.state() {
+            NotifierState::Pending => {
+                let Some((ct, b)) = list_full_state(list, be.state.view(), l.version) else {
+                    return;
+                };
+                l.notifier.set_body(Some(ct), b);
+                l.notifier.activate(now)
+            }
+            NotifierState::Active => {
+                let mut mine = n.clone();
+                mine.rlmi.version = l.version;
+                mine.rlmi.uri = list.to_owned();
+                let enc = mine.encode(u64::from(l.version) ^ self.counter);
+                let Ok(ct) = ContentType::decode(&Bytes::from(enc.content_type)) else {
+                    return;
+                };
+                let n = l.notifier.update(now, Some(ct), Bytes::from(enc.body));
+                if n.is_none() {
+                    // Held back by max-rate (RFC 6446): what goes out later
+                    // must not lose this change to the next one, so it is
+                    // full state.
+                    if let Some((ct, b)) = list_full_state(list, be.state.view(), l.version) {
+                        l.notifier.set_body(Some(ct), b);
+                    }
+                }
+                n
+            }
+            NotifierState::Terminated => None,
+        };
+        self.list_sent(id, sent);
     }
 
     fn backend_notify(&mut self, now: Instant, presentity: &str, over: LinkTransport, r: &Request) {
@@ -1077,6 +1508,42 @@ fn secure_request(r: Request) -> Request {
     let mut out = b.build();
     out.set_body(r.body().clone());
     out
+}
+
+/// A full-state RLMI notification of `list` from what the view holds,
+/// numbered `version` (RFC 4662 section 5: every resource, each instance
+/// with its state part).
+fn list_full_state(list: &str, view: &ListView, version: u32) -> Option<(ContentType, Bytes)> {
+    let mut rlmi = Rlmi::new(list, version, true);
+    rlmi.names = view.names().to_vec();
+    let mut parts = Vec::new();
+    for (uri, row) in view.resources() {
+        let mut res = Resource::new(uri);
+        res.names = row.names.clone();
+        for inst in &row.instances {
+            let mut i = Instance::new(inst.id.clone(), inst.state);
+            i.reason = inst.reason.clone();
+            if let (Some(ct), Some(body)) = (&inst.content_type, &inst.body) {
+                let cid = format!("p{}.{}", parts.len(), version);
+                i = i.with_cid(cid.clone());
+                parts.push(StatePart {
+                    cid,
+                    content_type: ct.clone(),
+                    body: body.clone(),
+                });
+            }
+            res.instances.push(i);
+        }
+        rlmi.resources.push(res);
+    }
+    let n = RlmiNotification {
+        rlmi,
+        root_cid: format!("list.{version}"),
+        parts,
+    };
+    let enc = n.encode(u64::from(version));
+    let ct = ContentType::decode(&Bytes::from(enc.content_type)).ok()?;
+    Some((ct, Bytes::from(enc.body)))
 }
 
 /// The document a watcher is to get from what the back end holds: `Some`

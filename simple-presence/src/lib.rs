@@ -34,8 +34,9 @@
 //!   require TLS (`sips:` Request-URIs, RFC 3261 section 26.2.2; never
 //!   handed out for a plain transport, refused when they arrive over one),
 //!   aggregation of local watchers into one back-end subscription per
-//!   remote presentity, fan-out in per-view or delegated mode; [`views`]
-//!   documents the wire format across the link.
+//!   remote presentity (and one per remote list, RFC 4662), fan-out in
+//!   per-view or delegated mode; [`views`] documents the wire format across
+//!   the link.
 //! - [`list::ListAgent`]: a resource list server (RFC 4662) for one
 //!   domain around `rls`'s `ListServer`: public and personal lists, one
 //!   back-end presence subscription per member, RLMI NOTIFYs.
@@ -51,9 +52,9 @@
 //! `<pidf-diff>` and `<pidf-full>`, one version up each time, full state on
 //! a refresh, one NOTIFY in flight at a time); others get full PIDF.
 //!
-//! Not done: border aggregation of list subscriptions (a list SUBSCRIBE
-//! crosses the link as is; RFC 5367 peer-RLS back ends are not wired);
-//! watcher filters (RFC 4661); IMDN processing notifications
+//! Not done: RFC 5367 peer-RLS back ends (the border aggregates list
+//! subscriptions, but the peer's list server still subscribes to each
+//! member itself); watcher filters (RFC 4661); IMDN processing notifications
 //! and aggregation (RFC 5438 section 8); the winfo `waiting` state.
 //!
 //! ```

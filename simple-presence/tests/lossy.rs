@@ -52,7 +52,7 @@ enum Role {
     Publisher(PresenceUa),
     Agent(PresenceAgent),
     Border {
-        border: Border,
+        border: Box<Border>,
         /// The other border's address and what its connection authenticated.
         peer: (SocketAddr, PeerIdentity),
         /// Where this domain's users and presence agent are.
@@ -166,7 +166,7 @@ impl World {
                 COM_BORDER,
                 COM,
                 Role::Border {
-                    border: border(COM, NET),
+                    border: Box::new(border(COM, NET)),
                     peer: (at(NET_BORDER), PeerIdentity::from_domains([NET])),
                     users: HashMap::from([(ALICE.to_owned(), at(ALICE_AT))]),
                     agent: None,
@@ -176,7 +176,7 @@ impl World {
                 NET_BORDER,
                 NET,
                 Role::Border {
-                    border: border(NET, COM),
+                    border: Box::new(border(NET, COM)),
                     peer: (at(COM_BORDER), PeerIdentity::from_domains([COM])),
                     users: HashMap::new(),
                     agent: Some(at(AGENT)),

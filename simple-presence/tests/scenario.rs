@@ -884,3 +884,141 @@ fn the_border_sends_partial_notifications_to_local_watchers_that_ask() {
     assert!(note_of(&w, COM, alice, bob).unwrap().contains("three"));
     assert_eq!(note_of(&w, COM, alice, bob), note_of(&w, COM, carol, bob));
 }
+
+/// example.net with a public group of Bob and Carol, served by its list
+/// agent, the members publishing `notes`.
+fn public_group_world(notes: [&str; 2]) -> (World, &'static str, [&'static str; 2]) {
+    use rls::resource_lists::{Entry, List};
+    use rls::rls_services::{Service, ServiceSource};
+    use rls::server::{ListKind, MemoryDirectory, StoredList};
+    let mut w = World::new(PeerMode::PerView);
+    let group = "sip:friends@example.net";
+    let members = ["sip:bob@example.net", "sip:carol@example.net"];
+    let mut dir = MemoryDirectory::default();
+    let list = members
+        .iter()
+        .fold(List::new(None), |l, m| l.with_entry(Entry::new(*m)));
+    dir.insert(StoredList {
+        kind: ListKind::Public,
+        service: Service::new(group, ServiceSource::List(list)),
+        names: Vec::new(),
+    });
+    w.dom(NET).lists = Some(simple_presence::list::ListAgent::new(NET, dir));
+    let rls_rules = rules(
+        r#"<rule id="rls"><conditions><identity><one id="sip:rls@example.net"/></identity></conditions>
+  <actions><pr:sub-handling>allow</pr:sub-handling></actions>
+  <transformations><pr:provide-services><pr:all-services/></pr:provide-services><pr:provide-all-attributes/></transformations></rule>"#,
+    );
+    let now = w.clock.now();
+    for (m, note) in members.iter().zip(notes) {
+        w.dom(NET).agent.set_rules(now, m, rls_rules.clone());
+        w.publish(m, "open", note);
+    }
+    w.run();
+    (w, group, members)
+}
+
+#[test]
+fn local_watchers_of_one_remote_list_share_one_back_end() {
+    let (mut w, group, members) = public_group_world(["bob here", "carol here"]);
+    let watchers = [
+        "sip:alice@example.com",
+        "sip:dave@example.com",
+        "sip:erin@example.com",
+    ];
+    let mark = w.net.log().len();
+    w.subscribe_list(watchers[0], group);
+    w.run();
+    // Two more join once the list's state is known at the border.
+    w.subscribe_list(watchers[1], group);
+    w.subscribe_list(watchers[2], group);
+    w.run();
+    let crossed = |w: &World, mark: usize, method: Method| {
+        w.link_traffic(mark)
+            .2
+            .iter()
+            .filter(|m| matches!(m, Message::Request(r) if *r.method() == method))
+            .count()
+    };
+    assert_eq!(
+        crossed(&w, mark, Method::SUBSCRIBE),
+        1,
+        "one back-end list subscription"
+    );
+    let stats = w.dom(COM).border.stats();
+    assert_eq!((stats.list_backends, stats.list_subscriptions), (1, 3));
+    let rows = |w: &mut World, who: &str| -> Vec<String> {
+        let d = w.dom(COM);
+        let view = d.watchers[who].list(group).expect("a list view");
+        members
+            .iter()
+            .map(|m| {
+                let body = view
+                    .resource(m)
+                    .and_then(|r| r.active_body())
+                    .unwrap_or_default();
+                String::from_utf8_lossy(body).into_owned()
+            })
+            .collect()
+    };
+    for who in watchers {
+        let r = rows(&mut w, who);
+        assert!(
+            r[0].contains("bob here") && r[1].contains("carol here"),
+            "{who}: {r:?}"
+        );
+    }
+    // An update: one NOTIFY crosses, every local watcher gets it.
+    let mark2 = w.net.log().len();
+    w.publish(members[0], "closed", "bob left");
+    w.run();
+    assert_eq!(crossed(&w, mark2, Method::NOTIFY), 1);
+    for who in watchers {
+        let r = rows(&mut w, who);
+        assert!(
+            r[0].contains("bob left") && r[1].contains("carol here"),
+            "{who}: {r:?}"
+        );
+    }
+    // Each local subscription has its own dialog and RLMI versions: 0 (full
+    // state), then one more per NOTIFY.
+    let mut versions: std::collections::HashMap<String, Vec<(u32, bool)>> = Default::default();
+    let mut dialogs = std::collections::HashSet::new();
+    for (_, d) in w.net.log().iter().skip(mark) {
+        let Ok(Message::Request(r)) =
+            Message::parse_datagram(sip_core::Bytes::from(d.data.clone()), &views::limits())
+        else {
+            continue;
+        };
+        if *r.method() != Method::NOTIFY || d.to.ip().to_string() != "10.0.1.3" {
+            continue;
+        }
+        let call: sip_core::header::CallId = r.headers().typed().unwrap().unwrap();
+        dialogs.insert(call.0);
+        assert_eq!(
+            simple_presence::sip::header_str(r.headers(), &sip_core::HeaderName::REQUIRE),
+            Some("eventlist")
+        );
+        if r.body().is_empty() {
+            continue;
+        }
+        let ct = simple_presence::sip::header_str(r.headers(), &sip_core::HeaderName::CONTENT_TYPE)
+            .unwrap();
+        let n = rls::notify::RlmiNotification::parse(ct, r.body(), &Default::default()).unwrap();
+        assert_eq!(n.rlmi.uri, group);
+        versions
+            .entry(r.uri().to_string())
+            .or_default()
+            .push((n.rlmi.version, n.rlmi.full_state));
+    }
+    assert_eq!(dialogs.len(), 3);
+    for who in watchers {
+        let v = &versions[who];
+        assert!(v.len() >= 2, "{who}: {v:?}");
+        assert_eq!(v[0], (0, true), "{who}: {v:?}");
+        for (i, (n, _)) in v.iter().enumerate() {
+            assert_eq!(*n, i as u32, "{who}: {v:?}");
+        }
+    }
+    assert_eq!(w.dom(NET).border.stats().refused, 0);
+}
