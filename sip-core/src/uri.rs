@@ -300,16 +300,48 @@ pub(crate) fn parse_hostport(
     stop: impl Fn(u8) -> bool,
 ) -> Result<(Host, Option<u16>, usize), UriError> {
     let s = src.get(start..end).unwrap_or_default();
-    let host_len = if s.first() == Some(&b'[') {
-        text::find(b']', s)
+    let (host, host_len) = if s.first() == Some(&b'[') {
+        let host_len = text::find(b']', s)
             .map(|p| p + 1)
-            .ok_or(uerr(K::InvalidHost, base))?
+            .ok_or(uerr(K::InvalidHost, base))?;
+        (
+            Host::parse_in(src, start, start + host_len, base)?,
+            host_len,
+        )
     } else {
-        s.iter()
-            .position(|&b| b == b':' || stop(b))
-            .unwrap_or(s.len())
+        // One pass over a name or IPv4 address, to the `:` or stop byte:
+        // any other byte there would make the host invalid.
+        let mut i = 0;
+        let mut digits_dots = true;
+        while let Some(&b) = s.get(i) {
+            if !text::DOMAIN_CHAR
+                .get(usize::from(b))
+                .copied()
+                .unwrap_or(false)
+            {
+                break;
+            }
+            digits_dots &= b.is_ascii_digit() || b == b'.';
+            i += 1;
+        }
+        match s.get(i) {
+            Some(&b) if b != b':' && !stop(b) => return Err(uerr(K::InvalidHost, base)),
+            _ => {}
+        }
+        let h = s.get(..i).unwrap_or_default();
+        let host = match h.first() {
+            None | Some(b'.' | b'-') if !digits_dots || h.is_empty() => {
+                return Err(uerr(K::InvalidHost, base))
+            }
+            _ if digits_dots => std::str::from_utf8(h)
+                .ok()
+                .and_then(|t| t.parse::<Ipv4Addr>().ok())
+                .map(Host::Ipv4)
+                .ok_or(uerr(K::InvalidHost, base))?,
+            _ => Host::Domain(src.slice(start..start + i)),
+        };
+        (host, i)
     };
-    let host = Host::parse_in(src, start, start + host_len, base)?;
     let mut used = host_len;
     let mut port = None;
     match s.get(host_len) {
@@ -894,20 +926,43 @@ impl Params {
     /// Checks `s` (text after the first `;`): every parameter a token name
     /// with an optional token, quoted-string or IPv6 reference value.
     pub(crate) fn parse(s: Bytes) -> Result<Params, (HeaderErrorKind, usize)> {
-        for (off, p) in text::split(&s, b';') {
-            let p = trim(p);
-            let (name, value) = match text::find(b'=', p) {
-                Some(e) => (
-                    trim(p.get(..e).unwrap_or_default()),
-                    Some(trim(p.get(e + 1..).unwrap_or_default())),
-                ),
-                None => (p, None),
-            };
+        Self::parse_with(s, |_, _| true).map(|p| p.unwrap_or_default())
+    }
+
+    /// [`Params::parse`], also asking `extra` about each (name, value) in
+    /// the same pass. The generic check of every parameter comes first: a
+    /// refusal by `extra` is reported (as `Ok(Err(()))`) only when all of
+    /// them pass it.
+    #[inline]
+    pub(crate) fn parse_with(
+        s: Bytes,
+        mut extra: impl FnMut(&[u8], Option<&[u8]>) -> bool,
+    ) -> Result<Result<Params, ()>, (HeaderErrorKind, usize)> {
+        let mut extra_ok = true;
+        let mut check = |off: usize, p: &[u8]| {
+            let (name, value) = param_pair(p);
             if !text::is_token_str(name) || value.is_some_and(|v| !text::is_gen_value(v)) {
                 return Err((HeaderErrorKind::InvalidParam, off));
             }
+            if extra_ok {
+                extra_ok = extra(name, value);
+            }
+            Ok(())
+        };
+        if memchr::memchr(b'"', &s).is_none() {
+            // No quoted string: a `;` always separates (a `<` fails the
+            // value check wherever the split falls, at the same piece).
+            let mut off = 0;
+            for p in s.split(|&b| b == b';') {
+                check(off, p)?;
+                off += p.len() + 1;
+            }
+        } else {
+            for (off, p) in text::split(&s, b';') {
+                check(off, p)?;
+            }
         }
-        Ok(Params(s))
+        Ok(if extra_ok { Ok(Params(s)) } else { Err(()) })
     }
 
     /// True when there are none.
@@ -921,16 +976,7 @@ impl Params {
         let empty = self.0.is_empty();
         text::split(&self.0, b';')
             .filter(move |_| !empty)
-            .map(|(_, p)| {
-                let p = trim(p);
-                match text::find(b'=', p) {
-                    Some(e) => (
-                        trim(p.get(..e).unwrap_or_default()),
-                        Some(trim(p.get(e + 1..).unwrap_or_default())),
-                    ),
-                    None => (p, None),
-                }
-            })
+            .map(|(_, p)| param_pair(p))
     }
 
     /// A parameter's value (case-insensitive name), `Some(b"")` for a flag.
@@ -976,6 +1022,19 @@ impl Params {
         for (n, v) in self.iter() {
             write_param(out, n, v);
         }
+    }
+}
+
+/// One `name[=value]` parameter, LWS trimmed around both.
+#[inline]
+fn param_pair(p: &[u8]) -> (&[u8], Option<&[u8]>) {
+    let p = trim(p);
+    match text::find(b'=', p) {
+        Some(e) => (
+            trim(p.get(..e).unwrap_or_default()),
+            Some(trim(p.get(e + 1..).unwrap_or_default())),
+        ),
+        None => (p, None),
     }
 }
 

@@ -111,6 +111,17 @@ impl Entry {
         }
     }
 
+    /// `part` (a piece of this line's value) as `Bytes`, without caching
+    /// anything: what the typed views decode from.
+    #[inline]
+    fn slice_of(&self, src: &Bytes, part: &[u8]) -> Bytes {
+        match self.value.get() {
+            Some(v) => v.slice_ref(part),
+            None if part.is_empty() => Bytes::new(),
+            None => src.slice_ref(part),
+        }
+    }
+
     /// The value as `Bytes` sharing `src`.
     #[inline]
     fn value(&self, src: &Bytes) -> &Bytes {
@@ -383,10 +394,30 @@ impl Headers {
     /// The first value of a typed header (the first element of the first
     /// line for list headers), decoded; `Ok(None)` when absent.
     pub fn typed<H: TypedHeader>(&self) -> Result<Option<H>, HeaderError> {
-        for v in self.get_all(&H::NAME) {
-            if let Some(first) = decode_all::<H>(v).next() {
-                return first.map(Some);
+        for e in self.entries.iter().filter(|e| e.name == H::NAME) {
+            let bytes = e.bytes(&self.src);
+            if !H::LIST {
+                return H::decode(&e.slice_of(&self.src, bytes)).map(Some);
             }
+            // The first element (as `decode_all` would give it), without
+            // the iterator chain.
+            let t = text::trim(bytes);
+            if t.is_empty() {
+                continue;
+            }
+            let first = match memchr::memchr3(b',', b'"', b'<', bytes) {
+                None => t,
+                Some(p) if bytes.get(p) == Some(&b',') => {
+                    text::trim(bytes.get(..p).unwrap_or_default())
+                }
+                Some(_) => text::split(bytes, b',')
+                    .next()
+                    .map_or(&b""[..], |(_, p)| text::trim(p)),
+            };
+            if first.is_empty() {
+                return Err(herr::<H>(HeaderErrorKind::EmptyListElement, 0));
+            }
+            return H::decode(&e.slice_of(&self.src, first)).map(Some);
         }
         Ok(None)
     }

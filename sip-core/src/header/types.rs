@@ -48,6 +48,17 @@ fn head_params<H: TypedHeader>(v: &Bytes) -> Result<(Bytes, Params), HeaderError
 
 // ---------------------------------------------------------------- Via
 
+/// `part` of `v` as `Bytes`: the usual protocol, version and transport
+/// spellings as static bytes (no reference count to touch), anything else
+/// as a slice of `v`.
+fn shared_or_static(v: &Bytes, part: &[u8]) -> Bytes {
+    const COMMON: [&[u8]; 7] = [b"SIP", b"2.0", b"UDP", b"TCP", b"TLS", b"WS", b"WSS"];
+    match COMMON.iter().find(|c| **c == part) {
+        Some(c) => Bytes::from_static(c),
+        None => v.slice_ref(part),
+    }
+}
+
 /// Via (RFC 3261 20.42): `SIP/2.0/transport sent-by *(;via-params)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Via {
@@ -201,23 +212,11 @@ impl TypedHeader for Via {
         if used != sb_end {
             return Err(herr::<Self>(K::InvalidHost, sb_off));
         }
-        let params = if semi < s.len() {
-            Params::parse(v.slice(semi + 1..)).map_err(|(k, o)| herr::<Self>(k, semi + 1 + o))?
-        } else {
-            Params::new()
-        };
-        let via = Via {
-            protocol: v.slice_ref(protocol),
-            version: v.slice_ref(version),
-            transport: v.slice_ref(transport),
-            host,
-            port,
-            params,
-        };
-        // RFC 3261 20.42 value rules, in one pass over the parameters.
-        for (name, value) in via.params.iter() {
+        // RFC 3261 20.42 value rules, in the same pass as the generic
+        // parameter check.
+        let via_rules = |name: &[u8], value: Option<&[u8]>| {
             let value = value.unwrap_or_default();
-            let ok = if name.eq_ignore_ascii_case(b"received") {
+            if name.eq_ignore_ascii_case(b"received") {
                 let ip = match value {
                     [b'[', inner @ .., b']'] => inner,
                     _ => value,
@@ -229,12 +228,23 @@ impl TypedHeader for Via {
                 value.is_empty() || parse_u32(value).is_some_and(|p| p <= 65535)
             } else {
                 true
-            };
-            if !ok {
-                return Err(herr::<Self>(K::InvalidParam, semi));
             }
-        }
-        Ok(via)
+        };
+        let params = if semi < s.len() {
+            Params::parse_with(v.slice(semi + 1..), via_rules)
+                .map_err(|(k, o)| herr::<Self>(k, semi + 1 + o))?
+                .map_err(|()| herr::<Self>(K::InvalidParam, semi))?
+        } else {
+            Params::new()
+        };
+        Ok(Via {
+            protocol: shared_or_static(v, protocol),
+            version: shared_or_static(v, version),
+            transport: shared_or_static(v, transport),
+            host,
+            port,
+            params,
+        })
     }
 
     fn encode(&self, out: &mut Vec<u8>) {
