@@ -1463,44 +1463,18 @@ fn is_sips(u: &Uri) -> bool {
     u.as_sip().is_some_and(SipUri::is_secure)
 }
 
-/// `sip:x` as `sips:x`, dropping a `transport=udp` parameter (UDP is not a
-/// transport for SIPS, RFC 3261 section 26.2.2). Anything else unchanged.
+/// `sip:x` as `sips:x` ([`sip_core::target::secure_uri`]: `transport=udp`
+/// or `tls` dropped); anything else, or what does not parse, unchanged.
 fn secure_uri_str(uri: &str) -> String {
-    match uri.split_once(':') {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("sip") => {
-            let (main, headers) = match rest.split_once('?') {
-                Some((m, h)) => (m, Some(h)),
-                None => (rest, None),
-            };
-            let mut out = String::from("sips:");
-            for (i, part) in main.split(';').enumerate() {
-                let udp = part.split_once('=').is_some_and(|(n, v)| {
-                    n.eq_ignore_ascii_case("transport") && v.eq_ignore_ascii_case("udp")
-                });
-                if i > 0 && udp {
-                    continue;
-                }
-                if i > 0 {
-                    out.push(';');
-                }
-                out.push_str(part);
-            }
-            if let Some(h) = headers {
-                out.push('?');
-                out.push_str(h);
-            }
-            out
-        }
-        _ => uri.to_owned(),
+    match Uri::parse_str(uri) {
+        Ok(u) => sip_core::target::secure_uri(&u).to_string(),
+        Err(_) => uri.to_owned(),
     }
 }
 
-/// The request with its Request-URI in the `sips:` scheme; unchanged when
-/// that does not parse.
+/// The request with its Request-URI in the `sips:` scheme.
 fn secure_request(r: Request) -> Request {
-    let Ok(uri) = Uri::parse_str(&secure_uri_str(&target(&r))) else {
-        return r;
-    };
+    let uri = sip_core::target::secure_uri(r.uri());
     let mut b = RequestBuilder::new(r.method().clone(), uri);
     for (n, v) in r.headers().iter() {
         b = b.header(n.clone(), v.clone());
@@ -1964,6 +1938,157 @@ mod tests {
         );
         assert_eq!(drain(&mut b)[0].dest, Dest::Inside);
         assert!(log.lock().unwrap().is_empty());
+    }
+
+    fn rlmi_notify(
+        s: &Request,
+        to_tag: &str,
+        cseq: u32,
+        version: u32,
+        full: bool,
+        note: &str,
+    ) -> Request {
+        let mut rlmi = Rlmi::new("sip:friends@example.net", version, full);
+        rlmi.resources.push(
+            Resource::new(bob()).with_instance(
+                Instance::new("i1", rls::rlmi::InstanceState::Active).with_cid("p1"),
+            ),
+        );
+        let n = RlmiNotification {
+            rlmi,
+            root_cid: "root".into(),
+            parts: vec![StatePart {
+                cid: "p1".into(),
+                content_type: views::PIDF.into(),
+                body: format!(
+                    "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"{}\">\
+                     <tuple id=\"t\"><status><basic>open</basic></status><note>{note}</note></tuple></presence>",
+                    bob()
+                )
+                .into_bytes(),
+            }],
+        };
+        let enc = n.encode(1);
+        let mut r = RequestBuilder::new(
+            Method::NOTIFY,
+            Uri::parse_str("sips:border@example.com").unwrap(),
+        )
+        .header(
+            HeaderName::FROM,
+            format!("<sip:friends@example.net>;tag={to_tag}"),
+        )
+        .header(HeaderName::TO, header(s, HeaderName::FROM).to_owned())
+        .header(
+            HeaderName::CALL_ID,
+            header(s, HeaderName::CALL_ID).to_owned(),
+        )
+        .header(HeaderName::CSEQ, format!("{cseq} NOTIFY"))
+        .header(HeaderName::EVENT, "presence")
+        .header(HeaderName::SUBSCRIPTION_STATE, "active;expires=3600")
+        .header(HeaderName::REQUIRE, "eventlist")
+        .header(HeaderName::CONTACT, "<sip:rls.example.net>")
+        .header(HeaderName::CONTENT_TYPE, enc.content_type)
+        .build();
+        r.set_body(enc.body);
+        r
+    }
+
+    fn bob() -> &'static str {
+        "sip:bob@example.net"
+    }
+
+    /// The RLMI (version, fullState) and notes of a local NOTIFY.
+    fn rlmi_of(r: &Request) -> (u32, bool, String) {
+        let ct = header(r, HeaderName::CONTENT_TYPE);
+        let n = RlmiNotification::parse(ct, r.body(), &Default::default()).unwrap();
+        let body = String::from_utf8(n.parts[0].body.clone()).unwrap();
+        (n.rlmi.version, n.rlmi.full_state, body)
+    }
+
+    #[test]
+    fn a_local_list_subscription_renumbers_refreshes_and_skips_gaps() {
+        let now = testkit::net::Clock::new().now();
+        let (mut b, _) = border(PeerEntry::new(NET, PeerMode::PerView).tls(), false);
+        let conn = PeerIdentity::from_domains([NET]);
+        let mut sub = request(
+            Method::SUBSCRIBE,
+            "sip:friends@example.net",
+            "sip:alice@example.com",
+            "l1",
+        );
+        sub.headers_mut().push(HeaderName::SUPPORTED, "eventlist");
+        b.handle_inside(now, Message::Request(sub.clone()));
+        let out = drain(&mut b);
+        let ok = match &out[0].message {
+            Message::Response(x) => x.clone(),
+            m => panic!("{m:?}"),
+        };
+        assert_eq!(
+            header_str(ok.headers(), &HeaderName::REQUIRE),
+            Some("eventlist")
+        );
+        let backend = to_peer_requests(&out);
+        assert_eq!(backend.len(), 1);
+        let (tls, s) = &backend[0];
+        assert!(*tls);
+        assert_eq!(target(s), "sips:friends@example.net");
+        assert!(header(s, HeaderName::SUPPORTED).contains("eventlist"));
+        assert_eq!(b.stats().list_backends, 1);
+        // The back end comes up with full state: Alice gets it as version 0.
+        let mut ok_be = Response::from_request(s, StatusCode::OK);
+        ok_be.set_to_tag("r1");
+        b.handle_peer_over(now, &conn, LinkTransport::Tls, Message::Response(ok_be));
+        let n = rlmi_notify(s, "r1", 1, 7, true, "one");
+        b.handle_peer_over(now, &conn, LinkTransport::Tls, Message::Request(n));
+        let out = drain(&mut b);
+        let local: Vec<&Request> = out
+            .iter()
+            .filter_map(|t| match (&t.dest, &t.message) {
+                (Dest::Inside, Message::Request(r)) => Some(r),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(local.len(), 1);
+        let (v, full, body) = rlmi_of(local[0]);
+        assert_eq!((v, full), (0, true));
+        assert!(body.contains("one"));
+        // Version 9 after 7: a gap. Not passed on; the back end refreshes.
+        let n = rlmi_notify(s, "r1", 2, 9, false, "lost");
+        b.handle_peer_over(now, &conn, LinkTransport::Tls, Message::Request(n));
+        let out = drain(&mut b);
+        assert!(out.iter().all(|t| t.dest != Dest::Inside), "{out:?}");
+        let again = to_peer_requests(&out);
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].1.method(), &Method::SUBSCRIBE);
+        // The next one in sequence goes out, renumbered 1.
+        let n = rlmi_notify(s, "r1", 3, 10, false, "two");
+        b.handle_peer_over(now, &conn, LinkTransport::Tls, Message::Request(n));
+        let out = drain(&mut b);
+        let (v, full, body) = match &out.last().unwrap().message {
+            Message::Request(r) => rlmi_of(r),
+            m => panic!("{m:?}"),
+        };
+        assert_eq!((v, full), (1, false));
+        assert!(body.contains("two"));
+        // Alice refreshes: full state, version 2.
+        let mut refresh = sub.clone();
+        refresh.headers_mut().set(
+            HeaderName::TO,
+            format!("<sip:friends@example.net>;tag={}", {
+                let t = header_str(ok.headers(), &HeaderName::TO).unwrap();
+                t.rsplit_once("tag=").unwrap().1.to_owned()
+            }),
+        );
+        refresh.headers_mut().set(HeaderName::CSEQ, "2 SUBSCRIBE");
+        b.handle_inside(now, Message::Request(refresh));
+        let out = drain(&mut b);
+        assert_eq!(out.len(), 2, "{out:?}");
+        let (v, full, body) = match &out[1].message {
+            Message::Request(r) => rlmi_of(r),
+            m => panic!("{m:?}"),
+        };
+        assert_eq!((v, full), (2, true));
+        assert!(body.contains("two"));
     }
 
     #[test]
