@@ -16,11 +16,11 @@
 
 use examples::args::Args;
 use examples::msrp_cli::{
-    self, offer, Beside, FileSink, Incoming, MsrpConn, Role, Wake, DEFAULT_TIMEOUT,
+    self, offer, Beside, FileSink, Incoming, MsrpConn, Role, DEFAULT_TIMEOUT,
 };
 use examples::net::Driver;
 use msrp::sdp::{Direction, MsrpDescription};
-use msrp::{Event, MessageSpec, Session, SessionConfig};
+use msrp::{MessageSpec, Session, SessionConfig};
 use sip_core::StatusCode;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -319,74 +319,13 @@ async fn receive_into(job: &Job, part: &Path) -> Result<u64, String> {
     }
     let out = std::fs::File::create(part).map_err(|e| format!("{}: {e}", part.display()))?;
     let mut sink = FileSink::new(out);
-    let mut file_id: Option<String> = None;
-    let total = 'stream: loop {
-        conn.flush().await?;
-        while let Some(ev) = conn.session.poll_event() {
-            match ev {
-                Event::MessageStart {
-                    message_id, total, ..
-                } if file_id.is_none() && (total != Some(0) || job.expected == Some(0)) => {
-                    if let (Some(t), Some(e)) = (total, job.expected) {
-                        if t != e {
-                            return Err(format!(
-                                "the sender sends {t} bytes where its offer said {e}"
-                            ));
-                        }
-                    }
-                    file_id = Some(message_id);
-                }
-                Event::Data {
-                    message_id,
-                    offset,
-                    data,
-                } if file_id.as_ref() == Some(&message_id) => {
-                    sink.write_at(offset, &data)
-                        .map_err(|e| format!("{}: {e}", part.display()))?;
-                }
-                Event::MessageComplete { message_id, total }
-                    if file_id.as_ref() == Some(&message_id) =>
-                {
-                    break 'stream total;
-                }
-                Event::MessageAborted { message_id, status }
-                    if file_id.as_ref() == Some(&message_id) =>
-                {
-                    return Err(match status {
-                        Some(s) => format!("the file was refused: MSRP {s}"),
-                        None => "the sender aborted the file".into(),
-                    });
-                }
-                Event::StreamError(e) => return Err(format!("MSRP stream from the sender: {e}")),
-                _ => {}
-            }
-        }
-        if conn.is_closed() {
-            return Err(format!(
-                "the sender closed the MSRP connection after {} bytes",
-                sink.received()
-            ));
-        }
-        match conn.wait(None, true).await? {
-            Wake::Closed | Wake::Input | Wake::Timer | Wake::Line(_) => {}
-        }
-    };
-    // The success REPORT (RFC 4975 7.1.2) was queued with the last chunk's
-    // response.
-    conn.flush().await?;
-    let received = sink.received();
+    let total = msrp_cli::receive_file(&mut conn, &mut sink, job.expected)
+        .await
+        .map_err(|e| format!("{}: {e}", job.name))?;
     let file = sink
         .finish()
         .map_err(|e| format!("{}: {e}", part.display()))?;
     file.sync_all()
         .map_err(|e| format!("{}: {e}", part.display()))?;
-    if received != total {
-        return Err(format!("{received} bytes written of {total}"));
-    }
-    if let Some(e) = job.expected {
-        if e != total {
-            return Err(format!("{total} bytes received where the offer said {e}"));
-        }
-    }
     Ok(total)
 }

@@ -14,12 +14,12 @@
 
 use examples::args::Args;
 use examples::msrp_cli::{
-    self, offer, Beside, Call, FileSource, MsrpConn, Role, Wake, DEFAULT_CHUNK, DEFAULT_TIMEOUT,
+    self, offer, Beside, Call, FileSource, MsrpConn, Role, DEFAULT_CHUNK, DEFAULT_TIMEOUT,
     MAX_CHUNK,
 };
 use examples::net::{peer_for, resolve, uri_arg, Driver};
 use msrp::sdp::Direction;
-use msrp::{Event, MessageSpec, Session};
+use msrp::{MessageSpec, Session};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
@@ -174,70 +174,14 @@ async fn send_file(
 ) -> Result<(u64, Duration), String> {
     let started = Instant::now();
     let mut spec = MessageSpec::new(&media_type);
-    spec.total = Some(size);
-    spec.success_report = true;
     let quoted = name.replace(['"', '\\'], "_");
     spec.extra_headers.push((
         "Content-Disposition".into(),
         format!("attachment; filename=\"{quoted}\""),
     ));
-    let id = conn
-        .session
-        .start_message(spec)
-        .map_err(|e| format!("MSRP: {e}"))?;
-    let mut source = FileSource::new(
-        std::io::BufReader::new(file),
-        size,
-        conn.session.config().chunk_size,
-    );
-    let mut all_sent = false;
-    loop {
-        source.feed(&mut conn.session, &id)?;
-        conn.flush().await?;
-        while let Some(ev) = conn.session.poll_event() {
-            match ev {
-                Event::MessageSent { message_id } if message_id == id => all_sent = true,
-                Event::MessageFailed { message_id, status } if message_id == id => {
-                    return Err(format!("the receiver refused the file: MSRP {status}"));
-                }
-                Event::Report {
-                    message_id,
-                    status,
-                    range,
-                } if message_id == id => {
-                    if !status.code.is_success() {
-                        return Err(format!("failure REPORT: {}", status.code));
-                    }
-                    let covered = range.is_none_or(|r| r.start == 1 && r.end == Some(size));
-                    if covered {
-                        examples::say!("REPORT {} for all {size} bytes", status.code);
-                        return Ok((size, started.elapsed()));
-                    }
-                }
-                Event::StreamError(e) => return Err(format!("MSRP stream from the receiver: {e}")),
-                // Whatever else the receiver sends (e.g. its binding SEND) is answered by
-                // the session and otherwise ignored.
-                _ => {}
-            }
-        }
-        if conn.is_closed() {
-            return Err(if all_sent {
-                "the receiver closed the MSRP connection without a success REPORT".into()
-            } else {
-                format!(
-                    "the receiver closed the MSRP connection after {} bytes",
-                    source.pushed()
-                )
-            });
-        }
-        // Data still to push: go round without waiting (flush already took
-        // in what the receiver had sent).
-        if !source.done() {
-            tokio::task::yield_now().await;
-            continue;
-        }
-        match conn.wait(None, true).await? {
-            Wake::Closed | Wake::Input | Wake::Timer | Wake::Line(_) => {}
-        }
-    }
+    let chunk = conn.session.config().chunk_size;
+    let mut source = FileSource::new(std::io::BufReader::new(file), size, chunk);
+    msrp_cli::send_file(&mut conn, &mut source, spec).await?;
+    examples::say!("REPORT 200 for all {size} bytes");
+    Ok((size, started.elapsed()))
 }

@@ -66,6 +66,9 @@ pub const MAX_CHUNK: usize = 4 * 1024 * 1024;
 /// Methods the programs answer, for `Allow`.
 const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS";
 
+/// Most bytes [`MsrpConn::flush`] reads in one call (see there).
+pub const READ_BUDGET: usize = 64 * 1024;
+
 /// How far in the future a wait "without end" is put.
 const FAR: Duration = Duration::from_secs(24 * 3600);
 
@@ -779,9 +782,15 @@ impl MsrpConn {
     }
 
     /// Writes everything the session has to send (each write within the
-    /// timeout), reading what the peer sent meanwhile so neither side can
-    /// block the other with full buffers.
+    /// timeout). Between writes it takes in at most [`READ_BUDGET`] bytes
+    /// the peer sent meanwhile, so a peer that writes while we write cannot
+    /// wedge both sides with full buffers, and what is read waits for the
+    /// caller's next [`Session::poll_event`] only up to that budget (read
+    /// without a bound, a fast sender would fill the event queue with its
+    /// whole file). Also runs the session's timer, which drops the
+    /// deadlines of answered chunks.
     pub async fn flush(&mut self) -> Result<(), String> {
+        let mut budget = READ_BUDGET;
         while let Some(t) = self.session.poll_transmit(Instant::now()) {
             for seg in &t.segments {
                 tokio::time::timeout(self.timeout, self.stream.write_all(seg))
@@ -789,22 +798,34 @@ impl MsrpConn {
                     .map_err(|_| "MSRP write: the peer takes nothing (timeout)".to_owned())?
                     .map_err(|e| format!("MSRP write: {e}"))?;
             }
-            self.read_ready()?;
+            budget = self.read_ready(budget)?;
+        }
+        let now = Instant::now();
+        if self.session.poll_timeout().is_some_and(|t| t <= now) {
+            self.session.handle_timeout(now);
         }
         Ok(())
     }
 
-    /// Feeds the session whatever the socket holds now, without waiting.
-    fn read_ready(&mut self) -> Result<(), String> {
-        while !self.closed {
-            match self.stream.try_read(&mut self.buf) {
+    /// Feeds the session what the socket holds now, up to `budget` bytes,
+    /// without waiting; returns the budget left.
+    fn read_ready(&mut self, mut budget: usize) -> Result<usize, String> {
+        while !self.closed && budget > 0 {
+            let want = budget.min(self.buf.len());
+            match self
+                .stream
+                .try_read(self.buf.get_mut(..want).unwrap_or_default())
+            {
                 Ok(0) => self.closed = true,
-                Ok(n) => self.feed(n),
+                Ok(n) => {
+                    budget = budget.saturating_sub(n);
+                    self.feed(n);
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
                 Err(e) => return Err(format!("MSRP read: {e}")),
             }
         }
-        Ok(())
+        Ok(budget)
     }
 
     fn feed(&mut self, n: usize) {
@@ -1005,6 +1026,142 @@ impl<W: Write + Seek> FileSink<W> {
             .into_inner()
             .map_err(std::io::IntoInnerError::into_error)
     }
+}
+
+/// Streams `source` as the message `spec` describes (its total is the
+/// source's size and a success REPORT is asked for) and returns once a
+/// success REPORT covers every byte (RFC 4975 7.1.2). Chunks go out as the
+/// window allows, so the file is never held; what else the peer sends
+/// (e.g. its binding SEND) is answered by the session and ignored.
+pub async fn send_file<R: Read>(
+    conn: &mut MsrpConn,
+    source: &mut FileSource<R>,
+    mut spec: MessageSpec,
+) -> Result<(), String> {
+    let size = source.total;
+    spec.total = Some(size);
+    spec.success_report = true;
+    let id = conn
+        .session
+        .start_message(spec)
+        .map_err(|e| format!("MSRP: {e}"))?;
+    let mut all_sent = false;
+    loop {
+        source.feed(&mut conn.session, &id)?;
+        conn.flush().await?;
+        while let Some(ev) = conn.session.poll_event() {
+            match ev {
+                msrp::Event::MessageSent { message_id } if message_id == id => all_sent = true,
+                msrp::Event::MessageFailed { message_id, status } if message_id == id => {
+                    return Err(format!("the receiver refused the file: MSRP {status}"));
+                }
+                msrp::Event::Report {
+                    message_id,
+                    status,
+                    range,
+                } if message_id == id => {
+                    if !status.code.is_success() {
+                        return Err(format!("failure REPORT: {}", status.code));
+                    }
+                    if range.is_none_or(|r| r.start == 1 && r.end == Some(size)) {
+                        return Ok(());
+                    }
+                }
+                msrp::Event::StreamError(e) => {
+                    return Err(format!("MSRP stream from the receiver: {e}"))
+                }
+                _ => {}
+            }
+        }
+        if conn.is_closed() {
+            return Err(if all_sent {
+                "the receiver closed the MSRP connection without a success REPORT".into()
+            } else {
+                format!(
+                    "the receiver closed the MSRP connection after {} bytes",
+                    source.pushed()
+                )
+            });
+        }
+        if source.done() {
+            conn.wait(None, true).await?;
+        } else {
+            // More to push: go round (flush took in what the peer sent).
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+/// Receives the file (the first message that is not an empty binding
+/// SEND, or an empty one when `expected` is 0) into `sink`, piece by piece
+/// as it arrives; sends the REPORT the sender asked for (the session
+/// queues it with the last chunk's response) and returns the size, checked
+/// against `expected` (the offer's file-selector size) when given.
+pub async fn receive_file<W: Write + Seek>(
+    conn: &mut MsrpConn,
+    sink: &mut FileSink<W>,
+    expected: Option<u64>,
+) -> Result<u64, String> {
+    let mut file_id: Option<String> = None;
+    let total = 'stream: loop {
+        conn.flush().await?;
+        while let Some(ev) = conn.session.poll_event() {
+            match ev {
+                msrp::Event::MessageStart {
+                    message_id, total, ..
+                } if file_id.is_none() && (total != Some(0) || expected == Some(0)) => {
+                    if let (Some(t), Some(e)) = (total, expected) {
+                        if t != e {
+                            return Err(format!(
+                                "the sender sends {t} bytes where its offer said {e}"
+                            ));
+                        }
+                    }
+                    file_id = Some(message_id);
+                }
+                msrp::Event::Data {
+                    message_id,
+                    offset,
+                    data,
+                } if file_id.as_ref() == Some(&message_id) => {
+                    sink.write_at(offset, &data)
+                        .map_err(|e| format!("writing the file: {e}"))?;
+                }
+                msrp::Event::MessageComplete { message_id, total }
+                    if file_id.as_ref() == Some(&message_id) =>
+                {
+                    break 'stream total;
+                }
+                msrp::Event::MessageAborted { message_id, status }
+                    if file_id.as_ref() == Some(&message_id) =>
+                {
+                    return Err(match status {
+                        Some(s) => format!("the file was refused: MSRP {s}"),
+                        None => "the sender aborted the file".into(),
+                    });
+                }
+                msrp::Event::StreamError(e) => {
+                    return Err(format!("MSRP stream from the sender: {e}"))
+                }
+                _ => {}
+            }
+        }
+        if conn.is_closed() {
+            return Err(format!(
+                "the sender closed the MSRP connection after {} bytes",
+                sink.received()
+            ));
+        }
+        conn.wait(None, true).await?;
+    };
+    conn.flush().await?;
+    if sink.received() != total {
+        return Err(format!("{} bytes written of {total}", sink.received()));
+    }
+    if let Some(e) = expected.filter(|e| *e != total) {
+        return Err(format!("{total} bytes received where the offer said {e}"));
+    }
+    Ok(total)
 }
 
 /// A file name from an RFC 5547 `name:"..."` selector that is safe to
