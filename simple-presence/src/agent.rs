@@ -193,7 +193,9 @@ impl PresenceAgent {
 
     /// A response to one of our NOTIFYs (a transaction timeout is a 408).
     /// For a watcher taking partial notifications, a final response lets
-    /// the next one go (RFC 5263 section 4.4).
+    /// the next one go (RFC 5263 section 4.4), stamped with the instant of
+    /// the last `handle_*` call (drain [`PresenceAgent::poll_transmit`]
+    /// after this too).
     pub fn handle_response(&mut self, response: &Response) {
         let Some(id) = DialogId::of_response(response) else {
             return;
