@@ -145,7 +145,8 @@ Contact: <sip:a@192.0.2.9>\r\nContent-Length: 0\r\n\r\n"
             let (now, peer) = (w.now(), w.peer(1));
             ids.push(w.ep(0).send_request(now, req, peer).unwrap());
         }
-        w.run_for(Duration::from_secs(100), flows_support::answer_all(480));
+        // Timer C (180 s) bounds an INVITE whose every final response is lost.
+        w.run_for(Duration::from_secs(200), flows_support::answer_all(480));
         for id in ids {
             let ends = flows_support::count(&w.nodes[0].events, |e| match e {
                 Event::Response { transaction, response } => *transaction == id && response.status().is_final(),

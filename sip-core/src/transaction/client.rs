@@ -153,9 +153,11 @@ impl ClientTransaction {
         match self.state {
             ClientState::Calling | ClientState::Proceeding if status.is_provisional() => {
                 // 17.1.1.2: no more retransmissions once something is heard;
-                // Timer B only guards the Calling state.
+                // Timer B only guards the Calling state, so Timer C (16.7
+                // step 2: restarted by each provisional) bounds Proceeding.
                 self.state = ClientState::Proceeding;
                 self.timers.clear();
+                self.timers.set(Timer::C, now + config.timer_c);
                 Output::deliver()
             }
             ClientState::Calling | ClientState::Proceeding if status.is_success() => {
@@ -213,7 +215,7 @@ impl ClientTransaction {
                     self.timers.set(Timer::E, now + self.interval);
                     out.transmit = Some(self.request.clone());
                 }
-                Timer::B | Timer::F => {
+                Timer::B | Timer::F | Timer::C => {
                     self.terminate();
                     out.transmit = None;
                     out.failure = Some(Failure::Timeout(t));

@@ -4,8 +4,9 @@
 //! [`ServerTransaction`] likewise) hold no sockets and read no clock: each
 //! input carries `now`, each step returns an [`Output`] saying what to send,
 //! whether the message goes up to the transaction user (TU), and whether
-//! the transaction failed. Their timers ([`Timer::A`] ... [`Timer::M`]) sit
-//! in a two-slot table; [`ClientTransaction::next_timeout`] is the earliest.
+//! the transaction failed. Their timers ([`Timer::A`] ... [`Timer::M`],
+//! with [`Timer::C`] guarding a client INVITE in Proceeding) sit in a
+//! two-slot table; [`ClientTransaction::next_timeout`] is the earliest.
 //!
 //! Matching (17.1.3, 17.2.3) is by [`ClientKey`] and [`ServerKey`]; requests
 //! whose branch lacks the `z9hG4bK` magic cookie fall back to the RFC 2543

@@ -84,8 +84,8 @@ fn client_invite_non_2xx_acks_and_timer_d() {
     assert_eq!(tx.state(), ClientState::Proceeding);
     assert_eq!(
         tx.next_timeout(),
-        None,
-        "no retransmission or B in Proceeding"
+        Some(now + MS(100) + cfg.timer_c),
+        "no retransmission or B in Proceeding, only C"
     );
     let out = tx.handle_response(now + MS(200), &resp(&r, 486), &cfg);
     assert!(out.deliver);
@@ -390,4 +390,28 @@ fn rfc2543_requests_match_without_branch() {
     );
     let other = req(old.replace("314159", "314160").as_bytes());
     assert_ne!(ServerKey::of(&other), Some(k));
+}
+
+#[test]
+fn client_invite_timer_c_bounds_proceeding_and_restarts_on_provisionals() {
+    let cfg = TimerConfig::default();
+    let now = t0();
+    let r = req(INVITE);
+    let (mut tx, _) = ClientTransaction::start(&r, r.to_bytes(), false, now, &cfg);
+    tx.handle_response(now + MS(100), &resp(&r, 100), &cfg);
+    assert_eq!(tx.state(), ClientState::Proceeding);
+    assert_eq!(tx.timer(Timer::A), None);
+    assert_eq!(tx.timer(Timer::B), None);
+    assert_eq!(tx.timer(Timer::C), Some(now + MS(100) + cfg.timer_c));
+    // A later provisional restarts it (RFC 3261 16.7 step 2).
+    tx.handle_response(now + MS(60_000), &resp(&r, 180), &cfg);
+    let c = now + MS(60_000) + cfg.timer_c;
+    assert_eq!(tx.next_timeout(), Some(c));
+    assert!(tx.handle_timeout(c - MS(1), &cfg).failure.is_none());
+    assert_eq!(tx.state(), ClientState::Proceeding);
+    let out = tx.handle_timeout(c, &cfg);
+    assert_eq!(out.failure, Some(Failure::Timeout(Timer::C)));
+    assert!(out.transmit.is_none());
+    assert_eq!(tx.state(), ClientState::Terminated);
+    assert_eq!(tx.next_timeout(), None);
 }

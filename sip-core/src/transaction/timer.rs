@@ -15,6 +15,13 @@ pub enum Timer {
     A,
     /// INVITE transaction timeout: 64*T1.
     B,
+    /// Guard of a client INVITE transaction in Proceeding: without it a
+    /// transaction whose final response is lost for good (the server's
+    /// Timer H gives up after 64*T1) would wait forever, since Timer B
+    /// only guards Calling. RFC 3261 16.6 step 11 and 16.7 step 2 give
+    /// proxies this timer (more than 3 minutes, restarted by every
+    /// provisional response); a UAC needs the same bound. Default 180 s.
+    C,
     /// Wait for response retransmissions after a non-2xx final: 32 s or more
     /// over unreliable transports, zero over reliable ones.
     D,
@@ -61,6 +68,10 @@ pub struct TimerConfig {
     pub t4: Duration,
     /// Timer D over unreliable transports (at least 32 s, the default).
     pub timer_d: Duration,
+    /// Timer C: how long a client INVITE transaction waits in Proceeding
+    /// for a final response after the last provisional one (default
+    /// 180 s, RFC 3261 16.6 step 11).
+    pub timer_c: Duration,
 }
 
 impl Default for TimerConfig {
@@ -70,6 +81,7 @@ impl Default for TimerConfig {
             t2: Duration::from_secs(4),
             t4: Duration::from_secs(5),
             timer_d: Duration::from_secs(32),
+            timer_c: Duration::from_secs(180),
         }
     }
 }
