@@ -293,8 +293,12 @@ async fn caller(args: &Args, timeout: Duration) -> Result<(), String> {
         Beside::Done(r) => r,
         Beside::HungUp => Err("the peer hung up".into()),
     };
+    let peer_hung_up = call.ended();
     let bye = call.hang_up(&mut drv).await;
-    let n = result?;
+    let n = match result {
+        Err(e) if peer_hung_up => return Err(format!("the peer hung up (BYE): {e}")),
+        r => r?,
+    };
     bye?;
     examples::say!("chat ended: {n} messages received");
     Ok(())
@@ -425,6 +429,7 @@ async fn one_call(
     } else {
         Role::of_answerer(offer.setup)
     };
+    let msrp_addr = msrp_cli::reachable(msrp_addr, inc.peer.addr);
     let our_addr = match role {
         Role::Passive => msrp_addr,
         Role::Active => SocketAddr::new(msrp_addr.ip(), 9),

@@ -209,6 +209,7 @@ async fn call(
     } else {
         Role::of_answerer(offer.setup)
     };
+    let msrp_addr = msrp_cli::reachable(msrp_addr, inc.peer.addr);
     let our_addr = match role {
         Role::Passive => msrp_addr,
         Role::Active => SocketAddr::new(msrp_addr.ip(), 9),

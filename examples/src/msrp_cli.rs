@@ -29,7 +29,9 @@
 //!
 //! Every wait for the peer is bounded by the program's `--timeout`; only a
 //! listener waiting for its next call, and a chat waiting for the user's
-//! next line, wait without end.
+//! next line or the peer's next message, wait without end (each message
+//! sent still fails after the timeout without its response, RFC 4975
+//! 7.1.1).
 //!
 //! Not done here: MSRP relays (RFC 4976), TLS (`msrps`), several sessions on
 //! one connection, re-INVITEs (answered 488), digest authentication, SDP
@@ -95,6 +97,17 @@ pub fn local_ip_towards(peer: SocketAddr) -> IpAddr {
         .ok()
         .filter(|ip| !ip.is_unspecified())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]))
+}
+
+/// `local` as `peer` can reach it: a listener bound to the unspecified
+/// address (`0.0.0.0`, `[::]`) is named by the address that routes to
+/// `peer`, so an SDP path or a Contact never says `0.0.0.0`.
+pub fn reachable(local: SocketAddr, peer: SocketAddr) -> SocketAddr {
+    if local.ip().is_unspecified() {
+        SocketAddr::new(local_ip_towards(peer), local.port())
+    } else {
+        local
+    }
 }
 
 /// A random token of `len` letters and digits (MSRP session ids, RFC 5547
@@ -394,7 +407,11 @@ pub async fn accept(
     ok.set_to_tag(&tag);
     ok.headers_mut().push(
         HeaderName::CONTACT,
-        contact(user, drv.local_addr(), inc.peer.transport),
+        contact(
+            user,
+            reachable(drv.local_addr(), inc.peer.addr),
+            inc.peer.transport,
+        ),
     );
     ok.headers_mut().push(HeaderName::ALLOW, ALLOW);
     ok.headers_mut()
@@ -1462,5 +1479,10 @@ mod tests {
         assert_eq!(user_of("sip:alice@example.com", "x"), "alice");
         assert_eq!(user_of("sip:example.com", "x"), "x");
         assert_eq!(token(1, 12).len(), 12);
+        let peer: SocketAddr = "127.0.0.1:5060".parse().unwrap();
+        let any: SocketAddr = "0.0.0.0:7000".parse().unwrap();
+        assert_eq!(reachable(any, peer), "127.0.0.1:7000".parse().unwrap());
+        let fixed: SocketAddr = "127.0.0.2:7000".parse().unwrap();
+        assert_eq!(reachable(fixed, peer), fixed);
     }
 }
