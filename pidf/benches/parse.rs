@@ -1,36 +1,52 @@
 //! Parse and serialize a 10-tuple RPID document (about 5.5 KB), next to the
 //! floor (a bare quick-xml `read_event` loop over the same bytes) and
 //! roxmltree building a DOM of it.
+//!
+//! For instruction counts, which do not depend on the machine's load, the
+//! same binary runs one case in a loop when `PIDF_BENCH_LOOP` is set to
+//! `WHAT:N` (WHAT `floor`, `roxmltree`, `tree`, `typed` or `write`):
+//!
+//! ```text
+//! PIDF_BENCH_LOOP=typed:1000 valgrind --tool=callgrind target/release/deps/parse-*
+//! ```
+//!
+//! Instructions per iteration are the difference between two such runs
+//! (N and 2N) divided by N.
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{black_box, criterion_group, Criterion, Throughput};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
 const DOC: &[u8] = include_bytes!("data/rpid-10.xml");
 
+/// The floor: every event of the document, nothing kept.
+fn floor(doc: &[u8]) -> usize {
+    let mut r = Reader::from_reader(doc);
+    let mut n = 0usize;
+    loop {
+        match r.read_event() {
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => n += 1,
+        }
+    }
+    n
+}
+
+fn dom(doc: &[u8]) -> Option<usize> {
+    let text = std::str::from_utf8(doc).unwrap_or_default();
+    roxmltree::Document::parse(text)
+        .ok()
+        .map(|d| d.descendants().count())
+}
+
 fn parse(c: &mut Criterion) {
     let mut g = c.benchmark_group("pidf_parse");
     g.throughput(Throughput::Bytes(DOC.len() as u64));
     g.bench_function("quick_xml_read_event_loop", |b| {
-        b.iter(|| {
-            let mut r = Reader::from_reader(black_box(DOC));
-            let mut n = 0usize;
-            loop {
-                match r.read_event() {
-                    Ok(Event::Eof) | Err(_) => break,
-                    Ok(_) => n += 1,
-                }
-            }
-            n
-        })
+        b.iter(|| floor(black_box(DOC)))
     });
-    g.bench_function("roxmltree_dom", |b| {
-        b.iter(|| {
-            let text = std::str::from_utf8(black_box(DOC)).unwrap_or_default();
-            roxmltree::Document::parse(text).map(|d| d.descendants().count())
-        })
-    });
+    g.bench_function("roxmltree_dom", |b| b.iter(|| dom(black_box(DOC))));
     g.bench_function("pidf_xml_tree", |b| {
         b.iter(|| pidf::xml::Document::parse(black_box(DOC), &pidf::xml::Limits::default()))
     });
@@ -70,5 +86,47 @@ fn partial(c: &mut Criterion) {
     g.finish();
 }
 
+/// Runs one case `n` times (see the crate doc); `None` when the variable
+/// is not set.
+fn loop_mode() -> Option<()> {
+    let spec = std::env::var("PIDF_BENCH_LOOP").ok()?;
+    let (what, n) = spec.split_once(':')?;
+    let n: usize = n.parse().expect("PIDF_BENCH_LOOP=WHAT:N");
+    let parsed = pidf::Presence::parse(DOC).expect("bench document parses");
+    let mut out = Vec::with_capacity(8192);
+    for _ in 0..n {
+        match what {
+            "floor" => {
+                black_box(floor(black_box(DOC)));
+            }
+            "roxmltree" => {
+                black_box(dom(black_box(DOC)));
+            }
+            "tree" => {
+                let _ = black_box(pidf::xml::Document::parse(
+                    black_box(DOC),
+                    &pidf::xml::Limits::default(),
+                ));
+            }
+            "typed" => {
+                let _ = black_box(pidf::Presence::parse(black_box(DOC)));
+            }
+            "write" => {
+                out.clear();
+                black_box(&parsed).write(&mut out);
+            }
+            other => panic!("unknown case {other}"),
+        }
+    }
+    Some(())
+}
+
 criterion_group!(benches, parse, serialize, partial);
-criterion_main!(benches);
+
+fn main() {
+    if loop_mode().is_some() {
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -61,6 +61,8 @@ fn parse_root(input: &[u8], limits: &Limits, root_ns: &str, root_local: &str) ->
     if input.len() > limits.max_size {
         return None;
     }
+    // Invalid UTF-8 anywhere: the reference path decides.
+    let doc = std::str::from_utf8(input).ok()?;
     let mut r = Reader::from_reader(input);
     let config = r.config_mut();
     config.check_end_names = true;
@@ -69,6 +71,7 @@ fn parse_root(input: &[u8], limits: &Limits, root_ns: &str, root_local: &str) ->
     config.trim_text_end = false;
     let mut f = Fast {
         r,
+        doc,
         limits: *limits,
         elements: 0,
         depth: 0,
@@ -140,8 +143,25 @@ fn split_qname(q: &[u8]) -> (Option<&[u8]>, &[u8]) {
     }
 }
 
-fn utf8(b: &[u8]) -> Option<&str> {
+/// `b` as text: a slice of `doc` (checked once, up front) when `b` lies
+/// in it, as names and unescaped text do, so no byte is validated twice.
+fn utf8<'b>(doc: &'b str, b: &'b [u8]) -> Option<&'b str> {
+    let start = (b.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
+    if start <= doc.len() && b.len() <= doc.len() - start {
+        if let Some(t) = doc.get(start..start + b.len()) {
+            return Some(t);
+        }
+    }
     std::str::from_utf8(b).ok()
+}
+
+/// An attribute's value, references resolved (validated as text only once
+/// when it has none).
+fn attr_value(doc: &str, a: &quick_xml::events::attributes::Attribute<'_>) -> Option<String> {
+    if a.value.contains(&b'&') {
+        return a.unescape_value().ok().map(Cow::into_owned);
+    }
+    utf8(doc, &a.value).map(str::to_owned)
 }
 
 /// A prefix (`None`: the default namespace) and the URI it is bound to
@@ -150,6 +170,8 @@ type Binding = (Option<Box<[u8]>>, Option<Arc<str>>);
 
 struct Fast<'a> {
     r: Reader<&'a [u8]>,
+    /// The whole input, valid UTF-8.
+    doc: &'a str,
     limits: Limits,
     elements: usize,
     /// Open (non-empty) elements.
@@ -204,14 +226,14 @@ impl Tag<'_> {
         self.ns.as_deref() == Some(ns) && self.local == local.as_bytes()
     }
 
-    fn name(&self) -> Option<Name> {
+    fn name(&self, doc: &str) -> Option<Name> {
         Some(Name {
             ns: self.ns.clone(),
             prefix: match self.prefix {
-                Some(p) => Some(utf8(p)?.to_owned()),
+                Some(p) => Some(utf8(doc, p)?.to_owned()),
                 None => None,
             },
-            local: utf8(self.local)?.to_owned(),
+            local: utf8(doc, self.local)?.to_owned(),
         })
     }
 }
@@ -276,7 +298,7 @@ impl<'a> Fast<'a> {
                 return None;
             }
             if key == b"xmlns" {
-                let v = a.unescape_value().ok()?.into_owned();
+                let v = attr_value(self.doc, &a)?;
                 if reserved_uri(&v) {
                     return None;
                 }
@@ -291,7 +313,7 @@ impl<'a> Fast<'a> {
                     uri: v,
                 });
             } else if let Some(p) = key.strip_prefix(b"xmlns:") {
-                let v = a.unescape_value().ok()?.into_owned();
+                let v = attr_value(self.doc, &a)?;
                 if v.is_empty()
                     || !plain_name(p)
                     || p == b"xml"
@@ -303,7 +325,7 @@ impl<'a> Fast<'a> {
                 let uri = self.intern(&v);
                 self.bindings.push((Some(Box::from(p)), Some(uri)));
                 decls.push(NsDecl {
-                    prefix: Some(utf8(p)?.to_owned()),
+                    prefix: Some(utf8(self.doc, p)?.to_owned()),
                     uri: v,
                 });
             } else {
@@ -332,7 +354,7 @@ impl<'a> Fast<'a> {
                     continue;
                 }
                 if Some(key) == typed {
-                    special_value = Some(a.unescape_value().ok()?.into_owned());
+                    special_value = Some(attr_value(self.doc, &a)?);
                     continue;
                 }
                 if attrs.capacity() == 0 {
@@ -350,12 +372,12 @@ impl<'a> Fast<'a> {
                     name: Name {
                         ns: ans,
                         prefix: match ap {
-                            Some(p) => Some(utf8(p)?.to_owned()),
+                            Some(p) => Some(utf8(self.doc, p)?.to_owned()),
                             None => None,
                         },
-                        local: utf8(al)?.to_owned(),
+                        local: utf8(self.doc, al)?.to_owned(),
                     },
-                    value: a.unescape_value().ok()?.into_owned(),
+                    value: attr_value(self.doc, &a)?,
                 });
             }
         }
@@ -415,7 +437,10 @@ impl<'a> Fast<'a> {
         loop {
             match self.r.read_event().ok()? {
                 Event::Text(t) => {
-                    let d = t.decode().ok()?;
+                    let d: Cow<'a, str> = match t.into_inner() {
+                        Cow::Borrowed(b) => Cow::Borrowed(utf8(self.doc, b)?),
+                        Cow::Owned(v) => Cow::Owned(String::from_utf8(v).ok()?),
+                    };
                     if s.is_empty() {
                         s = d;
                     } else {
@@ -431,13 +456,13 @@ impl<'a> Fast<'a> {
 
     /// An extension element's shell (name, declarations, attributes), its
     /// children still to read.
-    fn shell(tag: Tag<'_>) -> Option<Element> {
+    fn shell(doc: &str, tag: Tag<'_>) -> Option<Element> {
         if tag.special.is_some() {
             // Opened as a typed element: its typed attribute is not in `attrs`.
             return None;
         }
         Some(Element {
-            name: tag.name()?,
+            name: tag.name(doc)?,
             namespaces: tag.decls,
             attributes: tag.attrs,
             children: Vec::new(),
@@ -452,7 +477,7 @@ impl<'a> Fast<'a> {
                 Event::Start(s) => (s, false),
                 Event::Empty(s) => (s, true),
                 Event::Text(t) => {
-                    push_text(children, &t.decode().ok()?);
+                    push_text(children, utf8(self.doc, &t)?);
                     continue;
                 }
                 Event::GeneralRef(r) => {
@@ -465,7 +490,7 @@ impl<'a> Fast<'a> {
             };
             let t = self.open(&s, empty, Within::Other)?;
             let mark = t.mark;
-            push_node(children, Node::Element(Self::shell(t)?));
+            push_node(children, Node::Element(Self::shell(self.doc, t)?));
             if !empty {
                 let Some(Node::Element(e)) = children.last_mut() else {
                     return None;
@@ -480,7 +505,7 @@ impl<'a> Fast<'a> {
     /// read into `out`.
     fn ext_into(&mut self, tag: Tag<'_>, out: &mut Vec<Element>) -> Option<()> {
         let (mark, empty) = (tag.mark, tag.empty);
-        out.push(Self::shell(tag)?);
+        out.push(Self::shell(self.doc, tag)?);
         if !empty {
             let e = out.last_mut()?;
             self.children_into(&mut e.children)?;
@@ -495,7 +520,7 @@ impl<'a> Fast<'a> {
         let mut p = Presence {
             entity: tag.special.take(),
             prefix: match tag.prefix {
-                Some(x) => Some(utf8(x)?.to_owned()),
+                Some(x) => Some(utf8(self.doc, x)?.to_owned()),
                 None => None,
             },
             attributes: std::mem::take(&mut tag.attrs),

@@ -430,43 +430,141 @@ impl Element {
         {
             return false;
         }
-        let (x, y) = (infoset_children(self), infoset_children(other));
-        x.len() == y.len()
-            && x.iter().zip(&y).all(|(a, b)| match (a, b) {
-                (InfosetItem::Text(s), InfosetItem::Text(t)) => s == t,
-                (InfosetItem::Element(e), InfosetItem::Element(f)) => e.infoset_eq(f),
-                _ => false,
-            })
+        let (mut x, mut y) = (InfosetItems(&self.children), InfosetItems(&other.children));
+        loop {
+            match (x.next(), y.next()) {
+                (None, None) => return true,
+                (Some(InfosetItem::Text(s)), Some(InfosetItem::Text(t))) => {
+                    if !s.eq_run(&t) {
+                        return false;
+                    }
+                }
+                (Some(InfosetItem::Element(e)), Some(InfosetItem::Element(f))) => {
+                    if !e.infoset_eq(f) {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
     }
 }
 
+/// One item of an element's content as [`Element::infoset_eq`] sees it.
 enum InfosetItem<'a> {
     Element(&'a Element),
-    Text(String),
+    /// A run of text (text and CDATA, comments and processing
+    /// instructions between them skipped) with white space at its ends
+    /// ignored; never empty.
+    Text(TextRun<'a>),
 }
 
-fn infoset_children(e: &Element) -> Vec<InfosetItem<'_>> {
-    let mut items = Vec::new();
-    let mut text = String::new();
-    let flush = |text: &mut String, items: &mut Vec<InfosetItem<'_>>| {
-        let t = text.trim();
-        if !t.is_empty() {
-            items.push(InfosetItem::Text(t.to_owned()));
-        }
-        text.clear();
-    };
-    for n in &e.children {
-        match n {
-            Node::Text(t) | Node::CData(t) => text.push_str(t),
-            Node::Element(c) => {
-                flush(&mut text, &mut items);
-                items.push(InfosetItem::Element(c));
+/// The content of an element as [`InfosetItem`]s, without copying any text.
+struct InfosetItems<'a>(&'a [Node]);
+
+impl<'a> Iterator for InfosetItems<'a> {
+    type Item = InfosetItem<'a>;
+
+    fn next(&mut self) -> Option<InfosetItem<'a>> {
+        loop {
+            match self.0.split_first()? {
+                (Node::Element(e), rest) => {
+                    self.0 = rest;
+                    return Some(InfosetItem::Element(e));
+                }
+                _ => {
+                    let end = self
+                        .0
+                        .iter()
+                        .position(|n| matches!(n, Node::Element(_)))
+                        .unwrap_or(self.0.len());
+                    let (run, rest) = self.0.split_at(end);
+                    self.0 = rest;
+                    if let Some(run) = TextRun::new(run) {
+                        return Some(InfosetItem::Text(run));
+                    }
+                }
             }
-            Node::Comment(_) | Node::ProcessingInstruction(_) => {}
         }
     }
-    flush(&mut text, &mut items);
-    items
+}
+
+/// The text of a run of nodes, trimmed: from `start` in the first text
+/// chunk to `end` in the last one.
+struct TextRun<'a> {
+    nodes: &'a [Node],
+    /// Byte offset where the text starts in the first chunk.
+    start: usize,
+    /// Byte length kept of the last chunk.
+    end: usize,
+}
+
+fn text_of(n: &Node) -> Option<&str> {
+    match n {
+        Node::Text(t) | Node::CData(t) => Some(t),
+        _ => None,
+    }
+}
+
+impl<'a> TextRun<'a> {
+    /// The run of `nodes` (no elements among them), or `None` when it is
+    /// only white space.
+    fn new(nodes: &'a [Node]) -> Option<TextRun<'a>> {
+        let first = nodes
+            .iter()
+            .position(|n| text_of(n).is_some_and(|t| !t.trim_start().is_empty()))?;
+        let last = nodes
+            .iter()
+            .rposition(|n| text_of(n).is_some_and(|t| !t.trim_end().is_empty()))?;
+        let nodes = nodes.get(first..=last)?;
+        let head = text_of(nodes.first()?)?;
+        let tail = text_of(nodes.last()?)?;
+        Some(TextRun {
+            nodes,
+            start: head.len() - head.trim_start().len(),
+            end: tail.trim_end().len(),
+        })
+    }
+
+    /// The run's text, piece by piece.
+    fn pieces(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        let last = self.nodes.len().saturating_sub(1);
+        self.nodes.iter().enumerate().filter_map(move |(i, n)| {
+            let t = text_of(n)?.as_bytes();
+            let end = if i == last { self.end } else { t.len() };
+            let start = if i == 0 { self.start } else { 0 };
+            t.get(start..end.max(start))
+        })
+    }
+
+    /// Whether two runs hold the same text, however it is split.
+    fn eq_run(&self, other: &TextRun<'_>) -> bool {
+        let (mut x, mut y) = (self.pieces(), other.pieces());
+        let (mut a, mut b): (&[u8], &[u8]) = (&[], &[]);
+        loop {
+            while a.is_empty() {
+                match x.next() {
+                    Some(p) => a = p,
+                    None => break,
+                }
+            }
+            while b.is_empty() {
+                match y.next() {
+                    Some(p) => b = p,
+                    None => break,
+                }
+            }
+            if a.is_empty() || b.is_empty() {
+                return a.is_empty() && b.is_empty();
+            }
+            let n = a.len().min(b.len());
+            let ((a0, a1), (b0, b1)) = (a.split_at(n), b.split_at(n));
+            if a0 != b0 {
+                return false;
+            }
+            (a, b) = (a1, b1);
+        }
+    }
 }
 
 /// The namespace the `xml` prefix is bound to by definition (Namespaces in
@@ -1082,6 +1180,50 @@ mod tests {
 
     fn parse(s: &str) -> Result<Document, XmlError> {
         Document::parse(s.as_bytes(), &Limits::default())
+    }
+
+    fn text_elem(parts: &[Node]) -> Element {
+        let mut e = Element::new("urn:x", "a");
+        e.children = parts.to_vec();
+        e
+    }
+
+    #[test]
+    fn infoset_eq_merges_and_trims_text_without_copying_it() {
+        let t = |s: &str| Node::Text(s.to_owned());
+        let child = Node::Element(Element::new("urn:x", "b"));
+        let same = [
+            (vec![t("  ab c ")], vec![t("ab"), Node::CData(" c".into())]),
+            (
+                vec![t("a"), Node::Comment("x".into()), t("bc")],
+                vec![t("\n ab"), t("c\t")],
+            ),
+            (
+                vec![t(" "), child.clone(), t("x")],
+                vec![
+                    child.clone(),
+                    Node::ProcessingInstruction("p".into()),
+                    t(" x "),
+                ],
+            ),
+            (vec![t(" \n ")], vec![]),
+            (vec![t("é"), t("ü")], vec![t("éü")]),
+        ];
+        for (a, b) in same {
+            assert!(text_elem(&a).infoset_eq(&text_elem(&b)), "{a:?} {b:?}");
+            assert!(text_elem(&b).infoset_eq(&text_elem(&a)), "{b:?} {a:?}");
+        }
+        let differ = [
+            (vec![t("ab")], vec![t("a b")]),
+            (vec![t("ab")], vec![t("abc")]),
+            (vec![t("x"), child.clone()], vec![child.clone(), t("x")]),
+            (vec![t("x")], vec![]),
+            (vec![child.clone()], vec![child.clone(), child.clone()]),
+        ];
+        for (a, b) in differ {
+            assert!(!text_elem(&a).infoset_eq(&text_elem(&b)), "{a:?} {b:?}");
+            assert!(!text_elem(&b).infoset_eq(&text_elem(&a)), "{b:?} {a:?}");
+        }
     }
 
     #[test]
