@@ -79,6 +79,17 @@ async fn run() -> Result<(), String> {
         .get("type")
         .unwrap_or_else(|| msrp_cli::guess_type(&name))
         .to_owned();
+    let well_formed = media_type.split_once('/').is_some_and(|(t, s)| {
+        let token = |x: &str| {
+            !x.is_empty()
+                && x.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+        };
+        token(t) && token(s)
+    });
+    if !well_formed {
+        return Err(format!("--type {media_type}: a type/subtype is needed"));
+    }
 
     let seed = examples::seed();
     let local_ip = msrp_cli::local_ip_towards(server);

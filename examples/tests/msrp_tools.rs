@@ -4,8 +4,10 @@
 //! --echo`, refusals (RFC 5547 / RFC 4975 `a=max-size`, a chat offered to
 //! the file receiver), a peer that does not answer, and every `--help`.
 //!
-//! `cargo test` builds the examples before the tests; they are found next
-//! to the test binary, in `target/<profile>/examples/`.
+//! `cargo test -p examples` builds the examples before the tests; they are
+//! found next to the test binary, in `target/<profile>/examples/`. With
+//! `--test msrp_tools` alone cargo does not build them: add `--examples`,
+//! or a stale program is run.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -463,6 +465,44 @@ fn help_names_the_flags_and_bad_options_fail() {
         assert!(help.starts_with(&format!("usage: {name}")), "{help}");
         for f in flags {
             assert!(help.contains(f), "{name} --help does not name {f}");
+        }
+        if name == "msrp-send-file" {
+            let out = run(
+                name,
+                &[
+                    "--server",
+                    "127.0.0.1:9",
+                    "--as",
+                    "sip:a@x",
+                    "--to",
+                    "sip:b@x",
+                ],
+            );
+            assert!(
+                text(&out.stderr).contains("one FILE"),
+                "{}",
+                text(&out.stderr)
+            );
+            let out = run(
+                name,
+                &[
+                    "--server",
+                    "127.0.0.1:9",
+                    "--as",
+                    "sip:a@x",
+                    "--to",
+                    "sip:b@x",
+                    "--type",
+                    "text plain",
+                    "Cargo.toml",
+                ],
+            );
+            assert!(!out.status.success());
+            assert!(
+                text(&out.stderr).contains("--type"),
+                "{}",
+                text(&out.stderr)
+            );
         }
         let out = run(name, &["--no-such-flag", "x"]);
         assert!(!out.status.success(), "{name} took an unknown option");
