@@ -16,15 +16,16 @@ use std::time::{Duration, Instant};
 
 use pidf::Presence;
 use simple_presence::agent::{AgentConfig, PresenceAgent};
-use simple_presence::border::{Border, BorderConfig, Dest, PeerEntry, Refused};
+use simple_presence::border::{Border, BorderConfig, Dest, LinkTransport, PeerEntry, Refused};
 use simple_presence::identity::PeerIdentity;
 use simple_presence::sip::{aor, domain_of, target};
 use simple_presence::ua::PresenceUa;
 use simple_presence::views::PeerMode;
 use simple_presence::watcher::PresenceWatcher;
-use sip_core::endpoint::{Endpoint, EndpointConfig, Event, Peer, TransactionId};
+use sip_core::endpoint::{Endpoint, EndpointConfig, Event, Peer, SendError, TransactionId};
 use sip_core::header::{CSeq, CallId};
 use sip_core::subscription::SubscriberState;
+use sip_core::transaction::Transport;
 use sip_core::{Bytes, HeaderName, Host, Message, Method, Request, Response, StatusCode};
 use std::sync::{Arc, Mutex};
 use testkit::net::{Clock, Net, NetConfig};
@@ -77,7 +78,9 @@ struct Node {
     server: HashMap<Key, TransactionId>,
     /// Client transactions' requests and where they went: to report a
     /// timeout as a 408, and to tell a border which side answered.
-    client: HashMap<TransactionId, (Request, SocketAddr)>,
+    client: HashMap<TransactionId, (Request, SocketAddr, bool)>,
+    /// For a border whose link is TLS: the other border.
+    tls_peer: Option<SocketAddr>,
 }
 
 impl Node {
@@ -90,6 +93,7 @@ impl Node {
             role,
             server: HashMap::new(),
             client: HashMap::new(),
+            tls_peer: None,
         }
     }
 }
@@ -141,10 +145,17 @@ fn presence(note: &str) -> Presence {
 
 impl World {
     fn new(loss: f64, seed: u64) -> World {
+        World::with_link(loss, seed, false)
+    }
+
+    /// A world whose borders require TLS of each other (`tls`).
+    fn with_link(loss: f64, seed: u64, tls: bool) -> World {
         let clock = Clock::new();
         let refusals: Arc<Mutex<Vec<Refused>>> = Arc::default();
         let border = |me: &str, other: &str| {
-            let mut c = BorderConfig::new(me, vec![PeerEntry::new(other, PeerMode::PerView)]);
+            let mut p = PeerEntry::new(other, PeerMode::PerView);
+            p.require_tls = tls;
+            let mut c = BorderConfig::new(me, vec![p]);
             // The endpoints put the domain in the Via sent-by: check it.
             c.check_via_sent_by = true;
             let mut b = Border::new(c);
@@ -156,7 +167,7 @@ impl World {
         };
         let mut agent = PresenceAgent::new(AgentConfig::new(NET));
         agent.set_rules(clock.now(), BOB, rules());
-        let nodes = vec![
+        let mut nodes = vec![
             Node::new(
                 ALICE_AT,
                 "10.0.1.3",
@@ -189,6 +200,10 @@ impl World {
                 Role::Publisher(PresenceUa::new(BOB, 3600).unwrap()),
             ),
         ];
+        if tls {
+            nodes[1].tls_peer = Some(at(NET_BORDER));
+            nodes[2].tls_peer = Some(at(COM_BORDER));
+        }
         let config = NetConfig {
             loss,
             ..NetConfig::default()
@@ -254,8 +269,9 @@ impl World {
                 moved |= role_output(n, now);
                 while let Some(t) = n.ep.poll_transmit() {
                     moved = true;
+                    let from = over(n.addr, t.destination.transport == Transport::Tls);
                     self.net
-                        .send(now, n.addr, t.destination.addr, t.contents.to_vec());
+                        .send(now, from, t.destination.addr, t.contents.to_vec());
                 }
                 while let Some(ev) = n.ep.poll_event() {
                     moved = true;
@@ -289,8 +305,16 @@ impl World {
             self.clock.advance_to(t);
             let now = self.clock.now();
             for d in self.net.deliver(now) {
-                if let Some(n) = self.nodes.iter_mut().find(|n| n.addr == d.to) {
-                    n.ep.handle_input(now, Peer::udp(d.from), d.data);
+                if let Some(n) = self.nodes.iter_mut().find(|n| n.addr == plain(d.to)) {
+                    let peer = Peer {
+                        addr: d.from,
+                        transport: if d.from.port() == TLS_PORT {
+                            Transport::Tls
+                        } else {
+                            Transport::Udp
+                        },
+                    };
+                    n.ep.handle_input(now, peer, d.data);
                 }
             }
             for n in &mut self.nodes {
@@ -324,11 +348,42 @@ impl World {
     }
 }
 
+/// TLS is modelled by the port: what goes over TLS leaves from port 5061
+/// of its sender.
+const TLS_PORT: u16 = 5061;
+
+fn plain(a: SocketAddr) -> SocketAddr {
+    SocketAddr::new(a.ip(), 5060)
+}
+
+fn over(a: SocketAddr, tls: bool) -> SocketAddr {
+    SocketAddr::new(a.ip(), if tls { TLS_PORT } else { 5060 })
+}
+
+/// The transport for `r` to `to`, as an application picks it: TLS on a
+/// TLS link, and for a target that needs it (a `sips:` Request-URI needs
+/// TLS on every hop to its domain, RFC 3261 section 26.2.2), else UDP.
+fn peer_of(n: &Node, to: SocketAddr, r: &Request) -> Peer {
+    let needs_tls = sip_core::target::request_transports(r)
+        .map(|t| !t.allows(Transport::Udp))
+        .unwrap_or(false);
+    Peer {
+        addr: to,
+        transport: if n.tls_peer == Some(to) || needs_tls {
+            Transport::Tls
+        } else {
+            Transport::Udp
+        },
+    }
+}
+
 fn send_request(n: &mut Node, now: Instant, r: Request, to: SocketAddr) {
+    let peer = peer_of(n, to, &r);
     let id =
-        n.ep.send_request(now, r.clone(), Peer::udp(to))
+        n.ep.send_request(now, r.clone(), peer)
             .expect("the endpoint takes it");
-    n.client.insert(id, (r, to));
+    n.client
+        .insert(id, (r, to, peer.transport == Transport::Tls));
 }
 
 fn send_response(n: &mut Node, now: Instant, x: &Response) {
@@ -415,7 +470,7 @@ fn role_output(n: &mut Node, now: Instant) -> bool {
                 match (t.dest, t.message) {
                     (_, Message::Response(x)) => send_response(n, now, &x),
                     (Dest::Peer { tls, .. }, Message::Request(r)) => {
-                        assert!(!tls, "no peer here requires TLS");
+                        assert_eq!(tls, n.tls_peer.is_some(), "TLS exactly when required");
                         send_request(n, now, r, peer_addr);
                     }
                     (Dest::Inside, Message::Request(r)) => {
@@ -441,63 +496,69 @@ fn on_event(n: &mut Node, now: Instant, ev: Event) {
             if let Some(k) = key(request.headers()) {
                 n.server.insert(k, transaction);
             }
-            (Some((request, peer.addr)), None)
+            let tls = peer.transport == Transport::Tls;
+            (Some((request, plain(peer.addr), tls)), None)
         }
         Event::Response {
             transaction,
             response,
         } => {
-            let Some((_, to)) = n.client.get(&transaction) else {
+            let Some((_, to, tls)) = n.client.get(&transaction) else {
                 return;
             };
-            let to = *to;
+            let (to, tls) = (*to, *tls);
             if !response.status().is_provisional() {
                 n.client.remove(&transaction);
             }
-            (None, Some((pop_via(response), to)))
+            (None, Some((pop_via(response), to, tls)))
         }
         Event::Failed { transaction, .. } => {
             // A transaction timeout is a 408 to the TU (RFC 3261 8.1.3.1).
-            let Some((r, to)) = n.client.remove(&transaction) else {
+            let Some((r, to, tls)) = n.client.remove(&transaction) else {
                 return;
             };
             let x = Response::from_request(&r, StatusCode::REQUEST_TIMEOUT);
-            (None, Some((x, to)))
+            (None, Some((x, to, tls)))
         }
         _ => return,
     };
     match &mut n.role {
         Role::Watcher(w) => {
-            if let Some((r, _)) = req {
+            if let Some((r, _, _)) = req {
                 let x = w.handle_notify(now, &r);
                 send_response(n, now, &x);
-            } else if let Some((x, _)) = resp {
+            } else if let Some((x, _, _)) = resp {
                 w.handle_response(now, &x);
             }
         }
         Role::Publisher(p) => {
-            if let Some((x, _)) = resp {
+            if let Some((x, _, _)) = resp {
                 if let Some(again) = p.handle_response(now, &x) {
                     send_request(n, now, again, at(AGENT));
                 }
             }
         }
         Role::Agent(a) => {
-            if let Some((r, _)) = req {
+            if let Some((r, _, _)) = req {
                 let x = a.handle_request(now, &r);
                 send_response(n, now, &x);
-            } else if let Some((x, _)) = resp {
+            } else if let Some((x, _, _)) = resp {
                 a.handle_response(&x);
             }
         }
         Role::Border { border, peer, .. } => {
-            let (m, other) = match (req, resp) {
-                (Some((r, from)), _) => (Message::Request(r), from),
-                (None, Some((x, to))) => (Message::Response(x), to),
+            let (m, other, tls) = match (req, resp) {
+                (Some((r, from, tls)), _) => (Message::Request(r), from, tls),
+                (None, Some((x, to, tls))) => (Message::Response(x), to, tls),
                 (None, None) => return,
             };
             if other == peer.0 {
-                border.handle_peer(now, &peer.1, m);
+                let over = if tls {
+                    LinkTransport::Tls
+                } else {
+                    LinkTransport::Plain
+                };
+                border.handle_peer_over(now, &peer.1, over, m);
             } else {
                 border.handle_inside(now, m);
             }
@@ -613,4 +674,60 @@ fn twenty_seeds_of_twenty_percent_loss() {
         lost += w.net.dropped();
     }
     assert!(lost > 20, "{lost} datagrams lost in all");
+}
+
+#[test]
+fn a_tls_link_carries_sips_requests_the_endpoint_refuses_over_udp() {
+    let mut w = World::with_link(0.0, 1, true);
+    w.publish("one");
+    w.run_for(Duration::from_secs(5));
+    w.subscribe();
+    w.run_for(Duration::from_secs(5));
+    assert!(note(&mut w).unwrap().contains("one"));
+    w.publish("two");
+    w.run_for(Duration::from_secs(5));
+    assert!(note(&mut w).unwrap().contains("two"));
+    assert!(w.refusals.lock().unwrap().is_empty());
+    // Every request between the borders had a sips: Request-URI and a TLS
+    // Via; the transaction layer would not have sent one over UDP.
+    let borders = [at(COM_BORDER), at(NET_BORDER)];
+    let mut requests = 0;
+    for (_, d) in w.net.log() {
+        if !(borders.contains(&plain(d.from)) && borders.contains(&plain(d.to))) {
+            continue;
+        }
+        let m = Message::parse_datagram(Bytes::from(d.data.clone()), &Default::default()).unwrap();
+        let via = simple_presence::sip::header_str(m.headers(), &HeaderName::VIA).unwrap();
+        assert!(via.starts_with("SIP/2.0/TLS example."), "{via}");
+        let Message::Request(mut r) = m else { continue };
+        requests += 1;
+        assert!(r.uri().to_string().starts_with("sips:"), "{}", r.uri());
+        r.headers_mut().remove(&HeaderName::VIA);
+        let mut ep = Endpoint::new(EndpointConfig::new(Host::parse_str(COM).unwrap(), None));
+        let err = ep.send_request(w.clock.now(), r, Peer::udp(at(NET_BORDER)));
+        assert!(
+            matches!(err, Err(SendError::InsecureTransport { .. })),
+            "{err:?}"
+        );
+    }
+    // SUBSCRIBE, then two NOTIFYs.
+    assert_eq!(requests, 3);
+    // Anywhere, a sips: request went over TLS: inside example.net too, the
+    // back-end SUBSCRIBE on to the agent and the agent's NOTIFYs to the
+    // border's sips: Contact (every hop to example.com).
+    let mut sips = 0;
+    for (_, d) in w.net.log() {
+        if let Ok(Message::Request(r)) =
+            Message::parse_datagram(Bytes::from(d.data.clone()), &Default::default())
+        {
+            if r.uri().to_string().starts_with("sips:") {
+                sips += 1;
+                assert_eq!(d.from.port(), TLS_PORT, "{} from {}", r.method(), d.from);
+            }
+        }
+    }
+    assert_eq!(
+        sips, 6,
+        "the link's 3, the SUBSCRIBE to the agent, its 2 NOTIFYs"
+    );
 }
