@@ -41,8 +41,9 @@
 //!   may be marked [`PeerEntry::require_tls`]. Everything the border hands
 //!   the application for such a peer says so ([`Dest::Peer`] `tls`), and
 //!   its requests carry a `sips:` Request-URI (back-end subscriptions a
-//!   `sips:` Contact too, RFC 3261 section 8.1.1.8); a `sips:` request from
-//!   inside goes over TLS to any peer. The application says what each
+//!   `sips:` Contact too, RFC 3261 section 8.1.1.8, so the peer's NOTIFYs
+//!   need TLS on every hop back to us, its own inside hops included); a
+//!   `sips:` request from inside goes over TLS to any peer. The application says what each
 //!   peer message came over ([`Border::handle_peer_over`],
 //!   [`LinkTransport`]): a request from a TLS-requiring peer, or with a
 //!   `sips:` Request-URI, that did not come over TLS is refused with 403

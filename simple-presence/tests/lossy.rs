@@ -8,7 +8,9 @@
 //!
 //! With no loss the message counts are exact; with 20% loss (fixed seed)
 //! the subscription still comes up and both the published state and an
-//! update reach Alice.
+//! update reach Alice. With borders that require TLS of each other, every
+//! `sips:` request goes over TLS (TLS is modelled by the sender's port)
+//! and the `Endpoint` itself refuses them over UDP.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
