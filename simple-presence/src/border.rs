@@ -54,6 +54,10 @@
 //!
 //! Sans-IO: feed [`Border::handle_inside`] / [`Border::handle_peer`], then
 //! drain [`Border::poll_transmit`].
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
