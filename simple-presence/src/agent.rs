@@ -35,6 +35,10 @@
 //! authenticated the sender and reads P-Asserted-Identity, else From.
 //! Sans-IO: [`PresenceAgent::handle_request`] returns the response; NOTIFYs
 //! to send are drained with [`PresenceAgent::poll_transmit`].
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};

@@ -13,6 +13,10 @@
 //! [`PresenceWatcher::handle_response`] takes responses to SUBSCRIBEs;
 //! refreshes come from [`PresenceWatcher::handle_timeout`] through
 //! [`PresenceWatcher::poll_transmit`].
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
+)]
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
