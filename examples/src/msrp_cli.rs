@@ -433,6 +433,53 @@ pub async fn accept(
     })
 }
 
+/// After a CANCEL, waits a little (at most 2 s, within `timeout`) for the
+/// INVITE's final response: a 487 is ACKed by the INVITE transaction
+/// itself (RFC 3261 17.1.1.3); a 2xx that crossed the CANCEL is ACKed and
+/// the call it made ended at once with BYE (RFC 3261 9.1 leaves that to
+/// the UAC).
+async fn settle_cancelled(
+    drv: &mut Driver,
+    peer: Peer,
+    invite: &Request,
+    id: TransactionId,
+    timeout: Duration,
+) {
+    let deadline = Instant::now() + timeout.min(Duration::from_secs(2));
+    loop {
+        match drv.next_event(deadline).await {
+            None => return,
+            Some(Event::Response {
+                transaction,
+                response,
+            }) if transaction == id && !response.status().is_provisional() => {
+                if !response.status().is_success() {
+                    return;
+                }
+                let Ok(dialog) = Dialog::uac(invite, &response) else {
+                    return;
+                };
+                let Ok(ack) = dialog.ack(1) else { return };
+                let ack = drv.ep.send_ack(Instant::now(), ack, peer).ok();
+                drv.flush().await;
+                let mut call = Call {
+                    dialog,
+                    peer,
+                    invite_tx: id,
+                    ack,
+                    acked: true,
+                    ended: false,
+                    timeout,
+                };
+                let _ = call.hang_up(drv).await;
+                return;
+            }
+            Some(Event::Failed { transaction, .. }) if transaction == id => return,
+            Some(_) => {}
+        }
+    }
+}
+
 /// One call (an INVITE dialog), on either side.
 #[derive(Debug)]
 pub struct Call {
@@ -501,6 +548,7 @@ impl Call {
                 None if ringing => {
                     let _ = drv.ep.cancel(Instant::now(), id);
                     drv.flush().await;
+                    settle_cancelled(drv, peer, &invite, id, timeout).await;
                     return Err(format!(
                         "INVITE {to}: no final answer within {}s (cancelled)",
                         timeout.as_secs()

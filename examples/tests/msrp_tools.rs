@@ -509,3 +509,98 @@ fn help_names_the_flags_and_bad_options_fail() {
         assert!(text(&out.stderr).contains("--no-such-flag"));
     }
 }
+
+/// A response to the SIP request `req` (text), with the headers RFC 3261
+/// 8.2.6.2 copies and a To tag.
+fn sip_response(req: &str, status: &str) -> String {
+    let mut out = format!("SIP/2.0 {status}\r\n");
+    for line in req.split("\r\n").skip(1) {
+        let name = line
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match name.as_str() {
+            "via" | "from" | "call-id" | "cseq" => out.push_str(&format!("{line}\r\n")),
+            "to" => out.push_str(&format!("{line};tag=fake1\r\n")),
+            _ => {}
+        }
+    }
+    out.push_str("Content-Length: 0\r\n\r\n");
+    out
+}
+
+#[test]
+fn a_call_still_ringing_at_the_timeout_is_cancelled() {
+    let dir = scratch("ringing");
+    let file = dir.join("f.bin");
+    make_file(&file, 10, 4);
+    // A UAS that rings and never answers.
+    let uas = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    uas.set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("timeout");
+    let addr = uas.local_addr().expect("addr").to_string();
+    let to = format!("sip:bob@{addr}");
+    let child = Command::new(bin("msrp-send-file"))
+        .args(["--server", &addr, "--as", "sip:a@127.0.0.1", "--to", &to])
+        .args(["--timeout", "1", file.to_str().expect("utf-8 path")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("msrp-send-file runs");
+    let mut sender = Running(child);
+    let mut buf = vec![0u8; 65_535];
+    let (n, from) = uas.recv_from(&mut buf).expect("the INVITE");
+    let invite = text(&buf[..n]);
+    assert!(
+        invite.starts_with(&format!("INVITE {to} SIP/2.0")),
+        "{invite}"
+    );
+    assert!(invite.contains("a=sendonly") && invite.contains("a=file-selector:"));
+    assert!(invite.contains("a=setup:actpass"), "{invite}");
+    let ringing = sip_response(&invite, "180 Ringing");
+    uas.send_to(ringing.as_bytes(), from).expect("send 180");
+    // The sender gives up after --timeout and cancels (RFC 3261 9.1): the
+    // CANCEL carries the INVITE's branch and CSeq number.
+    let cancel = loop {
+        let (n, _) = uas.recv_from(&mut buf).expect("a CANCEL");
+        let m = text(&buf[..n]);
+        if m.starts_with("CANCEL ") {
+            break m;
+        }
+    };
+    let branch = |m: &str| {
+        m.split("branch=")
+            .nth(1)
+            .and_then(|b| b.split([';', '\r', ',']).next())
+            .map(str::to_owned)
+    };
+    assert_eq!(branch(&cancel), branch(&invite), "{cancel}");
+    assert!(cancel.contains("CSeq: 1 CANCEL"), "{cancel}");
+    uas.send_to(sip_response(&cancel, "200 OK").as_bytes(), from)
+        .expect("send 200");
+    uas.send_to(
+        sip_response(&invite, "487 Request Terminated").as_bytes(),
+        from,
+    )
+    .expect("send 487");
+    // The INVITE transaction ACKs the 487 (RFC 3261 17.1.1.3) before the
+    // program exits.
+    let ack = loop {
+        let (n, _) = uas.recv_from(&mut buf).expect("the ACK of the 487");
+        let m = text(&buf[..n]);
+        if m.starts_with("ACK ") {
+            break m;
+        }
+    };
+    assert_eq!(branch(&ack), branch(&invite), "{ack}");
+    assert!(ack.contains("tag=fake1"), "{ack}");
+    assert!(!sender.exit_within(Duration::from_secs(15)).success());
+    let mut err = String::new();
+    if let Some(mut e) = sender.0.stderr.take() {
+        e.read_to_string(&mut err).expect("stderr");
+    }
+    assert!(err.contains("(cancelled)"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
