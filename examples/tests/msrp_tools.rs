@@ -604,3 +604,78 @@ fn a_call_still_ringing_at_the_timeout_is_cancelled() {
     assert!(err.contains("(cancelled)"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Receives datagrams on `sock` until one starts with `prefix`.
+fn recv_starting(sock: &std::net::UdpSocket, prefix: &str) -> String {
+    let mut buf = vec![0u8; 65_535];
+    loop {
+        let (n, _) = sock
+            .recv_from(&mut buf)
+            .unwrap_or_else(|e| panic!("waiting for {prefix}: {e}"));
+        let m = text(&buf[..n]);
+        if m.starts_with(prefix) {
+            return m;
+        }
+    }
+}
+
+#[test]
+fn a_declined_stream_is_acked_and_hung_up_and_a_repeated_200_acked_again() {
+    let dir = scratch("declined");
+    let file = dir.join("f.bin");
+    make_file(&file, 10, 5);
+    let uas = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    uas.set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("timeout");
+    let addr = uas.local_addr().expect("addr").to_string();
+    let to = format!("sip:bob@{addr}");
+    let child = Command::new(bin("msrp-send-file"))
+        .args(["--server", &addr, "--as", "sip:a@127.0.0.1", "--to", &to])
+        .args(["--timeout", "5", file.to_str().expect("utf-8 path")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("msrp-send-file runs");
+    let mut sender = Running(child);
+    let mut buf = vec![0u8; 65_535];
+    let (n, from) = uas.recv_from(&mut buf).expect("the INVITE");
+    let invite = text(&buf[..n]);
+    // RFC 5547 8.3: a declined file is answered with port 0.
+    let sdp = "v=0\r\no=bob 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+        m=message 0 TCP/MSRP *\r\na=recvonly\r\na=accept-types:*\r\n\
+        a=path:msrp://127.0.0.1:9/declined;tcp\r\n";
+    let ok = sip_response(&invite, "200 OK").replace(
+        "Content-Length: 0\r\n\r\n",
+        &format!(
+            "Contact: <sip:bob@{addr}>\r\nContent-Type: application/sdp\r\n\
+             Content-Length: {}\r\n\r\n{sdp}",
+            sdp.len()
+        ),
+    );
+    uas.send_to(ok.as_bytes(), from).expect("send 200");
+    let ack = recv_starting(&uas, "ACK ");
+    assert!(ack.contains("CSeq: 1 ACK"), "{ack}");
+    let bye = recv_starting(&uas, "BYE ");
+    assert!(
+        bye.starts_with(&format!("BYE sip:bob@{addr} SIP/2.0")),
+        "{bye}"
+    );
+    assert!(
+        bye.contains("tag=fake1") && bye.contains("CSeq: 2 BYE"),
+        "{bye}"
+    );
+    // The 200 again, as if our ACK was lost: it is ACKed again (RFC 3261
+    // 13.2.2.4).
+    uas.send_to(ok.as_bytes(), from).expect("send 200 again");
+    let again = recv_starting(&uas, "ACK ");
+    assert!(again.contains("CSeq: 1 ACK"), "{again}");
+    uas.send_to(sip_response(&bye, "200 OK").as_bytes(), from)
+        .expect("answer the BYE");
+    assert!(!sender.exit_within(Duration::from_secs(15)).success());
+    let mut err = String::new();
+    if let Some(mut e) = sender.0.stderr.take() {
+        e.read_to_string(&mut err).expect("stderr");
+    }
+    assert!(err.contains("declined the file (port 0"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
