@@ -10,7 +10,9 @@
 //! the subscription still comes up and both the published state and an
 //! update reach Alice. With borders that require TLS of each other, every
 //! `sips:` request goes over TLS (TLS is modelled by the sender's port)
-//! and the `Endpoint` itself refuses them over UDP.
+//! and the `Endpoint` itself refuses them over UDP. Two watchers of a
+//! public group of example.net (its list agent) share one back-end list
+//! subscription across the link.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -20,6 +22,7 @@ use pidf::Presence;
 use simple_presence::agent::{AgentConfig, PresenceAgent};
 use simple_presence::border::{Border, BorderConfig, Dest, LinkTransport, PeerEntry, Refused};
 use simple_presence::identity::PeerIdentity;
+use simple_presence::list::ListAgent;
 use simple_presence::sip::{aor, domain_of, target};
 use simple_presence::ua::PresenceUa;
 use simple_presence::views::PeerMode;
@@ -45,6 +48,11 @@ const COM_BORDER: (u8, u8) = (1, 2);
 const NET_BORDER: (u8, u8) = (2, 2);
 const AGENT: (u8, u8) = (2, 1);
 const BOB_AT: (u8, u8) = (2, 3);
+const DAVE: &str = "sip:dave@example.com";
+const DAVE_AT: (u8, u8) = (1, 4);
+const LISTS_AT: (u8, u8) = (2, 4);
+/// A public group of example.net, served by its list agent.
+const GROUP: &str = "sip:friends@example.net";
 
 fn at(a: (u8, u8)) -> SocketAddr {
     addr(a.0, a.1)
@@ -54,6 +62,7 @@ enum Role {
     Watcher(PresenceWatcher),
     Publisher(PresenceUa),
     Agent(PresenceAgent),
+    Lists(ListAgent),
     Border {
         border: Box<Border>,
         /// The other border's address and what its connection authenticated.
@@ -129,9 +138,28 @@ fn rules() -> policy::RuleSet {
         br#"<ruleset xmlns="urn:ietf:params:xml:ns:common-policy" xmlns:pr="urn:ietf:params:xml:ns:pres-rules">
 <rule id="a"><conditions><identity><one id="sip:alice@example.com"/></identity></conditions>
 <actions><pr:sub-handling>allow</pr:sub-handling></actions>
+<transformations><pr:provide-services><pr:all-services/></pr:provide-services><pr:provide-all-attributes/></transformations></rule>
+<rule id="rls"><conditions><identity><one id="sip:rls@example.net"/></identity></conditions>
+<actions><pr:sub-handling>allow</pr:sub-handling></actions>
 <transformations><pr:provide-services><pr:all-services/></pr:provide-services><pr:provide-all-attributes/></transformations></rule></ruleset>"#,
     )
     .unwrap()
+}
+
+fn lists() -> ListAgent {
+    use rls::resource_lists::{Entry, List};
+    use rls::rls_services::{Service, ServiceSource};
+    use rls::server::{ListKind, MemoryDirectory, StoredList};
+    let mut dir = MemoryDirectory::default();
+    dir.insert(StoredList {
+        kind: ListKind::Public,
+        service: Service::new(
+            GROUP,
+            ServiceSource::List(List::new(None).with_entry(Entry::new(BOB))),
+        ),
+        names: Vec::new(),
+    });
+    ListAgent::new(NET, dir)
 }
 
 fn presence(note: &str) -> Presence {
@@ -181,7 +209,10 @@ impl World {
                 Role::Border {
                     border: Box::new(border(COM, NET)),
                     peer: (at(NET_BORDER), PeerIdentity::from_domains([NET])),
-                    users: HashMap::from([(ALICE.to_owned(), at(ALICE_AT))]),
+                    users: HashMap::from([
+                        (ALICE.to_owned(), at(ALICE_AT)),
+                        (DAVE.to_owned(), at(DAVE_AT)),
+                    ]),
                     agent: None,
                 },
             ),
@@ -191,7 +222,7 @@ impl World {
                 Role::Border {
                     border: Box::new(border(NET, COM)),
                     peer: (at(COM_BORDER), PeerIdentity::from_domains([COM])),
-                    users: HashMap::new(),
+                    users: HashMap::from([(GROUP.to_owned(), at(LISTS_AT))]),
                     agent: Some(at(AGENT)),
                 },
             ),
@@ -201,6 +232,12 @@ impl World {
                 "10.0.2.3",
                 Role::Publisher(PresenceUa::new(BOB, 3600).unwrap()),
             ),
+            Node::new(
+                DAVE_AT,
+                "10.0.1.4",
+                Role::Watcher(PresenceWatcher::new(DAVE)),
+            ),
+            Node::new(LISTS_AT, "10.0.2.4", Role::Lists(lists())),
         ];
         if tls {
             nodes[1].tls_peer = Some(at(NET_BORDER));
@@ -223,7 +260,11 @@ impl World {
     }
 
     fn watcher(&mut self) -> &mut PresenceWatcher {
-        match &mut self.node(ALICE_AT).role {
+        self.watcher_at(ALICE_AT)
+    }
+
+    fn watcher_at(&mut self, a: (u8, u8)) -> &mut PresenceWatcher {
+        match &mut self.node(a).role {
             Role::Watcher(w) => w,
             _ => unreachable!(),
         }
@@ -245,6 +286,18 @@ impl World {
         };
         let r = ua.publish(now, &presence(note)).unwrap();
         send_request(n, now, r, at(AGENT));
+        self.pump();
+    }
+
+    /// The watcher at `a` subscribes to the group (RFC 4662).
+    fn subscribe_list(&mut self, a: (u8, u8)) {
+        let now = self.clock.now();
+        let n = self.node(a);
+        let Role::Watcher(w) = &mut n.role else {
+            unreachable!()
+        };
+        let r = w.subscribe(now, GROUP, "presence", true).unwrap();
+        send_request(n, now, r, at(COM_BORDER));
         self.pump();
     }
 
@@ -369,10 +422,15 @@ fn peer_of(n: &Node, to: SocketAddr, r: &Request) -> Peer {
     let needs_tls = sip_core::target::request_transports(r)
         .map(|t| !t.allows(Transport::Udp))
         .unwrap_or(false);
+    // Too large for UDP once the endpoint adds its Via (RFC 3261 section
+    // 18.1.1): TCP.
+    let large = r.to_bytes().len() + 200 > sip_core::endpoint::MAX_UDP_REQUEST;
     Peer {
         addr: to,
         transport: if n.tls_peer == Some(to) || needs_tls {
             Transport::Tls
+        } else if large {
+            Transport::Tcp
         } else {
             Transport::Udp
         },
@@ -401,6 +459,7 @@ fn role_timeout(r: &mut Role) -> Option<Instant> {
         Role::Watcher(w) => w.poll_timeout(),
         Role::Publisher(p) => p.poll_timeout(),
         Role::Agent(a) => a.poll_timeout(),
+        Role::Lists(_) => None,
         Role::Border { border, .. } => border.poll_timeout(),
     }
 }
@@ -414,23 +473,26 @@ fn role_handle_timeout(n: &mut Node, now: Instant) {
             }
         }
         Role::Agent(a) => a.handle_timeout(now),
+        Role::Lists(_) => {}
         Role::Border { border, .. } => border.handle_timeout(now),
     }
 }
 
-/// Where a request from inside a domain goes: the presence agent for
-/// PUBLISH and SUBSCRIBE to its users, a user by address of record, else
-/// the domain's border.
+/// Where a request from inside a domain goes: a user (or list) by address
+/// of record, else the presence agent for PUBLISH and SUBSCRIBE.
 fn route_inside(
     users: &HashMap<String, SocketAddr>,
     agent: Option<SocketAddr>,
     r: &Request,
 ) -> Option<SocketAddr> {
+    if let Some(a) = aor(&target(r)).and_then(|u| users.get(&u)) {
+        return Some(*a);
+    }
     let m = r.method();
-    if (*m == Method::SUBSCRIBE || *m == Method::PUBLISH) && agent.is_some() {
+    if *m == Method::SUBSCRIBE || *m == Method::PUBLISH {
         return agent;
     }
-    users.get(&aor(&target(r))?).copied()
+    None
 }
 
 /// Drains a role's output into its endpoint. Returns whether anything
@@ -449,16 +511,31 @@ fn role_output(n: &mut Node, now: Instant) -> bool {
             let out: Vec<Request> = std::iter::from_fn(|| a.poll_transmit()).collect();
             for r in out {
                 moved = true;
-                // The NOTIFYs of a back-end subscription go to the border.
-                let to = if domain_of(&target(&r)).as_deref() == Some(NET) {
-                    at(BOB_AT)
+                // The NOTIFYs of a back-end subscription go to the border,
+                // those of the list agent's to it.
+                let to = match aor(&target(&r)).as_deref() {
+                    Some("sip:rls@example.net") => at(LISTS_AT),
+                    _ if domain_of(&target(&r)).as_deref() == Some(NET) => at(BOB_AT),
+                    _ => at(NET_BORDER),
+                };
+                send_request(n, now, r, to);
+            }
+        }
+        Role::Publisher(_) => {}
+        Role::Lists(l) => {
+            let out: Vec<Request> = std::iter::from_fn(|| l.poll_transmit()).collect();
+            for r in out {
+                moved = true;
+                // Its members' presence from the agent; its NOTIFYs to the
+                // subscriber (the border of example.com).
+                let to = if *r.method() == Method::SUBSCRIBE {
+                    at(AGENT)
                 } else {
                     at(NET_BORDER)
                 };
                 send_request(n, now, r, to);
             }
         }
-        Role::Publisher(_) => {}
         Role::Border {
             border,
             peer,
@@ -546,6 +623,14 @@ fn on_event(n: &mut Node, now: Instant, ev: Event) {
                 send_response(n, now, &x);
             } else if let Some((x, _, _)) = resp {
                 a.handle_response(&x);
+            }
+        }
+        Role::Lists(l) => {
+            if let Some((r, _, _)) = req {
+                let x = l.handle_request(now, &r);
+                send_response(n, now, &x);
+            } else if let Some((x, _, _)) = resp {
+                l.handle_response(now, &x);
             }
         }
         Role::Border { border, peer, .. } => {
@@ -732,4 +817,58 @@ fn a_tls_link_carries_sips_requests_the_endpoint_refuses_over_udp() {
         sips, 6,
         "the link's 3, the SUBSCRIBE to the agent, its 2 NOTIFYs"
     );
+}
+
+#[test]
+fn watchers_of_a_remote_list_share_one_back_end_through_the_endpoints() {
+    let mut w = World::new(0.0, 3);
+    w.publish("one");
+    w.run_for(Duration::from_secs(5));
+    let link = |w: &World, from: usize, method: Method| {
+        let borders = [at(COM_BORDER), at(NET_BORDER)];
+        w.net
+            .log()
+            .iter()
+            .skip(from)
+            .filter(|(_, d)| borders.contains(&plain(d.from)) && borders.contains(&plain(d.to)))
+            .filter(|(_, d)| {
+                matches!(
+                    Message::parse_datagram(Bytes::from(d.data.clone()), &Default::default()),
+                    Ok(Message::Request(r)) if *r.method() == method
+                )
+            })
+            .count()
+    };
+    let row = |w: &mut World, a: (u8, u8)| -> String {
+        let v = w.watcher_at(a).list(GROUP).expect("a list view");
+        let body = v
+            .resource(BOB)
+            .and_then(|r| r.active_body())
+            .unwrap_or_default();
+        String::from_utf8_lossy(body).into_owned()
+    };
+    let mark = w.net.log().len();
+    w.subscribe_list(ALICE_AT);
+    w.run_for(Duration::from_secs(5));
+    w.subscribe_list(DAVE_AT);
+    w.run_for(Duration::from_secs(5));
+    assert_eq!(
+        link(&w, mark, Method::SUBSCRIBE),
+        1,
+        "one list SUBSCRIBE crossed"
+    );
+    let s = w.border(COM_BORDER).stats();
+    assert_eq!((s.list_backends, s.list_subscriptions), (1, 2));
+    for a in [ALICE_AT, DAVE_AT] {
+        assert!(row(&mut w, a).contains("one"), "{a:?}");
+    }
+    // An update: one RLMI NOTIFY crosses, both watchers have it.
+    let mark = w.net.log().len();
+    w.publish("two");
+    w.run_for(Duration::from_secs(5));
+    assert_eq!(link(&w, mark, Method::NOTIFY), 1);
+    for a in [ALICE_AT, DAVE_AT] {
+        assert!(row(&mut w, a).contains("two"), "{a:?}");
+    }
+    assert!(w.refusals.lock().unwrap().is_empty());
 }
