@@ -653,6 +653,43 @@ mod tests {
     }
 
     #[test]
+    fn header_names_fast_and_slow() {
+        let long = "X-".to_owned() + &"a".repeat(40);
+        let ok: &[(&str, &str, &str)] = &[
+            ("Via: v", "Via", "v"),
+            ("Via :v", "Via", "v"),
+            ("Via\t:\tv", "Via", "v"),
+            ("content-LENGTH:0", "content-LENGTH", "0"),
+            ("X-Y_z!%*+`'~.:1", "X-Y_z!%*+`'~.", "1"),
+            ("l:0", "l", "0"),
+            (&format!("{long}: x"), &long, "x"),
+        ];
+        for (line, name, value) in ok {
+            let buf = format!("OPTIONS sip:a@b SIP/2.0\r\n{line}\r\n\r\n");
+            let mut hs = [RawHeader::default(); 4];
+            let got = parse_head(buf.as_bytes(), &mut hs, &Limits::default());
+            assert!(matches!(got, Ok(Status::Complete(_))), "{line}: {got:?}");
+            assert_eq!(hs[0].name, name.as_bytes(), "{line}");
+            assert_eq!(hs[0].value, value.as_bytes(), "{line}");
+        }
+        for (line, at) in [
+            ("Vi\x01a: x", 27),
+            ("Call\rID: x", 29),
+            ("Vi a: x", 28),
+            (": x", 25),
+        ] {
+            let buf = format!("OPTIONS sip:a@b SIP/2.0\r\n{line}\r\n\r\n");
+            let e = head(buf.as_bytes()).unwrap_err();
+            assert_eq!((e.kind, e.offset), (K::InvalidHeaderName, at), "{line:?}");
+        }
+        // A known name at the very end of the buffer still needs its colon.
+        assert_eq!(
+            head(b"OPTIONS sip:a@b SIP/2.0\r\nVia").unwrap(),
+            Status::Partial
+        );
+    }
+
+    #[test]
     fn stream_lengths() {
         let one = b"SIP/2.0 200 OK\r\nl: 2\r\n\r\nab";
         let mut two = one.to_vec();

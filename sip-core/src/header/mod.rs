@@ -491,3 +491,45 @@ impl<'a> IntoIterator for &'a Headers {
         Box::new(self.iter())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn entries_stay_small() {
+        // Twelve of them fit glibc's small-size cache (1,032 bytes).
+        assert_eq!(std::mem::size_of::<Entry>(), 80);
+    }
+
+    #[test]
+    fn lines_from_a_buffer_equal_lines_built() {
+        let src = Bytes::from_static(b"Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\nv: SIP/2.0/TCP g\r\n");
+        let mut parsed = Headers::with_source(src.clone(), 2);
+        parsed.push_span(HeaderName::VIA, 5, 34, false);
+        parsed.push_span(HeaderName::VIA, 39, 52, true);
+        let mut built = Headers::new();
+        built.push(HeaderName::VIA, "SIP/2.0/UDP h;branch=z9hG4bK1");
+        built.push(HeaderName::VIA, "SIP/2.0/TCP g");
+        assert_eq!(parsed, built);
+        assert!(parsed.is_compact(1) && !parsed.is_compact(0));
+        // Typed reads do not need the cached value; raw reads make it once.
+        let via: Via = parsed.typed().unwrap().unwrap();
+        assert_eq!(via.branch(), Some(&b"z9hG4bK1"[..]));
+        let first = parsed.get(&HeaderName::VIA).unwrap();
+        assert_eq!(&first[..], b"SIP/2.0/UDP h;branch=z9hG4bK1");
+        assert_eq!(first.as_ptr(), src[5..].as_ptr(), "shares the buffer");
+        let mut out = Vec::new();
+        parsed.write(&mut out);
+        assert_eq!(
+            out,
+            b"Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\nv: SIP/2.0/TCP g\r\n"
+        );
+        parsed.expand_compact_names();
+        assert!(!parsed.is_compact(1));
+        parsed.set(HeaderName::VIA, "SIP/2.0/UDP x");
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(&parsed.get(&HeaderName::VIA).unwrap()[..], b"SIP/2.0/UDP x");
+    }
+}
