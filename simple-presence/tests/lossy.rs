@@ -62,7 +62,7 @@ enum Role {
     Watcher(PresenceWatcher),
     Publisher(PresenceUa),
     Agent(PresenceAgent),
-    Lists(ListAgent),
+    Lists(Box<ListAgent>),
     Border {
         border: Box<Border>,
         /// The other border's address and what its connection authenticated.
@@ -237,7 +237,7 @@ impl World {
                 "10.0.1.4",
                 Role::Watcher(PresenceWatcher::new(DAVE)),
             ),
-            Node::new(LISTS_AT, "10.0.2.4", Role::Lists(lists())),
+            Node::new(LISTS_AT, "10.0.2.4", Role::Lists(Box::new(lists()))),
         ];
         if tls {
             nodes[1].tls_peer = Some(at(NET_BORDER));
