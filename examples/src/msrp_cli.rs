@@ -15,9 +15,11 @@
 //!   (the RFC's SHOULD when not behind a NAT) with its own listening
 //!   address, and the offerer connects. An offer of `active` (or of
 //!   `passive`) is answered with the other role, and an offer without
-//!   `a=setup` is the RFC 4975 model where the offerer connects. The side
-//!   that connects sends the first SEND at once (RFC 4975 7.1.1), an empty
-//!   one if it has nothing to say yet.
+//!   `a=setup` is the RFC 4975 model where the offerer connects. A
+//!   listener run with `--active` answers `active` whenever the offer lets
+//!   it, as a UA behind a NAT would. The side that connects sends the
+//!   first SEND at once (RFC 4975 7.1.1), an empty one if it has nothing to
+//!   say yet.
 //! - **MSRP** ([`MsrpConn`]): one [`msrp::Session`] over one TCP stream,
 //!   written as the session's contract says (after any input drain
 //!   `poll_transmit` and `poll_event`, then read `poll_timeout`).
@@ -752,6 +754,11 @@ impl Call {
     /// Serves SIP while `task` (the MSRP side) runs, and returns its
     /// result. When the peer hangs up, the task gets `grace` to finish
     /// (e.g. to see the connection close) before it is stopped.
+    ///
+    /// The pending [`Driver::next_event`] is dropped when the task ends.
+    /// That is safe while it waits; were it dropped in the middle of a
+    /// write (only when a message needs a new TCP connection), that one
+    /// message would be lost and its transaction would time out.
     pub async fn run_beside<T: Send + 'static>(
         &mut self,
         drv: &mut Driver,
