@@ -5,6 +5,13 @@
 //! the request came, and hands every message crossing it to a logging hook
 //! (whole, or headers only).
 //!
+//! A response is forwarded only when it comes from the network its request
+//! was forwarded to, and only back to the network that sent the request;
+//! provisional responses pass without ending the relay, the final one ends
+//! it. At most [`MAX_RELAYED`] requests await their final response; beyond
+//! that the oldest is forgotten (its late responses are then dropped), so
+//! requests that are never answered cannot grow the hub without bound.
+//!
 //! A border behind the hub treats the hub's connection as authenticated for
 //! the networks the hub federates: the hub has already checked each
 //! request's From and P-Asserted-Identity against its sender's connection.
@@ -17,6 +24,18 @@ use sip_core::{Bytes, Message, Method, Response, StatusCode};
 
 use crate::identity::PeerIdentity;
 use crate::sip::{domain_of, from_uri, pai_uri, target};
+
+/// How many forwarded requests may await a final response at once.
+pub const MAX_RELAYED: usize = 65_536;
+
+type Key = (Bytes, u32, Method);
+
+/// Where a forwarded request went and where its responses go back to.
+#[derive(Debug)]
+struct Relay {
+    back_to: String,
+    sent_to: String,
+}
 
 /// One member network.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +65,10 @@ pub type CrossingHook = Box<dyn FnMut(&Crossing) + Send>;
 pub struct ClearingHouse {
     networks: Vec<Network>,
     out: VecDeque<(String, Message)>,
-    relayed: HashMap<(Bytes, u32, Method), String>,
+    relayed: HashMap<Key, Relay>,
+    /// Keys of `relayed` in the order they were added (may hold keys
+    /// already answered; they are skipped on eviction).
+    order: VecDeque<Key>,
     hook: Option<CrossingHook>,
     headers_only: bool,
     forwarded: u64,
@@ -63,7 +85,7 @@ impl fmt::Debug for ClearingHouse {
     }
 }
 
-fn key_of(m: &Message) -> Option<(Bytes, u32, Method)> {
+fn key_of(m: &Message) -> Option<Key> {
     let c: CallId = m.headers().typed().ok().flatten()?;
     let s: CSeq = m.headers().typed().ok().flatten()?;
     Some((c.0, s.seq, s.method))
@@ -76,6 +98,7 @@ impl ClearingHouse {
             networks,
             out: VecDeque::new(),
             relayed: HashMap::new(),
+            order: VecDeque::new(),
             hook: None,
             headers_only: false,
             forwarded: 0,
@@ -123,6 +146,36 @@ impl ClearingHouse {
         }
     }
 
+    /// How many forwarded requests await their final response.
+    pub fn pending(&self) -> usize {
+        self.relayed.len()
+    }
+
+    fn remember(&mut self, k: Key, back_to: &str, sent_to: &str) {
+        while self.relayed.len() >= MAX_RELAYED {
+            match self.order.pop_front() {
+                Some(old) => {
+                    self.relayed.remove(&old);
+                }
+                None => break,
+            }
+        }
+        // Answered keys linger in `order`; drop them before it outgrows
+        // the map by much.
+        if self.order.len() >= 2 * MAX_RELAYED {
+            let relayed = &self.relayed;
+            self.order.retain(|k| relayed.contains_key(k));
+        }
+        self.order.push_back(k.clone());
+        self.relayed.insert(
+            k,
+            Relay {
+                back_to: back_to.to_owned(),
+                sent_to: sent_to.to_owned(),
+            },
+        );
+    }
+
     /// A message from a network over a connection that authenticated `conn`.
     pub fn handle(&mut self, conn: &PeerIdentity, m: Message) {
         let source = self
@@ -131,14 +184,23 @@ impl ClearingHouse {
             .find(|n| conn.covers(&n.domain))
             .map(|n| n.domain.clone());
         match m {
-            Message::Response(_) => {
+            Message::Response(ref r) => {
                 let Some(k) = key_of(&m) else { return };
-                if let Some(to) = self.relayed.remove(&k) {
-                    let from = source.unwrap_or_default();
-                    self.log(&from, &to, &m, false);
-                    self.forwarded += 1;
-                    self.out.push_back((to, m));
+                let Some(relay) = self.relayed.get(&k) else {
+                    return;
+                };
+                // Only the network the request went to may answer it.
+                if source.as_deref() != Some(relay.sent_to.as_str()) {
+                    return;
                 }
+                let to = relay.back_to.clone();
+                if r.status().is_final() {
+                    self.relayed.remove(&k);
+                }
+                let from = source.unwrap_or_default();
+                self.log(&from, &to, &m, false);
+                self.forwarded += 1;
+                self.out.push_back((to, m));
             }
             Message::Request(ref r) => {
                 let claimed: Vec<String> = [from_uri(r.headers()), pai_uri(r.headers())]
@@ -156,7 +218,7 @@ impl ClearingHouse {
                 match (ok, dest) {
                     (true, Some(to)) => {
                         if let Some(k) = key_of(&m) {
-                            self.relayed.insert(k, from.clone());
+                            self.remember(k, &from, &to);
                         }
                         self.log(&from, &to, &m, false);
                         self.forwarded += 1;
@@ -181,5 +243,91 @@ impl ClearingHouse {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sip::NewRequest;
+    use sip_core::Request;
+
+    fn hub() -> ClearingHouse {
+        ClearingHouse::new(
+            ["example.com", "example.net", "example.org"]
+                .into_iter()
+                .map(|d| Network { domain: d.into() })
+                .collect(),
+        )
+    }
+
+    fn subscribe(call: &str) -> Request {
+        NewRequest {
+            method: Method::SUBSCRIBE,
+            to: "sip:bob@example.net",
+            from: "sip:alice@example.com",
+            tag: "t1",
+            call_id: call,
+            contact: Some("sip:alice@example.com"),
+            event: Some("presence"),
+            expires: Some(600),
+        }
+        .build(None)
+        .unwrap()
+    }
+
+    fn answer(r: &Request, code: u16) -> Message {
+        Message::Response(Response::from_request(r, StatusCode::new(code).unwrap()))
+    }
+
+    #[test]
+    fn responses_come_only_from_the_network_the_request_went_to() {
+        let (com, net, org) = (
+            PeerIdentity::from_domains(["example.com"]),
+            PeerIdentity::from_domains(["example.net"]),
+            PeerIdentity::from_domains(["example.org"]),
+        );
+        let mut h = hub();
+        let r = subscribe("c1");
+        h.handle(&com, Message::Request(r.clone()));
+        let (to, _) = h.poll_transmit().unwrap();
+        assert_eq!(to, "example.net");
+        assert_eq!(h.pending(), 1);
+        // A third network answering someone else's request is ignored.
+        h.handle(&org, answer(&r, 200));
+        assert!(h.poll_transmit().is_none());
+        // So is the sender answering its own request.
+        h.handle(&com, answer(&r, 200));
+        assert!(h.poll_transmit().is_none());
+        // A provisional passes and keeps the relay; the final ends it.
+        h.handle(&net, answer(&r, 180));
+        assert_eq!(h.poll_transmit().unwrap().0, "example.com");
+        assert_eq!(h.pending(), 1);
+        h.handle(&net, answer(&r, 200));
+        let (to, m) = h.poll_transmit().unwrap();
+        assert_eq!(to, "example.com");
+        assert!(matches!(m, Message::Response(ref x) if x.status().as_u16() == 200));
+        assert_eq!(h.pending(), 0);
+        // A retransmitted final after that has nowhere to go.
+        h.handle(&net, answer(&r, 200));
+        assert!(h.poll_transmit().is_none());
+        assert_eq!(h.counts(), (3, 0));
+    }
+
+    #[test]
+    fn unanswered_requests_do_not_grow_the_hub_without_bound() {
+        let com = PeerIdentity::from_domains(["example.com"]);
+        let net = PeerIdentity::from_domains(["example.net"]);
+        let mut h = hub();
+        let first = subscribe("c-first");
+        h.handle(&com, Message::Request(first.clone()));
+        for i in 0..MAX_RELAYED {
+            h.handle(&com, Message::Request(subscribe(&format!("c{i}"))));
+        }
+        while h.poll_transmit().is_some() {}
+        assert_eq!(h.pending(), MAX_RELAYED);
+        // The oldest was forgotten: its answer is dropped.
+        h.handle(&net, answer(&first, 200));
+        assert!(h.poll_transmit().is_none());
     }
 }
