@@ -5,7 +5,7 @@
 //! pagers) and a peering border. Inside a network the elements exchange
 //! messages in process; between the networks every message is serialized
 //! and crosses a mutually authenticated TLS connection over TCP on
-//! 127.0.0.1 (RFC 5344 section 4; each border listens on an ephemeral
+//! 127.0.0.1 (RFC 5344 section 3; each border listens on an ephemeral
 //! port). The certificates come from a demo CA generated at start (see
 //! `examples::tls::DemoPki`), written as PEM files into a temporary
 //! folder; each carries its domain as subjectAltName URI `sip:<domain>`
@@ -310,7 +310,7 @@ fn start_conn(
 /// A border's listener: accepts TLS connections, verifies the client
 /// certificate against the CA (in the handshake), then refuses any
 /// connection whose certificate authenticates no domain of the peer
-/// table (RFC 5344 section 4).
+/// table (RFC 5344 section 3).
 struct Listener {
     dom: usize,
     listener: TcpListener,

@@ -1,7 +1,7 @@
 //! TLS between peer networks for the examples: rustls (ring provider) over
 //! tokio, with the RFC 5922 step the Sans-IO library cannot do itself.
 //!
-//! RFC 5344 section 4 asks that every channel between peer networks protect
+//! RFC 5344 section 3 asks that every channel between peer networks protect
 //! authenticity and confidentiality, and that each side can verify that
 //! the other really is the domain it claims. The pieces:
 //!
@@ -446,7 +446,7 @@ impl PeerCert {
 
     /// The entry of the peer table `peers` whose domain this certificate
     /// authenticates, if any. A border refuses a connection with none
-    /// (RFC 5344 section 4: only peers it has an agreement with), before
+    /// (RFC 5344 section 3: only peers it has an agreement with), before
     /// reading any request from it.
     pub fn peer_in<'a>(&self, peers: &'a [PeerEntry]) -> Option<&'a PeerEntry> {
         peers.iter().find(|p| self.identity.covers(&p.domain))

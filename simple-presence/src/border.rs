@@ -37,7 +37,7 @@
 //! - Any other request is relayed (statefully, so responses find their way
 //!   back): local to peer when its Request-URI is in a peer's domain, peer
 //!   to local when in ours.
-//! - TLS (RFC 5344 section 4, RFC 3261 sections 26.2 and 26.3.2.2): a peer
+//! - TLS (RFC 5344 section 3, RFC 3261 sections 26.2 and 26.3.2.2): a peer
 //!   may be marked [`PeerEntry::require_tls`]. Everything the border hands
 //!   the application for such a peer says so ([`Dest::Peer`] `tls`), and
 //!   its requests carry a `sips:` Request-URI (back-end subscriptions a
@@ -95,7 +95,7 @@ pub struct PeerEntry {
     /// How presence crosses the link with it (delegated only for peers
     /// trusted with the presentities' rules).
     pub mode: PeerMode,
-    /// The link with this peer must be TLS, both ways (RFC 5344 section 4,
+    /// The link with this peer must be TLS, both ways (RFC 5344 section 3,
     /// RFC 3261 section 26.3.2.2): what the border sends it is marked
     /// [`Dest::Peer`] `tls`, with a `sips:` Request-URI; what it receives
     /// from it over anything else is refused ([`Refusal::TlsRequired`]).
