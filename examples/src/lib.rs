@@ -9,6 +9,14 @@
 //!   connections opened on demand and reused for the answers (RFC 3261
 //!   18.2.2: responses and in-dialog requests go back over the connection
 //!   the request came in on).
+//! - [`tls`]: mutual TLS between peer networks with rustls: a demo PKI
+//!   (a CA and per-domain certificates with `sip:` URI subjectAltNames),
+//!   the names of a verified peer certificate turned into a
+//!   [`simple_presence::identity::PeerIdentity`] (RFC 5922), and SIP framing
+//!   over a TLS stream.
+//! - [`msrp_cli`]: what `msrp-chat`, `msrp-send-file` and `msrp-recv-file`
+//!   share: INVITE-negotiated MSRP sessions over TCP and files streamed in
+//!   constant memory.
 //! - [`args::Args`]: a tiny command-line reader (`--name value`, `--flag`,
 //!   positionals), enough for the programs' `--help` forms.
 //! - [`read_input`], [`seed`], [`pidf_type`] and friends: small helpers.
