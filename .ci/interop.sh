@@ -17,8 +17,9 @@
 # every peer itself, prints one PASS/FAIL line per check and a final
 # "N passed, M failed" line; exits non-zero when anything failed.
 #
-# Environment: CARGO_TARGET_DIR (default <repo>/target), LOAD_RATE (50 per
-# second) and LOAD_CALLS (500) for the load run, KEEP=1 keeps the logs.
+# Environment: CARGO_TARGET_DIR (default <repo>/target), LOAD_RATE (200 per
+# second) and LOAD_CALLS (4000, i.e. 20 s) for the load run, KEEP=1 keeps
+# the logs.
 set -u
 
 ROOT=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
@@ -35,8 +36,8 @@ KAM_PORT=5070
 SRV_PORT=5090
 RULES_PORT=5092
 MSRP_PORT=5094
-LOAD_RATE=${LOAD_RATE:-50}
-LOAD_CALLS=${LOAD_CALLS:-500}
+LOAD_RATE=${LOAD_RATE:-200}
+LOAD_CALLS=${LOAD_CALLS:-4000}
 KAM_RUNDIR=$WORK/kamailio
 PIDS=()
 PASSED=0
