@@ -129,7 +129,7 @@ fn parse_owned(
             let method = Method::from_bytes_shared(m, || buf.slice(method.clone()))
                 .ok_or(ParseError::new(K::InvalidMethod, method.start))?;
             let uri_start = uri.start;
-            let uri = Uri::parse(&buf.slice(uri))
+            let uri = Uri::parse_in(buf, uri.start, uri.end)
                 .map_err(|e| ParseError::new(K::InvalidRequestUri, uri_start + e.offset))?;
             Message::Request(Request {
                 method,

@@ -61,6 +61,14 @@ impl Uri {
     /// assert_eq!(u.as_sip().unwrap().user().unwrap(), "alice");
     /// ```
     pub fn parse(s: &Bytes) -> Result<Uri, UriError> {
+        Uri::parse_in(s, 0, s.len())
+    }
+
+    /// [`Uri::parse`] of `src[start..end]` (a URI inside a header value or
+    /// a message), slicing `src` only for the parts kept; error offsets
+    /// count from `start`.
+    pub(crate) fn parse_in(src: &Bytes, start: usize, end: usize) -> Result<Uri, UriError> {
+        let s = src.get(start..end).unwrap_or_default();
         let colon = s
             .iter()
             .position(|&b| b == b':')
@@ -82,19 +90,25 @@ impl Uri {
             return Err(uerr(K::InvalidChar, p));
         }
         let base = colon + 1;
+        // `parse_at` counts offsets in `src`.
+        let relative = |e: UriError| UriError::new(e.kind, e.offset.saturating_sub(start));
         if scheme.eq_ignore_ascii_case(b"sip") {
-            SipUri::parse_at(false, s, base).map(Uri::Sip)
+            SipUri::parse_at(false, src, start + base, end)
+                .map(Uri::Sip)
+                .map_err(relative)
         } else if scheme.eq_ignore_ascii_case(b"sips") {
-            SipUri::parse_at(true, s, base).map(Uri::Sip)
+            SipUri::parse_at(true, src, start + base, end)
+                .map(Uri::Sip)
+                .map_err(relative)
         } else if scheme.eq_ignore_ascii_case(b"tel") {
-            let rest = s.slice(base..);
+            let rest = src.slice(start + base..end);
             TelUri::parse_rest(&rest, base).map(Uri::Tel)
         } else if scheme.eq_ignore_ascii_case(b"pres") {
-            ImPresUri::parse_rest(&s.slice(base..), base).map(Uri::Pres)
+            ImPresUri::parse_rest(&src.slice(start + base..end), base).map(Uri::Pres)
         } else if scheme.eq_ignore_ascii_case(b"im") {
-            ImPresUri::parse_rest(&s.slice(base..), base).map(Uri::Im)
+            ImPresUri::parse_rest(&src.slice(start + base..end), base).map(Uri::Im)
         } else {
-            Ok(Uri::Other(OtherUri::new(s.clone(), colon)))
+            Ok(Uri::Other(OtherUri::new(src.slice(start..end), colon)))
         }
     }
 
@@ -487,10 +501,11 @@ impl SipUri {
         Some(self)
     }
 
-    /// Parses the part after `sip:`/`sips:`, which starts at `src[at]`;
-    /// only the fields kept are sliced from `src`.
-    fn parse_at(secure: bool, src: &Bytes, at: usize) -> Result<SipUri, UriError> {
-        let s = src.get(at..).unwrap_or_default();
+    /// Parses the part after `sip:`/`sips:`, which is `src[at..end]`;
+    /// only the fields kept are sliced from `src`. Error offsets count in
+    /// `src`.
+    fn parse_at(secure: bool, src: &Bytes, at: usize, end: usize) -> Result<SipUri, UriError> {
+        let s = src.get(at..end).unwrap_or_default();
         let (user, password, hp_start) = match text::find(b'@', s) {
             Some(a) => {
                 let info = s.get(..a).unwrap_or_default();
@@ -506,10 +521,9 @@ impl SipUri {
             }
             None => (None, None, at),
         };
-        let end = src.len();
         let (host, port, used) =
             parse_hostport(src, hp_start, end, hp_start, |b| b == b';' || b == b'?')?;
-        let rest = src.get(used..).unwrap_or_default();
+        let rest = src.get(used..end).unwrap_or_default();
         let q = text::find(b'?', rest);
         let params_text = rest.get(..q.unwrap_or(rest.len())).unwrap_or_default();
         let pbase = used;
@@ -1169,7 +1183,7 @@ impl NameAddr {
         {
             return Err((HeaderErrorKind::InvalidAngleBrackets, after + 1));
         }
-        let uri = Uri::parse(&v.slice(after + 1..gt))
+        let uri = Uri::parse_in(v, after + 1, gt)
             .map_err(|e| (HeaderErrorKind::InvalidUri(e), after + 1 + e.offset))?;
         let params = Self::params_after(v, gt + 1)?;
         Ok((NameAddr { display, uri }, params))
@@ -1197,6 +1211,27 @@ mod tests {
         match Uri::parse_str(s).unwrap() {
             Uri::Sip(u) => u,
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_uri_inside_a_buffer_parses_as_alone() {
+        for u in [
+            "sip:alice@atlanta.com;transport=tcp?subject=x",
+            "sips:a:pw@[2001:db8::1]:5061",
+            "sip:%zz@b",
+            "sip:a@b c",
+            "sip:a@b:99999",
+            "sip:a@b;;x",
+            "tel:+1-201-555-0123",
+            "pres:a@b",
+            "urn:x:y",
+            "1x:y",
+        ] {
+            let alone = Uri::parse_str(u);
+            let buf = Bytes::from(format!("xx<{u}>;yy"));
+            let inside = Uri::parse_in(&buf, 3, 3 + u.len());
+            assert_eq!(inside, alone, "{u}");
         }
     }
 

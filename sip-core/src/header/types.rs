@@ -519,14 +519,16 @@ impl TypedHeader for CSeq {
     const NAME: HeaderName = HeaderName::CSEQ;
 
     fn decode(v: &Bytes) -> Result<Self, HeaderError> {
-        let t = trimmed(v);
+        let t = trim(v);
         let sp = t
             .iter()
             .position(|&b| text::is_ws(b))
             .ok_or(herr::<Self>(K::ExpectedToken, t.len()))?;
         let seq = number::<Self>(&t[..sp])?;
-        let m = t.slice_ref(trim(&t[sp..]));
-        let method = Method::from_wire(m).ok_or(herr::<Self>(K::ExpectedToken, sp))?;
+        // Known methods are constants: no slice of `v` to make.
+        let m = trim(&t[sp..]);
+        let method = Method::from_bytes_shared(m, || v.slice_ref(m))
+            .ok_or(herr::<Self>(K::ExpectedToken, sp))?;
         Ok(CSeq { seq, method })
     }
 
