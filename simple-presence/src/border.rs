@@ -36,7 +36,13 @@
 //!   the full state that comes back goes out instead.
 //! - Any other request is relayed (statefully, so responses find their way
 //!   back): local to peer when its Request-URI is in a peer's domain, peer
-//!   to local when in ours.
+//!   to local when in ours. That covers INVITE dialogs whose remote
+//!   targets are in the two domains: an INVITE's provisional responses pass
+//!   and keep the relay for its final one (RFC 3261 section 16.7); the ACK
+//!   of a 2xx (a request of its own, section 13.2.2.4) or of a non-2xx
+//!   (section 17.1.1.3) is relayed like any request but, never being
+//!   answered, leaves nothing behind; in-dialog requests such as BYE are
+//!   relayed and answered like any other.
 //! - TLS (RFC 5344 section 3, RFC 3261 sections 26.2 and 26.3.2.2): a peer
 //!   may be marked [`PeerEntry::require_tls`]. Everything the border hands
 //!   the application for such a peer says so ([`Dest::Peer`] `tls`), and
@@ -591,12 +597,7 @@ impl Border {
                             }
                         }
                     }
-                    if let Some((dest, _)) = self.relayed.remove(&k) {
-                        self.out.push_back(Transmit {
-                            dest,
-                            message: resp(r),
-                        });
-                    }
+                    self.relay_response(k, r);
                 }
             }
             Message::Request(r) => self.inside_request(now, r),
@@ -646,10 +647,38 @@ impl Border {
             });
         };
         let tls = peer.require_tls || is_sips(r.uri());
-        if let Some(k) = key_of(r.headers()) {
-            self.relayed.insert(k, (Dest::Inside, tls));
-        }
+        self.remember(&r, Dest::Inside, tls);
         self.out.push_back(to_peer(&dom, tls, req(r)));
+    }
+
+    /// Remembers where the response to a relayed request goes. Not for an
+    /// ACK: it is never answered (RFC 3261 section 17.1.1.3 for a non-2xx,
+    /// 13.2.2.4 for a 2xx, where it is a request of its own that ends no
+    /// transaction), so an entry for it would never be removed.
+    fn remember(&mut self, r: &Request, dest: Dest, tls: bool) {
+        if let Some(k) = key_of(r.headers()) {
+            if k.2 != Method::ACK {
+                self.relayed.insert(k, (dest, tls));
+            }
+        }
+    }
+
+    /// Relays a response to where its request came from. A provisional
+    /// one (an INVITE's 100 or 180) keeps the relay for the final response
+    /// that follows (RFC 3261 section 16.7: a proxy forwards every
+    /// provisional and the final); a final one ends it.
+    fn relay_response(&mut self, k: (Bytes, u32, Method), x: Response) {
+        let dest = if x.status().is_provisional() {
+            self.relayed.get(&k).map(|(d, _)| d.clone())
+        } else {
+            self.relayed.remove(&k).map(|(d, _)| d)
+        };
+        if let Some(dest) = dest {
+            self.out.push_back(Transmit {
+                dest,
+                message: resp(x),
+            });
+        }
     }
 
     fn local_initial(&mut self, now: Instant, r: Request, dom: &str) {
@@ -965,12 +994,7 @@ impl Border {
                 {
                     return;
                 }
-                if let Some((dest, _)) = self.relayed.remove(&k) {
-                    self.out.push_back(Transmit {
-                        dest,
-                        message: resp(x),
-                    });
-                }
+                self.relay_response(k, x);
                 return;
             }
             Message::Request(r) => r,
@@ -1033,10 +1057,7 @@ impl Border {
                 message: resp(x),
             });
         }
-        if let Some(k) = key_of(r.headers()) {
-            self.relayed
-                .insert(k, (Dest::peer(from_dom, over.is_tls()), false));
-        }
+        self.remember(&r, Dest::peer(from_dom, over.is_tls()), false);
         self.out.push_back(Transmit {
             dest: Dest::Inside,
             message: req(r),
@@ -1808,6 +1829,141 @@ mod tests {
         let out = drain(&mut b);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].dest, Dest::Inside);
+    }
+
+    /// Alice's INVITE dialog with bob across the border, both directions
+    /// of the border seen from example.com: the 180 does not end the relay
+    /// (the 200 after it still finds its way), the ACK crosses and leaves
+    /// nothing to answer, the BYE crosses and its 200 comes back. Then
+    /// bob's side: a peer's INVITE, ACK and BYE to a user of ours.
+    #[test]
+    fn an_invite_dialog_crosses_with_its_ack_and_bye() {
+        let now = testkit::net::Clock::new().now();
+        let (mut b, log) = border(PeerEntry::new(NET, PeerMode::PerView).tls(), false);
+        let conn = PeerIdentity::from_domains([NET]);
+        let sdp = |b: &str| {
+            (
+                content_type("application/sdp").unwrap(),
+                Bytes::from(b.to_owned()),
+            )
+        };
+        let (ct, body) = sdp("v=0\r\n");
+        let invite = NewRequest {
+            method: Method::INVITE,
+            to: "sips:bob@example.net",
+            from: "sips:alice@example.com",
+            tag: "at",
+            call_id: "call1",
+            contact: Some("sips:alice@example.com"),
+            event: None,
+            expires: None,
+        }
+        .build(Some((&ct, body)))
+        .unwrap();
+        b.handle_inside(now, Message::Request(invite));
+        let reqs = to_peer_requests(&drain(&mut b));
+        assert_eq!(reqs.len(), 1);
+        let (tls, inv) = &reqs[0];
+        assert!(*tls);
+        assert_eq!(inv.method(), &Method::INVITE);
+        assert_eq!(&inv.body()[..], b"v=0\r\n");
+        let from_net = |b: &mut Border, x: Response| {
+            b.handle_peer_over(now, &conn, LinkTransport::Tls, Message::Response(x));
+            drain(b)
+        };
+        let mut ringing = Response::from_request(inv, StatusCode::RINGING);
+        ringing.set_to_tag("bt");
+        let out = from_net(&mut b, ringing);
+        assert_eq!(out.len(), 1, "the 180 is relayed inside");
+        assert_eq!(out[0].dest, Dest::Inside);
+        let mut ok = Response::from_request(inv, StatusCode::OK);
+        ok.set_to_tag("bt");
+        ok.headers_mut()
+            .push(HeaderName::CONTACT, "<sips:bob@example.net>");
+        let out = from_net(&mut b, ok.clone());
+        assert_eq!(out.len(), 1, "the 200 after the 180 is relayed too");
+        assert!(matches!(&out[0].message, Message::Response(x) if x.status() == StatusCode::OK));
+        assert!(b.relayed.is_empty(), "the final ended the relay");
+        // The ACK and the BYE, built from the dialog as alice's UA would.
+        let mut dialog = sip_core::dialog::Dialog::uac(inv, &ok).unwrap();
+        let ack = dialog.ack(1).unwrap();
+        b.handle_inside(now, Message::Request(ack));
+        let reqs = to_peer_requests(&drain(&mut b));
+        assert_eq!(reqs.len(), 1, "the ACK crosses");
+        assert_eq!(reqs[0].1.method(), &Method::ACK);
+        assert_eq!(target(&reqs[0].1), "sips:bob@example.net");
+        assert!(b.relayed.is_empty(), "nothing awaits an answer to the ACK");
+        let bye = dialog.request(Method::BYE).unwrap();
+        b.handle_inside(now, Message::Request(bye));
+        let reqs = to_peer_requests(&drain(&mut b));
+        assert_eq!(reqs.len(), 1, "the BYE crosses");
+        let (_, bye) = &reqs[0];
+        assert_eq!(key_of(bye.headers()).unwrap().1, 2);
+        let out = from_net(&mut b, Response::from_request(bye, StatusCode::OK));
+        assert_eq!(out.len(), 1, "its 200 comes back inside");
+        assert_eq!(out[0].dest, Dest::Inside);
+        assert!(b.relayed.is_empty());
+
+        // The other way: example.net's user calls ours.
+        let (ct, body) = sdp("v=0\r\n");
+        let invite = NewRequest {
+            method: Method::INVITE,
+            to: "sips:alice@example.com",
+            from: "sips:bob@example.net",
+            tag: "bt2",
+            call_id: "call2",
+            contact: Some("sips:bob@example.net"),
+            event: None,
+            expires: None,
+        }
+        .build(Some((&ct, body)))
+        .unwrap();
+        let from_peer = |b: &mut Border, r: Request| {
+            b.handle_peer_over(now, &conn, LinkTransport::Tls, Message::Request(r));
+            drain(b)
+        };
+        let out = from_peer(&mut b, invite.clone());
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].dest, Dest::Inside);
+        let mut ringing = Response::from_request(&invite, StatusCode::RINGING);
+        ringing.set_to_tag("at2");
+        b.handle_inside(now, Message::Response(ringing));
+        let mut ok = Response::from_request(&invite, StatusCode::OK);
+        ok.set_to_tag("at2");
+        ok.headers_mut()
+            .push(HeaderName::CONTACT, "<sips:alice@example.com>");
+        b.handle_inside(now, Message::Response(ok.clone()));
+        let out = drain(&mut b);
+        let statuses: Vec<(Dest, u16)> = out
+            .iter()
+            .filter_map(|t| match &t.message {
+                Message::Response(x) => Some((t.dest.clone(), x.status().as_u16())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            statuses,
+            [(Dest::peer(NET, true), 180), (Dest::peer(NET, true), 200)]
+        );
+        let mut dialog = sip_core::dialog::Dialog::uac(&invite, &ok).unwrap();
+        let out = from_peer(&mut b, dialog.ack(1).unwrap());
+        assert!(
+            matches!(&out[..], [Transmit { dest: Dest::Inside, message: Message::Request(a) }] if *a.method() == Method::ACK),
+            "{out:?}"
+        );
+        assert!(b.relayed.is_empty(), "nothing awaits an answer to the ACK");
+        let bye = dialog.request(Method::BYE).unwrap();
+        let out = from_peer(&mut b, bye.clone());
+        assert_eq!(out.len(), 1);
+        b.handle_inside(
+            now,
+            Message::Response(Response::from_request(&bye, StatusCode::OK)),
+        );
+        let out = drain(&mut b);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].dest, Dest::peer(NET, true));
+        assert!(b.relayed.is_empty());
+        assert!(log.lock().unwrap().is_empty(), "nothing refused");
     }
 
     #[test]
