@@ -12,11 +12,16 @@
 //! and DNS `<domain>`. Every message read from a connection goes into
 //! `Border::handle_peer_over` with the `PeerIdentity` computed from the
 //! peer's certificate (RFC 5922), and the borders require TLS of each
-//! other (`PeerEntry::tls`). The MSRP sessions (negotiated with
-//! `msrp::sdp` offers and answers, handed over in process since no INVITE
-//! dialog is involved) run over TLS too (`msrps:`, `TCP/TLS/MSRP`), each
-//! side checking the other's certificate against the SDP `a=fingerprint`
-//! (RFC 4975 section 14.4, RFC 8122).
+//! other (`PeerEntry::tls`). The MSRP sessions are negotiated in an
+//! INVITE dialog across the borders (RFC 4975 section 8): alice's UA sends
+//! an INVITE carrying the SDP offer built with `msrp::sdp`, bob's UA
+//! answers 180 then 200 with the SDP answer, alice ACKs the 2xx (RFC 3261
+//! section 13.2.2.4) and hangs up with BYE after the transfer; both UAs
+//! keep a `sip_core::dialog::Dialog`. The users are reached at their
+//! addresses of record (no registrar here), so every in-dialog request
+//! crosses the same two borders. The sessions run over TLS too (`msrps:`,
+//! `TCP/TLS/MSRP`), each side checking the other's certificate against
+//! the SDP `a=fingerprint` (RFC 4975 section 14.4, RFC 8122).
 //!
 //! The last use case shows what the link refuses: a third network,
 //! example.org, with a valid certificate from the same CA but not in the
@@ -65,12 +70,13 @@ use simple_presence::doc::imdn::{Kind, Status};
 use simple_presence::identity::PeerIdentity;
 use simple_presence::list::ListAgent;
 use simple_presence::pager::Pager;
-use simple_presence::sip::{aor, domain_of, from_uri, target};
+use simple_presence::sip::{aor, domain_of, from_uri, target, NewRequest};
 use simple_presence::views::{self, PeerMode};
 use simple_presence::watcher::PresenceWatcher;
+use sip_core::dialog::{Dialog, DialogId};
 use sip_core::header::{CSeq, CallId};
 use sip_core::publication::Publisher;
-use sip_core::{Bytes, Message, Method, Response, StatusCode, Uri};
+use sip_core::{Bytes, Message, Method, Request, Response, StatusCode, Uri};
 use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -117,6 +123,16 @@ struct Domain {
     publishers: HashMap<String, Publisher>,
     pagers: HashMap<String, Pager>,
     message_answers: Vec<Response>,
+    /// INVITEs that reached a user and are not answered yet (a UA answers
+    /// when its user picks up: here, when the use case says so).
+    invites: Vec<Request>,
+    /// Responses users got to their INVITEs and BYEs.
+    call_answers: Vec<Response>,
+    /// The dialogs of the INVITEs users accepted (UAS side, RFC 3261
+    /// section 12.1.1).
+    calls: HashMap<DialogId, Dialog>,
+    /// Call-IDs of the ACKs users received for their 2xx.
+    acks: Vec<Bytes>,
     lists: Option<ListAgent>,
     /// Who to answer for each request an element received.
     reply_to: HashMap<(Elem, Key), Elem>,
@@ -126,6 +142,36 @@ struct Domain {
     refusals: Arc<Mutex<Vec<Refused>>>,
     /// NOTIFYs (count, bytes) the border handed to local watchers.
     local_notifies: (usize, usize),
+}
+
+impl Domain {
+    /// An ACK or BYE for a user's call (RFC 3261 section 12.2.2): an ACK
+    /// is taken and never answered; a BYE ends the dialog with 200, or gets
+    /// 481 when no dialog matches (section 15.1.2).
+    fn in_call(&mut self, r: &Request) -> Option<Response> {
+        let id = DialogId::of_incoming(r);
+        let ok = id
+            .as_ref()
+            .and_then(|id| self.calls.get_mut(id))
+            .is_some_and(|c| c.handle_request(r).is_ok());
+        if *r.method() == Method::ACK {
+            if ok {
+                let call: Option<CallId> = r.headers().typed().ok().flatten();
+                self.acks.extend(call.map(|c| c.0));
+            }
+            return None;
+        }
+        if !ok {
+            return Some(Response::from_request(
+                r,
+                StatusCode::CALL_TRANSACTION_DOES_NOT_EXIST,
+            ));
+        }
+        if let Some(mut c) = id.and_then(|id| self.calls.remove(&id)) {
+            c.terminate();
+        }
+        Some(Response::from_request(r, StatusCode::OK))
+    }
 }
 
 /// Traffic on the link.
@@ -471,6 +517,9 @@ fn label(m: &Message) -> String {
             }
         }
     }
+    let sdp = header(b"Content-Type")
+        .starts_with("application/sdp")
+        .then(|| sdp_summary(m.body()));
     let imdn = b"imdn+xml";
     if m.body().windows(imdn.len()).any(|w| w == imdn) {
         what.push("IMDN".into());
@@ -478,14 +527,39 @@ fn label(m: &Message) -> String {
         what.push("CPIM".into());
     }
     match m {
+        Message::Request(r) if *r.method() == Method::INVITE && sdp.is_some() => {
+            format!("INVITE (SDP offer: {})", sdp.unwrap_or_default())
+        }
         Message::Request(r) if what.is_empty() => r.method().to_string(),
         Message::Request(r) => format!("{} ({})", r.method(), what.join(", ")),
         Message::Response(r) => format!(
-            "{} ({})",
+            "{} ({}{})",
             r.status().as_u16(),
-            cseq.map(|c| c.method.to_string()).unwrap_or_default()
+            cseq.map(|c| c.method.to_string()).unwrap_or_default(),
+            sdp.map(|s| format!(", SDP answer: {s}"))
+                .unwrap_or_default()
         ),
     }
+}
+
+/// What an MSRP SDP body describes, in a few words: chat or file, the
+/// setup role.
+fn sdp_summary(body: &[u8]) -> String {
+    let Some(d) = Sdp::parse(body)
+        .ok()
+        .and_then(|s| MsrpDescription::from_sdp(&s).ok())
+    else {
+        return "unreadable".into();
+    };
+    let what = match d.file.as_ref().and_then(|f| f.selector.name.clone()) {
+        Some(name) => format!("file {name}"),
+        None if d.file.is_some() => "file".into(),
+        None => "chat".into(),
+    };
+    format!(
+        "{what}, setup:{}",
+        d.setup.map(Setup::as_str).unwrap_or("-")
+    )
 }
 
 impl Demo {
@@ -540,6 +614,10 @@ impl Demo {
                 publishers: HashMap::new(),
                 pagers: HashMap::new(),
                 message_answers: Vec::new(),
+                invites: Vec::new(),
+                call_answers: Vec::new(),
+                calls: HashMap::new(),
+                acks: Vec::new(),
                 lists: None,
                 reply_to: HashMap::new(),
                 listen,
@@ -584,7 +662,14 @@ impl Demo {
     fn route_inside(&mut self, i: usize, from: Elem, m: Message) {
         let d = &mut self.doms[i];
         let to = match &m {
-            Message::Response(_) => match key(&m).and_then(|k| d.reply_to.remove(&(from, k))) {
+            // A provisional response keeps the way back for the final one.
+            Message::Response(x) => match key(&m).and_then(|k| {
+                if x.status().is_provisional() {
+                    d.reply_to.get(&(from, k)).copied()
+                } else {
+                    d.reply_to.remove(&(from, k))
+                }
+            }) {
                 Some(to) => to,
                 None => return,
             },
@@ -615,12 +700,17 @@ impl Demo {
     /// an open one (either direction; both ends were verified, so a
     /// connection the peer opened carries our requests too, as RFC 5923
     /// allows), else a new one to that domain's border, which must present
-    /// a certificate for it.
+    /// a certificate for it. Only connections between the demo's own
+    /// borders count: one an intruder opened with the peer's certificate
+    /// (use case 6c) authenticates the peer too, but nobody reads it once
+    /// the intruder has its answer.
     async fn conn_to(&mut self, i: usize, domain: &str) -> Result<u64, String> {
         let open = self
             .conns
             .iter()
-            .filter(|(_, c)| c.dom == i && c.identity.covers(domain) && !c.writer.is_closed())
+            .filter(|(_, c)| {
+                c.dom == i && c.counted && c.identity.covers(domain) && !c.writer.is_closed()
+            })
             .map(|(id, _)| *id)
             .min();
         if let Some(id) = open {
@@ -672,6 +762,9 @@ impl Demo {
     /// request on a connection to `domain`.
     async fn send_link(&mut self, i: usize, domain: &str, m: &Message) -> Result<(), String> {
         let back = match m {
+            Message::Response(x) if x.status().is_provisional() => {
+                key(m).and_then(|k| self.reply.get(&(i, k)).copied())
+            }
             Message::Response(_) => key(m).and_then(|k| self.reply.remove(&(i, k))),
             Message::Request(_) => None,
         };
@@ -830,8 +923,11 @@ impl Demo {
                         shown(&identity)
                     );
                 }
-                if let (Message::Request(_), Some(k)) = (&*msg, key(&msg)) {
-                    self.reply.insert((i, k), conn);
+                // An ACK is never answered (RFC 3261 section 13.2.2.4).
+                if let (Message::Request(r), Some(k)) = (&*msg, key(&msg)) {
+                    if *r.method() != Method::ACK {
+                        self.reply.insert((i, k), conn);
+                    }
                 }
                 let d = &mut self.doms[i];
                 d.border
@@ -859,8 +955,10 @@ impl Demo {
 
     fn deliver_inside(&mut self, i: usize, from: Elem, to: Elem, m: Message) {
         let now = Instant::now();
-        if let (Message::Request(_), Some(k)) = (&m, key(&m)) {
-            self.doms[i].reply_to.insert((to, k), from);
+        if let (Message::Request(r), Some(k)) = (&m, key(&m)) {
+            if *r.method() != Method::ACK {
+                self.doms[i].reply_to.insert((to, k), from);
+            }
         }
         let d = &mut self.doms[i];
         match (to, m) {
@@ -887,6 +985,14 @@ impl Demo {
                     d.local_notifies.0 += 1;
                     d.local_notifies.1 += Message::Request(r.clone()).to_bytes().len();
                 }
+                if *r.method() == Method::INVITE {
+                    d.invites.push(r);
+                    return;
+                }
+                if *r.method() == Method::ACK || *r.method() == Method::BYE {
+                    let Some(x) = d.in_call(&r) else { return };
+                    return self.route_inside(i, to, Message::Response(x));
+                }
                 let who = aor(&target(&r)).unwrap_or_default();
                 let x = match d.watchers.get_mut(&who) {
                     Some(w) if *r.method() == Method::NOTIFY => w.handle_notify(now, &r),
@@ -906,6 +1012,8 @@ impl Demo {
                 let method = x.headers().typed::<CSeq>().ok().flatten().map(|c| c.method);
                 if method == Some(Method::MESSAGE) {
                     d.message_answers.push(x);
+                } else if method == Some(Method::INVITE) || method == Some(Method::BYE) {
+                    d.call_answers.push(x);
                 } else if method == Some(Method::PUBLISH) {
                     if let Some(again) = d
                         .publishers
@@ -968,6 +1076,101 @@ impl Demo {
             self.route_inside(i, Elem::Users, Message::Request(r));
         }
         Ok(())
+    }
+
+    /// `from`'s UA calls `to` (RFC 3261 section 13.2.1): an INVITE with
+    /// the SDP `offer`, Call-ID `call`, into `from`'s network. Both are
+    /// `sips:` URIs: the offer's `a=fingerprint` is only as good as the
+    /// integrity of the signalling that carries it (RFC 4975 section 14.4).
+    fn invite(
+        &mut self,
+        from: &str,
+        to: &str,
+        call: &str,
+        offer: Bytes,
+    ) -> Result<Request, String> {
+        let i = Self::idx(&domain_of(from).unwrap_or_default());
+        let ct =
+            simple_presence::sip::content_type("application/sdp").ok_or("the SDP content type")?;
+        let r = NewRequest {
+            method: Method::INVITE,
+            to,
+            from,
+            tag: &format!("{call}-a"),
+            call_id: call,
+            contact: Some(from),
+            event: None,
+            expires: None,
+        }
+        .build(Some((&ct, offer)))
+        .ok_or_else(|| format!("the INVITE from {from} to {to}"))?;
+        self.route_inside(i, Elem::Users, Message::Request(r.clone()));
+        Ok(r)
+    }
+
+    /// The INVITE of `call` that reached a user of network `i`, taken off
+    /// the queue of unanswered ones.
+    fn take_invite(&mut self, i: usize, call: &str) -> Option<Request> {
+        let d = &mut self.doms[i];
+        let at = d.invites.iter().position(|r| {
+            r.headers()
+                .typed::<CallId>()
+                .ok()
+                .flatten()
+                .is_some_and(|c| &c.0[..] == call.as_bytes())
+        })?;
+        Some(d.invites.remove(at))
+    }
+
+    /// A user of network `i` answers `invite` with `status` (a 1xx other
+    /// than 100, or a final), with the SDP `answer` if given. A 2xx makes
+    /// the dialog (RFC 3261 section 12.1.1), with the user's address of
+    /// record as Contact (`sips:`, as the INVITE's Request-URI was:
+    /// section 8.1.1.8).
+    fn answer(
+        &mut self,
+        i: usize,
+        invite: &Request,
+        status: StatusCode,
+        answer: Option<Bytes>,
+    ) -> Result<(), String> {
+        let call: CallId = invite
+            .headers()
+            .typed()
+            .ok()
+            .flatten()
+            .ok_or("an INVITE without Call-ID")?;
+        let mut x = Response::from_request(invite, status);
+        x.set_to_tag(&format!("{}-b", String::from_utf8_lossy(&call.0)));
+        if status.is_success() {
+            x.headers_mut().push(
+                sip_core::HeaderName::CONTACT,
+                format!("<{}>", target(invite)),
+            );
+        }
+        if let Some(body) = answer {
+            let ct = simple_presence::sip::content_type("application/sdp")
+                .ok_or("the SDP content type")?;
+            x.headers_mut().set_typed(&ct);
+            x.set_body(body);
+        }
+        if status.is_success() {
+            let dialog =
+                Dialog::uas(invite, &x).map_err(|e| format!("the callee's dialog: {e}"))?;
+            self.doms[i].calls.insert(dialog.id().clone(), dialog);
+        }
+        self.route_inside(i, Elem::Users, Message::Response(x));
+        Ok(())
+    }
+
+    /// The last response of `method` the users of network `i` got in
+    /// `call`.
+    fn call_answer(&self, i: usize, call: &str, method: &Method) -> Option<&Response> {
+        self.doms[i].call_answers.iter().rev().find(|x| {
+            let c: Option<CallId> = x.headers().typed().ok().flatten();
+            let s: Option<CSeq> = x.headers().typed().ok().flatten();
+            c.is_some_and(|c| &c.0[..] == call.as_bytes()) && s.is_some_and(|s| s.method == *method)
+        })
     }
 
     /// The document `user` holds for `of`, as text.
@@ -1326,15 +1529,26 @@ async fn msrp_tls(
     Ok(Ok((alice_conn, bob_conn)))
 }
 
+/// The addresses of record of the two users of the MSRP use cases.
+const ALICE: &str = "sips:alice@example.com";
+const BOB: &str = "sips:bob@example.net";
+
 /// One MSRP session between alice (example.com, the offerer, listening)
 /// and bob (example.net, the answerer, connecting: RFC 6135 `actpass` is
-/// answered `active`): the SDP offer and answer are built and read with
-/// `msrp::sdp`, each with the `a=fingerprint` of its side's self-signed
-/// certificate, the session settings come from them, then alice sends
-/// `bodies` over TLS on loopback (`msrps:`, `TCP/TLS/MSRP`). With `mitm`,
-/// alice's end of the connection presents another certificate than the
-/// one her SDP offered: bob refuses the session.
+/// answered `active`), set up by an INVITE dialog across the borders of
+/// `d`: alice's UA sends the INVITE (Call-ID `call`) with the SDP offer,
+/// bob's UA reads the offer from the INVITE as it arrived, answers 180
+/// then 200 with the SDP answer, alice reads the answer from the 200 and
+/// ACKs it (RFC 3261 section 13.2.2.4). Offer and answer are built and
+/// read with `msrp::sdp`, each with the `a=fingerprint` of its side's
+/// self-signed certificate, and the session settings come from them. Then
+/// alice sends `bodies` over TLS on loopback (`msrps:`, `TCP/TLS/MSRP`)
+/// and hangs up with BYE. With `mitm`, alice's end of the connection
+/// presents another certificate than the one her SDP offered: bob refuses
+/// the session, and alice hangs up all the same.
 async fn msrp_leg(
+    d: &mut Demo,
+    call: &str,
     what: &str,
     offer_for: impl FnOnce(MsrpUri, u16) -> MsrpDescription,
     answer_types: Vec<String>,
@@ -1348,8 +1562,6 @@ async fn msrp_leg(
     } else {
         alice_creds.clone()
     };
-    let t0 = Instant::now();
-    let at = || t0.elapsed().as_secs_f64() * 1000.0;
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| format!("MSRP listen: {e}"))?;
@@ -1358,48 +1570,82 @@ async fn msrp_leg(
         .map_err(|e| format!("MSRP address: {e}"))?;
     let uri = |s: String| MsrpUri::parse(&s).map_err(|e| format!("MSRP URI {s}: {e}"));
     let alice_uri = uri(format!("msrps://{alice_addr}/a{}com;tcp", what.len()))?;
-    // The offer, as alice would put it in an INVITE.
+    // Alice's offer, in her INVITE.
     let offer = offer_for(alice_uri, alice_addr.port());
     let offer_sdp = offer
         .to_sdp_with_fingerprints("alice", 2_890_844_526, &[fingerprint_of(&alice_creds)?])
         .to_bytes();
-    println!(
-        "  {:>7.1} ms  {COM} --> {NET}  {:<40} {:>6} B",
-        at(),
-        format!("SDP offer ({what}, setup:actpass, TCP/TLS/MSRP, a=fingerprint)"),
-        offer_sdp.len()
-    );
-    // Bob reads it and answers.
-    let offer_doc = Sdp::parse(&offer_sdp).map_err(|e| format!("bob reads the SDP offer: {e}"))?;
+    let invite = d.invite(ALICE, BOB, call, Bytes::from(offer_sdp))?;
+    d.run().await?;
+    // Bob's UA reads the offer from the INVITE that reached it.
+    let got_invite = d
+        .take_invite(1, call)
+        .ok_or("bob's UA received no INVITE")?;
+    let offer_doc =
+        Sdp::parse(got_invite.body()).map_err(|e| format!("bob reads the SDP offer: {e}"))?;
     let got_offer = MsrpDescription::from_sdp(&offer_doc)
         .map_err(|e| format!("bob reads the SDP offer: {e}"))?;
     let offered = offer_doc
         .fingerprints()
         .map_err(|e| format!("the offer's a=fingerprint: {e}"))?;
+    println!(
+        "     bob's UA reads the offer from the INVITE ({what}, setup:{}, {}, a=fingerprint {}) and rings",
+        got_offer.setup.map(Setup::as_str).unwrap_or("-"),
+        offer_doc.msrp_media().map(|m| m.proto()).unwrap_or("-"),
+        offered.first().map(|f| f.hash().as_str()).unwrap_or("none")
+    );
     let bob_uri = uri(format!("msrps://127.0.0.1:9/b{}net;tcp", what.len()))?;
     let answer = MsrpDescription::answer(&got_offer, "127.0.0.1", 9, vec![bob_uri], answer_types);
     let answer_sdp = answer
         .to_sdp_with_fingerprints("bob", 2_890_844_527, &[fingerprint_of(&bob_creds)?])
         .to_bytes();
-    println!(
-        "  {:>7.1} ms  {COM} <-- {NET}  {:<40} {:>6} B",
-        at(),
-        format!(
-            "SDP answer (setup:{})",
-            answer.setup.map(Setup::as_str).unwrap_or("-")
-        ),
-        answer_sdp.len()
-    );
+    d.answer(1, &got_invite, StatusCode::RINGING, None)?;
+    d.answer(
+        1,
+        &got_invite,
+        StatusCode::OK,
+        Some(Bytes::from(answer_sdp)),
+    )?;
+    d.run().await?;
+    // Alice's UA reads the answer from the 200, makes the dialog, ACKs.
+    let ok = d
+        .call_answer(0, call, &Method::INVITE)
+        .filter(|x| x.status().is_success())
+        .cloned()
+        .ok_or("alice's INVITE got no 2xx")?;
+    let rang = d.doms[0].call_answers.iter().any(|x| {
+        x.status() == StatusCode::RINGING
+            && x.headers()
+                .typed::<CallId>()
+                .ok()
+                .flatten()
+                .is_some_and(|c| &c.0[..] == call.as_bytes())
+    });
+    let mut dialog = Dialog::uac(&invite, &ok).map_err(|e| format!("alice's dialog: {e}"))?;
     let answer_doc =
-        Sdp::parse(&answer_sdp).map_err(|e| format!("alice reads the SDP answer: {e}"))?;
+        Sdp::parse(ok.body()).map_err(|e| format!("alice reads the SDP answer: {e}"))?;
     let got_answer = MsrpDescription::from_sdp(&answer_doc)
         .map_err(|e| format!("alice reads the SDP answer: {e}"))?;
     let answered = answer_doc
         .fingerprints()
         .map_err(|e| format!("the answer's a=fingerprint: {e}"))?;
-    if answer.setup != Some(Setup::Active) {
+    if got_answer.setup != Some(Setup::Active) {
         return Err("bob's answer does not take the active role".into());
     }
+    let seq = invite
+        .headers()
+        .typed::<CSeq>()
+        .ok()
+        .flatten()
+        .map_or(1, |c| c.seq);
+    let ack = dialog.ack(seq).map_err(|e| format!("alice's ACK: {e}"))?;
+    d.route_inside(0, Elem::Users, Message::Request(ack));
+    d.run().await?;
+    check(
+        rang && d.doms[1].acks.iter().any(|c| &c[..] == call.as_bytes()),
+        &format!("the {what} call: alice's INVITE rang, got 200 with the SDP answer, and bob's UA got the ACK"),
+    )?;
+
     let mut alice_cfg = offer
         .session_config(&got_answer)
         .ok_or("alice's session settings")?;
@@ -1419,24 +1665,57 @@ async fn msrp_leg(
         &listener, target, &presented, &bob_creds, &mut alice, &mut bob,
     )
     .await?;
-    let (mut alice_conn, mut bob_conn) = match conns {
+    let leg = match conns {
         Ok(c) => {
             println!(
                 "  {:>7.1} ms  {COM} <== {NET}  MSRP over TLS ({}): each certificate matches the other side's a=fingerprint",
-                at(),
+                d.ms(),
                 tls::version(c.1.get_ref().1)
             );
-            c
+            let start = d.start;
+            let ms = move || start.elapsed().as_secs_f64() * 1000.0;
+            let got = transfer(&mut alice, &mut bob, c, bodies, ms).await?;
+            Leg::Done(got, Box::new(got_offer))
         }
         Err(why) => {
             println!(
                 "  {:>7.1} ms  {COM} <== {NET}  MSRP session REFUSED, connection closed: {why}",
-                at()
+                d.ms()
             );
-            return Ok(Leg::Refused(why));
+            Leg::Refused(why)
         }
     };
+    // Alice hangs up (RFC 3261 section 15.1.1).
+    let bye = dialog
+        .request(Method::BYE)
+        .map_err(|e| format!("alice's BYE: {e}"))?;
+    d.route_inside(0, Elem::Users, Message::Request(bye));
+    d.run().await?;
+    let bye_ok = d
+        .call_answer(0, call, &Method::BYE)
+        .is_some_and(|x| x.status() == StatusCode::OK);
+    check(
+        bye_ok
+            && !d.doms[1].calls.contains_key(&DialogId {
+                call_id: dialog.id().call_id.clone(),
+                local_tag: dialog.id().remote_tag.clone(),
+                remote_tag: dialog.id().local_tag.clone(),
+            }),
+        &format!("the {what} call ended: BYE got 200 and bob's UA closed its dialog"),
+    )?;
+    Ok(leg)
+}
 
+/// Alice sends `bodies` to bob over the session's connections (alice's,
+/// bob's) and both sides run until bob has every message and alice every
+/// report; `ms` stamps the ladder. Returns what bob received, in order.
+async fn transfer(
+    alice: &mut Session,
+    bob: &mut Session,
+    (mut alice_conn, mut bob_conn): (TlsStream<TcpStream>, TlsStream<TcpStream>),
+    bodies: Vec<(MessageSpec, Bytes)>,
+    ms: impl Fn() -> f64,
+) -> Result<Vec<Vec<u8>>, String> {
     let mut ids = Vec::new();
     for (spec, body) in bodies {
         ids.push(
@@ -1451,8 +1730,8 @@ async fn msrp_leg(
     let (mut a_sent, mut b_sent) = ((0, 0), (0, 0));
     let (mut ab, mut bb) = (vec![0u8; 65_536], vec![0u8; 65_536]);
     loop {
-        pump(&mut alice, &mut alice_conn, &mut a_sent).await?;
-        pump(&mut bob, &mut bob_conn, &mut b_sent).await?;
+        pump(alice, &mut alice_conn, &mut a_sent).await?;
+        pump(bob, &mut bob_conn, &mut b_sent).await?;
         while let Some(ev) = bob.poll_event() {
             match ev {
                 msrp::Event::Data {
@@ -1506,13 +1785,13 @@ async fn msrp_leg(
     }
     println!(
         "  {:>7.1} ms  {COM} --> {NET}  {:<40} {:>6} B",
-        at(),
+        ms(),
         format!("MSRP SEND x {} (tls)", a_sent.0),
         a_sent.1
     );
     println!(
         "  {:>7.1} ms  {COM} <-- {NET}  {:<40} {:>6} B",
-        at(),
+        ms(),
         format!("MSRP 200 x {} (tls)", b_sent.0),
         b_sent.1
     );
@@ -1520,14 +1799,17 @@ async fn msrp_leg(
         .iter()
         .map(|i| got.remove(i).unwrap_or_default())
         .collect();
-    Ok(Leg::Done(out, Box::new(got_offer)))
+    Ok(out)
 }
 
-async fn msrp_session() -> Result<(), String> {
+async fn msrp_session(pki: &Pki) -> Result<(), String> {
     println!("\n== 5. MSRP chat and file transfer alice@example.com -> bob@example.net ==");
-    println!("  (the SDP would ride in an INVITE; here it is handed over in process)");
+    println!("  each session is set up by an INVITE dialog across the borders (SDP offer in the INVITE, answer in the 200)");
+    let mut d = Demo::new(PeerMode::PerView, pki).await?;
     let text = Bytes::from_static(b"Here comes the report.");
     let Leg::Done(got, _) = msrp_leg(
+        &mut d,
+        "chat1",
         "chat",
         |uri, port| MsrpDescription::chat("127.0.0.1", port, uri),
         vec!["message/cpim".into(), "text/plain".into()],
@@ -1555,6 +1837,8 @@ async fn msrp_session() -> Result<(), String> {
         "attachment; filename=\"report.bin\"".into(),
     ));
     let Leg::Done(got, offer) = msrp_leg(
+        &mut d,
+        "file1",
         "file transfer",
         move |uri, port| MsrpDescription {
             host: "127.0.0.1".into(),
@@ -1759,6 +2043,8 @@ async fn untrusted(pki: &Pki) -> Result<(), String> {
         "  d) MSRP: a man in the middle answers alice's msrps: address with its own certificate"
     );
     let leg = msrp_leg(
+        &mut d,
+        "mitm1",
         "chat, MITM",
         |uri, port| MsrpDescription::chat("127.0.0.1", port, uri),
         vec!["message/cpim".into(), "text/plain".into()],
@@ -1782,7 +2068,7 @@ async fn demo(pki: Pki) -> Result<(), String> {
     many_watchers(PeerMode::PerView, &pki).await?;
     many_watchers(PeerMode::Delegated, &pki).await?;
     pager_im(&pki).await?;
-    msrp_session().await?;
+    msrp_session(&pki).await?;
     untrusted(&pki).await?;
     println!(
         "\nrefused as expected: an untrusted network's connection, an impostor's handshake, \

@@ -110,6 +110,88 @@ fn peering_demo_runs_every_use_case_and_exits_zero() {
     assert!(!out.contains("check failed"), "{out}");
 }
 
+/// The size at the end of a ladder line (`...  609 B`), if it has one.
+fn size_of(line: &str) -> Option<usize> {
+    line.trim_end()
+        .strip_suffix(" B")?
+        .rsplit(' ')
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn peering_demo_sets_up_each_msrp_session_with_an_invite_across_the_link() {
+    let (code, out, err) = run_demo();
+    assert_eq!(code, Some(0), "exit code; stdout:\n{out}\nstderr:\n{err}");
+    assert!(!out.contains("handed over in process"), "{out}");
+    let case5 = out
+        .split("== 5. MSRP chat and file transfer")
+        .nth(1)
+        .and_then(|s| s.split("== 6.").next())
+        .expect("use case 5 in the output");
+    // Each call, in ladder order: the INVITE with the offer, 180, the 200
+    // with the answer and ACK crossing the link, then MSRP over TLS, then
+    // BYE and its 200; every SIP line with its size.
+    let steps = [
+        "example.com --> example.net  INVITE (SDP offer: chat, setup:actpass)",
+        "example.com <-- example.net  180 (INVITE)",
+        "example.com <-- example.net  200 (INVITE, SDP answer: chat, setup:active)",
+        "example.com --> example.net  ACK ",
+        "ok: the chat call: alice's INVITE rang, got 200 with the SDP answer, and bob's UA got the ACK",
+        "MSRP SEND x 1 (tls)",
+        "example.com --> example.net  BYE ",
+        "example.com <-- example.net  200 (BYE)",
+        "ok: the chat call ended: BYE got 200 and bob's UA closed its dialog",
+        "example.com --> example.net  INVITE (SDP offer: file report.bin, setup:actpass)",
+        "example.com <-- example.net  180 (INVITE)",
+        "example.com <-- example.net  200 (INVITE, SDP answer: file report.bin, setup:active)",
+        "example.com --> example.net  ACK ",
+        "MSRP SEND x 150 (tls)",
+        "example.com --> example.net  BYE ",
+        "example.com <-- example.net  200 (BYE)",
+        "ok: the file transfer call ended: BYE got 200",
+    ];
+    let mut rest = case5;
+    for step in steps {
+        let at = rest
+            .find(step)
+            .unwrap_or_else(|| panic!("{step:?} after the steps before it in:\n{case5}"));
+        let line = rest[at..].lines().next().unwrap_or_default();
+        if step.starts_with("example.com") {
+            let size = size_of(line).unwrap_or_else(|| panic!("a size on {line:?}"));
+            assert!(size > 100, "{line:?}");
+        }
+        rest = &rest[at + step.len()..];
+    }
+    // Bob's UA read the offer from the INVITE it received.
+    assert!(
+        case5.contains("bob's UA reads the offer from the INVITE (file transfer, setup:actpass, TCP/TLS/MSRP, a=fingerprint sha-256)"),
+        "{case5}"
+    );
+    // The MITM session of use case 6 is set up the same way, refused on
+    // the fingerprint, and hung up.
+    let case6d = out
+        .split("d) MSRP: a man in the middle")
+        .nth(1)
+        .expect("use case 6d in the output");
+    let mut rest = case6d;
+    for step in [
+        "INVITE (SDP offer: chat, setup:actpass)",
+        "200 (INVITE, SDP answer: chat, setup:active)",
+        "ACK ",
+        "MSRP session REFUSED",
+        "BYE ",
+        "200 (BYE)",
+        "ok: the chat, MITM call ended: BYE got 200",
+    ] {
+        let at = rest
+            .find(step)
+            .unwrap_or_else(|| panic!("{step:?} in 6d in order:\n{case6d}"));
+        rest = &rest[at + step.len()..];
+    }
+}
+
 #[test]
 fn peering_demo_runs_the_link_over_mutual_tls_and_refuses_intruders() {
     let (code, out, err) = run_demo();
@@ -148,8 +230,8 @@ fn peering_demo_runs_the_link_over_mutual_tls_and_refuses_intruders() {
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(text.contains("-----BEGIN"), "{} is PEM", path.display());
     }
-    // MSRP over TLS with fingerprints.
-    assert!(out.contains("TCP/TLS/MSRP, a=fingerprint"), "{out}");
+    // MSRP over TLS with fingerprints, offered in the INVITE.
+    assert!(out.contains("TCP/TLS/MSRP, a=fingerprint sha-256"), "{out}");
     assert!(
         out.contains("each certificate matches the other side's a=fingerprint"),
         "{out}"
