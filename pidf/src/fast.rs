@@ -278,6 +278,10 @@ impl<'a> Fast<'a> {
         // Checks are done here, without quick-xml's per-element allocation:
         // attribute counts are small, and large ones defer.
         let mut keys: [&[u8]; 16] = [&[]; 16];
+        // The other attributes, kept for after the element's own
+        // declarations are bound: one pass over the tag's bytes.
+        let mut stash: [Option<quick_xml::events::attributes::Attribute<'s>>; 16] =
+            [const { None }; 16];
         for (count, a) in s.attributes().with_checks(false).enumerate() {
             if count >= self.limits.max_attributes || count >= keys.len() {
                 return None;
@@ -329,6 +333,9 @@ impl<'a> Fast<'a> {
                     uri: v,
                 });
             } else {
+                if let Some(slot) = stash.get_mut(plain) {
+                    *slot = Some(a);
+                }
                 plain += 1;
             }
         }
@@ -347,14 +354,10 @@ impl<'a> Fast<'a> {
         let mut attrs = Vec::new();
         let mut special_value = None;
         if plain > 0 {
-            for a in s.attributes().with_checks(false) {
-                let a = a.ok()?;
+            for a in stash.iter().take(plain).flatten() {
                 let key = a.key.as_ref();
-                if key == b"xmlns" || key.starts_with(b"xmlns:") {
-                    continue;
-                }
                 if Some(key) == typed {
-                    special_value = Some(attr_value(self.doc, &a)?);
+                    special_value = Some(attr_value(self.doc, a)?);
                     continue;
                 }
                 if attrs.capacity() == 0 {
@@ -377,7 +380,7 @@ impl<'a> Fast<'a> {
                         },
                         local: utf8(self.doc, al)?.to_owned(),
                     },
-                    value: attr_value(self.doc, &a)?,
+                    value: attr_value(self.doc, a)?,
                 });
             }
         }
