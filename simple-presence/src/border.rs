@@ -42,7 +42,13 @@
 //!   of a 2xx (a request of its own, section 13.2.2.4) or of a non-2xx
 //!   (section 17.1.1.3) is relayed like any request but, never being
 //!   answered, leaves nothing behind; in-dialog requests such as BYE are
-//!   relayed and answered like any other.
+//!   relayed and answered like any other. A 2xx to an INVITE keeps its
+//!   relay for 64*T1 (32 s) more, so the callee's retransmissions of it
+//!   (section 13.3.1.4, RFC 6026) still reach the caller. Relay state is
+//!   bounded: a request left unanswered is forgotten after 64*T1, an
+//!   INVITE after [`RELAY_INVITE_LIFETIME`], and at most [`MAX_RELAYED`]
+//!   are remembered at once (the oldest go first), so a peer that never
+//!   answers cannot grow the border.
 //! - TLS (RFC 5344 section 3, RFC 3261 sections 26.2 and 26.3.2.2): a peer
 //!   may be marked [`PeerEntry::require_tls`]. Everything the border hands
 //!   the application for such a peer says so ([`Dest::Peer`] `tls`), and
@@ -65,9 +71,9 @@
     deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
 )]
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use pidf::xml::{Document, Limits};
 use policy::{Context, RuleSet, SubHandling, Watcher as Identity};
@@ -368,6 +374,32 @@ struct ListBackend {
 /// A log hook.
 pub type LogHook = Box<dyn FnMut(&Refused) + Send>;
 
+/// How many relayed requests a [`Border`] remembers at once.
+pub const MAX_RELAYED: usize = 65_536;
+
+/// How long a relayed non-INVITE request, or a 2xx to an INVITE, keeps its
+/// relay: 64*T1 with the RFC 3261 default T1 of 500 ms.
+pub const RELAY_LIFETIME: Duration = Duration::from_secs(32);
+
+/// How long a relayed INVITE waits for its final response: Timer C of
+/// RFC 3261 section 16.6 (more than 3 minutes).
+pub const RELAY_INVITE_LIFETIME: Duration = Duration::from_secs(181);
+
+type RelayKey = (Bytes, u32, Method);
+
+/// Where the responses to a relayed request go.
+#[derive(Debug)]
+struct Relay {
+    dest: Dest,
+    /// The request went to the peer over TLS: its responses are then taken
+    /// only from TLS.
+    tls: bool,
+    /// When the relay is forgotten: its key in `Border::relay_expiry`.
+    expires: (Instant, u64),
+    /// A 2xx to this INVITE has passed (later ones are retransmissions).
+    answered: bool,
+}
+
 /// The peering border. See the [module docs](self).
 pub struct Border {
     config: BorderConfig,
@@ -377,10 +409,11 @@ pub struct Border {
     list_locals: HashMap<DialogId, LocalList>,
     list_backends: HashMap<String, ListBackend>,
     list_by_call: HashMap<Bytes, String>,
-    /// Relayed requests awaiting their response: where the response goes,
-    /// and whether the request went to the peer over TLS (its response is
-    /// then taken only from TLS).
-    relayed: HashMap<(Bytes, u32, Method), (Dest, bool)>,
+    /// Relayed requests awaiting their response.
+    relayed: HashMap<RelayKey, Relay>,
+    /// `relayed` ordered by expiry (the instant, then a sequence number).
+    relay_expiry: BTreeMap<(Instant, u64), RelayKey>,
+    relay_seq: u64,
     out: VecDeque<Transmit>,
     stats: BorderStats,
     log: Option<LogHook>,
@@ -422,6 +455,8 @@ impl Border {
             list_backends: HashMap::new(),
             list_by_call: HashMap::new(),
             relayed: HashMap::new(),
+            relay_expiry: BTreeMap::new(),
+            relay_seq: 0,
             out: VecDeque::new(),
             stats: BorderStats::default(),
             log: None,
@@ -500,16 +535,19 @@ impl Border {
             .list_backends
             .values()
             .filter_map(|b| b.sub.poll_timeout());
+        let relays = self.relay_expiry.keys().next().map(|(at, _)| *at);
         locals
             .chain(backends)
             .chain(list_locals)
             .chain(list_backends)
+            .chain(relays)
             .min()
     }
 
     /// Runs timers (back-end and local subscription refreshes and expiry).
     pub fn handle_timeout(&mut self, now: Instant) {
         self.now = Some(now);
+        self.expire_relays(now);
         for be in self.backends.values_mut() {
             if let Some(r) = be.sub.handle_timeout(now) {
                 self.out.push_back(to_peer(&be.peer, be.tls, req(r)));
@@ -656,10 +694,57 @@ impl Border {
     /// 13.2.2.4 for a 2xx, where it is a request of its own that ends no
     /// transaction), so an entry for it would never be removed.
     fn remember(&mut self, r: &Request, dest: Dest, tls: bool) {
-        if let Some(k) = key_of(r.headers()) {
-            if k.2 != Method::ACK {
-                self.relayed.insert(k, (dest, tls));
+        let Some(now) = self.now else { return };
+        let Some(k) = key_of(r.headers()) else { return };
+        if k.2 == Method::ACK {
+            return;
+        }
+        let life = if k.2 == Method::INVITE {
+            RELAY_INVITE_LIFETIME
+        } else {
+            RELAY_LIFETIME
+        };
+        self.expire_relays(now);
+        self.forget_relay(&k);
+        while self.relayed.len() >= MAX_RELAYED {
+            let Some((_, old)) = self.relay_expiry.pop_first() else {
+                break;
+            };
+            self.relayed.remove(&old);
+        }
+        let expires = self.arm_relay(k.clone(), now + life);
+        self.relayed.insert(
+            k,
+            Relay {
+                dest,
+                tls,
+                expires,
+                answered: false,
+            },
+        );
+    }
+
+    fn arm_relay(&mut self, k: RelayKey, at: Instant) -> (Instant, u64) {
+        self.relay_seq += 1;
+        let id = (at, self.relay_seq);
+        self.relay_expiry.insert(id, k);
+        id
+    }
+
+    fn forget_relay(&mut self, k: &RelayKey) -> Option<Relay> {
+        let r = self.relayed.remove(k)?;
+        self.relay_expiry.remove(&r.expires);
+        Some(r)
+    }
+
+    /// Forgets the relays whose time is up.
+    fn expire_relays(&mut self, now: Instant) {
+        while let Some(entry) = self.relay_expiry.first_entry() {
+            if entry.key().0 > now {
+                break;
             }
+            let k = entry.remove();
+            self.relayed.remove(&k);
         }
     }
 
@@ -668,10 +753,27 @@ impl Border {
     /// that follows (RFC 3261 section 16.7: a proxy forwards every
     /// provisional and the final); a final one ends it.
     fn relay_response(&mut self, k: (Bytes, u32, Method), x: Response) {
-        let dest = if x.status().is_provisional() {
-            self.relayed.get(&k).map(|(d, _)| d.clone())
+        let status = x.status();
+        let dest = if status.is_provisional() {
+            self.relayed.get(&k).map(|r| r.dest.clone())
+        } else if status.is_success() && k.2 == Method::INVITE {
+            // Kept for the 2xx retransmissions: the first 2xx re-arms the
+            // relay for RELAY_LIFETIME, the later ones just pass.
+            let now = self.now;
+            let (dest, rearm) = match self.relayed.get(&k) {
+                Some(r) => (Some(r.dest.clone()), !r.answered),
+                None => (None, false),
+            };
+            if let (true, Some(now)) = (rearm, now) {
+                if let Some(mut r) = self.forget_relay(&k) {
+                    r.answered = true;
+                    r.expires = self.arm_relay(k.clone(), now + RELAY_LIFETIME);
+                    self.relayed.insert(k, r);
+                }
+            }
+            dest
         } else {
-            self.relayed.remove(&k).map(|(d, _)| d)
+            self.forget_relay(&k).map(|r| r.dest)
         };
         if let Some(dest) = dest {
             self.out.push_back(Transmit {
@@ -990,7 +1092,7 @@ impl Border {
                 if self
                     .relayed
                     .get(&k)
-                    .is_some_and(|(_, tls)| *tls && !over.is_tls())
+                    .is_some_and(|r| r.tls && !over.is_tls())
                 {
                     return;
                 }
@@ -1841,6 +1943,9 @@ mod tests {
         let now = testkit::net::Clock::new().now();
         let (mut b, log) = border(PeerEntry::new(NET, PeerMode::PerView).tls(), false);
         let conn = PeerIdentity::from_domains([NET]);
+        // Relays still waiting for a final response (a 2xx to an INVITE
+        // keeps its relay a while for retransmissions, answered).
+        let waiting = |b: &Border| b.relayed.values().filter(|r| !r.answered).count();
         let sdp = |b: &str| {
             (
                 content_type("application/sdp").unwrap(),
@@ -1883,7 +1988,11 @@ mod tests {
         let out = from_net(&mut b, ok.clone());
         assert_eq!(out.len(), 1, "the 200 after the 180 is relayed too");
         assert!(matches!(&out[0].message, Message::Response(x) if x.status() == StatusCode::OK));
-        assert!(b.relayed.is_empty(), "the final ended the relay");
+        assert_eq!(waiting(&b), 0, "the final answered the relay");
+        // The callee's retransmission of the 2xx still finds its way.
+        let out = from_net(&mut b, ok.clone());
+        assert_eq!(out.len(), 1, "a retransmitted 200 is relayed too");
+        assert_eq!(out[0].dest, Dest::Inside);
         // The ACK and the BYE, built from the dialog as alice's UA would.
         let mut dialog = sip_core::dialog::Dialog::uac(inv, &ok).unwrap();
         let ack = dialog.ack(1).unwrap();
@@ -1892,7 +2001,7 @@ mod tests {
         assert_eq!(reqs.len(), 1, "the ACK crosses");
         assert_eq!(reqs[0].1.method(), &Method::ACK);
         assert_eq!(target(&reqs[0].1), "sips:bob@example.net");
-        assert!(b.relayed.is_empty(), "nothing awaits an answer to the ACK");
+        assert_eq!(waiting(&b), 0, "nothing awaits an answer to the ACK");
         let bye = dialog.request(Method::BYE).unwrap();
         b.handle_inside(now, Message::Request(bye));
         let reqs = to_peer_requests(&drain(&mut b));
@@ -1902,7 +2011,7 @@ mod tests {
         let out = from_net(&mut b, Response::from_request(bye, StatusCode::OK));
         assert_eq!(out.len(), 1, "its 200 comes back inside");
         assert_eq!(out[0].dest, Dest::Inside);
-        assert!(b.relayed.is_empty());
+        assert_eq!(waiting(&b), 0);
 
         // The other way: example.net's user calls ours.
         let (ct, body) = sdp("v=0\r\n");
@@ -1951,7 +2060,7 @@ mod tests {
             matches!(&out[..], [Transmit { dest: Dest::Inside, message: Message::Request(a) }] if *a.method() == Method::ACK),
             "{out:?}"
         );
-        assert!(b.relayed.is_empty(), "nothing awaits an answer to the ACK");
+        assert_eq!(waiting(&b), 0, "nothing awaits an answer to the ACK");
         let bye = dialog.request(Method::BYE).unwrap();
         let out = from_peer(&mut b, bye.clone());
         assert_eq!(out.len(), 1);
@@ -1962,8 +2071,89 @@ mod tests {
         let out = drain(&mut b);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].dest, Dest::peer(NET, true));
-        assert!(b.relayed.is_empty());
+        assert_eq!(waiting(&b), 0);
         assert!(log.lock().unwrap().is_empty(), "nothing refused");
+        // 64*T1 after the 2xx, nothing is left.
+        assert_eq!(b.relayed.len(), 2, "the two INVITEs' answered relays");
+        assert_eq!(b.poll_timeout(), Some(now + RELAY_LIFETIME));
+        b.handle_timeout(now + RELAY_LIFETIME);
+        assert!(b.relayed.is_empty());
+        assert!(b.relay_expiry.is_empty());
+    }
+
+    #[test]
+    fn unanswered_relays_are_forgotten_in_time_and_bounded() {
+        let now = testkit::net::Clock::new().now();
+        let (mut b, _) = border(PeerEntry::new(NET, PeerMode::PerView), false);
+        let conn = PeerIdentity::from_domains([NET]);
+        let msg = request(
+            Method::MESSAGE,
+            "sip:bob@example.net",
+            "sip:alice@example.com",
+            "m1",
+        );
+        b.handle_inside(now, Message::Request(msg));
+        assert_eq!(drain(&mut b).len(), 1);
+        assert_eq!(b.relayed.len(), 1);
+        assert_eq!(b.poll_timeout(), Some(now + RELAY_LIFETIME));
+        b.handle_timeout(now + RELAY_LIFETIME - Duration::from_millis(1));
+        assert_eq!(b.relayed.len(), 1);
+        b.handle_timeout(now + RELAY_LIFETIME);
+        assert!(
+            b.relayed.is_empty(),
+            "never answered, forgotten after 64*T1"
+        );
+        // A late answer then goes nowhere.
+        let late = request(
+            Method::MESSAGE,
+            "sip:bob@example.net",
+            "sip:alice@example.com",
+            "m1",
+        );
+        b.handle_peer(
+            now + RELAY_LIFETIME,
+            &conn,
+            Message::Response(Response::from_request(&late, StatusCode::OK)),
+        );
+        assert!(drain(&mut b).is_empty());
+        // However many go unanswered at once, at most MAX_RELAYED are kept.
+        let t = now + RELAY_LIFETIME;
+        for i in 0..MAX_RELAYED + 10 {
+            let m = request(
+                Method::MESSAGE,
+                "sip:bob@example.net",
+                "sip:alice@example.com",
+                &format!("c{i}"),
+            );
+            b.handle_inside(t, Message::Request(m));
+        }
+        drain(&mut b);
+        assert_eq!(b.relayed.len(), MAX_RELAYED);
+        assert_eq!(b.relay_expiry.len(), MAX_RELAYED);
+        let first = request(
+            Method::MESSAGE,
+            "sip:bob@example.net",
+            "sip:alice@example.com",
+            "c0",
+        );
+        b.handle_peer(
+            t,
+            &conn,
+            Message::Response(Response::from_request(&first, StatusCode::OK)),
+        );
+        assert!(drain(&mut b).is_empty(), "the oldest was dropped");
+        let last = request(
+            Method::MESSAGE,
+            "sip:bob@example.net",
+            "sip:alice@example.com",
+            &format!("c{}", MAX_RELAYED + 9),
+        );
+        b.handle_peer(
+            t,
+            &conn,
+            Message::Response(Response::from_request(&last, StatusCode::OK)),
+        );
+        assert_eq!(drain(&mut b).len(), 1, "the newest is still relayed");
     }
 
     #[test]
