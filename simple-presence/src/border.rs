@@ -331,13 +331,74 @@ struct Local {
     partial: Option<PartialNotify>,
 }
 
+/// What a back-end subscription to a peer holds, whether to a presentity
+/// or to a list: the subscription and where it goes.
 #[derive(Debug)]
-struct Backend {
+struct Leg {
     sub: Subscriber,
     peer: String,
     /// What crosses for it goes over TLS (the peer requires it, or a
     /// local watcher asked with a `sips:` URI).
     tls: bool,
+}
+
+impl Leg {
+    /// A request of this subscription, for its peer.
+    fn send(&self, r: Request) -> Transmit {
+        to_peer(&self.peer, self.tls, req(r))
+    }
+
+    /// A response from the peer over `over` (ignored when it did not come
+    /// over TLS and must have); any request that follows goes to `out`.
+    /// Returns whether the subscription has ended.
+    fn handle_response(
+        &mut self,
+        now: Instant,
+        x: &Response,
+        over: LinkTransport,
+        out: &mut VecDeque<Transmit>,
+    ) -> bool {
+        if self.tls && !over.is_tls() {
+            return false;
+        }
+        if let Some(again) = self.sub.handle_response(now, x) {
+            out.push_back(self.send(again));
+        }
+        self.sub.is_terminated()
+    }
+
+    /// A NOTIFY from the peer over `over`: its response goes to `out`.
+    /// Returns the body and Content-Type of an accepted one.
+    fn handle_notify(
+        &mut self,
+        now: Instant,
+        r: &Request,
+        over: LinkTransport,
+        out: &mut VecDeque<Transmit>,
+    ) -> Option<(Bytes, Option<ContentType>)> {
+        let (x, got) = match self.sub.handle_notify(now, r) {
+            NotifyOutcome::Accepted {
+                response,
+                notification,
+            } => (
+                response,
+                Some((notification.body, notification.content_type)),
+            ),
+            NotifyOutcome::Forked { response, .. } | NotifyOutcome::Refused { response, .. } => {
+                (response, None)
+            }
+        };
+        out.push_back(Transmit {
+            dest: Dest::peer(self.peer.clone(), over.is_tls()),
+            message: resp(x),
+        });
+        got
+    }
+}
+
+#[derive(Debug)]
+struct Backend {
+    leg: Leg,
     mode: PeerMode,
     locals: Vec<DialogId>,
     watchers: Vec<String>,
@@ -363,9 +424,7 @@ struct LocalList {
 /// The one back-end subscription to a remote list.
 #[derive(Debug)]
 struct ListBackend {
-    sub: Subscriber,
-    peer: String,
-    tls: bool,
+    leg: Leg,
     /// The list's state as the RLMI notifications built it.
     state: ListSubscriber,
     locals: Vec<DialogId>,
@@ -436,6 +495,13 @@ fn req(m: Request) -> Message {
 fn resp(m: Response) -> Message {
     Message::Response(m)
 }
+/// A message for inside the local domain.
+fn inside(message: Message) -> Transmit {
+    Transmit {
+        dest: Dest::Inside,
+        message,
+    }
+}
 
 fn key_of(h: &sip_core::Headers) -> Option<(Bytes, u32, Method)> {
     let c: CallId = h.typed().ok().flatten()?;
@@ -500,21 +566,21 @@ impl Border {
     fn flush(&mut self) {
         let Some(now) = self.now else { return };
         for be in self.backends.values_mut() {
-            if !be.dirty || be.sub.dialog().is_none() {
+            if !be.dirty || be.leg.sub.dialog().is_none() {
                 continue;
             }
             be.dirty = false;
             let r = if be.watchers.is_empty() {
-                be.sub.unsubscribe(now)
+                be.leg.sub.unsubscribe(now)
             } else {
-                be.sub.refresh(now)
+                be.leg.sub.refresh(now)
             };
             if let Ok(mut r) = r {
                 if let Some(ct) = content_type(views::URI_LIST) {
                     crate::sip::set_body(&mut r, &ct, views::write_uri_list(&be.watchers));
                 }
                 r.headers_mut().set(views::peering_name(), be.mode.as_str());
-                self.out.push_back(to_peer(&be.peer, be.tls, req(r)));
+                self.out.push_back(be.leg.send(r));
             }
         }
     }
@@ -526,7 +592,10 @@ impl Border {
             .locals
             .values_mut()
             .filter_map(|l| l.notifier.poll_timeout());
-        let backends = self.backends.values().filter_map(|b| b.sub.poll_timeout());
+        let backends = self
+            .backends
+            .values()
+            .filter_map(|b| b.leg.sub.poll_timeout());
         let list_locals = self
             .list_locals
             .values_mut()
@@ -534,7 +603,7 @@ impl Border {
         let list_backends = self
             .list_backends
             .values()
-            .filter_map(|b| b.sub.poll_timeout());
+            .filter_map(|b| b.leg.sub.poll_timeout());
         let relays = self.relay_expiry.keys().next().map(|(at, _)| *at);
         locals
             .chain(backends)
@@ -549,8 +618,8 @@ impl Border {
         self.now = Some(now);
         self.expire_relays(now);
         for be in self.backends.values_mut() {
-            if let Some(r) = be.sub.handle_timeout(now) {
-                self.out.push_back(to_peer(&be.peer, be.tls, req(r)));
+            if let Some(r) = be.leg.sub.handle_timeout(now) {
+                self.out.push_back(be.leg.send(r));
             }
         }
         let mut gone = Vec::new();
@@ -559,10 +628,7 @@ impl Border {
                 if let Some(p) = &mut l.partial {
                     p.sent(&mut l.notifier, Some(&r));
                 }
-                self.out.push_back(Transmit {
-                    dest: Dest::Inside,
-                    message: req(r),
-                });
+                self.out.push_back(inside(req(r)));
             }
             if l.notifier.state() == NotifierState::Terminated {
                 gone.push(id.clone());
@@ -573,10 +639,10 @@ impl Border {
         }
         let mut ended = Vec::new();
         for (uri, be) in &mut self.list_backends {
-            if let Some(r) = be.sub.handle_timeout(now) {
-                self.out.push_back(to_peer(&be.peer, be.tls, req(r)));
+            if let Some(r) = be.leg.sub.handle_timeout(now) {
+                self.out.push_back(be.leg.send(r));
             }
-            if be.sub.is_terminated() {
+            if be.leg.sub.is_terminated() {
                 ended.push(uri.clone());
             }
         }
@@ -617,10 +683,7 @@ impl Border {
                                 if let Some(p) = &mut l.partial {
                                     if !r.status().is_provisional() {
                                         if let Some(n) = p.answered(now, &mut l.notifier) {
-                                            self.out.push_back(Transmit {
-                                                dest: Dest::Inside,
-                                                message: req(n),
-                                            });
+                                            self.out.push_back(inside(req(n)));
                                         }
                                     }
                                 }
@@ -672,17 +735,11 @@ impl Border {
         }
         if dom == self.config.domain {
             let x = Response::from_request(&r, StatusCode::NOT_FOUND);
-            return self.out.push_back(Transmit {
-                dest: Dest::Inside,
-                message: resp(x),
-            });
+            return self.out.push_back(inside(resp(x)));
         }
         let Some(peer) = self.peer(&dom) else {
             let x = Response::from_request(&r, StatusCode::NOT_FOUND);
-            return self.out.push_back(Transmit {
-                dest: Dest::Inside,
-                message: resp(x),
-            });
+            return self.out.push_back(inside(resp(x)));
         };
         let tls = peer.require_tls || is_sips(r.uri());
         self.remember(&r, Dest::Inside, tls);
@@ -791,38 +848,12 @@ impl Border {
             asserted(r.headers()).and_then(|u| aor(&u)),
         ) else {
             let x = Response::from_request(&r, StatusCode::NOT_FOUND);
-            return self.out.push_back(Transmit {
-                dest: Dest::Inside,
-                message: resp(x),
-            });
+            return self.out.push_back(inside(resp(x)));
         };
-        if let Err(e) = Notifier::check(&r, &["presence"], &cfg) {
-            let x = Notifier::refusal(&r, &e);
-            return self.out.push_back(Transmit {
-                dest: Dest::Inside,
-                message: resp(x),
-            });
-        }
-        self.counter += 1;
-        let mut ok = Response::from_request(&r, StatusCode::OK);
-        ok.set_to_tag(&format!("b{:x}", self.counter));
-        ok.headers_mut()
-            .push(HeaderName::CONTACT, format!("<{}>", self.config.contact));
-        let notifier = match Notifier::accept(now, &r, &mut ok, NotifierState::Pending, &cfg) {
-            Ok(n) => n,
-            Err(e) => {
-                let x = Notifier::refusal(&r, &e);
-                return self.out.push_back(Transmit {
-                    dest: Dest::Inside,
-                    message: resp(x),
-                });
-            }
+        let Some(notifier) = self.accept_local(now, &r, false, NotifierState::Pending, None) else {
+            return;
         };
         let id = notifier.dialog().id().clone();
-        self.out.push_back(Transmit {
-            dest: Dest::Inside,
-            message: resp(ok),
-        });
         let mut local = Local {
             notifier,
             watcher: watcher.clone(),
@@ -831,10 +862,7 @@ impl Border {
             partial: crate::partial::requested(r.headers()).then(PartialNotify::new),
         };
         if let Ok(n) = local.notifier.initial_notify(now) {
-            self.out.push_back(Transmit {
-                dest: Dest::Inside,
-                message: req(n),
-            });
+            self.out.push_back(inside(req(n)));
         }
         if local.notifier.state() == NotifierState::Terminated {
             return;
@@ -843,7 +871,7 @@ impl Border {
         let sips = is_sips(r.uri());
         match self.backends.get_mut(&presentity) {
             Some(be) => {
-                be.tls |= sips;
+                be.leg.tls |= sips;
                 be.locals.push(id.clone());
                 if !be.watchers.contains(&watcher) {
                     be.watchers.push(watcher.clone());
@@ -856,33 +884,12 @@ impl Border {
                 }
             }
             None => {
-                self.counter += 1;
-                let call = format!("be{:x}.{}", self.counter, self.config.domain);
-                let tag = format!("bt{:x}", self.counter);
                 let tls = peer.require_tls || sips;
-                // RFC 3261 8.1.1.8: a sips: Request-URI asks for a sips:
-                // Contact, where the peer's NOTIFYs will be sent.
-                let contact = if tls {
-                    secure_uri_str(&self.config.contact)
-                } else {
-                    self.config.contact.clone()
-                };
-                let Some(mut s) = (NewRequest {
-                    method: Method::SUBSCRIBE,
-                    to: &presentity,
-                    from: &self.config.contact,
-                    tag: &tag,
-                    call_id: &call,
-                    contact: Some(&contact),
-                    event: Some("presence"),
-                    expires: Some(3600),
-                })
-                .build(
-                    content_type(views::URI_LIST)
-                        .map(|ct| (ct, views::write_uri_list(std::slice::from_ref(&watcher))))
-                        .as_ref()
-                        .map(|(c, b)| (c, b.clone())),
-                ) else {
+                let list = content_type(views::URI_LIST)
+                    .map(|ct| (ct, views::write_uri_list(std::slice::from_ref(&watcher))));
+                let body = list.as_ref().map(|(c, b)| (c, b.clone()));
+                let Some((call, mut s)) = self.backend_subscribe(&presentity, false, tls, body)
+                else {
                     return;
                 };
                 s.headers_mut()
@@ -895,9 +902,11 @@ impl Border {
                 self.backends.insert(
                     presentity,
                     Backend {
-                        sub,
-                        peer: peer.domain.clone(),
-                        tls,
+                        leg: Leg {
+                            sub,
+                            peer: peer.domain.clone(),
+                            tls,
+                        },
                         mode: peer.mode,
                         locals: vec![id],
                         watchers: vec![watcher],
@@ -912,6 +921,79 @@ impl Border {
         }
     }
 
+    /// Accepts a local watcher's SUBSCRIBE in `state` (with `body` as the
+    /// first NOTIFY's, when given): its 200 (with `Require: eventlist` for
+    /// a `list`, RFC 4662 section 5.1), or its refusal, goes inside.
+    fn accept_local(
+        &mut self,
+        now: Instant,
+        r: &Request,
+        list: bool,
+        state: NotifierState,
+        body: Option<(ContentType, Bytes)>,
+    ) -> Option<Notifier> {
+        let cfg = self.config.subscription;
+        if let Err(e) = Notifier::check(r, &["presence"], &cfg) {
+            self.out.push_back(inside(resp(Notifier::refusal(r, &e))));
+            return None;
+        }
+        self.counter += 1;
+        let mut ok = Response::from_request(r, StatusCode::OK);
+        let tag = if list { "bl" } else { "b" };
+        ok.set_to_tag(&format!("{tag}{:x}", self.counter));
+        ok.headers_mut()
+            .push(HeaderName::CONTACT, format!("<{}>", self.config.contact));
+        if list {
+            ok.headers_mut().push(HeaderName::REQUIRE, "eventlist");
+        }
+        let mut notifier = match Notifier::accept(now, r, &mut ok, state, &cfg) {
+            Ok(n) => n,
+            Err(e) => {
+                self.out.push_back(inside(resp(Notifier::refusal(r, &e))));
+                return None;
+            }
+        };
+        if let Some((ct, b)) = body {
+            notifier.set_body(Some(ct), b);
+        }
+        self.out.push_back(inside(resp(ok)));
+        Some(notifier)
+    }
+
+    /// A back-end SUBSCRIBE to `to` (a presentity, or a `list`) with a new
+    /// Call-ID, returned with it.
+    fn backend_subscribe(
+        &mut self,
+        to: &str,
+        list: bool,
+        tls: bool,
+        body: Option<(&ContentType, Bytes)>,
+    ) -> Option<(String, Request)> {
+        self.counter += 1;
+        let (call, tag) = if list { ("bl", "blt") } else { ("be", "bt") };
+        let call = format!("{call}{:x}.{}", self.counter, self.config.domain);
+        let tag = format!("{tag}{:x}", self.counter);
+        // RFC 3261 8.1.1.8: a sips: Request-URI asks for a sips:
+        // Contact, where the peer's NOTIFYs will be sent.
+        let contact = if tls {
+            secure_uri_str(&self.config.contact)
+        } else {
+            self.config.contact.clone()
+        };
+        let s = NewRequest {
+            method: Method::SUBSCRIBE,
+            to,
+            from: &self.config.contact,
+            tag: &tag,
+            call_id: &call,
+            contact: Some(&contact),
+            event: Some("presence"),
+            expires: Some(3600),
+        }
+        .build(body)?;
+        Some((call, s))
+    }
+
     fn local_in_dialog(&mut self, now: Instant, id: &DialogId, r: &Request) {
         let cfg = self.config.subscription;
         let Some(l) = self.locals.get_mut(id) else {
@@ -922,15 +1004,9 @@ impl Border {
             // A refresh carries full state (RFC 5263 section 4.4).
             p.sent(&mut l.notifier, n.as_ref());
         }
-        self.out.push_back(Transmit {
-            dest: Dest::Inside,
-            message: resp(x),
-        });
+        self.out.push_back(inside(resp(x)));
         if let Some(n) = n {
-            self.out.push_back(Transmit {
-                dest: Dest::Inside,
-                message: req(n),
-            });
+            self.out.push_back(inside(req(n)));
         }
         if l.notifier.state() == NotifierState::Terminated {
             self.drop_local(id);
@@ -1062,30 +1138,24 @@ impl Border {
             Message::Response(x) => {
                 let Some(k) = key_of(x.headers()) else { return };
                 if let Some(p) = self.backend_by_call.get(&k.0).cloned() {
-                    if let Some(be) = self.backends.get_mut(&p) {
-                        if be.tls && !over.is_tls() {
-                            return;
-                        }
-                        if let Some(again) = be.sub.handle_response(now, &x) {
-                            self.out.push_back(to_peer(&be.peer, be.tls, req(again)));
-                        }
-                        if be.sub.is_terminated() {
-                            self.end_backend(now, &p);
-                        }
+                    let out = &mut self.out;
+                    if self
+                        .backends
+                        .get_mut(&p)
+                        .is_some_and(|be| be.leg.handle_response(now, &x, over, out))
+                    {
+                        self.end_backend(now, &p);
                     }
                     return;
                 }
                 if let Some(uri) = self.list_by_call.get(&k.0).cloned() {
-                    if let Some(be) = self.list_backends.get_mut(&uri) {
-                        if be.tls && !over.is_tls() {
-                            return;
-                        }
-                        if let Some(again) = be.sub.handle_response(now, &x) {
-                            self.out.push_back(to_peer(&be.peer, be.tls, req(again)));
-                        }
-                        if be.sub.is_terminated() {
-                            self.end_list_backend(now, &uri);
-                        }
+                    let out = &mut self.out;
+                    if self
+                        .list_backends
+                        .get_mut(&uri)
+                        .is_some_and(|be| be.leg.handle_response(now, &x, over, out))
+                    {
+                        self.end_list_backend(now, &uri);
                     }
                     return;
                 }
@@ -1116,7 +1186,7 @@ impl Border {
                 if self
                     .backends
                     .get(&p)
-                    .is_some_and(|b| b.peer.eq_ignore_ascii_case(&from_dom))
+                    .is_some_and(|b| b.leg.peer.eq_ignore_ascii_case(&from_dom))
                 {
                     return self.backend_notify(now, &p, over, &r);
                 }
@@ -1125,7 +1195,7 @@ impl Border {
                 if self
                     .list_backends
                     .get(&uri)
-                    .is_some_and(|b| b.peer.eq_ignore_ascii_case(&from_dom))
+                    .is_some_and(|b| b.leg.peer.eq_ignore_ascii_case(&from_dom))
                 {
                     return self.list_backend_notify(now, &uri, over, &r);
                 }
@@ -1160,10 +1230,7 @@ impl Border {
             });
         }
         self.remember(&r, Dest::peer(from_dom, over.is_tls()), false);
-        self.out.push_back(Transmit {
-            dest: Dest::Inside,
-            message: req(r),
-        });
+        self.out.push_back(inside(req(r)));
     }
 
     /// A local watcher's list SUBSCRIBE (RFC 4662, `Supported: eventlist`)
@@ -1173,24 +1240,8 @@ impl Border {
         let cfg = self.config.subscription;
         let (Some(peer), Some(list)) = (self.peer(dom).cloned(), aor(&target(&r))) else {
             let x = Response::from_request(&r, StatusCode::NOT_FOUND);
-            return self.out.push_back(Transmit {
-                dest: Dest::Inside,
-                message: resp(x),
-            });
+            return self.out.push_back(inside(resp(x)));
         };
-        if let Err(e) = Notifier::check(&r, &["presence"], &cfg) {
-            let x = Notifier::refusal(&r, &e);
-            return self.out.push_back(Transmit {
-                dest: Dest::Inside,
-                message: resp(x),
-            });
-        }
-        self.counter += 1;
-        let mut ok = Response::from_request(&r, StatusCode::OK);
-        ok.set_to_tag(&format!("bl{:x}", self.counter));
-        ok.headers_mut()
-            .push(HeaderName::CONTACT, format!("<{}>", self.config.contact));
-        ok.headers_mut().push(HeaderName::REQUIRE, "eventlist");
         // Full state at once when the list's state is already known.
         let known = self
             .list_backends
@@ -1202,24 +1253,10 @@ impl Border {
         } else {
             NotifierState::Pending
         };
-        let mut notifier = match Notifier::accept(now, &r, &mut ok, state, &cfg) {
-            Ok(n) => n,
-            Err(e) => {
-                let x = Notifier::refusal(&r, &e);
-                return self.out.push_back(Transmit {
-                    dest: Dest::Inside,
-                    message: resp(x),
-                });
-            }
+        let Some(mut notifier) = self.accept_local(now, &r, true, state, known) else {
+            return;
         };
-        if let Some((ct, b)) = known {
-            notifier.set_body(Some(ct), b);
-        }
         let id = notifier.dialog().id().clone();
-        self.out.push_back(Transmit {
-            dest: Dest::Inside,
-            message: resp(ok),
-        });
         let n = notifier.initial_notify(now).ok();
         let terminated = notifier.state() == NotifierState::Terminated;
         self.list_locals.insert(
@@ -1247,26 +1284,8 @@ impl Border {
             }
             None => {}
         }
-        self.counter += 1;
-        let call = format!("bl{:x}.{}", self.counter, self.config.domain);
-        let tag = format!("blt{:x}", self.counter);
         let tls = peer.require_tls || is_sips(r.uri());
-        let contact = if tls {
-            secure_uri_str(&self.config.contact)
-        } else {
-            self.config.contact.clone()
-        };
-        let Some(mut s) = (NewRequest {
-            method: Method::SUBSCRIBE,
-            to: &list,
-            from: &self.config.contact,
-            tag: &tag,
-            call_id: &call,
-            contact: Some(&contact),
-            event: Some("presence"),
-            expires: Some(3600),
-        })
-        .build(None) else {
+        let Some((call, mut s)) = self.backend_subscribe(&list, true, tls, None) else {
             return;
         };
         let state = ListSubscriber::new(&[views::PIDF]);
@@ -1282,9 +1301,11 @@ impl Border {
         self.list_backends.insert(
             list,
             ListBackend {
-                sub,
-                peer: peer.domain.clone(),
-                tls,
+                leg: Leg {
+                    sub,
+                    peer: peer.domain.clone(),
+                    tls,
+                },
                 state,
                 locals: vec![id],
             },
@@ -1299,10 +1320,7 @@ impl Border {
         };
         let (x, n) = l.notifier.handle_subscribe(now, r, &cfg);
         let terminated = l.notifier.state() == NotifierState::Terminated;
-        self.out.push_back(Transmit {
-            dest: Dest::Inside,
-            message: resp(x),
-        });
+        self.out.push_back(inside(resp(x)));
         self.list_sent(id, n);
         if terminated {
             self.drop_list_local(now, id);
@@ -1328,10 +1346,7 @@ impl Border {
                 l.notifier.set_body(Some(ct), b);
             }
         }
-        self.out.push_back(Transmit {
-            dest: Dest::Inside,
-            message: req(n),
-        });
+        self.out.push_back(inside(req(n)));
     }
 
     fn drop_list_local(&mut self, now: Instant, id: &DialogId) {
@@ -1343,8 +1358,8 @@ impl Border {
         };
         be.locals.retain(|x| x != id);
         if be.locals.is_empty() {
-            if let Ok(r) = be.sub.unsubscribe(now) {
-                self.out.push_back(to_peer(&be.peer, be.tls, req(r)));
+            if let Ok(r) = be.leg.sub.unsubscribe(now) {
+                self.out.push_back(be.leg.send(r));
             }
         }
     }
@@ -1359,10 +1374,7 @@ impl Border {
             if let Some(mut l) = self.list_locals.remove(&id) {
                 if let Some(mut n) = l.notifier.terminate(now, Reason::Noresource, None) {
                     n.headers_mut().push(HeaderName::REQUIRE, "eventlist");
-                    self.out.push_back(Transmit {
-                        dest: Dest::Inside,
-                        message: req(n),
-                    });
+                    self.out.push_back(inside(req(n)));
                 }
             }
         }
@@ -1377,23 +1389,9 @@ impl Border {
         let Some(be) = self.list_backends.get_mut(list) else {
             return;
         };
-        let peer = be.peer.clone();
-        let (x, body, ct) = match be.sub.handle_notify(now, r) {
-            NotifyOutcome::Accepted {
-                response,
-                notification,
-            } => (response, notification.body, notification.content_type),
-            NotifyOutcome::Forked { response, .. } | NotifyOutcome::Refused { response, .. } => {
-                return self.out.push_back(Transmit {
-                    dest: Dest::peer(peer, over.is_tls()),
-                    message: resp(response),
-                });
-            }
+        let Some((body, ct)) = be.leg.handle_notify(now, r, over, &mut self.out) else {
+            return;
         };
-        self.out.push_back(Transmit {
-            dest: Dest::peer(peer, over.is_tls()),
-            message: resp(x),
-        });
         self.stats.notifies_in += 1;
         let ct_value = ct.map(|c| String::from_utf8_lossy(&c.to_value()).into_owned());
         if let (Some(ct), false) = (ct_value, body.is_empty()) {
@@ -1404,8 +1402,8 @@ impl Border {
                 _ => None,
             };
             if be.state.poll_refresh() || applied.as_ref().is_ok_and(Applied::needs_refresh) {
-                if let Ok(again) = be.sub.refresh(now) {
-                    self.out.push_back(to_peer(&be.peer, be.tls, req(again)));
+                if let Ok(again) = be.leg.sub.refresh(now) {
+                    self.out.push_back(be.leg.send(again));
                 }
             }
             if let Some(n) = forward {
@@ -1418,7 +1416,7 @@ impl Border {
         if self
             .list_backends
             .get(list)
-            .is_some_and(|b| b.sub.is_terminated())
+            .is_some_and(|b| b.leg.sub.is_terminated())
         {
             self.end_list_backend(now, list);
         }
@@ -1468,23 +1466,9 @@ impl Border {
         let Some(be) = self.backends.get_mut(presentity) else {
             return;
         };
-        let peer = be.peer.clone();
-        let (x, body, ct) = match be.sub.handle_notify(now, r) {
-            NotifyOutcome::Accepted {
-                response,
-                notification,
-            } => (response, notification.body, notification.content_type),
-            NotifyOutcome::Forked { response, .. } | NotifyOutcome::Refused { response, .. } => {
-                return self.out.push_back(Transmit {
-                    dest: Dest::peer(peer, over.is_tls()),
-                    message: resp(response),
-                });
-            }
+        let Some((body, ct)) = be.leg.handle_notify(now, r, over, &mut self.out) else {
+            return;
         };
-        self.out.push_back(Transmit {
-            dest: Dest::peer(peer, over.is_tls()),
-            message: resp(x),
-        });
         self.stats.notifies_in += 1;
         let Some(ct) = ct.filter(|_| !body.is_empty()) else {
             return;
@@ -1546,7 +1530,7 @@ impl Border {
         if self
             .backends
             .get(presentity)
-            .is_some_and(|b| b.sub.is_terminated())
+            .is_some_and(|b| b.leg.sub.is_terminated())
         {
             self.end_backend(now, presentity);
         }
@@ -1562,10 +1546,7 @@ impl Border {
         for id in be.locals {
             if let Some(mut l) = self.locals.remove(&id) {
                 if let Some(n) = l.notifier.terminate(now, Reason::Noresource, None) {
-                    self.out.push_back(Transmit {
-                        dest: Dest::Inside,
-                        message: req(n),
-                    });
+                    self.out.push_back(inside(req(n)));
                 }
             }
         }
@@ -1703,10 +1684,7 @@ fn deliver(
         (NotifierState::Terminated, _) => None,
     };
     if let Some(n) = n {
-        out.push_back(Transmit {
-            dest: Dest::Inside,
-            message: req(n),
-        });
+        out.push_back(inside(req(n)));
     }
 }
 
