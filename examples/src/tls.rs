@@ -208,16 +208,7 @@ impl Credentials {
     /// A server configuration that presents our chain and requires a client
     /// certificate that chains to one of our CA certificates.
     pub fn server_config(&self) -> Result<Arc<ServerConfig>, TlsError> {
-        let p = provider();
-        let verifier =
-            WebPkiClientVerifier::builder_with_provider(Arc::new(self.root_store()?), p.clone())
-                .build()
-                .map_err(|e| TlsError::Verifier(e.to_string()))?;
-        let config = ServerConfig::builder_with_provider(p)
-            .with_safe_default_protocol_versions()?
-            .with_client_cert_verifier(verifier)
-            .with_single_cert(self.chain.clone(), self.key.clone_key())?;
-        Ok(Arc::new(config))
+        self.server_config_verifying(false)
     }
 
     /// A server configuration for a server that also serves users: a client
@@ -225,17 +216,21 @@ impl Credentials {
     /// sent, and clients without one are let in (anonymous: their
     /// [`PeerIdentity`] is empty).
     pub fn server_config_client_optional(&self) -> Result<Arc<ServerConfig>, TlsError> {
+        self.server_config_verifying(true)
+    }
+
+    /// A server configuration presenting our chain, that verifies client
+    /// certificates against our CA certificates (`optional`: clients
+    /// without one are let in).
+    fn server_config_verifying(&self, optional: bool) -> Result<Arc<ServerConfig>, TlsError> {
         let p = provider();
-        let verifier =
-            WebPkiClientVerifier::builder_with_provider(Arc::new(self.root_store()?), p.clone())
-                .allow_unauthenticated()
-                .build()
-                .map_err(|e| TlsError::Verifier(e.to_string()))?;
-        let config = ServerConfig::builder_with_provider(p)
-            .with_safe_default_protocol_versions()?
-            .with_client_cert_verifier(verifier)
-            .with_single_cert(self.chain.clone(), self.key.clone_key())?;
-        Ok(Arc::new(config))
+        let mut b =
+            WebPkiClientVerifier::builder_with_provider(Arc::new(self.root_store()?), p.clone());
+        if optional {
+            b = b.allow_unauthenticated();
+        }
+        let verifier = b.build().map_err(|e| TlsError::Verifier(e.to_string()))?;
+        server_presenting(p, verifier, self)
     }
 
     /// A client configuration that verifies the server's chain against our
@@ -635,6 +630,34 @@ pub async fn write_message<W: AsyncWrite + Unpin>(w: &mut W, m: &Message) -> io:
     Ok(bytes.len())
 }
 
+/// The handshake signature checks, the same for the server and the client
+/// certificate verifier: rustls's own, with the provider's algorithms.
+macro_rules! handshake_signatures {
+    () => {
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+            self.algorithms.supported_schemes()
+        }
+    };
+}
+
 /// Accepts any certificate chain, checking only the handshake signatures:
 /// the caller authenticates the end-entity certificate by its fingerprint
 /// after the handshake (RFC 4975 section 14.4, RFC 8122 section 5).
@@ -663,27 +686,7 @@ impl ServerCertVerifier for FingerprintOnly {
         Ok(ServerCertVerified::assertion())
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
+    handshake_signatures!();
 }
 
 impl ClientCertVerifier for FingerprintOnly {
@@ -700,36 +703,26 @@ impl ClientCertVerifier for FingerprintOnly {
         Ok(ClientCertVerified::assertion())
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
+    handshake_signatures!();
 }
 
 /// The server side of an MSRP-over-TLS connection: presents `creds` and
 /// requires a client certificate, any one; the caller then checks it
 /// against the SDP fingerprint (see the [module docs](self)).
 pub fn msrp_server_config(creds: &Credentials) -> Result<Arc<ServerConfig>, TlsError> {
-    let config = ServerConfig::builder_with_provider(provider())
+    server_presenting(provider(), FingerprintOnly::new(), creds)
+}
+
+/// A server configuration that presents `creds`' chain and checks client
+/// certificates with `verifier`.
+fn server_presenting(
+    p: Arc<CryptoProvider>,
+    verifier: Arc<dyn ClientCertVerifier>,
+    creds: &Credentials,
+) -> Result<Arc<ServerConfig>, TlsError> {
+    let config = ServerConfig::builder_with_provider(p)
         .with_safe_default_protocol_versions()?
-        .with_client_cert_verifier(FingerprintOnly::new())
+        .with_client_cert_verifier(verifier)
         .with_single_cert(creds.chain.clone(), creds.key.clone_key())?;
     Ok(Arc::new(config))
 }
