@@ -49,7 +49,7 @@ use sip_core::dialog::{Dialog, DialogId};
 use sip_core::endpoint::{Event, Peer, TransactionId};
 use sip_core::header::{ContentType, HeaderName};
 use sip_core::transaction::Transport;
-use sip_core::{Method, Request, RequestBuilder, Response, StatusCode};
+use sip_core::{Headers, Method, Request, RequestBuilder, Response, StatusCode};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -164,6 +164,17 @@ pub fn read_description(body: &[u8]) -> Result<MsrpDescription, String> {
         return Err("the SDP has no MSRP media line (m=message ... TCP/MSRP)".into());
     }
     MsrpDescription::from_sdp(&sdp).map_err(|e| format!("SDP: {e}"))
+}
+
+/// The MSRP description of a message's `application/sdp` body; `missing`
+/// is the error when it has none.
+fn sdp_body(headers: &Headers, body: &[u8], missing: &str) -> Result<MsrpDescription, String> {
+    let ct = headers.typed::<ContentType>().ok().flatten();
+    if crate::is_type(ct.as_ref(), "application", "sdp") {
+        read_description(body)
+    } else {
+        Err(missing.into())
+    }
 }
 
 // ------------------------------------------------------------------ roles
@@ -364,20 +375,11 @@ pub async fn next_invite(drv: &mut Driver) -> Incoming {
         };
         let to_tag = DialogId::of_incoming(&request).is_some();
         if *request.method() == Method::INVITE && !to_tag {
-            let offer = if crate::is_type(
-                request
-                    .headers()
-                    .typed::<ContentType>()
-                    .ok()
-                    .flatten()
-                    .as_ref(),
-                "application",
-                "sdp",
-            ) {
-                read_description(request.body())
-            } else {
-                Err("the INVITE carries no application/sdp offer".into())
-            };
+            let offer = sdp_body(
+                request.headers(),
+                request.body(),
+                "the INVITE carries no application/sdp offer",
+            );
             return Incoming {
                 transaction,
                 request,
@@ -609,20 +611,11 @@ impl Call {
             ended: false,
             timeout,
         };
-        let answer = if crate::is_type(
-            response
-                .headers()
-                .typed::<ContentType>()
-                .ok()
-                .flatten()
-                .as_ref(),
-            "application",
-            "sdp",
-        ) {
-            read_description(response.body())
-        } else {
-            Err("the 200 carries no application/sdp answer".into())
-        };
+        let answer = sdp_body(
+            response.headers(),
+            response.body(),
+            "the 200 carries no application/sdp answer",
+        );
         match answer {
             Ok(a) => Ok((call, a)),
             Err(e) => {
