@@ -6,39 +6,12 @@
 //! `cargo test` builds the examples before the tests; they are found next
 //! to the test binary, in `target/<profile>/examples/`.
 
+mod common;
+
+use common::{assert_ok, bin, free_port, run, Running};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
-
-fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
-    profile_dir.join("examples").join(name)
-}
-
-/// A child process killed when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A port free for UDP and TCP on 127.0.0.1.
-fn free_port() -> u16 {
-    loop {
-        let u = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp bind");
-        let port = u.local_addr().expect("addr").port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
 
 fn scratch(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("sp-loopback-{}-{name}", std::process::id()));
@@ -70,24 +43,8 @@ fn server(name: &str, extra: &[&str]) -> (Running, String) {
     panic!("presence-server did not start");
 }
 
-fn run(name: &str, args: &[&str]) -> Output {
-    Command::new(bin(name))
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{name} runs: {e}"))
-}
-
 fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn assert_ok(name: &str, o: &Output) {
-    assert!(
-        o.status.success(),
-        "{name} failed: {}\n{}",
-        stdout(o),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    common::text(&o.stdout)
 }
 
 #[test]

@@ -9,54 +9,13 @@
 //! `--test msrp_tools` alone cargo does not build them: add `--examples`,
 //! or a stale program is run.
 
+mod common;
+
+use common::{assert_ok, bin, free_port, run, text, Running};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
-    profile_dir.join("examples").join(name)
-}
-
-/// A child process killed when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Running {
-    /// Waits up to `limit` for the process to exit; its status.
-    fn exit_within(&mut self, limit: Duration) -> std::process::ExitStatus {
-        let step = Duration::from_millis(20);
-        for _ in 0..=limit.as_millis() / step.as_millis() {
-            if let Some(st) = self.0.try_wait().expect("try_wait") {
-                return st;
-            }
-            std::thread::sleep(step);
-        }
-        panic!("the process did not exit within {limit:?}");
-    }
-}
-
-/// A port free for UDP and TCP on 127.0.0.1.
-fn free_port() -> u16 {
-    loop {
-        let u = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp bind");
-        let port = u.local_addr().expect("addr").port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
 
 fn scratch(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("sp-msrp-{}-{name}", std::process::id()));
@@ -88,26 +47,6 @@ fn listener(dir: &Path, name: &str, extra: &[&str]) -> (Running, String, PathBuf
         std::thread::sleep(Duration::from_millis(25));
     }
     panic!("{name} did not start");
-}
-
-fn run(name: &str, args: &[&str]) -> Output {
-    Command::new(bin(name))
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{name} runs: {e}"))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn assert_ok(name: &str, o: &Output) {
-    assert!(
-        o.status.success(),
-        "{name} failed: {}\n{}",
-        text(&o.stdout),
-        text(&o.stderr)
-    );
 }
 
 /// Writes `len` pseudo-random bytes to `path`, 64 KiB at a time.
@@ -388,29 +327,90 @@ fn chat_from_stdin_wrapped_in_cpim_over_tcp_to_an_active_listener() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn no_answer_fails_within_the_timeout() {
-    let dir = scratch("silent");
+/// `msrp-send-file` calling a fake UAS on UDP.
+struct FakeCall {
+    /// The scratch folder, with the file sent.
+    dir: PathBuf,
+    /// The fake UAS.
+    uas: std::net::UdpSocket,
+    /// Its address.
+    addr: String,
+    /// The URI called.
+    to: String,
+    /// The sender, its stderr kept.
+    sender: Running,
+}
+
+/// Starts `msrp-send-file` (a ten-byte file made with `seed`, `--timeout`
+/// `timeout` seconds) against a fake UAS, which waits up to 15 s for
+/// each datagram.
+fn call_fake_uas(name: &str, seed: u64, timeout: &str) -> FakeCall {
+    let dir = scratch(name);
     let file = dir.join("f.bin");
-    make_file(&file, 10, 3);
-    // A bound UDP socket that never answers.
-    let silent = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
-    let addr = silent.local_addr().expect("addr").to_string();
+    make_file(&file, 10, seed);
+    let uas = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    uas.set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("timeout");
+    let addr = uas.local_addr().expect("addr").to_string();
     let to = format!("sip:bob@{addr}");
     let child = Command::new(bin("msrp-send-file"))
         .args(["--server", &addr, "--as", "sip:a@127.0.0.1", "--to", &to])
-        .args(["--timeout", "1", file.to_str().expect("utf-8 path")])
+        .args(["--timeout", timeout, file.to_str().expect("utf-8 path")])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("msrp-send-file runs");
-    let mut sender = Running(child);
-    // --timeout 1: it gives up long before the 32 s of Timer B.
+    FakeCall {
+        dir,
+        uas,
+        addr,
+        to,
+        sender: Running(child),
+    }
+}
+
+/// The first datagram on `uas` (the INVITE), and where it came from.
+fn first_request(uas: &std::net::UdpSocket) -> (String, std::net::SocketAddr) {
+    let mut buf = vec![0u8; 65_535];
+    let (n, from) = uas.recv_from(&mut buf).expect("the INVITE");
+    (text(&buf[..n]), from)
+}
+
+/// Asserts that the sender fails within 15 s; its stderr.
+fn failure(sender: &mut Running) -> String {
     assert!(!sender.exit_within(Duration::from_secs(15)).success());
     let mut err = String::new();
     if let Some(mut e) = sender.0.stderr.take() {
         e.read_to_string(&mut err).expect("stderr");
     }
+    err
+}
+
+/// Receives datagrams on `sock` until one starts with `prefix`.
+fn recv_starting(sock: &std::net::UdpSocket, prefix: &str) -> String {
+    let mut buf = vec![0u8; 65_535];
+    loop {
+        let (n, _) = sock
+            .recv_from(&mut buf)
+            .unwrap_or_else(|e| panic!("waiting for {prefix}: {e}"));
+        let m = text(&buf[..n]);
+        if m.starts_with(prefix) {
+            return m;
+        }
+    }
+}
+
+#[test]
+fn no_answer_fails_within_the_timeout() {
+    // A bound UDP socket that never answers.
+    let FakeCall {
+        dir,
+        uas: _silent,
+        mut sender,
+        ..
+    } = call_fake_uas("silent", 3, "1");
+    // --timeout 1: it gives up long before the 32 s of Timer B.
+    let err = failure(&mut sender);
     assert!(
         err.contains("no answer from") && err.contains("within 1s"),
         "{err}"
@@ -533,26 +533,15 @@ fn sip_response(req: &str, status: &str) -> String {
 
 #[test]
 fn a_call_still_ringing_at_the_timeout_is_cancelled() {
-    let dir = scratch("ringing");
-    let file = dir.join("f.bin");
-    make_file(&file, 10, 4);
     // A UAS that rings and never answers.
-    let uas = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
-    uas.set_read_timeout(Some(Duration::from_secs(15)))
-        .expect("timeout");
-    let addr = uas.local_addr().expect("addr").to_string();
-    let to = format!("sip:bob@{addr}");
-    let child = Command::new(bin("msrp-send-file"))
-        .args(["--server", &addr, "--as", "sip:a@127.0.0.1", "--to", &to])
-        .args(["--timeout", "1", file.to_str().expect("utf-8 path")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("msrp-send-file runs");
-    let mut sender = Running(child);
-    let mut buf = vec![0u8; 65_535];
-    let (n, from) = uas.recv_from(&mut buf).expect("the INVITE");
-    let invite = text(&buf[..n]);
+    let FakeCall {
+        dir,
+        uas,
+        to,
+        mut sender,
+        ..
+    } = call_fake_uas("ringing", 4, "1");
+    let (invite, from) = first_request(&uas);
     assert!(
         invite.starts_with(&format!("INVITE {to} SIP/2.0")),
         "{invite}"
@@ -563,13 +552,7 @@ fn a_call_still_ringing_at_the_timeout_is_cancelled() {
     uas.send_to(ringing.as_bytes(), from).expect("send 180");
     // The sender gives up after --timeout and cancels (RFC 3261 9.1): the
     // CANCEL carries the INVITE's branch and CSeq number.
-    let cancel = loop {
-        let (n, _) = uas.recv_from(&mut buf).expect("a CANCEL");
-        let m = text(&buf[..n]);
-        if m.starts_with("CANCEL ") {
-            break m;
-        }
-    };
+    let cancel = recv_starting(&uas, "CANCEL ");
     let branch = |m: &str| {
         m.split("branch=")
             .nth(1)
@@ -587,59 +570,24 @@ fn a_call_still_ringing_at_the_timeout_is_cancelled() {
     .expect("send 487");
     // The INVITE transaction ACKs the 487 (RFC 3261 17.1.1.3) before the
     // program exits.
-    let ack = loop {
-        let (n, _) = uas.recv_from(&mut buf).expect("the ACK of the 487");
-        let m = text(&buf[..n]);
-        if m.starts_with("ACK ") {
-            break m;
-        }
-    };
+    let ack = recv_starting(&uas, "ACK ");
     assert_eq!(branch(&ack), branch(&invite), "{ack}");
     assert!(ack.contains("tag=fake1"), "{ack}");
-    assert!(!sender.exit_within(Duration::from_secs(15)).success());
-    let mut err = String::new();
-    if let Some(mut e) = sender.0.stderr.take() {
-        e.read_to_string(&mut err).expect("stderr");
-    }
+    let err = failure(&mut sender);
     assert!(err.contains("(cancelled)"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Receives datagrams on `sock` until one starts with `prefix`.
-fn recv_starting(sock: &std::net::UdpSocket, prefix: &str) -> String {
-    let mut buf = vec![0u8; 65_535];
-    loop {
-        let (n, _) = sock
-            .recv_from(&mut buf)
-            .unwrap_or_else(|e| panic!("waiting for {prefix}: {e}"));
-        let m = text(&buf[..n]);
-        if m.starts_with(prefix) {
-            return m;
-        }
-    }
-}
-
 #[test]
 fn a_declined_stream_is_acked_and_hung_up_and_a_repeated_200_acked_again() {
-    let dir = scratch("declined");
-    let file = dir.join("f.bin");
-    make_file(&file, 10, 5);
-    let uas = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
-    uas.set_read_timeout(Some(Duration::from_secs(15)))
-        .expect("timeout");
-    let addr = uas.local_addr().expect("addr").to_string();
-    let to = format!("sip:bob@{addr}");
-    let child = Command::new(bin("msrp-send-file"))
-        .args(["--server", &addr, "--as", "sip:a@127.0.0.1", "--to", &to])
-        .args(["--timeout", "5", file.to_str().expect("utf-8 path")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("msrp-send-file runs");
-    let mut sender = Running(child);
-    let mut buf = vec![0u8; 65_535];
-    let (n, from) = uas.recv_from(&mut buf).expect("the INVITE");
-    let invite = text(&buf[..n]);
+    let FakeCall {
+        dir,
+        uas,
+        addr,
+        mut sender,
+        ..
+    } = call_fake_uas("declined", 5, "5");
+    let (invite, from) = first_request(&uas);
     // RFC 5547 8.3: a declined file is answered with port 0.
     let sdp = "v=0\r\no=bob 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
         m=message 0 TCP/MSRP *\r\na=recvonly\r\na=accept-types:*\r\n\
@@ -671,11 +619,7 @@ fn a_declined_stream_is_acked_and_hung_up_and_a_repeated_200_acked_again() {
     assert!(again.contains("CSeq: 1 ACK"), "{again}");
     uas.send_to(sip_response(&bye, "200 OK").as_bytes(), from)
         .expect("answer the BYE");
-    assert!(!sender.exit_within(Duration::from_secs(15)).success());
-    let mut err = String::new();
-    if let Some(mut e) = sender.0.stderr.take() {
-        e.read_to_string(&mut err).expect("stderr");
-    }
+    let err = failure(&mut sender);
     assert!(err.contains("declined the file (port 0"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

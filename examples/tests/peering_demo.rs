@@ -4,19 +4,13 @@
 //! `cargo test` builds the examples before the tests; the binary is found
 //! next to the test binary, in `target/<profile>/examples/`.
 
+mod common;
+
+use common::bin;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
-    profile_dir.join("examples").join(name)
-}
 
 /// The demo's result, run once for every test of this file (it writes its
 /// PKI to one folder, and takes a second or two).

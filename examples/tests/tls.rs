@@ -14,6 +14,9 @@
 //!   SDP fingerprint is refused, and one that matches carries a message.
 #![allow(clippy::disallowed_methods)] // a test of real sockets reads the clock
 
+mod common;
+
+use common::{bin, Running};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -525,25 +528,6 @@ async fn an_msrp_session_with_the_right_fingerprint_carries_a_message() {
     assert!(bob.peer_refused().is_none());
 }
 
-/// A child process killed when dropped.
-struct Running(std::process::Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn example_bin(name: &str) -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
-    profile_dir.join("examples").join(name)
-}
-
 /// An OPTIONS to example.com, as a client over the TLS connection.
 fn options(call: &str) -> Message {
     let text = format!(
@@ -569,7 +553,7 @@ async fn presence_server_takes_sip_over_tls_with_the_given_certificate() {
     let out = std::fs::File::create(&log).expect("log file");
     let pem = |f: &str| dir.join(f).display().to_string();
     let _running = Running(
-        std::process::Command::new(example_bin("presence-server"))
+        std::process::Command::new(bin("presence-server"))
             .args(["--listen", "127.0.0.1:0", "--domain", COM])
             .args(["--tls", "127.0.0.1:0"])
             .args(["--tls-cert", &pem("example.com.pem")])
