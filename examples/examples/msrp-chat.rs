@@ -19,7 +19,6 @@ use examples::msrp_cli::{self, Beside, Call, Incoming, MsrpConn, Role, Wake, DEF
 use examples::net::{peer_for, resolve, uri_arg, Driver};
 use msrp::sdp::MsrpDescription;
 use msrp::{Event, MessageSpec, Session, SessionConfig};
-use sip_core::StatusCode;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -245,17 +244,7 @@ async fn caller(args: &Args, timeout: Duration) -> Result<(), String> {
     let texts = (!args.positional.is_empty()).then(|| args.positional.clone());
 
     let seed = examples::seed();
-    let local_ip = msrp_cli::local_ip_towards(server);
-    let mut drv = Driver::bind(SocketAddr::new(local_ip, 0), tcp, seed)
-        .await
-        .map_err(|e| format!("binding a local socket: {e}"))?;
-    let listener = TcpListener::bind(SocketAddr::new(local_ip, 0))
-        .await
-        .map_err(|e| format!("MSRP listen: {e}"))?;
-    let listen = listener
-        .local_addr()
-        .map_err(|e| format!("MSRP listen: {e}"))?;
-    let uri = msrp_cli::msrp_uri(listen, &msrp_cli::token(seed, 12))?;
+    let (mut drv, listener, listen, uri) = msrp_cli::bind_calling(server, tcp, seed).await?;
     let ours = MsrpDescription::chat(&listen.ip().to_string(), listen.port(), uri);
     let sdp = ours.to_sdp(msrp_cli::user_of(me, "chat"), seed >> 1);
     let (mut call, answer) =
@@ -334,34 +323,12 @@ fn unacceptable(offer: &MsrpDescription) -> Option<String> {
 }
 
 async fn listen(args: &Args, timeout: Duration) -> Result<(), String> {
-    let listen: SocketAddr = args
-        .require("listen")?
-        .parse()
-        .map_err(|_| "--listen: an IP:PORT address is needed")?;
-    let msrp_listen: SocketAddr = match args.get("msrp-listen") {
-        Some(a) => a
-            .parse()
-            .map_err(|_| "--msrp-listen: an IP:PORT address is needed")?,
-        None => SocketAddr::new(listen.ip(), 0),
-    };
+    let addrs = msrp_cli::listen_addrs(args)?;
     let echo = args.flag("echo");
     let once = args.flag("once");
     let active = args.flag("active");
     let seed = examples::seed();
-    let mut drv = Driver::bind(listen, true, seed)
-        .await
-        .map_err(|e| format!("--listen {listen}: {e}"))?;
-    let listener = TcpListener::bind(msrp_listen)
-        .await
-        .map_err(|e| format!("--msrp-listen {msrp_listen}: {e}"))?;
-    let msrp_addr = listener
-        .local_addr()
-        .map_err(|e| format!("MSRP listen: {e}"))?;
-    let listener = Arc::new(listener);
-    examples::say!(
-        "listening: SIP on {} (UDP and TCP), MSRP on {msrp_addr}",
-        drv.local_addr()
-    );
+    let (mut drv, listener, msrp_addr) = msrp_cli::bind_listening(addrs, seed).await?;
     let mut n = 0u64;
     loop {
         let inc = msrp_cli::next_invite(&mut drv).await;
@@ -372,18 +339,8 @@ async fn listen(args: &Args, timeout: Duration) -> Result<(), String> {
             timeout,
         };
         let r = one_call(&mut drv, &listener, msrp_addr, inc, side, seed ^ n).await;
-        match r {
-            Ok(false) => {}
-            Ok(true) if once => {
-                msrp_cli::settle(&mut drv).await;
-                return Ok(());
-            }
-            Ok(true) => {}
-            Err(e) if once => {
-                msrp_cli::settle(&mut drv).await;
-                return Err(e);
-            }
-            Err(e) => eprintln!("msrp-chat: {e}"),
+        if let Some(end) = msrp_cli::after_call(&mut drv, r, once, "msrp-chat").await {
+            return end;
         }
     }
 }
@@ -411,30 +368,11 @@ async fn one_call(
         active,
         timeout,
     } = side;
-    let offer = match inc.offer.clone() {
-        Ok(o) => o,
-        Err(e) => {
-            examples::say!("INVITE from {}: {e} -> 488", inc.from());
-            msrp_cli::refuse(drv, &inc, StatusCode::NOT_ACCEPTABLE_HERE, &e).await;
-            return Ok(false);
-        }
-    };
-    if let Some(why) = unacceptable(&offer) {
-        examples::say!("INVITE from {}: {why} -> 488", inc.from());
-        msrp_cli::refuse(drv, &inc, StatusCode::NOT_ACCEPTABLE_HERE, &why).await;
+    let Some(offer) = msrp_cli::take_offer(drv, &inc, unacceptable).await else {
         return Ok(false);
-    }
-    let role = if active {
-        Role::of_answerer_active(offer.setup)
-    } else {
-        Role::of_answerer(offer.setup)
     };
-    let msrp_addr = msrp_cli::reachable(msrp_addr, inc.peer.addr);
-    let our_addr = match role {
-        Role::Passive => msrp_addr,
-        Role::Active => SocketAddr::new(msrp_addr.ip(), 9),
-    };
-    let uri = msrp_cli::msrp_uri(our_addr, &msrp_cli::token(seed, 12))?;
+    let (role, msrp_addr, uri) =
+        msrp_cli::answering(offer.setup, active, msrp_addr, inc.peer.addr, seed)?;
     let answer = msrp_cli::offer::answer(
         &offer,
         role,

@@ -21,7 +21,6 @@ use examples::msrp_cli::{
 use examples::net::Driver;
 use msrp::sdp::{Direction, MsrpDescription};
 use msrp::{MessageSpec, Session, SessionConfig};
-use sip_core::StatusCode;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -84,16 +83,7 @@ async fn run() -> Result<(), String> {
     if let Some(p) = args.positional.first() {
         return Err(format!("unexpected argument {p:?} (see --help)"));
     }
-    let listen: SocketAddr = args
-        .require("listen")?
-        .parse()
-        .map_err(|_| "--listen: an IP:PORT address is needed")?;
-    let msrp_listen: SocketAddr = match args.get("msrp-listen") {
-        Some(a) => a
-            .parse()
-            .map_err(|_| "--msrp-listen: an IP:PORT address is needed")?,
-        None => SocketAddr::new(listen.ip(), 0),
-    };
+    let addrs = msrp_cli::listen_addrs(&args)?;
     let opts = Opts {
         dir: PathBuf::from(args.get("dir").unwrap_or(".")),
         max_size: args
@@ -111,36 +101,14 @@ async fn run() -> Result<(), String> {
         return Err(format!("--dir {}: not a directory", opts.dir.display()));
     }
     let seed = examples::seed();
-    let mut drv = Driver::bind(listen, true, seed)
-        .await
-        .map_err(|e| format!("--listen {listen}: {e}"))?;
-    let listener = TcpListener::bind(msrp_listen)
-        .await
-        .map_err(|e| format!("--msrp-listen {msrp_listen}: {e}"))?;
-    let msrp_addr = listener
-        .local_addr()
-        .map_err(|e| format!("MSRP listen: {e}"))?;
-    let listener = Arc::new(listener);
-    examples::say!(
-        "listening: SIP on {} (UDP and TCP), MSRP on {msrp_addr}",
-        drv.local_addr()
-    );
+    let (mut drv, listener, msrp_addr) = msrp_cli::bind_listening(addrs, seed).await?;
     let mut n = 0u64;
     loop {
         let inc = msrp_cli::next_invite(&mut drv).await;
         n += 1;
-        match call(&mut drv, &listener, msrp_addr, inc, &opts, seed ^ n).await {
-            Ok(false) => {}
-            Ok(true) if opts.once => {
-                msrp_cli::settle(&mut drv).await;
-                return Ok(());
-            }
-            Ok(true) => {}
-            Err(e) if opts.once => {
-                msrp_cli::settle(&mut drv).await;
-                return Err(e);
-            }
-            Err(e) => eprintln!("msrp-recv-file: {e}"),
+        let r = call(&mut drv, &listener, msrp_addr, inc, &opts, seed ^ n).await;
+        if let Some(end) = msrp_cli::after_call(&mut drv, r, opts.once, "msrp-recv-file").await {
+            return end;
         }
     }
 }
@@ -181,19 +149,10 @@ async fn call(
     opts: &Opts,
     seed: u64,
 ) -> Result<bool, String> {
-    let offer = match &inc.offer {
-        Ok(o) => o.clone(),
-        Err(e) => {
-            examples::say!("INVITE from {}: {e} -> 488", inc.from());
-            msrp_cli::refuse(drv, &inc, StatusCode::NOT_ACCEPTABLE_HERE, e).await;
-            return Ok(false);
-        }
-    };
-    if let Some(why) = unacceptable(&offer, opts.max_size) {
-        examples::say!("INVITE from {}: {why} -> 488", inc.from());
-        msrp_cli::refuse(drv, &inc, StatusCode::NOT_ACCEPTABLE_HERE, &why).await;
+    let Some(offer) = msrp_cli::take_offer(drv, &inc, |o| unacceptable(o, opts.max_size)).await
+    else {
         return Ok(false);
-    }
+    };
     let selector = offer
         .file
         .as_ref()
@@ -204,17 +163,8 @@ async fn call(
         selector.name.as_deref(),
         &format!("file-{}", msrp_cli::safe_file_name(Some(transfer_id), "x")),
     );
-    let role = if opts.active {
-        Role::of_answerer_active(offer.setup)
-    } else {
-        Role::of_answerer(offer.setup)
-    };
-    let msrp_addr = msrp_cli::reachable(msrp_addr, inc.peer.addr);
-    let our_addr = match role {
-        Role::Passive => msrp_addr,
-        Role::Active => SocketAddr::new(msrp_addr.ip(), 9),
-    };
-    let uri = msrp_cli::msrp_uri(our_addr, &msrp_cli::token(seed, 12))?;
+    let (role, msrp_addr, uri) =
+        msrp_cli::answering(offer.setup, opts.active, msrp_addr, inc.peer.addr, seed)?;
     let answer = offer::answer(
         &offer,
         role,

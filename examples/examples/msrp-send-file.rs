@@ -17,12 +17,10 @@ use examples::msrp_cli::{
     self, offer, Beside, Call, FileSource, MsrpConn, Role, DEFAULT_CHUNK, DEFAULT_TIMEOUT,
     MAX_CHUNK,
 };
-use examples::net::{peer_for, resolve, uri_arg, Driver};
+use examples::net::{peer_for, resolve, uri_arg};
 use msrp::sdp::Direction;
 use msrp::{MessageSpec, Session};
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
 
 const USAGE: &str = "\
 usage: msrp-send-file --server HOST:PORT --as URI --to URI [--chunk-size N]
@@ -92,18 +90,8 @@ async fn run() -> Result<(), String> {
     }
 
     let seed = examples::seed();
-    let local_ip = msrp_cli::local_ip_towards(server);
-    let mut drv = Driver::bind(SocketAddr::new(local_ip, 0), tcp, seed)
-        .await
-        .map_err(|e| format!("binding a local socket: {e}"))?;
     // An actpass offer carries a real listening address (RFC 6135 4.2.2).
-    let listener = TcpListener::bind(SocketAddr::new(local_ip, 0))
-        .await
-        .map_err(|e| format!("MSRP listen: {e}"))?;
-    let listen = listener
-        .local_addr()
-        .map_err(|e| format!("MSRP listen: {e}"))?;
-    let uri = msrp_cli::msrp_uri(listen, &msrp_cli::token(seed, 12))?;
+    let (mut drv, listener, listen, uri) = msrp_cli::bind_calling(server, tcp, seed).await?;
     let ours = offer::file(
         listen,
         uri,

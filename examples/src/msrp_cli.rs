@@ -41,6 +41,7 @@
 //! file-selector (it is shown, not checked: no SHA-1 implementation is in
 //! the workspace).
 
+use crate::args::Args;
 use crate::net::{status_line, Driver};
 use msrp::sdp::{MsrpDescription, Sdp, Setup};
 use msrp::{Bytes, MessageSpec, MsrpUri, Session};
@@ -52,6 +53,7 @@ use sip_core::transaction::Transport;
 use sip_core::{Headers, Method, Request, RequestBuilder, Response, StatusCode};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -795,6 +797,138 @@ impl Call {
         }
         self.ended
     }
+}
+
+/// A listening program's `--listen` (SIP) and `--msrp-listen` addresses
+/// (the latter by default on the SIP address's IP, any port).
+pub fn listen_addrs(args: &Args) -> Result<(SocketAddr, SocketAddr), String> {
+    let listen: SocketAddr = args
+        .require("listen")?
+        .parse()
+        .map_err(|_| "--listen: an IP:PORT address is needed")?;
+    let msrp_listen: SocketAddr = match args.get("msrp-listen") {
+        Some(a) => a
+            .parse()
+            .map_err(|_| "--msrp-listen: an IP:PORT address is needed")?,
+        None => SocketAddr::new(listen.ip(), 0),
+    };
+    Ok((listen, msrp_listen))
+}
+
+/// A listening program's sockets: a SIP driver on `listen` (UDP and TCP),
+/// and the MSRP listener on `msrp_listen` with its address. The
+/// `listening:` line is printed once both are bound.
+pub async fn bind_listening(
+    (listen, msrp_listen): (SocketAddr, SocketAddr),
+    seed: u64,
+) -> Result<(Driver, Arc<TcpListener>, SocketAddr), String> {
+    let drv = Driver::bind(listen, true, seed)
+        .await
+        .map_err(|e| format!("--listen {listen}: {e}"))?;
+    let listener = TcpListener::bind(msrp_listen)
+        .await
+        .map_err(|e| format!("--msrp-listen {msrp_listen}: {e}"))?;
+    let msrp_addr = listener
+        .local_addr()
+        .map_err(|e| format!("MSRP listen: {e}"))?;
+    crate::say!(
+        "listening: SIP on {} (UDP and TCP), MSRP on {msrp_addr}",
+        drv.local_addr()
+    );
+    Ok((drv, Arc::new(listener), msrp_addr))
+}
+
+/// What a listening program does after one call's outcome (`Ok(false)`: a
+/// refused INVITE; `Ok(true)`: a call that ended well). With `once`, an
+/// outcome other than a refusal ends the program (after [`settle`]):
+/// `Some` of how. Otherwise it keeps serving (`None`), a failure reported
+/// on stderr under `program`'s name.
+pub async fn after_call(
+    drv: &mut Driver,
+    outcome: Result<bool, String>,
+    once: bool,
+    program: &str,
+) -> Option<Result<(), String>> {
+    match outcome {
+        Ok(false) => None,
+        Ok(true) | Err(_) if once => {
+            settle(drv).await;
+            Some(outcome.map(|_| ()))
+        }
+        Ok(true) => None,
+        Err(e) => {
+            eprintln!("{program}: {e}");
+            None
+        }
+    }
+}
+
+/// An incoming INVITE's offer, when it has one and `unacceptable` finds
+/// nothing against it; otherwise the INVITE is refused with 488 (RFC 5547
+/// section 8.3, RFC 4975 section 8.1) and `None` returned.
+pub async fn take_offer(
+    drv: &mut Driver,
+    inc: &Incoming,
+    unacceptable: impl FnOnce(&MsrpDescription) -> Option<String>,
+) -> Option<MsrpDescription> {
+    let why = match &inc.offer {
+        Ok(o) => match unacceptable(o) {
+            None => return Some(o.clone()),
+            Some(why) => why,
+        },
+        Err(e) => e.clone(),
+    };
+    crate::say!("INVITE from {}: {why} -> 488", inc.from());
+    refuse(drv, inc, StatusCode::NOT_ACCEPTABLE_HERE, &why).await;
+    None
+}
+
+/// The answerer's side of an offer whose setup is `offer_setup`: its role
+/// (`active`: it connects when the offer lets it), the MSRP address that
+/// `peer` can reach (of those `msrp_addr` listens on), and our MSRP URI
+/// (with the discard port 9 when we connect, RFC 6135 section 4.2.2).
+pub fn answering(
+    offer_setup: Option<Setup>,
+    active: bool,
+    msrp_addr: SocketAddr,
+    peer: SocketAddr,
+    seed: u64,
+) -> Result<(Role, SocketAddr, MsrpUri), String> {
+    let role = if active {
+        Role::of_answerer_active(offer_setup)
+    } else {
+        Role::of_answerer(offer_setup)
+    };
+    let msrp_addr = reachable(msrp_addr, peer);
+    let our_addr = match role {
+        Role::Passive => msrp_addr,
+        Role::Active => SocketAddr::new(msrp_addr.ip(), 9),
+    };
+    let uri = msrp_uri(our_addr, &token(seed, 12))?;
+    Ok((role, msrp_addr, uri))
+}
+
+/// A calling program's sockets: a SIP driver (UDP, or TCP with `tcp`) on
+/// the local address that reaches `server`, and an MSRP listener beside it
+/// (an actpass offer carries a real listening address, RFC 6135 section
+/// 4.2.2) with its address and our MSRP URI.
+pub async fn bind_calling(
+    server: SocketAddr,
+    tcp: bool,
+    seed: u64,
+) -> Result<(Driver, TcpListener, SocketAddr, MsrpUri), String> {
+    let local_ip = local_ip_towards(server);
+    let drv = Driver::bind(SocketAddr::new(local_ip, 0), tcp, seed)
+        .await
+        .map_err(|e| format!("binding a local socket: {e}"))?;
+    let listener = TcpListener::bind(SocketAddr::new(local_ip, 0))
+        .await
+        .map_err(|e| format!("MSRP listen: {e}"))?;
+    let listen = listener
+        .local_addr()
+        .map_err(|e| format!("MSRP listen: {e}"))?;
+    let uri = msrp_uri(listen, &token(seed, 12))?;
+    Ok((drv, listener, listen, uri))
 }
 
 /// Lets the connection tasks write out what [`Driver::flush`] handed them
