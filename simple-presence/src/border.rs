@@ -1730,6 +1730,12 @@ mod tests {
         .unwrap()
     }
 
+    /// Alice's request to `to`, from inside.
+    fn alice_sends(b: &mut Border, now: Instant, method: Method, to: &str, call: &str) {
+        let r = request(method, to, "sip:alice@example.com", call);
+        b.handle_inside(now, Message::Request(r));
+    }
+
     fn drain(b: &mut Border) -> Vec<Transmit> {
         std::iter::from_fn(|| b.poll_transmit()).collect()
     }
@@ -1751,13 +1757,7 @@ mod tests {
     fn a_tls_peer_gets_everything_over_tls_with_sips_uris() {
         let now = testkit::net::Clock::new().now();
         let (mut b, _) = border(PeerEntry::new(NET, PeerMode::PerView).tls(), false);
-        let sub = request(
-            Method::SUBSCRIBE,
-            "sip:bob@example.net",
-            "sip:alice@example.com",
-            "c1",
-        );
-        b.handle_inside(now, Message::Request(sub));
+        alice_sends(&mut b, now, Method::SUBSCRIBE, "sip:bob@example.net", "c1");
         let out = drain(&mut b);
         let reqs = to_peer_requests(&out);
         assert_eq!(reqs.len(), 1, "one back-end SUBSCRIBE");
@@ -1820,13 +1820,7 @@ mod tests {
             assert_eq!(target(r), "sips:pa.example.net");
         }
         // A relayed MESSAGE too.
-        let m = request(
-            Method::MESSAGE,
-            "sip:bob@example.net",
-            "sip:alice@example.com",
-            "m1",
-        );
-        b.handle_inside(now, Message::Request(m));
+        alice_sends(&mut b, now, Method::MESSAGE, "sip:bob@example.net", "m1");
         let reqs = to_peer_requests(&drain(&mut b));
         assert_eq!(reqs.len(), 1);
         assert!(reqs[0].0);
@@ -1839,20 +1833,8 @@ mod tests {
     fn a_plain_peer_gets_sip_unless_the_request_is_sips() {
         let now = testkit::net::Clock::new().now();
         let (mut b, _) = border(PeerEntry::new(NET, PeerMode::PerView), false);
-        let m = request(
-            Method::MESSAGE,
-            "sip:bob@example.net",
-            "sip:alice@example.com",
-            "m1",
-        );
-        b.handle_inside(now, Message::Request(m));
-        let m = request(
-            Method::MESSAGE,
-            "sips:bob@example.net",
-            "sip:alice@example.com",
-            "m2",
-        );
-        b.handle_inside(now, Message::Request(m));
+        alice_sends(&mut b, now, Method::MESSAGE, "sip:bob@example.net", "m1");
+        alice_sends(&mut b, now, Method::MESSAGE, "sips:bob@example.net", "m2");
         let reqs = to_peer_requests(&drain(&mut b));
         let got: Vec<(bool, String)> = reqs.iter().map(|(t, r)| (*t, target(r))).collect();
         assert_eq!(
@@ -1868,13 +1850,7 @@ mod tests {
     fn a_response_for_tls_is_taken_only_from_tls() {
         let now = testkit::net::Clock::new().now();
         let (mut b, _) = border(PeerEntry::new(NET, PeerMode::PerView).tls(), false);
-        let sub = request(
-            Method::SUBSCRIBE,
-            "sip:bob@example.net",
-            "sip:alice@example.com",
-            "c1",
-        );
-        b.handle_inside(now, Message::Request(sub));
+        alice_sends(&mut b, now, Method::SUBSCRIBE, "sip:bob@example.net", "c1");
         let (_, s) = to_peer_requests(&drain(&mut b)).remove(0);
         let no = Response::from_request(&s, StatusCode::FORBIDDEN);
         let conn = PeerIdentity::from_domains([NET]);
@@ -1889,13 +1865,7 @@ mod tests {
         b.handle_peer_over(now, &conn, LinkTransport::Tls, Message::Response(no));
         assert_eq!(b.stats().backends, 0, "taken over TLS: the back end ends");
         // Relayed: same rule.
-        let m = request(
-            Method::MESSAGE,
-            "sip:bob@example.net",
-            "sip:alice@example.com",
-            "m1",
-        );
-        b.handle_inside(now, Message::Request(m));
+        alice_sends(&mut b, now, Method::MESSAGE, "sip:bob@example.net", "m1");
         let (_, m) = to_peer_requests(&drain(&mut b)).remove(0);
         let ok = Response::from_request(&m, StatusCode::OK);
         b.handle_peer_over(
@@ -2064,13 +2034,7 @@ mod tests {
         let now = testkit::net::Clock::new().now();
         let (mut b, _) = border(PeerEntry::new(NET, PeerMode::PerView), false);
         let conn = PeerIdentity::from_domains([NET]);
-        let msg = request(
-            Method::MESSAGE,
-            "sip:bob@example.net",
-            "sip:alice@example.com",
-            "m1",
-        );
-        b.handle_inside(now, Message::Request(msg));
+        alice_sends(&mut b, now, Method::MESSAGE, "sip:bob@example.net", "m1");
         assert_eq!(drain(&mut b).len(), 1);
         assert_eq!(b.relayed.len(), 1);
         assert_eq!(b.poll_timeout(), Some(now + RELAY_LIFETIME));
