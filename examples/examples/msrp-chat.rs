@@ -327,22 +327,20 @@ async fn listen(args: &Args, timeout: Duration) -> Result<(), String> {
     let echo = args.flag("echo");
     let once = args.flag("once");
     let active = args.flag("active");
-    let seed = examples::seed();
-    let (mut drv, listener, msrp_addr) = msrp_cli::bind_listening(addrs, seed).await?;
-    let mut n = 0u64;
-    loop {
-        let inc = msrp_cli::next_invite(&mut drv).await;
-        n += 1;
-        let side = Side {
-            echo,
-            active,
-            timeout,
-        };
-        let r = one_call(&mut drv, &listener, msrp_addr, inc, side, seed ^ n).await;
-        if let Some(end) = msrp_cli::after_call(&mut drv, r, once, "msrp-chat").await {
-            return end;
-        }
-    }
+    let side = Side {
+        echo,
+        active,
+        timeout,
+    };
+    msrp_cli::serve(
+        addrs,
+        once,
+        "msrp-chat",
+        async |drv, listener, msrp_addr, inc, seed| {
+            one_call(drv, listener, msrp_addr, inc, side, seed).await
+        },
+    )
+    .await
 }
 
 /// How the listener answers.

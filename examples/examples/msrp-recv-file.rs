@@ -100,17 +100,16 @@ async fn run() -> Result<(), String> {
     if !opts.dir.is_dir() {
         return Err(format!("--dir {}: not a directory", opts.dir.display()));
     }
-    let seed = examples::seed();
-    let (mut drv, listener, msrp_addr) = msrp_cli::bind_listening(addrs, seed).await?;
-    let mut n = 0u64;
-    loop {
-        let inc = msrp_cli::next_invite(&mut drv).await;
-        n += 1;
-        let r = call(&mut drv, &listener, msrp_addr, inc, &opts, seed ^ n).await;
-        if let Some(end) = msrp_cli::after_call(&mut drv, r, opts.once, "msrp-recv-file").await {
-            return end;
-        }
-    }
+    let once = opts.once;
+    msrp_cli::serve(
+        addrs,
+        once,
+        "msrp-recv-file",
+        async |drv, listener, msrp_addr, inc, seed| {
+            call(drv, listener, msrp_addr, inc, &opts, seed).await
+        },
+    )
+    .await
 }
 
 /// Why an offer cannot be taken, if it cannot (RFC 5547 8.3: the answerer

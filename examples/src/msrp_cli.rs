@@ -815,10 +815,42 @@ pub fn listen_addrs(args: &Args) -> Result<(SocketAddr, SocketAddr), String> {
     Ok((listen, msrp_listen))
 }
 
+/// A listening program's loop: binds its sockets (SIP on `addrs.0`, MSRP
+/// on `addrs.1`, from [`listen_addrs`]) and hands each INVITE to `call`,
+/// one at a time, with the driver, the MSRP listener and its address, and
+/// a seed of its own. `call` says `Ok(false)` for a refused INVITE,
+/// `Ok(true)` for a call that ended well. With `once` the first call that
+/// was not refused ends the loop with its outcome; otherwise failures are
+/// reported on stderr under `program`'s name and it serves until killed.
+pub async fn serve(
+    addrs: (SocketAddr, SocketAddr),
+    once: bool,
+    program: &str,
+    mut call: impl AsyncFnMut(
+        &mut Driver,
+        &Arc<TcpListener>,
+        SocketAddr,
+        Incoming,
+        u64,
+    ) -> Result<bool, String>,
+) -> Result<(), String> {
+    let seed = crate::seed();
+    let (mut drv, listener, msrp_addr) = bind_listening(addrs, seed).await?;
+    let mut n = 0u64;
+    loop {
+        let inc = next_invite(&mut drv).await;
+        n += 1;
+        let r = call(&mut drv, &listener, msrp_addr, inc, seed ^ n).await;
+        if let Some(end) = after_call(&mut drv, r, once, program).await {
+            return end;
+        }
+    }
+}
+
 /// A listening program's sockets: a SIP driver on `listen` (UDP and TCP),
 /// and the MSRP listener on `msrp_listen` with its address. The
 /// `listening:` line is printed once both are bound.
-pub async fn bind_listening(
+async fn bind_listening(
     (listen, msrp_listen): (SocketAddr, SocketAddr),
     seed: u64,
 ) -> Result<(Driver, Arc<TcpListener>, SocketAddr), String> {
@@ -843,7 +875,7 @@ pub async fn bind_listening(
 /// outcome other than a refusal ends the program (after [`settle`]):
 /// `Some` of how. Otherwise it keeps serving (`None`), a failure reported
 /// on stderr under `program`'s name.
-pub async fn after_call(
+async fn after_call(
     drv: &mut Driver,
     outcome: Result<bool, String>,
     once: bool,
