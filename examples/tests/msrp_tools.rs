@@ -49,6 +49,20 @@ fn listener(dir: &Path, name: &str, extra: &[&str]) -> (Running, String, PathBuf
     panic!("{name} did not start");
 }
 
+/// The command line of alice calling `to` through `server`, then `more`.
+fn calling<'a>(server: &'a str, to: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "--server",
+        server,
+        "--as",
+        "sip:alice@127.0.0.1",
+        "--to",
+        to,
+    ];
+    args.extend_from_slice(more);
+    args
+}
+
 /// Writes `len` pseudo-random bytes to `path`, 64 KiB at a time.
 fn make_file(path: &Path, len: usize, seed: u64) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
@@ -100,15 +114,7 @@ fn transfer(name: &str, len: usize, recv_args: &[&str], send_args: &[&str]) {
     let (mut recv, addr, log) = listener(&dir, "msrp-recv-file", &args);
     let file_s = file.to_str().expect("utf-8 path");
     let to = format!("sip:bob@{addr}");
-    let mut args = vec![
-        "--server",
-        &addr,
-        "--as",
-        "sip:alice@127.0.0.1",
-        "--to",
-        &to,
-    ];
-    args.extend_from_slice(send_args);
+    let mut args = calling(&addr, &to, send_args);
     args.push(file_s);
     let out = run("msrp-send-file", &args);
     assert_ok("msrp-send-file", &out);
@@ -180,17 +186,11 @@ fn a_file_over_max_size_is_refused_with_488_and_the_receiver_keeps_serving() {
     let send = |file: &Path| {
         run(
             "msrp-send-file",
-            &[
-                "--server",
+            &calling(
                 &addr,
-                "--as",
-                "sip:alice@127.0.0.1",
-                "--to",
                 &to,
-                "--timeout",
-                "5",
-                file.to_str().expect("utf-8 path"),
-            ],
+                &["--timeout", "5", file.to_str().expect("utf-8 path")],
+            ),
         )
     };
     let out = send(&big);
@@ -252,18 +252,7 @@ fn chat_round_trip_with_an_echoing_listener() {
     let to = format!("sip:bob@{addr}");
     let out = run(
         "msrp-chat",
-        &[
-            "--server",
-            &addr,
-            "--as",
-            "sip:alice@127.0.0.1",
-            "--to",
-            &to,
-            "--expect",
-            "2",
-            "hello bob",
-            "second line",
-        ],
+        &calling(&addr, &to, &["--expect", "2", "hello bob", "second line"]),
     );
     assert_ok("msrp-chat", &out);
     let said = text(&out.stdout);
@@ -290,18 +279,7 @@ fn chat_from_stdin_wrapped_in_cpim_over_tcp_to_an_active_listener() {
     let (mut l, addr, log) = listener(&dir, "msrp-chat", &["--echo", "--once", "--active"]);
     let to = format!("sip:bob@{addr}");
     let mut child = Command::new(bin("msrp-chat"))
-        .args([
-            "--server",
-            &addr,
-            "--as",
-            "sip:alice@127.0.0.1",
-            "--to",
-            &to,
-            "--cpim",
-            "--tcp",
-            "--expect",
-            "3",
-        ])
+        .args(calling(&addr, &to, &["--cpim", "--tcp", "--expect", "3"]))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -467,17 +445,15 @@ fn help_names_the_flags_and_bad_options_fail() {
             assert!(help.contains(f), "{name} --help does not name {f}");
         }
         if name == "msrp-send-file" {
-            let out = run(
-                name,
-                &[
-                    "--server",
-                    "127.0.0.1:9",
-                    "--as",
-                    "sip:a@x",
-                    "--to",
-                    "sip:b@x",
-                ],
-            );
+            let base = [
+                "--server",
+                "127.0.0.1:9",
+                "--as",
+                "sip:a@x",
+                "--to",
+                "sip:b@x",
+            ];
+            let out = run(name, &base);
             assert!(
                 text(&out.stderr).contains("one FILE"),
                 "{}",
@@ -485,17 +461,7 @@ fn help_names_the_flags_and_bad_options_fail() {
             );
             let out = run(
                 name,
-                &[
-                    "--server",
-                    "127.0.0.1:9",
-                    "--as",
-                    "sip:a@x",
-                    "--to",
-                    "sip:b@x",
-                    "--type",
-                    "text plain",
-                    "Cargo.toml",
-                ],
+                &[&base[..], &["--type", "text plain", "Cargo.toml"]].concat(),
             );
             assert!(!out.status.success());
             assert!(
