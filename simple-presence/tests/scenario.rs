@@ -629,34 +629,7 @@ fn agent_takes_watcher_lists_only_from_a_peer_for_its_own_users() {
 
 #[test]
 fn alice_subscribes_to_a_public_group_in_the_other_domain() {
-    use rls::resource_lists::{Entry, List};
-    use rls::rls_services::{Service, ServiceSource};
-    use rls::server::{ListKind, MemoryDirectory, StoredList};
-    let mut w = World::new(PeerMode::PerView);
-    let group = "sip:friends@example.net";
-    let members = ["sip:bob@example.net", "sip:carol@example.net"];
-    let mut dir = MemoryDirectory::default();
-    let list = members
-        .iter()
-        .fold(List::new(None), |l, m| l.with_entry(Entry::new(*m)));
-    dir.insert(StoredList {
-        kind: ListKind::Public,
-        service: Service::new(group, ServiceSource::List(list)),
-        names: Vec::new(),
-    });
-    w.dom(NET).lists = Some(simple_presence::list::ListAgent::new(NET, dir));
-    // The members let the list server (which subscribes as itself) see them.
-    let rls_rules = rules(
-        r#"<rule id="rls"><conditions><identity><one id="sip:rls@example.net"/></identity></conditions>
-  <actions><pr:sub-handling>allow</pr:sub-handling></actions>
-  <transformations><pr:provide-services><pr:all-services/></pr:provide-services><pr:provide-all-attributes/></transformations></rule>"#,
-    );
-    let now = w.clock.now();
-    for (m, note) in members.iter().zip(["bob here", "carol here"]) {
-        w.dom(NET).agent.set_rules(now, m, rls_rules.clone());
-        w.publish(m, "open", note);
-    }
-    w.run();
+    let (mut w, group, members) = public_group_world(["bob here", "carol here"]);
     w.subscribe_list("sip:alice@example.com", group);
     w.run();
     let d = w.dom(COM);
