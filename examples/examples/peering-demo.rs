@@ -59,7 +59,7 @@ use std::time::{Duration, Instant};
 use examples::tls::{self, Credentials, DemoPki, Framed, PeerCert, SipReader};
 use msrp::fingerprint::{Fingerprint, HashFunc};
 
-use msrp::sdp::{Direction, FileSelector, FileTransfer, MsrpDescription, Sdp, Setup};
+use msrp::sdp::{MsrpDescription, Sdp, Setup};
 use msrp::{MessageSpec, MsrpUri, PeerCertificate, Session};
 use rls::resource_lists::{Entry, List};
 use rls::rls_services::{Service, ServiceSource};
@@ -1840,26 +1840,16 @@ async fn msrp_session(pki: &Pki) -> Result<(), String> {
         &mut d,
         "file1",
         "file transfer",
-        move |uri, port| MsrpDescription {
-            host: "127.0.0.1".into(),
-            port,
-            path: vec![uri],
-            accept_types: vec![octets.into()],
-            accept_wrapped_types: Vec::new(),
-            max_size: None,
-            setup: Some(Setup::ActPass),
-            direction: Direction::SendOnly,
-            file: Some(FileTransfer {
-                selector: FileSelector {
-                    name: Some("report.bin".into()),
-                    media_type: Some(octets.into()),
-                    size: Some(size),
-                    hash: None,
-                },
-                transfer_id: "peering-demo-1".into(),
-                disposition: Some("attachment".into()),
-                ..FileTransfer::default()
-            }),
+        move |uri, port| {
+            let listen = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            examples::msrp_cli::offer::file(
+                listen,
+                uri,
+                "report.bin",
+                octets,
+                size,
+                "peering-demo-1",
+            )
         },
         vec![octets.into()],
         vec![(spec, file.clone())],
