@@ -71,7 +71,51 @@ pub(crate) const fn is_ws(b: u8) -> bool {
 
 /// A non-empty run of token characters.
 pub(crate) fn is_token_str(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| is_token(b))
+    !s.is_empty() && s.iter().all(|&b| tok(b))
+}
+
+/// [`is_token`] by one table load.
+#[inline(always)]
+pub(crate) fn tok(b: u8) -> bool {
+    TOKEN_TABLE.get(usize::from(b)).copied().unwrap_or(false)
+}
+
+/// A token character or `:`, the bytes of a plain parameter value (a
+/// token, or a bare IPv6 address in RFC 3261 `via-received`).
+#[inline(always)]
+pub(crate) fn tok_or_colon(b: u8) -> bool {
+    tok(b) || b == b':'
+}
+
+/// An IPv4 address in dotted-decimal form, read exactly as
+/// `Ipv4Addr::from_str` reads it (four octets of one to three digits, no
+/// leading zero, each at most 255) without going through `str`.
+pub(crate) fn parse_ipv4(s: &[u8]) -> Option<std::net::Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (n, slot) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if s.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut v: u32 = 0;
+        while let Some(&b) = s.get(i) {
+            if !b.is_ascii_digit() || i - start == 3 {
+                break;
+            }
+            v = v * 10 + u32::from(b - b'0');
+            i += 1;
+        }
+        let len = i - start;
+        if len == 0 || (len > 1 && s.get(start) == Some(&b'0')) {
+            return None;
+        }
+        *slot = u8::try_from(v).ok()?;
+    }
+    (i == s.len()).then_some(std::net::Ipv4Addr::from(octets))
 }
 
 /// `s` without leading and trailing LWS.
@@ -217,7 +261,7 @@ pub(crate) fn is_gen_value(v: &[u8]) -> bool {
                     .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
         }
         // token, or a bare IPv6 address (RFC 3261 `via-received`).
-        _ => !v.is_empty() && v.iter().all(|&b| is_token(b) || b == b':'),
+        _ => !v.is_empty() && v.iter().all(|&b| tok_or_colon(b)),
     }
 }
 
@@ -280,5 +324,35 @@ mod tests {
         assert_eq!(&*unquote(br#""J \"R\"""#), br#"J "R""#);
         assert_eq!(&*unescape(b"%75se%72"), b"user");
         assert_eq!(&*unescape(b"%Z1"), b"%Z1");
+    }
+
+    #[test]
+    fn ipv4_edges() {
+        assert_eq!(parse_ipv4(b"192.0.2.3"), Some([192, 0, 2, 3].into()));
+        assert_eq!(parse_ipv4(b"0.0.0.0"), Some([0, 0, 0, 0].into()));
+        assert_eq!(parse_ipv4(b"255.255.255.255"), Some([255; 4].into()));
+        for bad in [
+            &b"256.0.0.1"[..],
+            b"01.2.3.4",
+            b"1.2.3",
+            b"1.2.3.4.",
+            b"1.2.3.4444",
+            b"1..2.3",
+            b"",
+            b"1.2.3.4 ",
+        ] {
+            assert_eq!(parse_ipv4(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    proptest::proptest! {
+        /// The byte reader agrees with the standard library on every input
+        /// made of digits and dots (and on a few other bytes).
+        #[test]
+        fn ipv4_matches_std(s in "[0-9.]{0,18}|([0-9]{1,4}\\.){3}[0-9]{1,4}|[0-9. a+-]{0,12}") {
+            let ours = parse_ipv4(s.as_bytes());
+            let std = s.parse::<std::net::Ipv4Addr>().ok();
+            proptest::prop_assert_eq!(ours, std);
+        }
     }
 }

@@ -12,7 +12,7 @@
 )]
 
 use crate::error::{HeaderErrorKind, UriError, UriErrorKind as K};
-use crate::text::{self, is_token, quoted_end, skip_ws, trim, unescape};
+use crate::text::{self, quoted_end, skip_ws, trim, unescape};
 use bytes::Bytes;
 use std::borrow::Cow;
 use std::fmt;
@@ -234,9 +234,7 @@ impl Host {
                     Err(uerr(K::InvalidHost, base))
                 }
             }
-            h if h.iter().all(|&b| b.is_ascii_digit() || b == b'.') => std::str::from_utf8(h)
-                .ok()
-                .and_then(|t| t.parse::<Ipv4Addr>().ok())
+            h if h.iter().all(|&b| b.is_ascii_digit() || b == b'.') => text::parse_ipv4(h)
                 .map(Host::Ipv4)
                 .ok_or(uerr(K::InvalidHost, base)),
             h => {
@@ -347,9 +345,7 @@ pub(crate) fn parse_hostport(
             None | Some(b'.' | b'-') if !digits_dots || h.is_empty() => {
                 return Err(uerr(K::InvalidHost, base))
             }
-            _ if digits_dots => std::str::from_utf8(h)
-                .ok()
-                .and_then(|t| t.parse::<Ipv4Addr>().ok())
+            _ if digits_dots => text::parse_ipv4(h)
                 .map(Host::Ipv4)
                 .ok_or(uerr(K::InvalidHost, base))?,
             _ => Host::Domain(src.slice(start..start + i)),
@@ -952,6 +948,9 @@ impl Params {
         s: Bytes,
         mut extra: impl FnMut(&[u8], Option<&[u8]>) -> bool,
     ) -> Result<Result<Params, ()>, (HeaderErrorKind, usize)> {
+        if let Some(ok) = Self::scan_plain(&s, &mut extra) {
+            return Ok(if ok { Ok(Params(s)) } else { Err(()) });
+        }
         let mut extra_ok = true;
         let mut check = |off: usize, p: &[u8]| {
             let (name, value) = param_pair(p);
@@ -977,6 +976,42 @@ impl Params {
             }
         }
         Ok(if extra_ok { Ok(Params(s)) } else { Err(()) })
+    }
+
+    /// The common case of [`Params::parse_with`] in one pass: every
+    /// parameter `token [= token-or-colon]`, with no LWS, quoted string or
+    /// IPv6 reference. `None` for anything else, which the general path
+    /// then decides (and words the error for); `extra` is pure, so asking
+    /// it again there is harmless. `Some(false)` when `extra` refused one.
+    #[inline]
+    fn scan_plain(s: &[u8], extra: &mut impl FnMut(&[u8], Option<&[u8]>) -> bool) -> Option<bool> {
+        let mut ok = true;
+        let mut i = 0;
+        loop {
+            let n0 = i;
+            while s.get(i).copied().is_some_and(text::tok) {
+                i += 1;
+            }
+            let name = s.get(n0..i).filter(|n| !n.is_empty())?;
+            let value = if s.get(i) == Some(&b'=') {
+                i += 1;
+                let v0 = i;
+                while s.get(i).copied().is_some_and(text::tok_or_colon) {
+                    i += 1;
+                }
+                Some(s.get(v0..i).filter(|v| !v.is_empty())?)
+            } else {
+                None
+            };
+            if ok {
+                ok = extra(name, value);
+            }
+            match s.get(i) {
+                None => return Some(ok),
+                Some(b';') => i += 1,
+                Some(_) => return None,
+            }
+        }
     }
 
     /// True when there are none.
@@ -1138,10 +1173,8 @@ impl NameAddr {
             match text::find(b'<', s).filter(|&lt| lt < semi) {
                 Some(lt) => {
                     let d = trim(s.get(i..lt).unwrap_or_default());
-                    let words_ok = d
-                        .split(|&b| b == b' ' || b == b'\t' || b == b'\r' || b == b'\n')
-                        .filter(|w| !w.is_empty())
-                        .all(|w| w.iter().all(|&b| is_token(b)));
+                    // Token words separated by LWS.
+                    let words_ok = d.iter().all(|&b| text::tok(b) || text::is_ws(b));
                     if !words_ok {
                         return Err((HeaderErrorKind::InvalidDisplayName, i));
                     }

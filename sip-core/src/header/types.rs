@@ -184,10 +184,17 @@ impl TypedHeader for Via {
         let s: &[u8] = v;
         let semi = text::find(b';', s).unwrap_or(s.len());
         let head = &s[..semi];
-        let s1 = text::find(b'/', head).ok_or(herr::<Self>(K::InvalidProtocol, 0))?;
-        let s2 = text::find(b'/', &head[s1 + 1..])
-            .map(|p| s1 + 1 + p)
-            .ok_or(herr::<Self>(K::InvalidProtocol, s1))?;
+        // `SIP/2.0/` as nearly every Via starts, else the general form
+        // with LWS allowed around the slashes.
+        let (s1, s2) = if head.starts_with(b"SIP/2.0/") {
+            (3, 7)
+        } else {
+            let s1 = text::find(b'/', head).ok_or(herr::<Self>(K::InvalidProtocol, 0))?;
+            let s2 = text::find(b'/', &head[s1 + 1..])
+                .map(|p| s1 + 1 + p)
+                .ok_or(herr::<Self>(K::InvalidProtocol, s1))?;
+            (s1, s2)
+        };
         let protocol = trim(&head[..s1]);
         let version = trim(&head[s1 + 1..s2]);
         let rest = &head[s2 + 1..];
@@ -221,7 +228,8 @@ impl TypedHeader for Via {
                     [b'[', inner @ .., b']'] => inner,
                     _ => value,
                 };
-                std::str::from_utf8(ip).is_ok_and(|t| t.parse::<IpAddr>().is_ok())
+                text::parse_ipv4(ip).is_some()
+                    || std::str::from_utf8(ip).is_ok_and(|t| t.parse::<IpAddr>().is_ok())
             } else if name.eq_ignore_ascii_case(b"ttl") {
                 parse_u32(value).is_some_and(|t| t <= 255)
             } else if name.eq_ignore_ascii_case(b"rport") {
