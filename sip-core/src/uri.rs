@@ -379,14 +379,25 @@ pub(crate) fn parse_hostport(
 /// A `sip:` or `sips:` URI (RFC 3261 19.1).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SipUri {
-    secure: bool,
-    user: Option<Bytes>,
-    password: Option<Bytes>,
+    /// `user [":" password]` as sent.
+    userinfo: Option<Bytes>,
     host: Host,
+    /// `params ["?" headers]` as sent, without the `;` before the first
+    /// parameter.
+    tail: Bytes,
+    /// Where the `:` before the password is in `userinfo`; 0 when there
+    /// is no password (the user part is never empty).
+    pw: u32,
+    /// Where the `?` is in `tail`; [`NO_HEADERS`] when there is none.
+    q: u32,
     port: Option<u16>,
-    params: Bytes,
-    headers: Bytes,
+    secure: bool,
 }
+
+/// [`SipUri::q`] when the URI has no headers. Two fields sharing one
+/// `Bytes` each keep a parsed URI small (it is moved through every typed
+/// From, To, Contact and Route) and save a reference count.
+const NO_HEADERS: u32 = u32::MAX;
 
 /// `;name[=value]` pairs of a URI's parameter text (no LWS in URIs).
 fn uri_pairs(s: &[u8], sep: u8) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
@@ -402,13 +413,13 @@ impl SipUri {
     /// A URI for a host, with no user, port or parameters.
     pub fn new(secure: bool, host: Host) -> SipUri {
         SipUri {
-            secure,
-            user: None,
-            password: None,
+            userinfo: None,
             host,
+            tail: Bytes::new(),
+            pw: 0,
+            q: NO_HEADERS,
             port: None,
-            params: Bytes::new(),
-            headers: Bytes::new(),
+            secure,
         }
     }
 
@@ -443,7 +454,14 @@ impl SipUri {
                 v.extend_from_slice(format!("%{b:02X}").as_bytes());
             }
         }
-        self.user = Some(Bytes::from(v));
+        if self.pw > 0 {
+            let pw = self.password().unwrap_or_default();
+            let colon = v.len();
+            v.push(b':');
+            v.extend_from_slice(pw);
+            self.pw = u32::try_from(colon).unwrap_or(0);
+        }
+        self.userinfo = Some(Bytes::from(v));
         self
     }
 
@@ -484,7 +502,7 @@ impl SipUri {
         if !ok(name) || value.is_some_and(|v| !ok(v)) {
             return None;
         }
-        let mut p = self.params.to_vec();
+        let mut p = self.params_raw().to_vec();
         if !p.is_empty() {
             p.push(b';');
         }
@@ -493,7 +511,15 @@ impl SipUri {
             p.push(b'=');
             p.extend_from_slice(v.as_bytes());
         }
-        self.params = Bytes::from(p);
+        let headers = self.headers_raw();
+        let mut q = NO_HEADERS;
+        if !headers.is_empty() {
+            q = u32::try_from(p.len()).ok()?;
+            p.push(b'?');
+            p.extend_from_slice(headers);
+        }
+        self.q = q;
+        self.tail = Bytes::from(p);
         Some(self)
     }
 
@@ -502,20 +528,19 @@ impl SipUri {
     /// `src`.
     fn parse_at(secure: bool, src: &Bytes, at: usize, end: usize) -> Result<SipUri, UriError> {
         let s = src.get(at..end).unwrap_or_default();
-        let (user, password, hp_start) = match text::find(b'@', s) {
+        let (userinfo, pw, hp_start) = match text::find(b'@', s) {
             Some(a) => {
                 let info = s.get(..a).unwrap_or_default();
                 check_escapes(info, at)?;
-                let (user, password) = match text::find(b':', info) {
-                    Some(c) => (src.slice(at..at + c), Some(src.slice(at + c + 1..at + a))),
-                    None => (src.slice(at..at + a), None),
-                };
-                if user.is_empty() {
+                let colon = text::find(b':', info);
+                if colon.unwrap_or(a) == 0 {
                     return Err(uerr(K::EmptyUser, at));
                 }
-                (Some(user), password, at + a + 1)
+                let pw = colon.map_or(Ok(0), u32::try_from);
+                let pw = pw.map_err(|_| uerr(K::InvalidChar, at))?;
+                (Some(src.slice(at..at + a)), pw, at + a + 1)
             }
-            None => (None, None, at),
+            None => (None, 0, at),
         };
         let (host, port, used) =
             parse_hostport(src, hp_start, end, hp_start, |b| b == b';' || b == b'?')?;
@@ -547,24 +572,24 @@ impl SipUri {
                 }
             }
         }
-        let params = if params_text.is_empty() {
-            Bytes::new()
-        } else {
-            src.slice_ref(params_text)
-        };
-        let headers = if headers_text.is_empty() {
-            Bytes::new()
-        } else {
-            src.slice_ref(headers_text)
+        // `params_text` and the headers after it are contiguous in `src`.
+        let tail_start = params_text.as_ptr() as usize - src.as_ptr() as usize;
+        let (tail, q) = match q {
+            None if params_text.is_empty() => (Bytes::new(), NO_HEADERS),
+            None => (src.slice_ref(params_text), NO_HEADERS),
+            Some(_) => (
+                src.slice(tail_start..end),
+                u32::try_from(params_text.len()).map_err(|_| uerr(K::InvalidChar, pbase))?,
+            ),
         };
         Ok(SipUri {
-            secure,
-            user,
-            password,
+            userinfo,
             host,
+            tail,
+            pw,
+            q,
             port,
-            params,
-            headers,
+            secure,
         })
     }
 
@@ -575,12 +600,16 @@ impl SipUri {
 
     /// The user part as sent (escapes kept), e.g. `user;par=u%40example.net`.
     pub fn user_raw(&self) -> Option<&[u8]> {
-        self.user.as_deref()
+        let info = self.userinfo.as_deref()?;
+        match self.pw {
+            0 => Some(info),
+            c => info.get(..c as usize),
+        }
     }
 
     /// The user part with escapes decoded, as text when it is UTF-8.
     pub fn user(&self) -> Option<Cow<'_, str>> {
-        self.user.as_deref().map(|u| match unescape(u) {
+        self.user_raw().map(|u| match unescape(u) {
             Cow::Borrowed(b) => String::from_utf8_lossy(b),
             Cow::Owned(v) => Cow::Owned(String::from_utf8_lossy(&v).into_owned()),
         })
@@ -589,12 +618,15 @@ impl SipUri {
     /// The user part with escapes decoded, as bytes (may hold NUL: RFC 4475
     /// 3.1.1.4).
     pub fn user_bytes(&self) -> Option<Cow<'_, [u8]>> {
-        self.user.as_deref().map(unescape)
+        self.user_raw().map(unescape)
     }
 
     /// The password as sent.
     pub fn password(&self) -> Option<&[u8]> {
-        self.password.as_deref()
+        match self.pw {
+            0 => None,
+            c => self.userinfo.as_deref()?.get(c as usize + 1..),
+        }
     }
 
     /// The host.
@@ -609,22 +641,28 @@ impl SipUri {
 
     /// The raw parameter text (without the first `;`).
     pub fn params_raw(&self) -> &[u8] {
-        &self.params
+        match self.q {
+            NO_HEADERS => &self.tail,
+            q => self.tail.get(..q as usize).unwrap_or_default(),
+        }
     }
 
     /// The raw header text (after `?`).
     pub fn headers_raw(&self) -> &[u8] {
-        &self.headers
+        match self.q {
+            NO_HEADERS => &[],
+            q => self.tail.get(q as usize + 1..).unwrap_or_default(),
+        }
     }
 
     /// The parameters as (name, value) pairs, as sent.
     pub fn params(&self) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
-        uri_pairs(&self.params, b';')
+        uri_pairs(self.params_raw(), b';')
     }
 
     /// The headers (`?name=value&...`) as pairs, as sent.
     pub fn headers(&self) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
-        uri_pairs(&self.headers, b'&')
+        uri_pairs(self.headers_raw(), b'&')
     }
 
     /// A parameter's value (names case-insensitive; escapes in the name
@@ -653,12 +691,8 @@ impl SipUri {
     /// Writes the URI.
     pub fn write(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(if self.secure { b"sips:" } else { b"sip:" });
-        if let Some(u) = &self.user {
+        if let Some(u) = &self.userinfo {
             out.extend_from_slice(u);
-            if let Some(p) = &self.password {
-                out.push(b':');
-                out.extend_from_slice(p);
-            }
             out.push(b'@');
         }
         self.host.write(out);
@@ -666,13 +700,14 @@ impl SipUri {
             out.push(b':');
             out.extend_from_slice(p.to_string().as_bytes());
         }
-        if !self.params.is_empty() {
+        let (params, headers) = (self.params_raw(), self.headers_raw());
+        if !params.is_empty() {
             out.push(b';');
-            out.extend_from_slice(&self.params);
+            out.extend_from_slice(params);
         }
-        if !self.headers.is_empty() {
+        if !headers.is_empty() {
             out.push(b'?');
-            out.extend_from_slice(&self.headers);
+            out.extend_from_slice(headers);
         }
     }
 
@@ -682,10 +717,10 @@ impl SipUri {
     /// either side has them, other parameters only when both have them;
     /// headers must match both ways.
     pub fn equivalent(&self, other: &SipUri) -> bool {
-        let dec = |o: Option<&Bytes>| o.map(|b| unescape(b).into_owned());
+        let dec = |o: Option<&[u8]>| o.map(|b| unescape(b).into_owned());
         if self.secure != other.secure
-            || dec(self.user.as_ref()) != dec(other.user.as_ref())
-            || dec(self.password.as_ref()) != dec(other.password.as_ref())
+            || dec(self.user_raw()) != dec(other.user_raw())
+            || dec(self.password()) != dec(other.password())
             || !self.host.equivalent(&other.host)
             || self.port != other.port
         {
@@ -1194,8 +1229,8 @@ impl NameAddr {
                     let uri = Uri::parse(&v.slice_ref(text))
                         .map_err(|e| (HeaderErrorKind::InvalidUri(e), i + e.offset))?;
                     if let Uri::Sip(u) = &uri {
-                        if !u.headers.is_empty()
-                            || text::find(b'?', text).is_some_and(|_| u.user.is_none())
+                        if !u.headers_raw().is_empty()
+                            || text::find(b'?', text).is_some_and(|_| u.userinfo.is_none())
                         {
                             return Err((HeaderErrorKind::UnbracketedUri, i));
                         }
@@ -1245,6 +1280,43 @@ mod tests {
             Uri::Sip(u) => u,
             other => panic!("{other:?}"),
         }
+    }
+
+    fn written(u: &SipUri) -> String {
+        let mut out = Vec::new();
+        u.write(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn userinfo_params_and_headers_share_their_text() {
+        let text =
+            "sips:alice:se%3Acret@host.example:5061;transport=tls;lr?subject=x&priority=urgent";
+        let u = sip(text);
+        assert_eq!(u.user_raw(), Some(&b"alice"[..]));
+        assert_eq!(u.password(), Some(&b"se%3Acret"[..]));
+        assert_eq!(u.params_raw(), b"transport=tls;lr");
+        assert_eq!(u.headers_raw(), b"subject=x&priority=urgent");
+        assert_eq!(written(&u), text);
+        // Builders keep the parts they do not touch.
+        let u = u.with_param("maddr", Some("192.0.2.1")).unwrap();
+        assert_eq!(u.params_raw(), b"transport=tls;lr;maddr=192.0.2.1");
+        assert_eq!(u.headers_raw(), b"subject=x&priority=urgent");
+        let u = u.with_user("bob");
+        assert_eq!(
+            (u.user_raw(), u.password()),
+            (Some(&b"bob"[..]), Some(&b"se%3Acret"[..]))
+        );
+        // Headers with no parameters, parameters with no headers, neither.
+        let u = sip("sip:h.example?a=b");
+        assert_eq!((u.params_raw(), u.headers_raw()), (&b""[..], &b"a=b"[..]));
+        assert_eq!(u.user_raw(), None);
+        assert_eq!(u.password(), None);
+        assert!(Uri::parse_str("sip:carol@h.example;;lr").is_err());
+        let u = sip("sip:h.example;x=1");
+        assert_eq!((u.params_raw(), u.headers_raw()), (&b"x=1"[..], &b""[..]));
+        assert_eq!(written(&sip("sip:d@h;?a=b")), "sip:d@h?a=b");
+        assert!(Uri::parse_str("sip::pw@h").is_err());
     }
 
     #[test]

@@ -400,14 +400,21 @@ impl HeaderName {
 }
 
 impl PartialEq for HeaderName {
-    #[inline]
+    /// Inlined: header lookups compare against a standard name on every
+    /// line, which is one byte compare; custom names go out of line.
+    #[inline(always)]
     fn eq(&self, other: &Self) -> bool {
         match (&self.0, &other.0) {
             (Repr::Std(a), Repr::Std(b)) => a == b,
-            (Repr::Custom(a), Repr::Custom(b)) => a.eq_ignore_ascii_case(b),
+            (Repr::Custom(a), Repr::Custom(b)) => custom_eq(a, b),
             _ => false,
         }
     }
+}
+
+#[inline(never)]
+fn custom_eq(a: &[u8], b: &[u8]) -> bool {
+    a.eq_ignore_ascii_case(b)
 }
 
 impl Eq for HeaderName {}
