@@ -324,18 +324,16 @@ pub(crate) fn parse_hostport(
         // One pass over a name or IPv4 address, to the `:` or stop byte:
         // any other byte there would make the host invalid.
         let mut i = 0;
-        let mut digits_dots = true;
+        let mut class = text::HOST_V4;
         while let Some(&b) = s.get(i) {
-            if !text::DOMAIN_CHAR
-                .get(usize::from(b))
-                .copied()
-                .unwrap_or(false)
-            {
+            let c = text::HOST_CLASS.get(usize::from(b)).copied().unwrap_or(0);
+            if c & text::HOST_NAME == 0 {
                 break;
             }
-            digits_dots &= b.is_ascii_digit() || b == b'.';
+            class &= c;
             i += 1;
         }
+        let digits_dots = class & text::HOST_V4 != 0;
         match s.get(i) {
             Some(&b) if b != b':' && !stop(b) => return Err(uerr(K::InvalidHost, base)),
             _ => {}

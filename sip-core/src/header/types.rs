@@ -468,7 +468,7 @@ impl TypedHeader for Contact {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CallId(pub Bytes);
 
-fn is_word(b: u8) -> bool {
+const fn word_char(b: u8) -> bool {
     text::is_token(b)
         || matches!(
             b,
@@ -487,26 +487,47 @@ fn is_word(b: u8) -> bool {
         )
 }
 
+/// RFC 3261 25.1 `word` characters, one table load each.
+// Built at compile time; `i < 256` bounds every index.
+#[allow(clippy::indexing_slicing)]
+static WORD_TABLE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = word_char(i as u8);
+        i += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn is_word(b: u8) -> bool {
+    WORD_TABLE.get(usize::from(b)).copied().unwrap_or(false)
+}
+
 impl TypedHeader for CallId {
     const NAME: HeaderName = HeaderName::CALL_ID;
 
     fn decode(v: &Bytes) -> Result<Self, HeaderError> {
-        let t = trimmed(v);
+        let t = trim(v);
         if t.is_empty() {
             return Err(herr::<Self>(K::Empty, 0));
         }
-        let mut parts = t.split(|&b| b == b'@');
-        let ok = parts
-            .next()
-            .is_some_and(|w| !w.is_empty() && w.iter().all(|&b| is_word(b)))
-            && parts
-                .next()
-                .is_none_or(|w| !w.is_empty() && w.iter().all(|&b| is_word(b)))
-            && parts.next().is_none();
-        if !ok {
+        // One pass: words, and at most one `@` with a word on each side.
+        let mut at = None;
+        let mut ok = true;
+        for (i, &b) in t.iter().enumerate() {
+            if b == b'@' && at.is_none() {
+                at = Some(i);
+            } else if !is_word(b) {
+                ok = false;
+                break;
+            }
+        }
+        if !ok || at.is_some_and(|a| a == 0 || a + 1 == t.len()) {
             return Err(herr::<Self>(K::ExpectedToken, 0));
         }
-        Ok(CallId(t))
+        Ok(CallId(v.slice_ref(t)))
     }
 
     fn encode(&self, out: &mut Vec<u8>) {
