@@ -1202,8 +1202,9 @@ impl NameAddr {
             }
             (Some(v.slice(i..end + 1)), j)
         } else {
-            let semi = text::find(b';', s).unwrap_or(s.len());
-            match text::find(b'<', s).filter(|&lt| lt < semi) {
+            // A `<` before any `;` makes it a name-addr.
+            let first = s.iter().position(|&b| b == b'<' || b == b';');
+            match first.filter(|&lt| s.get(lt) == Some(&b'<')) {
                 Some(lt) => {
                     let d = trim(s.get(i..lt).unwrap_or_default());
                     // Token words separated by LWS.
@@ -1222,7 +1223,9 @@ impl NameAddr {
                 }
                 None => {
                     // addr-spec
-                    let end = semi;
+                    // No `<`: the URI ends at the first `;` (the first
+                    // thing found) or at the end.
+                    let end = first.unwrap_or(s.len());
                     let text = trim(s.get(i..end).unwrap_or_default());
                     let uri = Uri::parse(&v.slice_ref(text))
                         .map_err(|e| (HeaderErrorKind::InvalidUri(e), i + e.offset))?;
