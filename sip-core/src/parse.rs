@@ -314,6 +314,7 @@ where
         while matches!(buf.get(search), Some(b' ' | b'\t')) {
             search += 1;
         }
+        let after_colon = search;
         let mut folded = false;
         // One pass finds the line end and refuses a CR that is not part
         // of a CRLF.
@@ -361,11 +362,18 @@ where
         if count > limits.max_headers {
             return Err(err(K::TooManyHeaders, name_start));
         }
-        // Trim LWS (folds included) on both sides.
-        let mut vs = value_start;
+        // Trim LWS (folds included) on both sides. SP and HTAB after the
+        // colon are skipped already; only a fold can put more LWS first.
+        let mut vs = if folded { value_start } else { after_colon };
         let mut ve = line_end;
-        while vs < ve && buf.get(vs).is_some_and(|&b| crate::text::is_ws(b)) {
-            vs += 1;
+        if folded {
+            while vs < ve && buf.get(vs).is_some_and(|&b| crate::text::is_ws(b)) {
+                vs += 1;
+            }
+        }
+        // The CR of the line's CRLF, then any LWS before it.
+        if ve > vs && buf.get(ve - 1) == Some(&b'\r') {
+            ve -= 1;
         }
         while ve > vs && buf.get(ve - 1).is_some_and(|&b| crate::text::is_ws(b)) {
             ve -= 1;
