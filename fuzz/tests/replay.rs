@@ -69,8 +69,13 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn seeds() -> BTreeMap<String, Vec<String>> {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds.txt"))
-        .expect("fuzz/seeds.txt");
+    table("seeds.txt")
+}
+
+/// A `target<TAB>words` file of this folder (`#` lines are comments).
+fn table(file: &str) -> BTreeMap<String, Vec<String>> {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+        .unwrap_or_else(|e| panic!("fuzz/{file}: {e}"));
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {
@@ -125,5 +130,109 @@ fn replay_all_targets() {
             );
         }
         println!("{name}: {} inputs replayed", inputs.len());
+    }
+}
+
+/// One line of a libFuzzer dictionary: `"token"` or `name="token"`, with
+/// only `\\`, `\"` and `\xHH` escapes and printable ASCII otherwise (what
+/// libFuzzer's `-dict=` reads; any other line makes it refuse to start).
+/// Returns the token's bytes.
+fn dict_entry(line: &str) -> Option<Vec<u8>> {
+    let body = match line.find('"') {
+        Some(0) => line,
+        Some(eq) if line.get(eq - 1..eq) == Some("=") => {
+            let name = &line[..eq - 1];
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return None;
+            }
+            &line[eq..]
+        }
+        _ => return None,
+    };
+    let inner = body.strip_prefix('"')?.strip_suffix('"')?.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(&b) = inner.get(i) {
+        match b {
+            b'\\' => match inner.get(i + 1)? {
+                b'\\' | b'"' => {
+                    out.push(inner[i + 1]);
+                    i += 2;
+                }
+                b'x' => {
+                    let hex = std::str::from_utf8(inner.get(i + 2..i + 4)?).ok()?;
+                    out.push(u8::from_str_radix(hex, 16).ok()?);
+                    i += 4;
+                }
+                _ => return None,
+            },
+            b'"' => return None,
+            b' '..=b'~' => {
+                out.push(b);
+                i += 1;
+            }
+            _ => return None,
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+#[test]
+fn dictionary_lines_are_read_as_libfuzzer_reads_them() {
+    assert_eq!(dict_entry(r#""SIP/2.0""#), Some(b"SIP/2.0".to_vec()));
+    assert_eq!(dict_entry(r#"kw1="a\"b""#), Some(b"a\"b".to_vec()));
+    assert_eq!(
+        dict_entry(r#""\r\n""#),
+        None,
+        "C escapes other than \\ \" \\x are not read"
+    );
+    assert_eq!(dict_entry(r#""\x0D\x0A""#), Some(b"\r\n".to_vec()));
+    for bad in [
+        r#""a"b""#,
+        r#""\x4""#,
+        "noquote",
+        r#""""#,
+        r#"="a""#,
+        "\"tab\there\"",
+    ] {
+        assert_eq!(dict_entry(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn every_target_has_a_dictionary_libfuzzer_can_read() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dicts = table("dicts.txt");
+    for (name, _) in TARGETS {
+        let files = dicts
+            .get(*name)
+            .unwrap_or_else(|| panic!("{name} missing from dicts.txt"));
+        assert_eq!(files.len(), 1, "{name}: libFuzzer takes one dictionary");
+    }
+    assert_eq!(
+        dicts.len(),
+        TARGETS.len(),
+        "dicts.txt names a target that does not exist"
+    );
+    let used: std::collections::BTreeSet<&String> = dicts.values().flatten().collect();
+    for file in used {
+        let path = here.join("dict").join(file);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut entries = 0;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            assert!(
+                dict_entry(line).is_some(),
+                "{file}:{}: libFuzzer cannot read {line}",
+                n + 1
+            );
+            entries += 1;
+        }
+        assert!(entries >= 50, "{file}: only {entries} entries");
+        println!("{file}: {entries} entries");
     }
 }
