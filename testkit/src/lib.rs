@@ -3,6 +3,7 @@
 //! The public test vectors live outside the repository, in `../shared/corpus`
 //! next to the checkout (see that folder's README). These helpers find and
 //! read them so that every crate's tests name vectors the same way.
+//! [`alloc`] counts allocations for the crates' `allocs` benches.
 
 use std::path::{Path, PathBuf};
 
@@ -64,4 +65,5 @@ pub fn tsv(rel: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+pub mod alloc;
 pub mod net;
