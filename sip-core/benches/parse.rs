@@ -19,67 +19,11 @@
 // criterion_group! generates an undocumented function.
 #![allow(missing_docs)]
 
+mod common;
+
+use common::{invite, notify, ok200, ours_typed, rsip_typed};
 use criterion::{black_box, criterion_group, BenchmarkId, Criterion, Throughput};
-use rsip::prelude::*;
-use sip_core::header::{CSeq, CallId, From, To, Via};
 use sip_core::{Limits, Message};
-
-/// A 142-byte SDP offer, so the RFC 3261 24.2 F1 INVITE's Content-Length
-/// matches.
-fn sdp(len: usize) -> Vec<u8> {
-    let base = b"v=0\r\no=alice 2890844526 2890844526 IN IP4 pc33.atlanta.com\r\ns=-\r\nc=IN IP4 pc33.atlanta.com\r\nt=0 0\r\nm=audio 49172 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
-    let mut v = base.to_vec();
-    v.resize(len, b'x');
-    v
-}
-
-fn invite() -> Vec<u8> {
-    let mut m = testkit::vector("sip/examples/rfc3261-24.2-F1.dat");
-    m.extend_from_slice(&sdp(142));
-    m
-}
-
-/// RFC 3261 24.2 F9 (200 OK to the INVITE) with its Via folds joined (rsip
-/// refuses folded lines) and a 131-byte SDP body.
-fn ok200() -> Vec<u8> {
-    let raw = testkit::vector("sip/examples/rfc3261-24.2-F9.dat");
-    let text = String::from_utf8(raw).unwrap().replace("\r\n ;", ";");
-    let mut m = text.into_bytes();
-    m.extend_from_slice(&sdp(131));
-    m
-}
-
-fn notify() -> Vec<u8> {
-    let mut pidf = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"pres:bob@biloxi.com\">\n",
-    );
-    let mut i = 0;
-    while pidf.len() < 1450 {
-        pidf.push_str(&format!(
-            "  <tuple id=\"t{i}\"><status><basic>open</basic></status><contact priority=\"0.8\">sip:bob@pc{i}.biloxi.com</contact></tuple>\n"
-        ));
-        i += 1;
-    }
-    pidf.push_str("</presence>\n");
-    let head = format!(
-        "NOTIFY sip:alice@pc33.atlanta.com SIP/2.0\r\n\
-Via: SIP/2.0/TCP pres.biloxi.com;branch=z9hG4bK776sgdkse\r\n\
-Max-Forwards: 70\r\n\
-To: <sip:alice@atlanta.com>;tag=31415\r\n\
-From: <sip:bob@biloxi.com>;tag=ffd2\r\n\
-Call-ID: 3848276298220188511@atlanta.com\r\n\
-CSeq: 2 NOTIFY\r\n\
-Contact: <sip:pres.biloxi.com;transport=tcp>\r\n\
-Event: presence\r\n\
-Subscription-State: active;expires=3599\r\n\
-Content-Type: application/pidf+xml\r\n\
-Content-Length: {}\r\n\r\n",
-        pidf.len()
-    );
-    let mut m = head.into_bytes();
-    m.extend_from_slice(pidf.as_bytes());
-    m
-}
 
 /// The same message with an HTTP start line.
 fn http_copy(sip: &[u8]) -> Vec<u8> {
@@ -111,34 +55,9 @@ fn httparse_parse(buf: &[u8]) -> usize {
     }
 }
 
-fn ours_typed(m: &Message) -> (Via, From, To, CSeq, CallId) {
-    let h = m.headers();
-    (
-        h.typed::<Via>().unwrap().unwrap(),
-        h.typed::<From>().unwrap().unwrap(),
-        h.typed::<To>().unwrap().unwrap(),
-        h.typed::<CSeq>().unwrap().unwrap(),
-        h.typed::<CallId>().unwrap().unwrap(),
-    )
-}
-
-fn rsip_typed(m: &rsip::SipMessage) -> usize {
-    let via = m.via_header().unwrap().typed().unwrap();
-    let from = m.from_header().unwrap().typed().unwrap();
-    let to = m.to_header().unwrap().typed().unwrap();
-    let cseq = m.cseq_header().unwrap().typed().unwrap();
-    let call_id = m.call_id_header().unwrap().value().len();
-    black_box((&via, &from, &to, &cseq));
-    call_id
-}
-
 fn bench(c: &mut Criterion) {
     let limits = Limits::default();
-    for (name, msg) in [
-        ("invite", invite()),
-        ("200ok", ok200()),
-        ("notify-pidf", notify()),
-    ] {
+    for (name, msg) in common::messages() {
         let bytes = bytes::Bytes::from(msg.clone());
         // Sanity: every parser accepts the input.
         Message::parse_datagram(bytes.clone(), &limits).unwrap();
