@@ -14,31 +14,10 @@
 //! (N and 2N) divided by N.
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
+mod common;
+
+use common::{dom, floor, DOC};
 use criterion::{black_box, criterion_group, Criterion, Throughput};
-use quick_xml::events::Event;
-use quick_xml::Reader;
-
-const DOC: &[u8] = include_bytes!("data/rpid-10.xml");
-
-/// The floor: every event of the document, nothing kept.
-fn floor(doc: &[u8]) -> usize {
-    let mut r = Reader::from_reader(doc);
-    let mut n = 0usize;
-    loop {
-        match r.read_event() {
-            Ok(Event::Eof) | Err(_) => break,
-            Ok(_) => n += 1,
-        }
-    }
-    n
-}
-
-fn dom(doc: &[u8]) -> Option<usize> {
-    let text = std::str::from_utf8(doc).unwrap_or_default();
-    roxmltree::Document::parse(text)
-        .ok()
-        .map(|d| d.descendants().count())
-}
 
 fn parse(c: &mut Criterion) {
     let mut g = c.benchmark_group("pidf_parse");
