@@ -5,177 +5,19 @@
 //!
 //! `cargo bench -p rls --bench notify -- --warm-up-time 1 --measurement-time 3`
 
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+mod common;
 
+use std::hint::black_box;
+
+use common::{floor, rlmi_500_from, setup, CHANGED, MEMBERS};
 use criterion::{criterion_main, BatchSize, Criterion, Throughput};
 use rls::notify::{NotifyLimits, RlmiNotification};
 use rls::resource_lists::List;
 use rls::rls_services::{Service, ServiceSource};
-use rls::server::{
-    BackendId, BackendState, BackendTarget, ListKind, ListNotify, ListServer, ListSubscribe,
-    MemoryDirectory, ServerConfig, ServerEvent, StateBody, StoredList, SubscriptionId,
-};
+use rls::server::{ListKind, ListSubscribe, MemoryDirectory, StoredList};
 use rls::view::ListView;
 
-const MEMBERS: usize = 500;
-const CHANGED: usize = MEMBERS / 100;
 const WATCHERS: usize = 100;
-
-fn pidf(uri: &str, basic: &str, n: usize) -> StateBody {
-    StateBody {
-        content_type: "application/pidf+xml;charset=\"UTF-8\"".into(),
-        body: format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"{uri}\"><tuple id=\"t{n}\"><status><basic>{basic}</basic></status><contact priority=\"1.0\">{uri}</contact><note>tick {n}</note></tuple></presence>"
-        )
-        .into_bytes(),
-    }
-}
-
-struct Setup {
-    server: ListServer,
-    sub: SubscriptionId,
-    backends: Vec<(BackendId, String)>,
-    now: Instant,
-    tick: usize,
-}
-
-fn last_notify(server: &mut ListServer) -> Option<ListNotify> {
-    let mut last = None;
-    while let Some(e) = server.poll_event() {
-        if let ServerEvent::Notify(n) = e {
-            last = Some(n);
-        }
-    }
-    last
-}
-
-#[allow(clippy::disallowed_methods)]
-fn setup() -> Setup {
-    let uris: Vec<String> = (0..MEMBERS)
-        .map(|i| format!("sip:user{i:03}@example.com"))
-        .collect();
-    let list_uri = "sip:big-list@rls.example.com";
-    let mut dir = MemoryDirectory::default();
-    dir.insert(StoredList {
-        kind: ListKind::Public,
-        service: Service::new(list_uri, ServiceSource::List(List::of_uris(&uris))),
-        names: Vec::new(),
-    });
-    let mut server = ListServer::new(ServerConfig {
-        min_interval: Duration::from_secs(1),
-        host: "rls.example.com".into(),
-        ..ServerConfig::default()
-    });
-    let now = Instant::now();
-    let sub = server
-        .handle_subscribe(
-            now,
-            &ListSubscribe {
-                list_uri: list_uri.into(),
-                subscriber: "sip:watcher@example.com".into(),
-                package: "presence".into(),
-                supports_eventlist: true,
-                requires_recipient_list: false,
-                body: None,
-            },
-            &dir,
-        )
-        .expect("subscribe");
-    let mut backends = Vec::new();
-    while let Some(e) = server.poll_event() {
-        if let ServerEvent::OpenBackend {
-            backend,
-            target: BackendTarget::Resource { uri },
-            ..
-        } = e
-        {
-            backends.push((backend, uri));
-        }
-    }
-    for (i, (b, uri)) in backends.iter().enumerate() {
-        server
-            .handle_backend_notify(
-                now,
-                *b,
-                uri,
-                BackendState::Active,
-                Some(pidf(uri, "open", i)),
-            )
-            .expect("known back end");
-    }
-    let mut s = Setup {
-        server,
-        sub,
-        backends,
-        now,
-        tick: 0,
-    };
-    s.now += Duration::from_secs(1);
-    s.server.handle_timeout(s.now);
-    last_notify(&mut s.server);
-    s
-}
-
-impl Setup {
-    /// One tick: 1% of members change, the throttle interval passes, one
-    /// partial NOTIFY goes out.
-    fn tick(&mut self) -> ListNotify {
-        self.tick += 1;
-        for k in 0..CHANGED {
-            let i = (self.tick * 7919 + k * 101) % MEMBERS;
-            let (b, uri) = &self.backends[i];
-            let basic = if self.tick % 2 == 0 { "open" } else { "closed" };
-            self.server
-                .handle_backend_notify(
-                    self.now,
-                    *b,
-                    uri,
-                    BackendState::Active,
-                    Some(pidf(uri, basic, self.tick)),
-                )
-                .expect("known back end");
-        }
-        self.now += Duration::from_secs(1);
-        self.server.handle_timeout(self.now);
-        last_notify(&mut self.server).expect("a partial notify per tick")
-    }
-
-    /// One tick with every watcher's NOTIFY drained; returns how many.
-    fn tick_all(&mut self) -> usize {
-        self.tick += 1;
-        for k in 0..CHANGED {
-            let i = (self.tick * 7919 + k * 101) % MEMBERS;
-            let (b, uri) = &self.backends[i];
-            self.server
-                .handle_backend_notify(
-                    self.now,
-                    *b,
-                    uri,
-                    BackendState::Active,
-                    Some(pidf(uri, "open", self.tick)),
-                )
-                .expect("known back end");
-        }
-        self.now += Duration::from_secs(1);
-        self.server.handle_timeout(self.now);
-        let mut n = 0;
-        while let Some(e) = self.server.poll_event() {
-            if let ServerEvent::Notify(_) = e {
-                n += 1;
-            }
-        }
-        n
-    }
-
-    fn full(&mut self) -> ListNotify {
-        self.now += Duration::from_millis(1);
-        self.server
-            .handle_refresh(self.now, self.sub)
-            .expect("live");
-        last_notify(&mut self.server).expect("a full notify")
-    }
-}
 
 fn bench(c: &mut Criterion) {
     let mut s = setup();
@@ -270,14 +112,14 @@ fn bench(c: &mut Criterion) {
     g.finish();
 
     // Parsing the full-state RLMI document (500 resources) into the typed
-    // model, with roxmltree (a read-only DOM, no typed model) on the same
-    // bytes as reference.
-    let doc = RlmiNotification::parse(&full.content_type, &full.body, &limits)
-        .expect("parse")
-        .rlmi
-        .to_xml();
+    // model, with roxmltree (a read-only DOM, no typed model) and a bare
+    // quick-xml event loop (the floor) on the same bytes as references.
+    let doc = rlmi_500_from(&full);
     let mut g = c.benchmark_group("rlmi_parse_500");
     g.throughput(Throughput::Bytes(doc.len() as u64));
+    g.bench_function("quick_xml_read_event_loop", |b| {
+        b.iter(|| floor(black_box(&doc)))
+    });
     g.bench_function("rls_rlmi", |b| {
         b.iter(|| black_box(rls::Rlmi::parse(&doc).expect("parses").resources.len()))
     });
