@@ -1,16 +1,21 @@
 //! One presence update of a 20-tuple document for 10,000 and 100,000
 //! watchers in a peer domain, spread over a handful of rules: time per
 //! update grouped by view, against one evaluation and one copy per watcher.
-//! Prints, once, the bytes that cross the link both ways.
+//! Prints, once, the bytes that cross the link both ways. The
+//! `policy_parse` group times parsing the rule set and the RFC 5025
+//! example next to a quick-xml floor.
+//!
+//! `cargo bench -p policy --bench views -- --warm-up-time 1 --measurement-time 3 policy_parse`
 
 // criterion_group! generates an undocumented function.
 #![allow(missing_docs)]
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+mod common;
+
+use common::{floor, rules_doc, PEER};
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pidf::xml::{Document, Limits};
 use policy::{Context, DateTime, RuleSet, Watcher};
-
-const PEER: &str = "peer.example";
 
 fn presence() -> Document {
     let mut s = String::from(
@@ -37,40 +42,9 @@ fn presence() -> Document {
     Document::parse(s.as_bytes(), &Limits::default()).expect("bench presence parses")
 }
 
-/// Five rules: colleagues (the whole peer domain but the blocked), friends
-/// (2,000 listed), family (50 listed), politely blocked (200 listed), and a
-/// work-hours rule for everyone.
+/// The rule set of `common::rules_doc`, parsed.
 fn rules() -> RuleSet {
-    let ones = |range: std::ops::Range<usize>| -> String {
-        range
-            .map(|i| format!(r#"<one id="sip:u{i}@{PEER}"/>"#))
-            .collect()
-    };
-    let blocked: String = (9_000..9_100)
-        .map(|i| format!(r#"<except id="sip:u{i}@{PEER}"/>"#))
-        .collect();
-    let doc = format!(
-        r#"<ruleset xmlns="urn:ietf:params:xml:ns:common-policy" xmlns:pr="urn:ietf:params:xml:ns:pres-rules">
-<rule id="colleagues"><conditions><identity><many domain="{PEER}">{blocked}</many></identity></conditions>
- <actions><pr:sub-handling>allow</pr:sub-handling></actions>
- <transformations><pr:provide-services><pr:class>work</pr:class></pr:provide-services><pr:provide-persons><pr:all-persons/></pr:provide-persons><pr:provide-activities>true</pr:provide-activities></transformations></rule>
-<rule id="friends"><conditions><identity>{}</identity></conditions>
- <actions><pr:sub-handling>allow</pr:sub-handling></actions>
- <transformations><pr:provide-services><pr:service-uri-scheme>sip</pr:service-uri-scheme><pr:service-uri-scheme>im</pr:service-uri-scheme></pr:provide-services><pr:provide-persons><pr:all-persons/></pr:provide-persons><pr:provide-activities>true</pr:provide-activities><pr:provide-mood>true</pr:provide-mood><pr:provide-user-input>bare</pr:provide-user-input></transformations></rule>
-<rule id="family"><conditions><identity>{}</identity></conditions>
- <actions><pr:sub-handling>allow</pr:sub-handling></actions>
- <transformations><pr:provide-services><pr:all-services/></pr:provide-services><pr:provide-persons><pr:all-persons/></pr:provide-persons><pr:provide-devices><pr:all-devices/></pr:provide-devices><pr:provide-all-attributes/></transformations></rule>
-<rule id="polite"><conditions><identity>{}</identity></conditions>
- <actions><pr:sub-handling>polite-block</pr:sub-handling></actions></rule>
-<rule id="work-hours"><conditions><validity><from>2026-11-25T08:00:00Z</from><until>2026-11-25T18:00:00Z</until></validity></conditions>
- <actions><pr:sub-handling>confirm</pr:sub-handling></actions>
- <transformations><pr:provide-note>true</pr:provide-note></transformations></rule>
-</ruleset>"#,
-        ones(1_000..3_000),
-        ones(0..50),
-        ones(5_000..5_200),
-    );
-    RuleSet::parse(doc.as_bytes()).expect("bench rules parse")
+    RuleSet::parse(rules_doc().as_bytes()).expect("bench rules parse")
 }
 
 fn watchers(n: usize) -> Vec<Watcher> {
@@ -135,5 +109,32 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// Parsing rule sets: the rule set above (2,350 `<one>`/`<except>`
+/// identities) and the RFC 5025 example pres-rules of the shared corpus,
+/// each next to the generic `pidf::xml` tree and a bare quick-xml event
+/// loop (the floor) on the same bytes.
+fn parse(c: &mut Criterion) {
+    let mut g = c.benchmark_group("policy_parse");
+    for (name, doc) in [
+        ("bench_rules", rules_doc().into_bytes()),
+        ("rfc5025", testkit::vector("policy/5025-1.xml")),
+    ] {
+        RuleSet::parse(&doc).expect("bench rules parse");
+        g.throughput(Throughput::Bytes(doc.len() as u64));
+        g.bench_with_input(BenchmarkId::new("ruleset_parse", name), &doc, |b, doc| {
+            b.iter(|| RuleSet::parse(black_box(doc)).expect("parses"))
+        });
+        g.bench_with_input(BenchmarkId::new("xml_tree_only", name), &doc, |b, doc| {
+            b.iter(|| Document::parse(black_box(doc), &Limits::default()).expect("parses"))
+        });
+        g.bench_with_input(
+            BenchmarkId::new("quick_xml_read_event_loop", name),
+            &doc,
+            |b, doc| b.iter(|| floor(black_box(doc))),
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, parse);
 criterion_main!(benches);
