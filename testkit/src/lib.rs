@@ -67,3 +67,18 @@ pub fn tsv(rel: &str) -> Vec<Vec<String>> {
 
 pub mod alloc;
 pub mod net;
+
+/// The floor the XML parse benches compare against: every event of `doc`
+/// read by a bare quick-xml `read_event` loop, nothing kept. Returns the
+/// number of events (so the loop cannot be optimised away).
+pub fn xml_floor(doc: &[u8]) -> usize {
+    let mut r = quick_xml::Reader::from_reader(doc);
+    let mut n = 0usize;
+    loop {
+        match r.read_event() {
+            Ok(quick_xml::events::Event::Eof) | Err(_) => break,
+            Ok(_) => n += 1,
+        }
+    }
+    n
+}

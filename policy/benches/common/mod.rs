@@ -1,8 +1,6 @@
 //! The rule set document and the quick-xml floor that the `views` and
 //! `allocs` benches share, so both measure the same bytes.
 
-use quick_xml::events::Event;
-use quick_xml::Reader;
 
 /// The peer domain of the watchers.
 pub(crate) const PEER: &str = "peer.example";
@@ -42,16 +40,4 @@ pub(crate) fn rules_doc() -> String {
     )
 }
 
-/// The floor: every quick-xml event of the document, nothing kept (the
-/// same loop as the pidf bench's).
-pub(crate) fn floor(doc: &[u8]) -> usize {
-    let mut r = Reader::from_reader(doc);
-    let mut n = 0usize;
-    loop {
-        match r.read_event() {
-            Ok(Event::Eof) | Err(_) => break,
-            Ok(_) => n += 1,
-        }
-    }
-    n
-}
+pub(crate) use testkit::xml_floor as floor;

@@ -4,8 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use quick_xml::events::Event;
-use quick_xml::Reader;
 use rls::notify::{NotifyLimits, RlmiNotification};
 use rls::resource_lists::List;
 use rls::rls_services::{Service, ServiceSource};
@@ -195,16 +193,4 @@ pub(crate) fn rlmi_500_from(full: &ListNotify) -> Vec<u8> {
         .to_xml()
 }
 
-/// The floor: every quick-xml event of the document, nothing kept (the
-/// same loop as the pidf bench's).
-pub(crate) fn floor(doc: &[u8]) -> usize {
-    let mut r = Reader::from_reader(doc);
-    let mut n = 0usize;
-    loop {
-        match r.read_event() {
-            Ok(Event::Eof) | Err(_) => break,
-            Ok(_) => n += 1,
-        }
-    }
-    n
-}
+pub(crate) use testkit::xml_floor as floor;
