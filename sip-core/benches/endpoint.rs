@@ -12,6 +12,7 @@ use sip_core::subscription::{
 };
 use sip_core::{HeaderName, Method, NameAddr, Request, RequestBuilder, Response, StatusCode, Uri};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+use testkit::alloc::net_bytes;
 use std::alloc::System;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -20,11 +21,6 @@ use std::time::{Duration, Instant};
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 const N: usize = 100_000;
-
-fn net_bytes(r: &Region<'_, System>) -> i64 {
-    let s = r.change();
-    s.bytes_allocated as i64 - s.bytes_deallocated as i64 + s.bytes_reallocated as i64
-}
 
 fn uri(s: &str) -> Uri {
     Uri::parse_str(s).unwrap()
