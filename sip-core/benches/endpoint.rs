@@ -12,10 +12,10 @@ use sip_core::subscription::{
 };
 use sip_core::{HeaderName, Method, NameAddr, Request, RequestBuilder, Response, StatusCode, Uri};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
-use testkit::alloc::net_bytes;
 use std::alloc::System;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+use testkit::alloc::net_bytes;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;

@@ -1,7 +1,6 @@
 //! The document and the reference parsers the `parse` and `allocs` benches
 //! share, so both measure the same bytes and the same work.
 
-
 /// A 10-tuple RPID document (about 5.7 KB).
 pub(crate) const DOC: &[u8] = include_bytes!("../data/rpid-10.xml");
 

@@ -1,7 +1,6 @@
 //! The rule set document and the quick-xml floor that the `views` and
 //! `allocs` benches share, so both measure the same bytes.
 
-
 /// The peer domain of the watchers.
 pub(crate) const PEER: &str = "peer.example";
 
