@@ -66,6 +66,9 @@ pub fn normalize_uri(uri: &str) -> String {
     } else {
         out.push_str(rest);
     }
+    // What a part left at the end (a tel: number whose last visual
+    // separators went) would be trimmed by the next pass.
+    out.truncate(out.trim_end().len());
     out
 }
 
@@ -231,6 +234,7 @@ mod tests {
             ("sip:bob@exa}mple \n\n?subject=x", "sip:bob@exa}mple"),
             ("mailto:\t?", "mailto:"),
             ("sip:bob@Example.com \n;lr", "sip:bob@example.com"),
+            ("tel: -", "tel:"),
         ] {
             let once = normalize_uri(uri);
             assert_eq!(once, want, "{uri:?}");
