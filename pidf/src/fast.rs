@@ -61,8 +61,12 @@ fn parse_root(input: &[u8], limits: &Limits, root_ns: &str, root_local: &str) ->
     if input.len() > limits.max_size {
         return None;
     }
-    // Invalid UTF-8 anywhere: the reference path decides.
+    // Invalid UTF-8 or a forbidden control anywhere: the reference path
+    // decides (and gives the error).
     let doc = std::str::from_utf8(input).ok()?;
+    if crate::xml::forbidden_control(input).is_some() {
+        return None;
+    }
     let mut r = Reader::from_reader(input);
     let config = r.config_mut();
     config.check_end_names = true;
@@ -159,7 +163,13 @@ fn utf8<'b>(doc: &'b str, b: &'b [u8]) -> Option<&'b str> {
 /// when it has none).
 fn attr_value(doc: &str, a: &quick_xml::events::attributes::Attribute<'_>) -> Option<String> {
     if a.value.contains(&b'&') {
-        return a.unescape_value().ok().map(Cow::into_owned);
+        // A reference to a character XML forbids: the reference path
+        // gives the error.
+        return a
+            .unescape_value()
+            .ok()
+            .filter(|v| !v.chars().any(crate::xml::forbidden_char))
+            .map(Cow::into_owned);
     }
     utf8(doc, &a.value).map(str::to_owned)
 }
@@ -817,7 +827,10 @@ fn push_text(children: &mut Vec<Node>, s: &str) {
 /// 4.6); anything else defers.
 fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Option<char> {
     if r.is_char_ref() {
-        return r.resolve_char_ref().ok()?;
+        return r
+            .resolve_char_ref()
+            .ok()?
+            .filter(|&c| !crate::xml::forbidden_char(c));
     }
     Some(match &**r {
         b"lt" => '<',

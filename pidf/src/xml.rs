@@ -116,6 +116,11 @@ pub enum XmlErrorKind {
     /// instructions and white space.
     #[error("content after the root element")]
     TrailingContent,
+    /// A C0 control character other than tab, line feed and carriage
+    /// return: XML 1.0 (section 2.2, `Char`) allows them nowhere in a
+    /// document, not even escaped as raw bytes in text or attributes.
+    #[error("control character not allowed in XML")]
+    ForbiddenChar,
     /// Any other well-formedness error, as the tokenizer describes it.
     #[error("malformed XML: {0}")]
     Syntax(String),
@@ -790,6 +795,30 @@ fn write_misc(out: &mut Vec<u8>, n: &Node) {
     }
 }
 
+/// A character XML 1.0 allows nowhere, not even through a character
+/// reference (section 2.2 `Char`, section 4.1): the C0 controls other than
+/// HTAB, LF and CR, and U+FFFE and U+FFFF. (Surrogates cannot be `char`s.)
+pub(crate) fn forbidden_char(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// Where the first byte is that XML 1.0 allows nowhere in a document
+/// (section 2.2 `Char`: the C0 controls other than HTAB, LF and CR).
+/// quick-xml does not check characters; both parse paths call this first.
+pub(crate) fn forbidden_control(input: &[u8]) -> Option<usize> {
+    // Bitwise, not short-circuit: no branch per byte.
+    const fn bad(b: u8) -> bool {
+        (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')
+    }
+    // One pass with no early exit, so it vectorizes (documents are capped
+    // by `Limits::max_size`); only a hit looks for the position.
+    let hits = input.iter().fold(0u8, |acc, &b| acc | u8::from(bad(b)));
+    if hits == 0 {
+        return None;
+    }
+    input.iter().position(|&b| bad(b))
+}
+
 struct Parser<'a> {
     reader: NsReader<&'a [u8]>,
     limits: Limits,
@@ -814,6 +843,12 @@ impl<'a> Parser<'a> {
                     limit: limits.max_size,
                 },
                 offset: limits.max_size as u64,
+            });
+        }
+        if let Some(at) = forbidden_control(input) {
+            return Err(XmlError {
+                kind: XmlErrorKind::ForbiddenChar,
+                offset: at as u64,
             });
         }
         let mut reader = NsReader::from_reader(input);
@@ -917,6 +952,9 @@ impl<'a> Parser<'a> {
                 Event::GeneralRef(r) => {
                     let c = if r.is_char_ref() {
                         match r.resolve_char_ref() {
+                            Ok(Some(c)) if forbidden_char(c) => {
+                                return Err(self.err(XmlErrorKind::ForbiddenChar))
+                            }
                             Ok(Some(c)) => c,
                             _ => return Err(self.err(XmlErrorKind::UnknownEntity)),
                         }
@@ -1036,6 +1074,11 @@ impl<'a> Parser<'a> {
                 quick_xml::Error::Encoding(_) => self.err(XmlErrorKind::Encoding),
                 other => self.err(XmlErrorKind::Syntax(other.to_string())),
             })?;
+            // Raw bytes were checked up front; a reference can still name
+            // a forbidden character.
+            if attr.value.contains(&b'&') && value.chars().any(forbidden_char) {
+                return Err(self.err(XmlErrorKind::ForbiddenChar));
+            }
             if (key == b"xmlns" || key.starts_with(b"xmlns:"))
                 && attr
                     .value
@@ -1180,6 +1223,31 @@ mod tests {
 
     fn parse(s: &str) -> Result<Document, XmlError> {
         Document::parse(s.as_bytes(), &Limits::default())
+    }
+
+    #[test]
+    fn control_characters_are_refused_raw_or_referenced() {
+        // XML 1.0 section 2.2: only HTAB, LF and CR of the C0 controls.
+        for (doc, at) in [
+            ("<a>x\u{1}</a>", Some(4)),
+            ("<a b='\u{1f}'/>", Some(6)),
+            ("<!-- \u{0} --><a/>", Some(5)),
+            ("<a>&#1;</a>", None),
+            ("<a>&#x1F;</a>", None),
+            ("<a>&#xFFFE;</a>", None),
+            ("<a b='&#8;'/>", None),
+        ] {
+            let e = parse(doc).unwrap_err();
+            assert_eq!(e.kind, XmlErrorKind::ForbiddenChar, "{doc:?}");
+            if let Some(at) = at {
+                assert_eq!(e.offset, at, "{doc:?}");
+            }
+        }
+        let ok = parse("<a b='&#9;&#10;&#13;'>\t&#9;&#xA;\r\n</a>").unwrap();
+        assert_eq!(ok.root.attributes[0].value, "\t\n\r");
+        // The scan is chunked: a control far in is found at its place.
+        let long = format!("<a>{}\u{b}</a>", "x".repeat(1000));
+        assert_eq!(parse(&long).unwrap_err().offset, 1003);
     }
 
     fn text_elem(parts: &[Node]) -> Element {

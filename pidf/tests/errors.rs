@@ -174,3 +174,25 @@ fn limits_hold_on_every_path() {
         Err(Error::Xml(e)) if e.kind == XmlErrorKind::Doctype
     ));
 }
+
+#[test]
+fn control_characters_are_refused_on_the_fast_path_too() {
+    // The typed parse reads a plain document on its fast path; one that
+    // holds a character XML 1.0 forbids falls to the reference path, which
+    // names it.
+    for doc in [
+        "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"pres:a@example.com\"><note>\u{7}</note></presence>",
+        "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"pres:a@example.com\"><note>&#7;</note></presence>",
+        "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"pres:a&#x1B;@example.com\"/>",
+    ] {
+        match Presence::parse(doc.as_bytes()) {
+            Err(Error::Xml(e)) => assert_eq!(e.kind, XmlErrorKind::ForbiddenChar, "{doc}"),
+            other => panic!("{doc}: {other:?}"),
+        }
+    }
+    let tab = "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"pres:a@example.com\"><note>a&#9;b</note></presence>";
+    assert_eq!(
+        Presence::parse(tab.as_bytes()).unwrap().notes[0].text,
+        "a\tb"
+    );
+}
