@@ -527,8 +527,16 @@ fn parse_part(content: &[u8], base: usize, limits: &MimeLimits) -> Result<Part, 
             let Some((_, v)) = part.headers.last_mut() else {
                 return Err(MimeError::new(MimeErrorKind::BadHeader, base + i));
             };
-            v.push(' ');
-            v.push_str(text.trim());
+            // One space joins non-empty pieces, so the value is trimmed
+            // (as a first line's is) and reads back the same once written
+            // on one line.
+            let piece = text.trim();
+            if !piece.is_empty() {
+                if !v.is_empty() {
+                    v.push(' ');
+                }
+                v.push_str(piece);
+            }
         } else {
             let (name, value) = text
                 .split_once(':')
@@ -554,6 +562,24 @@ fn parse_part(content: &[u8], base: usize, limits: &MimeLimits) -> Result<Part, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folded_values_are_trimmed_and_read_back_the_same() {
+        // Found by the rls_multipart fuzz target: a continuation line of
+        // only white space left a space at the end of the value, which the
+        // written form then lost.
+        let body = b"--b\r\nContent-Type: multipart/signed;\r\n    protocol=\"x\";\r\n   \r\nX-Empty:\r\n  a\r\n\r\nbody\r\n--b--\r\n";
+        let m = Multipart::parse(body, "b", &MimeLimits::default()).unwrap();
+        let part = &m.parts[0];
+        assert_eq!(
+            part.header("Content-Type"),
+            Some("multipart/signed; protocol=\"x\";")
+        );
+        assert_eq!(part.header("X-Empty"), Some("a"));
+        let again = Multipart::parse(&m.to_bytes(), "b", &MimeLimits::default()).unwrap();
+        assert_eq!(again.parts[0].headers, part.headers);
+        assert_eq!(again.parts[0].body, part.body);
+    }
 
     #[test]
     fn content_type_forms() {
