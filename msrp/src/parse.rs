@@ -93,8 +93,6 @@ pub struct Parser {
     out: VecDeque<ParseEvent>,
     /// Stream offset of the first byte of `input`'s front.
     offset: u64,
-    /// Finds [`END_PREFIX`].
-    pre: Finder<'static>,
     /// Where the fast path found the first end-line candidate in the front
     /// read (0 when unknown).
     hint: usize,
@@ -108,18 +106,34 @@ impl std::fmt::Debug for Parser {
     }
 }
 
+/// A head state with nothing allocated: most heads arrive whole in one
+/// read and are parsed in place (`head_in_one_read`), so the copy buffer
+/// and field list are made only when a head is split across reads. An
+/// idle session's parser holds no heap memory.
 fn new_head() -> State {
     State::Head {
-        buf: BytesMut::with_capacity(512),
+        buf: BytesMut::new(),
         line_start: 0,
-        fields: Vec::with_capacity(8),
+        fields: Vec::new(),
         start: None,
     }
 }
 
+/// What the copying path reserves for a split head the first time.
+const HEAD_BUF: usize = 512;
+
 /// What every end-line starts with: the CRLF that closes the body, then
 /// seven hyphens.
 const END_PREFIX: &[u8] = b"\r\n-------";
+/// The searcher for [`END_PREFIX`], built once and shared by every parser
+/// (it is a few hundred bytes; keeping one per parser made each idle
+/// session that much larger).
+fn end_prefix() -> &'static Finder<'static> {
+    static FINDER: std::sync::LazyLock<Finder<'static>> =
+        std::sync::LazyLock::new(|| Finder::new(END_PREFIX));
+    &FINDER
+}
+
 /// Length of [`END_PREFIX`].
 const PRE: usize = 9;
 
@@ -132,7 +146,6 @@ impl Parser {
             input: VecDeque::new(),
             out: VecDeque::new(),
             offset: 0,
-            pre: Finder::new(END_PREFIX),
             hint: 0,
         }
     }
@@ -231,7 +244,7 @@ impl Parser {
         if !tail.is_empty() {
             return Ok(None);
         }
-        if let Some(p) = self.pre.find(front) {
+        if let Some(p) = end_prefix().find(front) {
             // Let the slow path start its scan here rather than rescan.
             self.hint = p;
             return Ok(None);
@@ -291,6 +304,9 @@ impl Parser {
         if take > room {
             let at = self.offset + room as u64;
             return Err(ParseError::new(ParseErrorKind::HeadersTooLarge, at));
+        }
+        if buf.capacity() == 0 {
+            buf.reserve(HEAD_BUF.max(take));
         }
         buf.extend_from_slice(front.get(..take).unwrap_or(&[]));
         self.advance(take);
@@ -416,7 +432,7 @@ impl Parser {
         else {
             return Ok(false);
         };
-        let pre = &self.pre;
+        let pre = end_prefix();
         let nlen = PRE + tid.len();
         let full = nlen + 3;
         let (emit, consume, end, new_tail): (Option<Bytes>, usize, Option<Flag>, Option<BytesMut>);
