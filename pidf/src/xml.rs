@@ -116,10 +116,10 @@ pub enum XmlErrorKind {
     /// instructions and white space.
     #[error("content after the root element")]
     TrailingContent,
-    /// A C0 control character other than tab, line feed and carriage
-    /// return: XML 1.0 (section 2.2, `Char`) allows them nowhere in a
-    /// document, not even escaped as raw bytes in text or attributes.
-    #[error("control character not allowed in XML")]
+    /// A character XML 1.0 (section 2.2, `Char`) allows nowhere in a
+    /// document, written raw or as a character reference: a C0 control
+    /// other than tab, line feed and carriage return, or U+FFFE or U+FFFF.
+    #[error("character not allowed in XML (a control character, U+FFFE or U+FFFF)")]
     ForbiddenChar,
     /// Any other well-formedness error, as the tokenizer describes it.
     #[error("malformed XML: {0}")]
@@ -802,21 +802,29 @@ pub(crate) fn forbidden_char(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
 }
 
-/// Where the first byte is that XML 1.0 allows nowhere in a document
-/// (section 2.2 `Char`: the C0 controls other than HTAB, LF and CR).
-/// quick-xml does not check characters; both parse paths call this first.
+/// Where the first character is that XML 1.0 allows nowhere in a document
+/// (section 2.2 `Char`): a C0 control other than HTAB, LF and CR, or
+/// U+FFFE or U+FFFF (UTF-8 `EF BF BE`, `EF BF BF`). quick-xml checks
+/// neither; both parse paths call this first.
 pub(crate) fn forbidden_control(input: &[u8]) -> Option<usize> {
     // Bitwise, not short-circuit: no branch per byte.
-    const fn bad(b: u8) -> bool {
-        (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')
+    const fn flag(b: u8) -> bool {
+        ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')) | (b == 0xEF)
     }
     // One pass with no early exit, so it vectorizes (documents are capped
-    // by `Limits::max_size`); only a hit looks for the position.
-    let hits = input.iter().fold(0u8, |acc, &b| acc | u8::from(bad(b)));
+    // by `Limits::max_size`); only a flagged byte (a control, or the lead
+    // byte of U+F000..U+FFFF) sends it to the exact search.
+    let hits = input.iter().fold(0u8, |acc, &b| acc | u8::from(flag(b)));
     if hits == 0 {
         return None;
     }
-    input.iter().position(|&b| bad(b))
+    input.iter().enumerate().position(|(i, &b)| {
+        if b == 0xEF {
+            input.get(i + 1) == Some(&0xBF) && matches!(input.get(i + 2), Some(0xBE | 0xBF))
+        } else {
+            b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r'
+        }
+    })
 }
 
 struct Parser<'a> {
@@ -1236,6 +1244,8 @@ mod tests {
             ("<a>&#x1F;</a>", None),
             ("<a>&#xFFFE;</a>", None),
             ("<a b='&#8;'/>", None),
+            ("<a b='x\u{FFFF}'/>", Some(7)),
+            ("<a>\u{FFFE}</a>", Some(3)),
         ] {
             let e = parse(doc).unwrap_err();
             assert_eq!(e.kind, XmlErrorKind::ForbiddenChar, "{doc:?}");
@@ -1243,6 +1253,8 @@ mod tests {
                 assert_eq!(e.offset, at, "{doc:?}");
             }
         }
+        // Other characters of U+F000..U+FFFD share the lead byte and pass.
+        parse("<a b='\u{FEFF}\u{FF01}\u{FFFD}'>\u{F8FF}</a>").unwrap();
         let ok = parse("<a b='&#9;&#10;&#13;'>\t&#9;&#xA;\r\n</a>").unwrap();
         assert_eq!(ok.root.attributes[0].value, "\t\n\r");
         // The scan is chunked: a control far in is found at its place.
