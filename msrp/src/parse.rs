@@ -543,8 +543,8 @@ fn scan(pre: &Finder<'_>, tid: &[u8], hay: &[u8]) -> Scan {
 }
 
 /// [`scan`] knowing that no end-line starts before `from`. `pre` finds
-/// `CRLF "-------"` (built once per parser, so no per-chunk searcher); the
-/// transaction id is checked after it.
+/// `CRLF "-------"` ([`end_prefix`], built once and shared, so no
+/// per-chunk searcher); the transaction id is checked after it.
 fn scan_from(pre: &Finder<'_>, tid: &[u8], hay: &[u8], from: usize) -> Scan {
     let nlen = PRE + tid.len();
     let rest = hay.get(from..).unwrap_or(&[]);
