@@ -383,8 +383,8 @@ pub struct SipUri {
     /// `params ["?" headers]` as sent, without the `;` before the first
     /// parameter.
     tail: Bytes,
-    /// Where the `:` before the password is in `userinfo`; 0 when there
-    /// is no password (the user part is never empty).
+    /// Where the password starts in `userinfo` (one past its `:`); 0 when
+    /// there is no password.
     pw: u32,
     /// Where the `?` is in `tail`; [`NO_HEADERS`] when there is none.
     q: u32,
@@ -454,10 +454,10 @@ impl SipUri {
         }
         if self.pw > 0 {
             let pw = self.password().unwrap_or_default();
-            let colon = v.len();
             v.push(b':');
+            let at = v.len();
             v.extend_from_slice(pw);
-            self.pw = u32::try_from(colon).unwrap_or(0);
+            self.pw = u32::try_from(at).unwrap_or(0);
         }
         self.userinfo = Some(Bytes::from(v));
         self
@@ -534,7 +534,7 @@ impl SipUri {
                 if colon.unwrap_or(a) == 0 {
                     return Err(uerr(K::EmptyUser, at));
                 }
-                let pw = colon.map_or(Ok(0), u32::try_from);
+                let pw = colon.map_or(Ok(0), |c| u32::try_from(c + 1));
                 let pw = pw.map_err(|_| uerr(K::InvalidChar, at))?;
                 (Some(src.slice(at..at + a)), pw, at + a + 1)
             }
@@ -601,7 +601,7 @@ impl SipUri {
         let info = self.userinfo.as_deref()?;
         match self.pw {
             0 => Some(info),
-            c => info.get(..c as usize),
+            at => info.get(..at as usize - 1),
         }
     }
 
@@ -623,7 +623,7 @@ impl SipUri {
     pub fn password(&self) -> Option<&[u8]> {
         match self.pw {
             0 => None,
-            c => self.userinfo.as_deref()?.get(c as usize + 1..),
+            at => self.userinfo.as_deref()?.get(at as usize..),
         }
     }
 
@@ -1307,6 +1307,17 @@ mod tests {
         assert_eq!(
             (u.user_raw(), u.password()),
             (Some(&b"bob"[..]), Some(&b"se%3Acret"[..]))
+        );
+        // Even an empty user keeps the password apart.
+        let u = u.with_user("");
+        assert_eq!(
+            (u.user_raw(), u.password()),
+            (Some(&b""[..]), Some(&b"se%3Acret"[..]))
+        );
+        let u = sip("sip:a:@h");
+        assert_eq!(
+            (u.user_raw(), u.password()),
+            (Some(&b"a"[..]), Some(&b""[..]))
         );
         // Headers with no parameters, parameters with no headers, neither.
         let u = sip("sip:h.example?a=b");
