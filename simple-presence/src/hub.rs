@@ -15,6 +15,15 @@
 //! A border behind the hub treats the hub's connection as authenticated for
 //! the networks the hub federates: the hub has already checked each
 //! request's From and P-Asserted-Identity against its sender's connection.
+//!
+//! A member may require TLS ([`Network::tls`]), as a border's peer can
+//! ([`PeerEntry::tls`](crate::border::PeerEntry::tls)). With
+//! [`ClearingHouse::handle_over`] telling the hub how each message arrived,
+//! it refuses with 403 a request that did not come over TLS from such a
+//! member, for such a member, or for a `sips:` Request-URI (RFC 3261
+//! section 26.2.2: TLS on every hop), and drops such a member's responses
+//! that did not come over TLS. [`ClearingHouse::requires_tls`] tells the
+//! application which members it must send to over TLS only.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -22,6 +31,7 @@ use std::fmt;
 use sip_core::header::{CSeq, CallId};
 use sip_core::{Bytes, Message, Method, Response, StatusCode};
 
+use crate::border::LinkTransport;
 use crate::identity::PeerIdentity;
 use crate::sip::{domain_of, from_uri, pai_uri, target};
 
@@ -42,6 +52,31 @@ struct Relay {
 pub struct Network {
     /// Its SIP domain.
     pub domain: String,
+    /// Everything to and from it must cross over TLS (see the module
+    /// docs).
+    pub require_tls: bool,
+}
+
+impl Network {
+    /// A member that does not require TLS.
+    ///
+    /// ```
+    /// use simple_presence::hub::Network;
+    /// let net = Network::new("example.net").tls();
+    /// assert!(net.require_tls);
+    /// ```
+    pub fn new(domain: impl Into<String>) -> Self {
+        Network {
+            domain: domain.into(),
+            require_tls: false,
+        }
+    }
+
+    /// The same member, requiring TLS.
+    pub fn tls(mut self) -> Self {
+        self.require_tls = true;
+        self
+    }
 }
 
 /// What the log hook sees for each message crossing the hub.
@@ -176,15 +211,33 @@ impl ClearingHouse {
         );
     }
 
-    /// A message from a network over a connection that authenticated `conn`.
+    /// Whether the member `domain` requires TLS: send to it over TLS only.
+    pub fn requires_tls(&self, domain: &str) -> bool {
+        self.network(domain).is_some_and(|n| n.require_tls)
+    }
+
+    /// A message from a network over a connection that authenticated `conn`,
+    /// not over TLS ([`ClearingHouse::handle_over`] with
+    /// [`LinkTransport::Plain`]).
     pub fn handle(&mut self, conn: &PeerIdentity, m: Message) {
+        self.handle_over(conn, LinkTransport::Plain, m);
+    }
+
+    /// A message from a network over a connection of transport `over` that
+    /// authenticated `conn` (for TLS: the domains its certificate was
+    /// verified for, RFC 5922 section 7).
+    pub fn handle_over(&mut self, conn: &PeerIdentity, over: LinkTransport, m: Message) {
         let source = self
             .networks
             .iter()
             .find(|n| conn.covers(&n.domain))
             .map(|n| n.domain.clone());
+        let tls = over == LinkTransport::Tls;
         match m {
             Message::Response(ref r) => {
+                if !tls && source.as_deref().is_some_and(|d| self.requires_tls(d)) {
+                    return;
+                }
                 let Some(k) = key_of(&m) else { return };
                 let Some(relay) = self.relayed.get(&k) else {
                     return;
@@ -209,7 +262,13 @@ impl ClearingHouse {
                     .filter_map(|u| domain_of(&u))
                     .collect();
                 let dest = domain_of(&target(r)).filter(|d| self.network(d).is_some());
+                // TLS on every hop for a member that requires it, and for
+                // sips: (RFC 3261 section 26.2.2).
+                let needs_tls = r.uri().as_sip().is_some_and(|u| u.is_secure())
+                    || source.as_deref().is_some_and(|d| self.requires_tls(d))
+                    || dest.as_deref().is_some_and(|d| self.requires_tls(d));
                 let ok = source.is_some()
+                    && (tls || !needs_tls)
                     && !claimed.is_empty()
                     && claimed
                         .iter()
@@ -256,7 +315,7 @@ mod tests {
         ClearingHouse::new(
             ["example.com", "example.net", "example.org"]
                 .into_iter()
-                .map(|d| Network { domain: d.into() })
+                .map(Network::new)
                 .collect(),
         )
     }
@@ -312,6 +371,89 @@ mod tests {
         h.handle(&net, answer(&r, 200));
         assert!(h.poll_transmit().is_none());
         assert_eq!(h.counts(), (3, 0));
+    }
+
+    fn status_of(m: &Message) -> u16 {
+        match m {
+            Message::Response(x) => x.status().as_u16(),
+            Message::Request(_) => 0,
+        }
+    }
+
+    #[test]
+    fn members_that_require_tls_get_and_give_nothing_in_the_clear() {
+        use LinkTransport::{Plain, Tls};
+        let (com, net, org) = (
+            PeerIdentity::from_domains(["example.com"]),
+            PeerIdentity::from_domains(["example.net"]),
+            PeerIdentity::from_domains(["example.org"]),
+        );
+        // example.net requires TLS; example.com and example.org do not.
+        let mut h = ClearingHouse::new(vec![
+            Network::new("example.com"),
+            Network::new("example.net").tls(),
+            Network::new("example.org"),
+        ]);
+        assert!(h.requires_tls("EXAMPLE.net") && !h.requires_tls("example.com"));
+        // To a TLS member: refused unless the request came over TLS.
+        let r = subscribe("c1");
+        h.handle_over(&com, Plain, Message::Request(r.clone()));
+        let (to, m) = h.poll_transmit().unwrap();
+        assert_eq!((to.as_str(), status_of(&m)), ("example.com", 403));
+        h.handle_over(&com, Tls, Message::Request(r.clone()));
+        assert_eq!(h.poll_transmit().unwrap().0, "example.net");
+        // Its answer in the clear is dropped; over TLS it passes.
+        h.handle_over(&net, Plain, answer(&r, 200));
+        assert!(h.poll_transmit().is_none());
+        h.handle_over(&net, Tls, answer(&r, 200));
+        assert_eq!(h.poll_transmit().unwrap().0, "example.com");
+        // From a TLS member: refused unless over TLS, whoever it is for.
+        let back = NewRequest {
+            method: Method::MESSAGE,
+            to: "sip:carol@example.org",
+            from: "sip:bob@example.net",
+            tag: "t2",
+            call_id: "c2",
+            contact: None,
+            event: None,
+            expires: None,
+        }
+        .build(None)
+        .unwrap();
+        h.handle(&net, Message::Request(back.clone()));
+        let (to, m) = h.poll_transmit().unwrap();
+        assert_eq!((to.as_str(), status_of(&m)), ("example.net", 403));
+        h.handle_over(&net, Tls, Message::Request(back));
+        assert_eq!(h.poll_transmit().unwrap().0, "example.org");
+        // Between two members that do not require it, a sips: request
+        // still needs TLS; a sip: one does not.
+        let to_org = |to: &str, call_id: &str| {
+            NewRequest {
+                method: Method::MESSAGE,
+                to,
+                from: "sip:alice@example.com",
+                tag: "t3",
+                call_id,
+                contact: None,
+                event: None,
+                expires: None,
+            }
+            .build(None)
+            .unwrap()
+        };
+        let secure = to_org("sips:carol@example.org", "c3");
+        h.handle_over(&com, Plain, Message::Request(secure.clone()));
+        assert_eq!(status_of(&h.poll_transmit().unwrap().1), 403);
+        h.handle_over(&com, Tls, Message::Request(secure));
+        assert_eq!(h.poll_transmit().unwrap().0, "example.org");
+        h.handle_over(
+            &com,
+            Plain,
+            Message::Request(to_org("sip:carol@example.org", "c4")),
+        );
+        assert_eq!(h.poll_transmit().unwrap().0, "example.org");
+        assert_eq!(h.counts(), (5, 3));
+        let _ = org;
     }
 
     #[test]

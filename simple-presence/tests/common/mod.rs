@@ -155,8 +155,8 @@ impl World {
         self.hub = Some((
             a,
             simple_presence::hub::ClearingHouse::new(vec![
-                simple_presence::hub::Network { domain: COM.into() },
-                simple_presence::hub::Network { domain: NET.into() },
+                simple_presence::hub::Network::new(COM),
+                simple_presence::hub::Network::new(NET),
             ]),
         ));
         self.identities
