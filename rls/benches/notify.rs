@@ -9,12 +9,12 @@ mod common;
 
 use std::hint::black_box;
 
-use common::{floor, rlmi_500_from, setup, CHANGED, MEMBERS};
+use common::{floor, rlmi_500_from, setup, subscribe, CHANGED, MEMBERS};
 use criterion::{criterion_main, BatchSize, Criterion, Throughput};
 use rls::notify::{NotifyLimits, RlmiNotification};
 use rls::resource_lists::List;
 use rls::rls_services::{Service, ServiceSource};
-use rls::server::{ListKind, ListSubscribe, MemoryDirectory, StoredList};
+use rls::server::{ListKind, MemoryDirectory, StoredList};
 use rls::view::ListView;
 
 const WATCHERS: usize = 100;
@@ -60,14 +60,10 @@ fn bench(c: &mut Criterion) {
         many.server
             .handle_subscribe(
                 many.now,
-                &ListSubscribe {
-                    list_uri: "sip:big-list@rls.example.com".into(),
-                    subscriber: format!("sip:watcher{w}@example.com"),
-                    package: "presence".into(),
-                    supports_eventlist: true,
-                    requires_recipient_list: false,
-                    body: None,
-                },
+                &subscribe(
+                    "sip:big-list@rls.example.com",
+                    format!("sip:watcher{w}@example.com"),
+                ),
                 &dir,
             )
             .expect("subscribe");

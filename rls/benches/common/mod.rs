@@ -54,6 +54,19 @@ pub(crate) fn last_notify(server: &mut ListServer) -> Option<ListNotify> {
     last
 }
 
+/// A presence list subscription of `subscriber` to `list_uri`, supporting
+/// eventlist, with no request-contained list.
+pub(crate) fn subscribe(list_uri: &str, subscriber: String) -> ListSubscribe {
+    ListSubscribe {
+        list_uri: list_uri.into(),
+        subscriber,
+        package: "presence".into(),
+        supports_eventlist: true,
+        requires_recipient_list: false,
+        body: None,
+    }
+}
+
 /// The server, subscribed and with every member's first state sent.
 #[allow(clippy::disallowed_methods)]
 pub(crate) fn setup() -> Setup {
@@ -76,14 +89,7 @@ pub(crate) fn setup() -> Setup {
     let sub = server
         .handle_subscribe(
             now,
-            &ListSubscribe {
-                list_uri: list_uri.into(),
-                subscriber: "sip:watcher@example.com".into(),
-                package: "presence".into(),
-                supports_eventlist: true,
-                requires_recipient_list: false,
-                body: None,
-            },
+            &subscribe(list_uri, "sip:watcher@example.com".into()),
             &dir,
         )
         .expect("subscribe");
