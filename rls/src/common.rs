@@ -64,12 +64,20 @@ impl DisplayName {
 
 /// Where in a document a parser is: a linked list of element steps on the
 /// stack, rendered as a path only when an error needs it.
+///
+/// Each step below the root also holds the namespace declarations written on
+/// its element. The typed model does not keep them, so an element kept whole
+/// from under it takes along the ones it is in the scope of (see
+/// [`At::detach`]).
 #[derive(Clone, Copy)]
 pub(crate) struct At<'a> {
     pub(crate) parent: Option<&'a At<'a>>,
     pub(crate) name: &'static str,
     /// 1-based position among same-named siblings; 0 for the root.
     pub(crate) index: usize,
+    /// The declarations on this step's element (none for the root, whose
+    /// prefixed declarations the documents keep).
+    decls: &'a [NsDecl],
 }
 
 impl<'a> At<'a> {
@@ -78,15 +86,55 @@ impl<'a> At<'a> {
             parent: None,
             name,
             index: 0,
+            decls: &[],
         }
     }
 
-    pub(crate) fn child(&'a self, name: &'static str, index: usize) -> At<'a> {
+    /// The step into `e`, the `index`-th `name` child.
+    pub(crate) fn child(&'a self, name: &'static str, index: usize, e: &'a Element) -> At<'a> {
         At {
             parent: Some(self),
             name,
             index,
+            decls: &e.namespaces,
         }
+    }
+
+    /// `c`, a child of this step's element that the typed model keeps as a
+    /// tree, made to carry the namespace context it had here.
+    ///
+    /// Written back, the typed elements above it carry no declarations of
+    /// their own (only the root's are kept), so `c` takes along:
+    /// - each prefix declared on a typed element between the root and `c`,
+    ///   innermost first, unless `c` declares that prefix itself (so names
+    ///   and QName values in it keep their meaning);
+    /// - the default namespace, when an unprefixed name in `c` relies on
+    ///   one from outside it (the writer declares the document's own
+    ///   namespace as the default on the root, and may redeclare it on typed
+    ///   elements, so the source's default cannot be assumed).
+    ///
+    /// Parsing what the model writes then gives back the same `c`: every
+    /// name in it is bound inside it, so nothing is declared on the way.
+    pub(crate) fn detach(&self, c: &Element) -> Element {
+        let mut out = c.clone();
+        let mut cur = Some(self);
+        while let Some(step) = cur {
+            for d in step.decls {
+                if d.prefix.is_some() && !out.namespaces.iter().any(|o| o.prefix == d.prefix) {
+                    out.namespaces.push(d.clone());
+                }
+            }
+            cur = step.parent;
+        }
+        if !out.namespaces.iter().any(|d| d.prefix.is_none()) {
+            if let Some(uri) = outside_default(c) {
+                out.namespaces.push(NsDecl {
+                    prefix: None,
+                    uri: uri.to_owned(),
+                });
+            }
+        }
+        out
     }
 
     pub(crate) fn render(&self) -> String {
@@ -121,6 +169,18 @@ impl<'a> At<'a> {
             .map(str::to_owned)
             .ok_or_else(|| self.err(doc, DocErrorKind::MissingAttribute { attribute }))
     }
+}
+
+/// The namespace an unprefixed element name in `e` takes from a default
+/// declared outside `e` (`""` for none), if any name does.
+fn outside_default(e: &Element) -> Option<&str> {
+    if e.namespaces.iter().any(|d| d.prefix.is_none()) {
+        return None;
+    }
+    if e.name.prefix.is_none() {
+        return Some(e.name.ns_str());
+    }
+    e.elements().find_map(outside_default)
 }
 
 /// The attributes of `e` other than the unqualified ones in `known`.

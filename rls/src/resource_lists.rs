@@ -151,10 +151,10 @@ impl List {
             other_attributes: other_attributes(e, &["name"]),
             ..List::default()
         };
-        let (mut n_entry, mut n_ref, mut n_list) = (0, 0, 0);
+        let (mut n_entry, mut n_ref, mut n_external, mut n_list) = (0, 0, 0, 0);
         for c in e.elements() {
             if c.name.ns_str() != NS {
-                list.members.push(Member::Extension(c.clone()));
+                list.members.push(Member::Extension(at.detach(c)));
                 continue;
             }
             match c.name.local.as_str() {
@@ -163,8 +163,8 @@ impl List {
                 }
                 "entry" => {
                     n_entry += 1;
-                    let at = at.child("entry", n_entry);
-                    let (display_name, extensions) = display_and_rest(c);
+                    let at = at.child("entry", n_entry, c);
+                    let (display_name, extensions) = display_and_rest(c, &at);
                     list.members.push(Member::Entry(Entry {
                         uri: at.required(doc, c, "uri")?,
                         display_name,
@@ -174,8 +174,8 @@ impl List {
                 }
                 "entry-ref" => {
                     n_ref += 1;
-                    let at = at.child("entry-ref", n_ref);
-                    let (display_name, extensions) = display_and_rest(c);
+                    let at = at.child("entry-ref", n_ref, c);
+                    let (display_name, extensions) = display_and_rest(c, &at);
                     list.members.push(Member::EntryRef(EntryRef {
                         reference: at.required(doc, c, "ref")?,
                         display_name,
@@ -184,7 +184,9 @@ impl List {
                     }));
                 }
                 "external" => {
-                    let (display_name, extensions) = display_and_rest(c);
+                    n_external += 1;
+                    let at = at.child("external", n_external, c);
+                    let (display_name, extensions) = display_and_rest(c, &at);
                     list.members.push(Member::External(External {
                         anchor: c.attr("anchor").map(str::to_owned),
                         display_name,
@@ -194,11 +196,11 @@ impl List {
                 }
                 "list" => {
                     n_list += 1;
-                    let at = at.child("list", n_list);
+                    let at = at.child("list", n_list, c);
                     list.members
                         .push(Member::List(List::from_element(c, doc, &at)?));
                 }
-                _ => list.members.push(Member::Extension(c.clone())),
+                _ => list.members.push(Member::Extension(at.detach(c))),
             }
         }
         Ok(list)
@@ -278,14 +280,14 @@ pub(crate) fn rl_prefix(namespaces: &[NsDecl]) -> Option<&str> {
         .and_then(|d| d.prefix.as_deref())
 }
 
-fn display_and_rest(e: &Element) -> (Option<DisplayName>, Vec<Element>) {
+fn display_and_rest(e: &Element, at: &At<'_>) -> (Option<DisplayName>, Vec<Element>) {
     let mut display = None;
     let mut rest = Vec::new();
     for c in e.elements() {
         if display.is_none() && c.is(NS, "display-name") {
             display = Some(DisplayName::from_element(c));
         } else {
-            rest.push(c.clone());
+            rest.push(at.detach(c));
         }
     }
     (display, rest)
@@ -372,10 +374,10 @@ impl ResourceLists {
         for c in e.elements() {
             if c.is(NS, "list") {
                 n += 1;
-                let at = at.child("list", n);
+                let at = at.child("list", n, c);
                 doc.lists.push(List::from_element(c, D, &at)?);
             } else {
-                doc.extensions.push(c.clone());
+                doc.extensions.push(at.detach(c));
             }
         }
         Ok(doc)

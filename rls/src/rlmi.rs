@@ -121,7 +121,14 @@ impl Instance {
             reason: e.attr("reason").map(str::to_owned),
             cid: e.attr("cid").map(str::to_owned),
             other_attributes: other_attributes(e, &["id", "state", "reason", "cid"]),
-            content: e.children.clone(),
+            content: e
+                .children
+                .iter()
+                .map(|n| match n {
+                    Node::Element(c) => Node::Element(at.detach(c)),
+                    other => other.clone(),
+                })
+                .collect(),
         })
     }
 
@@ -189,10 +196,10 @@ impl Resource {
                 r.names.push(DisplayName::from_element(c));
             } else if c.is(NS, "instance") {
                 n_inst += 1;
-                let at = at.child("instance", n_inst);
+                let at = at.child("instance", n_inst, c);
                 r.instances.push(Instance::from_element(c, &at)?);
             } else {
-                r.extensions.push(c.clone());
+                r.extensions.push(at.detach(c));
             }
         }
         Ok(r)
@@ -314,10 +321,10 @@ impl Rlmi {
                 doc.names.push(DisplayName::from_element(c));
             } else if c.is(NS, "resource") {
                 n_res += 1;
-                let at = at.child("resource", n_res);
+                let at = at.child("resource", n_res, c);
                 doc.resources.push(Resource::from_element(c, &at)?);
             } else {
-                doc.extensions.push(c.clone());
+                doc.extensions.push(at.detach(c));
             }
         }
         Ok(doc)

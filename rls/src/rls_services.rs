@@ -89,20 +89,21 @@ impl Service {
             if source.is_none() && c.is(NS, "resource-list") {
                 source = Some(ServiceSource::ResourceList(c.text().trim().to_owned()));
             } else if source.is_none() && c.is(NS, "list") {
-                let at = at.child("list", 1);
+                let at = at.child("list", 1, c);
                 source = Some(ServiceSource::List(List::from_element(c, DOC, &at)?));
             } else if packages.is_none() && c.is(NS, "packages") {
                 let mut p = Packages::default();
+                let at = at.child("packages", 1, c);
                 for k in c.elements() {
                     if k.is(NS, "package") {
                         p.names.push(k.text().trim().to_owned());
                     } else {
-                        p.extensions.push(k.clone());
+                        p.extensions.push(at.detach(k));
                     }
                 }
                 packages = Some(p);
             } else {
-                extensions.push(c.clone());
+                extensions.push(at.detach(c));
             }
         }
         let source = source.ok_or_else(|| {
@@ -204,10 +205,10 @@ impl RlsServices {
         for c in e.elements() {
             if c.is(NS, "service") {
                 n += 1;
-                let at = at.child("service", n);
+                let at = at.child("service", n, c);
                 doc.services.push(Service::from_element(c, &at)?);
             } else {
-                doc.extensions.push(c.clone());
+                doc.extensions.push(at.detach(c));
             }
         }
         Ok(doc)

@@ -258,3 +258,122 @@ proptest! {
         }
     }
 }
+
+/// Namespace declarations to put on an element: each of three prefixes
+/// (one of them `rl`) maybe bound to one of three namespaces (one of them
+/// resource-lists), and maybe a default namespace.
+fn decls() -> impl Strategy<Value = String> {
+    const URIS: [&str; 3] = [
+        "urn:example:one",
+        "urn:example:two",
+        "urn:ietf:params:xml:ns:resource-lists",
+    ];
+    (
+        proptest::collection::vec(proptest::option::of(0..3usize), 3),
+        proptest::option::of(0..3usize),
+    )
+        .prop_map(|(prefixed, default)| {
+            let mut s = String::new();
+            for (p, u) in ["rl", "a", "b"].iter().zip(prefixed) {
+                if let Some(u) = u {
+                    s.push_str(&format!(" xmlns:{p}=\"{}\"", URIS[u]));
+                }
+            }
+            if let Some(u) = default {
+                s.push_str(&format!(" xmlns=\"{}\"", URIS[u]));
+            }
+            s
+        })
+}
+
+/// An element that may be a resource-lists member or an extension,
+/// depending on the declarations in scope, with declarations of its own.
+fn member_text(depth: u32) -> BoxedStrategy<String> {
+    let leaf = (
+        prop_oneof![Just(""), Just("rl:"), Just("a:"), Just("b:")],
+        prop_oneof![Just("entry"), Just("external"), Just("x")],
+        decls(),
+        proptest::collection::vec(
+            (prop_oneof![Just(""), Just("a:"), Just("b:")], decls()),
+            0..2,
+        ),
+    )
+        .prop_map(|(p, local, d, kids)| {
+            let inner: String = kids
+                .iter()
+                .map(|(kp, kd)| format!("<{kp}k{kd} v=\"a:b\"/>"))
+                .collect();
+            format!("<{p}{local} uri=\"sip:u@example.com\"{d}>{inner}</{p}{local}>")
+        });
+    if depth == 0 {
+        return leaf.boxed();
+    }
+    prop_oneof![
+        3 => leaf,
+        1 => (
+            prop_oneof![Just(""), Just("rl:")],
+            decls(),
+            proptest::collection::vec(member_text(depth - 1), 0..4),
+        )
+            .prop_map(|(p, d, ms)| format!("<{p}list{d}>{}</{p}list>", ms.concat())),
+    ]
+    .boxed()
+}
+
+/// The root's declarations: every prefix bound, so any name is well formed.
+const ROOT_DECLS: &str = r#" xmlns:rl="urn:ietf:params:xml:ns:resource-lists" xmlns:a="urn:example:one" xmlns:b="urn:example:two""#;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Declarations on typed elements (which the model does not keep) do
+    /// not change what a written document parses to.
+    #[test]
+    fn resource_lists_with_scattered_declarations_round_trip(
+        lists in proptest::collection::vec((decls(), proptest::collection::vec(member_text(2), 0..4)), 0..3),
+    ) {
+        let body: String = lists
+            .iter()
+            .map(|(d, ms)| format!("<rl:list{d}>{}</rl:list>", ms.concat()))
+            .collect();
+        let src = format!(
+            "<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\"{ROOT_DECLS}>{body}</resource-lists>"
+        );
+        let Ok(doc) = ResourceLists::parse(src.as_bytes()) else {
+            return Ok(());
+        };
+        let out = doc.to_xml();
+        prop_assert_eq!(&ResourceLists::parse(&out).unwrap(), &doc, "{}", String::from_utf8_lossy(&out));
+    }
+
+    /// The same for rls-services, whose `<service>`, `<list>` and
+    /// `<packages>` may carry declarations too.
+    #[test]
+    fn rls_services_with_scattered_declarations_round_trip(
+        services in proptest::collection::vec(
+            (decls(), decls(), proptest::collection::vec(member_text(1), 0..4), decls()),
+            0..3,
+        ),
+        root_default in any::<bool>(),
+    ) {
+        let body: String = services
+            .iter()
+            .map(|(sd, ld, ms, pd)| {
+                format!(
+                    "<r:service uri=\"sip:l@example.com\"{sd}><r:list{ld}>{}</r:list>\
+                     <r:packages{pd}><r:package>presence</r:package><a:p/><x/></r:packages><y/></r:service>",
+                    ms.concat()
+                )
+            })
+            .collect();
+        let default = if root_default { " xmlns=\"urn:example:d\"" } else { "" };
+        let src = format!(
+            "<r:rls-services xmlns:r=\"urn:ietf:params:xml:ns:rls-services\"{default}{ROOT_DECLS}>{body}<z/></r:rls-services>"
+        );
+        let Ok(doc) = RlsServices::parse(src.as_bytes()) else {
+            return Ok(());
+        };
+        let out = doc.to_xml();
+        prop_assert_eq!(&RlsServices::parse(&out).unwrap(), &doc, "{}", String::from_utf8_lossy(&out));
+    }
+}
