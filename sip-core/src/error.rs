@@ -326,6 +326,30 @@ impl From<&ValidationError> for StatusCode {
     }
 }
 
+/// Why a proxy may not forward a request (see
+/// [`Request::take_hop`](crate::Request::take_hop)).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum HopError {
+    /// Max-Forwards is 0: the request has gone as far as it may
+    /// (RFC 3261 section 16.3 item 2: answer 483 Too Many Hops).
+    #[error("Max-Forwards is 0")]
+    Exhausted,
+    /// Max-Forwards is not a number from 0 to 255 (answer 400).
+    #[error(transparent)]
+    Invalid(#[from] HeaderError),
+}
+
+impl HopError {
+    /// The status code to answer with: 483 or 400.
+    pub const fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Exhausted => StatusCode::TOO_MANY_HOPS,
+            Self::Invalid(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
 /// What a multipart body parser refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -108,8 +108,8 @@ pub mod transaction;
 pub use bytes;
 pub use bytes::Bytes;
 pub use error::{
-    HeaderError, HeaderErrorKind, MultipartError, MultipartErrorKind, ParseError, ParseErrorKind,
-    UriError, UriErrorKind, ValidationError,
+    HeaderError, HeaderErrorKind, HopError, MultipartError, MultipartErrorKind, ParseError,
+    ParseErrorKind, UriError, UriErrorKind, ValidationError,
 };
 pub use framer::{StreamEvent, StreamFramer};
 pub use header::{HeaderName, Headers, TypedHeader};

@@ -2,9 +2,10 @@
 //! received buffer (cheap to clone, `'static`), their parsing from a
 //! datagram or a stream slice, serialization, validation and building.
 
-use crate::error::{ParseError, ParseErrorKind as K, ValidationError};
+use crate::error::{HopError, ParseError, ParseErrorKind as K, ValidationError};
 use crate::header::{
-    CSeq, CallId, ContentLength, ContentType, From, HeaderName, Headers, To, TypedHeader, Via,
+    CSeq, CallId, ContentLength, ContentType, From, HeaderName, Headers, MaxForwards, To,
+    TypedHeader, Via,
 };
 use crate::method::{Method, StatusCode, Version};
 use crate::parse::{self, body_fits, leading_crlf, scan_head, Limits, StartSpan, Status};
@@ -408,6 +409,41 @@ impl Request {
     pub fn to_bytes(&self) -> Bytes {
         Message::Request(self.clone()).to_bytes()
     }
+
+    /// Takes one hop off the request, as a proxy does to the copy it
+    /// forwards (RFC 3261 section 16.6 item 3): Max-Forwards goes down by
+    /// one, or is added as 70 when the request has none. Returns the value
+    /// the forwarded request now carries.
+    ///
+    /// Fails, leaving the request as it was, when Max-Forwards is already 0
+    /// (section 16.3 item 2: the proxy answers 483, which is how a routing
+    /// loop between two elements ends) or is not a number from 0 to 255;
+    /// [`HopError::status_code`] is the status to answer with.
+    ///
+    /// ```
+    /// use sip_core::header::MaxForwards;
+    /// use sip_core::{HopError, Message, StatusCode};
+    ///
+    /// let Message::Request(mut r) = Message::parse_datagram(
+    ///     &b"MESSAGE sip:bob@example.net SIP/2.0\r\nMax-Forwards: 1\r\n\r\n"[..],
+    ///     &Default::default(),
+    /// )? else { unreachable!() };
+    /// assert_eq!(r.take_hop(), Ok(0));
+    /// assert_eq!(r.headers().typed::<MaxForwards>()?, Some(MaxForwards(0)));
+    /// let refused = r.take_hop().unwrap_err();
+    /// assert_eq!(refused, HopError::Exhausted);
+    /// assert_eq!(refused.status_code(), StatusCode::TOO_MANY_HOPS);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn take_hop(&mut self) -> Result<u8, HopError> {
+        let left = match self.headers.typed::<MaxForwards>()? {
+            Some(MaxForwards(0)) => return Err(HopError::Exhausted),
+            Some(MaxForwards(n)) => n - 1,
+            None => 70,
+        };
+        self.headers.set_typed(&MaxForwards(left));
+        Ok(left)
+    }
 }
 
 impl Response {
@@ -434,6 +470,30 @@ impl Response {
             headers,
             body: Bytes::new(),
         }
+    }
+
+    /// Takes the top Via off, as a proxy does to a response from its client
+    /// transaction before forwarding it (RFC 3261 section 16.7 item 3: that
+    /// Via is the proxy's own). Returns it; a line holding several Via
+    /// values keeps the others, in place. `None` when there is no Via
+    /// (section 16.7: the response was meant for this element).
+    ///
+    /// ```
+    /// use sip_core::{HeaderName, Message};
+    ///
+    /// let Message::Response(mut r) = Message::parse_datagram(
+    ///     &b"SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS border.example.com;branch=z9hG4bKb, \
+    ///        SIP/2.0/UDP pc.example.com;branch=z9hG4bKa\r\nCSeq: 1 MESSAGE\r\n\r\n"[..],
+    ///     &Default::default(),
+    /// )? else { unreachable!() };
+    /// let ours = r.pop_via().expect("a Via");
+    /// assert!(ours.starts_with(b"SIP/2.0/TLS border.example.com"));
+    /// let rest: Vec<_> = r.headers().get_all(&HeaderName::VIA).collect();
+    /// assert_eq!(rest, [&b"SIP/2.0/UDP pc.example.com;branch=z9hG4bKa"[..]]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn pop_via(&mut self) -> Option<Bytes> {
+        self.headers.pop_first(&HeaderName::VIA)
     }
 
     /// Adds a tag to To when it has none (RFC 3261 8.2.6.2). Returns
@@ -654,6 +714,90 @@ Content-Length: 4\r\n\r\nv=0\r";
         assert!(m.validate().is_ok());
         assert_eq!(m.cseq().unwrap().seq, 314159);
         assert_eq!(m.from_header().unwrap().tag(), Some(&b"1928301774"[..]));
+    }
+
+    fn request(head: &str) -> Request {
+        let m = Message::parse_datagram(head.as_bytes().to_vec(), &Limits::default()).unwrap();
+        m.as_request().unwrap().clone()
+    }
+
+    fn response(head: &str) -> Response {
+        match Message::parse_datagram(head.as_bytes().to_vec(), &Limits::default()).unwrap() {
+            Message::Response(r) => r,
+            Message::Request(_) => panic!("a request"),
+        }
+    }
+
+    #[test]
+    fn a_hop_is_taken_off_max_forwards_or_refused_at_zero() {
+        let mut r = request(std::str::from_utf8(INVITE).unwrap());
+        assert_eq!(r.take_hop(), Ok(69));
+        assert_eq!(r.take_hop(), Ok(68));
+        let out = r.to_bytes();
+        assert!(
+            std::str::from_utf8(&out)
+                .unwrap()
+                .contains("\r\nMax-Forwards: 68\r\n"),
+            "{out:?}"
+        );
+        // Absent: added as 70 (RFC 3261 16.6 item 3).
+        let mut r = request("OPTIONS sip:b@example.net SIP/2.0\r\nCSeq: 1 OPTIONS\r\n\r\n");
+        assert_eq!(r.take_hop(), Ok(70));
+        assert_eq!(
+            r.headers().typed::<MaxForwards>(),
+            Ok(Some(MaxForwards(70)))
+        );
+        // Zero, and garbage: refused, and left as they were.
+        for (v, status) in [
+            ("0", StatusCode::TOO_MANY_HOPS),
+            ("ten", StatusCode::BAD_REQUEST),
+            ("256", StatusCode::BAD_REQUEST),
+        ] {
+            let mut r = request(&format!(
+                "OPTIONS sip:b@example.net SIP/2.0\r\nMax-Forwards: {v}\r\n\r\n"
+            ));
+            let before = r.to_bytes();
+            let e = r.take_hop().unwrap_err();
+            assert_eq!(e.status_code(), status, "{v}: {e}");
+            assert_eq!(r.to_bytes(), before);
+        }
+    }
+
+    #[test]
+    fn the_top_via_comes_off_a_response() {
+        // One value a line: the first line goes, the others keep their
+        // places among the other headers.
+        let mut r = response(
+            "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP p1;branch=z9hG4bK1\r\nTo: <sip:b@x>\r\n\
+             v: SIP/2.0/UDP p2;branch=z9hG4bK2\r\nCSeq: 1 MESSAGE\r\n\r\n",
+        );
+        assert_eq!(
+            r.pop_via().as_deref(),
+            Some(&b"SIP/2.0/UDP p1;branch=z9hG4bK1"[..])
+        );
+        assert_eq!(
+            &r.to_bytes()[..],
+            &b"SIP/2.0 200 OK\r\nTo: <sip:b@x>\r\nv: SIP/2.0/UDP p2;branch=z9hG4bK2\r\n\
+               CSeq: 1 MESSAGE\r\n\r\n"[..]
+        );
+        assert_eq!(
+            r.pop_via().as_deref(),
+            Some(&b"SIP/2.0/UDP p2;branch=z9hG4bK2"[..])
+        );
+        assert_eq!(r.pop_via(), None);
+        // Several values on one line, a comma inside a quoted parameter.
+        let mut r = response(
+            "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/TLS b;x=\"a,b\";branch=z9hG4bK3 ,\r\n \
+             SIP/2.0/UDP p1;branch=z9hG4bK1, SIP/2.0/UDP p0;branch=z9hG4bK0\r\n\r\n",
+        );
+        assert_eq!(
+            r.pop_via().as_deref(),
+            Some(&b"SIP/2.0/TLS b;x=\"a,b\";branch=z9hG4bK3"[..])
+        );
+        let vias = r.headers().typed_all::<Via>().unwrap();
+        assert_eq!(vias.len(), 2);
+        assert_eq!(vias[0].branch(), Some(&b"z9hG4bK1"[..]));
+        assert_eq!(vias[1].branch(), Some(&b"z9hG4bK0"[..]));
     }
 
     #[test]

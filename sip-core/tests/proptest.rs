@@ -326,3 +326,47 @@ fn methods_in_the_issue_are_known() {
         assert_eq!(Method::from_bytes(t.as_bytes()), Some(m));
     }
 }
+
+proptest! {
+    /// A proxy's Via handling: popping the top Via of a response, however
+    /// its Vias are spread over lines (one value a line, several, with a
+    /// quoted comma), takes exactly the first value and keeps the rest in
+    /// order; popping them all leaves no Via and the other headers as they
+    /// were.
+    #[test]
+    fn pop_via_takes_the_vias_in_order(
+        lines in proptest::collection::vec(
+            proptest::collection::vec((host(), token(), any::<bool>()), 1..4),
+            1..4,
+        ),
+    ) {
+        let mut all = Vec::new();
+        let mut head = String::from("SIP/2.0 200 OK\r\nCSeq: 1 MESSAGE\r\n");
+        for line in &lines {
+            let values: Vec<String> = line
+                .iter()
+                .map(|(h, b, quoted)| {
+                    let extra = if *quoted { ";x=\"a, b\"" } else { "" };
+                    format!("SIP/2.0/UDP {h};branch=z9hG4bK{b}{extra}")
+                })
+                .collect();
+            head.push_str(&format!("Via: {}\r\n", values.join(" , ")));
+            all.extend(values);
+        }
+        head.push_str("Call-ID: x\r\n\r\n");
+        let Message::Response(mut r) =
+            Message::parse_datagram(head.into_bytes(), &Limits::default()).unwrap()
+        else {
+            panic!("a response")
+        };
+        for expected in &all {
+            let got = r.pop_via().expect("a Via left");
+            prop_assert_eq!(&got[..], expected.as_bytes());
+        }
+        prop_assert!(r.pop_via().is_none());
+        prop_assert_eq!(
+            &r.to_bytes()[..],
+            &b"SIP/2.0 200 OK\r\nCSeq: 1 MESSAGE\r\nCall-ID: x\r\n\r\n"[..]
+        );
+    }
+}

@@ -385,6 +385,29 @@ impl Headers {
         before - self.entries.len()
     }
 
+    /// Removes the first value of the first line named `name` and returns
+    /// it, trimmed: the whole line when it holds one value; otherwise the
+    /// first element of its comma-separated list (commas in quoted strings
+    /// and `<...>` do not count), the rest staying where the line was. For
+    /// the top Via, see [`Response::pop_via`](crate::Response::pop_via).
+    pub fn pop_first(&mut self, name: &HeaderName) -> Option<Bytes> {
+        let i = self.entries.iter().position(|e| e.name == *name)?;
+        let value = self.entries.get(i)?.value(&self.src).clone();
+        let mut parts = text::split(&value, b',');
+        let first = parts.next().map(|(_, p)| text::trim(p)).unwrap_or_default();
+        let first = value.slice_ref(first);
+        let rest = parts
+            .next()
+            .map(|(at, _)| text::trim(value.get(at..).unwrap_or_default()))
+            .unwrap_or_default();
+        if rest.is_empty() {
+            self.entries.remove(i);
+        } else if let Some(e) = self.entries.get_mut(i) {
+            e.value = OnceLock::from(value.slice_ref(rest));
+        }
+        Some(first)
+    }
+
     /// Inserts a line at the top (as a proxy adds its Via).
     pub fn prepend(&mut self, name: HeaderName, value: impl Into<Bytes>) {
         self.entries
