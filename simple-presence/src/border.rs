@@ -48,7 +48,14 @@
 //!   bounded: a request left unanswered is forgotten after 64*T1, an
 //!   INVITE after [`RELAY_INVITE_LIFETIME`], and at most [`MAX_RELAYED`]
 //!   are remembered at once (the oldest go first), so a peer that never
-//!   answers cannot grow the border.
+//!   answers cannot grow the border. A relayed request loses one from its
+//!   Max-Forwards (70 is added where there is none); one that has none
+//!   left is answered 483 instead (RFC 3261 sections 16.3 and 16.6), so a
+//!   request that routing sends round in a loop stops. The Via is the
+//!   transaction layer's: an application relaying through a
+//!   `sip_core::endpoint::Endpoint` has it add one to each relayed request,
+//!   and takes it off the response with `Response::pop_via` before
+//!   handing it to the border (RFC 3261 section 16.7 item 3).
 //! - TLS (RFC 5344 section 3, RFC 3261 sections 26.2 and 26.3.2.2): a peer
 //!   may be marked [`PeerEntry::require_tls`]. Everything the border hands
 //!   the application for such a peer says so ([`Dest::Peer`] `tls`), and
@@ -284,6 +291,9 @@ pub struct BorderStats {
     pub list_backends: usize,
     /// Local watchers' list subscriptions held.
     pub list_subscriptions: usize,
+    /// Requests not relayed because their Max-Forwards had run out (answered
+    /// 483) or could not be read (answered 400).
+    pub hops_refused: u64,
 }
 
 /// Settings of a [`Border`].
@@ -705,7 +715,7 @@ impl Border {
         }
     }
 
-    fn inside_request(&mut self, now: Instant, r: Request) {
+    fn inside_request(&mut self, now: Instant, mut r: Request) {
         let tgt = target(&r);
         let dom = domain_of(&tgt).unwrap_or_default();
         let is_sub = *r.method() == Method::SUBSCRIBE
@@ -742,8 +752,31 @@ impl Border {
             return self.out.push_back(inside(resp(x)));
         };
         let tls = peer.require_tls || is_sips(r.uri());
+        if !self.take_hop(&mut r, Dest::Inside) {
+            return;
+        }
         self.remember(&r, Dest::Inside, tls);
         self.out.push_back(to_peer(&dom, tls, req(r)));
+    }
+
+    /// Takes a hop off a request the border relays, as a proxy does
+    /// (RFC 3261 section 16.6 item 3), so a routing loop between borders
+    /// ends. When the request may go no further, answers it to `back` (483,
+    /// or 400 for a Max-Forwards that is not a number: section 16.3 item 2)
+    /// and returns `false`; an ACK, never answered, is just dropped.
+    fn take_hop(&mut self, r: &mut Request, back: Dest) -> bool {
+        let Err(e) = r.take_hop() else {
+            return true;
+        };
+        self.stats.hops_refused += 1;
+        if *r.method() != Method::ACK {
+            let x = Response::from_request(r, e.status_code());
+            self.out.push_back(Transmit {
+                dest: back,
+                message: resp(x),
+            });
+        }
+        false
     }
 
     /// Remembers where the response to a relayed request goes. Not for an
@@ -1171,6 +1204,7 @@ impl Border {
             }
             Message::Request(r) => r,
         };
+        let mut r = r;
         let from_dom = match self.check_peer(conn, over, &r) {
             Ok(d) => d,
             Err(e) => return self.refuse(conn, over, &r, e),
@@ -1229,7 +1263,11 @@ impl Border {
                 message: resp(x),
             });
         }
-        self.remember(&r, Dest::peer(from_dom, over.is_tls()), false);
+        let back = Dest::peer(from_dom, over.is_tls());
+        if !self.take_hop(&mut r, back.clone()) {
+            return;
+        }
+        self.remember(&r, back, false);
         self.out.push_back(inside(req(r)));
     }
 
@@ -1692,6 +1730,7 @@ fn deliver(
 mod tests {
     use super::*;
     use crate::sip::{content_type, NewRequest};
+    use sip_core::header::MaxForwards;
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
@@ -2096,6 +2135,88 @@ mod tests {
             Message::Response(Response::from_request(&last, StatusCode::OK)),
         );
         assert_eq!(drain(&mut b).len(), 1, "the newest is still relayed");
+    }
+
+    fn status_to(out: &[Transmit]) -> Vec<(Dest, u16)> {
+        out.iter()
+            .filter_map(|t| match &t.message {
+                Message::Response(x) => Some((t.dest.clone(), x.status().as_u16())),
+                Message::Request(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_routing_loop_through_the_border_ends_with_483() {
+        // The inside network sends what the border relays straight back to
+        // it: each pass takes a hop off, and the 71st is answered 483.
+        let now = testkit::net::Clock::new().now();
+        let (mut b, _) = border(PeerEntry::new(NET, PeerMode::PerView), false);
+        let mut r = request(
+            Method::MESSAGE,
+            "sip:bob@example.net",
+            "sip:alice@example.com",
+            "loop",
+        );
+        assert_eq!(
+            r.headers().typed::<MaxForwards>(),
+            Ok(Some(MaxForwards(70)))
+        );
+        let mut relays = 0;
+        let answers = loop {
+            b.handle_inside(now, Message::Request(r.clone()));
+            let out = drain(&mut b);
+            match to_peer_requests(&out).pop() {
+                Some((_, next)) => {
+                    relays += 1;
+                    assert_eq!(
+                        next.headers().typed::<MaxForwards>(),
+                        Ok(Some(MaxForwards(70 - relays)))
+                    );
+                    r = next;
+                }
+                None => break status_to(&out),
+            }
+            assert!(relays <= 70, "the loop did not end");
+        };
+        assert_eq!(relays, 70);
+        assert_eq!(answers, [(Dest::Inside, 483)]);
+        assert_eq!(b.stats().hops_refused, 1);
+    }
+
+    #[test]
+    fn a_peer_request_out_of_hops_is_answered_not_relayed() {
+        let now = testkit::net::Clock::new().now();
+        let (mut b, log) = border(PeerEntry::new(NET, PeerMode::PerView), false);
+        let conn = PeerIdentity::from_domains([NET]);
+        let from_bob = |m: Method, hops: &str| {
+            let mut r = request(m, "sip:alice@example.com", "sip:bob@example.net", "p1");
+            r.headers_mut().set(
+                HeaderName::MAX_FORWARDS,
+                Bytes::copy_from_slice(hops.as_bytes()),
+            );
+            Message::Request(r)
+        };
+        // One hop left: relayed inside with none.
+        b.handle_peer(now, &conn, from_bob(Method::MESSAGE, "1"));
+        let out = drain(&mut b);
+        assert!(matches!(
+            &out[..],
+            [Transmit { dest: Dest::Inside, message: Message::Request(r) }]
+                if r.headers().typed::<MaxForwards>() == Ok(Some(MaxForwards(0)))
+        ));
+        // None left, or unreadable: answered to the peer.
+        b.handle_peer(now, &conn, from_bob(Method::MESSAGE, "0"));
+        b.handle_peer(now, &conn, from_bob(Method::MESSAGE, "many"));
+        assert_eq!(
+            status_to(&drain(&mut b)),
+            [(Dest::peer(NET, false), 483), (Dest::peer(NET, false), 400)]
+        );
+        // An ACK is never answered: dropped.
+        b.handle_peer(now, &conn, from_bob(Method::ACK, "0"));
+        assert!(drain(&mut b).is_empty());
+        assert_eq!(b.stats().hops_refused, 3);
+        assert!(log.lock().unwrap().is_empty(), "not an identity refusal");
     }
 
     #[test]

@@ -5,6 +5,11 @@
 //! the request came, and hands every message crossing it to a logging hook
 //! (whole, or headers only).
 //!
+//! A forwarded request loses one from its Max-Forwards (70 is added where
+//! there is none); one that has none left is answered 483 instead
+//! (RFC 3261 sections 16.3 and 16.6), so a misrouted request cannot go
+//! round between the hub and its members for ever.
+//!
 //! A response is forwarded only when it comes from the network its request
 //! was forwarded to, and only back to the network that sent the request;
 //! provisional responses pass without ending the relay, the final one ends
@@ -147,7 +152,9 @@ impl ClearingHouse {
         self.headers_only = headers_only;
     }
 
-    /// (forwarded, refused) counts.
+    /// How many messages were forwarded, and how many requests were
+    /// refused (403 for who sent them, 404 for where they go, 483 or 400 for
+    /// their Max-Forwards; ACKs refused silently count too).
     pub fn counts(&self) -> (u64, u64) {
         (self.forwarded, self.refused)
     }
@@ -255,13 +262,13 @@ impl ClearingHouse {
                 self.forwarded += 1;
                 self.out.push_back((to, m));
             }
-            Message::Request(ref r) => {
+            Message::Request(mut r) => {
                 let claimed: Vec<String> = [from_uri(r.headers()), pai_uri(r.headers())]
                     .into_iter()
                     .flatten()
                     .filter_map(|u| domain_of(&u))
                     .collect();
-                let dest = domain_of(&target(r)).filter(|d| self.network(d).is_some());
+                let dest = domain_of(&target(&r)).filter(|d| self.network(d).is_some());
                 // TLS on every hop for a member that requires it, and for
                 // sips: (RFC 3261 section 26.2.2).
                 let needs_tls = r.uri().as_sip().is_some_and(|u| u.is_secure())
@@ -274,8 +281,16 @@ impl ClearingHouse {
                         .iter()
                         .all(|d| conn.covers(d) && self.network(d).is_some());
                 let from = source.clone().unwrap_or_default();
-                match (ok, dest) {
-                    (true, Some(to)) => {
+                // A proxy takes a hop off what it forwards (RFC 3261
+                // section 16.6 item 3), so a routing loop through the hub
+                // ends with a 483 (section 16.3 item 2).
+                let hop = match (ok, &dest) {
+                    (true, Some(_)) => r.take_hop().map_err(|e| e.status_code()),
+                    _ => Ok(0),
+                };
+                let m = Message::Request(r);
+                match (ok, dest, hop) {
+                    (true, Some(to), Ok(_)) => {
                         if let Some(k) = key_of(&m) {
                             self.remember(k, &from, &to);
                         }
@@ -283,12 +298,19 @@ impl ClearingHouse {
                         self.forwarded += 1;
                         self.out.push_back((to, m));
                     }
-                    (ok, _) => {
-                        let code = if ok {
-                            StatusCode::NOT_FOUND
-                        } else {
-                            StatusCode::FORBIDDEN
+                    (ok, _, hop) => {
+                        let code = match hop {
+                            Err(code) => code,
+                            Ok(_) if ok => StatusCode::NOT_FOUND,
+                            Ok(_) => StatusCode::FORBIDDEN,
                         };
+                        let Message::Request(r) = &m else { return };
+                        if *r.method() == Method::ACK {
+                            // Never answered (RFC 3261 section 17.1.1.3).
+                            self.log(&from, "", &m, true);
+                            self.refused += 1;
+                            return;
+                        }
                         let x = Message::Response(Response::from_request(r, code));
                         self.log(&from, "", &m, true);
                         self.refused += 1;
@@ -309,7 +331,8 @@ impl ClearingHouse {
 mod tests {
     use super::*;
     use crate::sip::NewRequest;
-    use sip_core::Request;
+    use sip_core::header::MaxForwards;
+    use sip_core::{HeaderName, Request};
 
     fn hub() -> ClearingHouse {
         ClearingHouse::new(
@@ -371,6 +394,52 @@ mod tests {
         h.handle(&net, answer(&r, 200));
         assert!(h.poll_transmit().is_none());
         assert_eq!(h.counts(), (3, 0));
+    }
+
+    #[test]
+    fn a_routing_loop_through_the_hub_ends_with_483() {
+        // example.com's border sends back to the hub what the hub sends it
+        // for example.net (a misrouting): each pass takes a hop off.
+        let com = PeerIdentity::from_domains(["example.com"]);
+        let mut h = hub();
+        let mut m = Message::Request(subscribe("loop"));
+        let mut forwarded = 0u8;
+        let (to, answer) = loop {
+            h.handle(&com, m);
+            let (to, out) = h.poll_transmit().expect("forwarded or answered");
+            match out {
+                Message::Request(r) => {
+                    forwarded += 1;
+                    assert_eq!(
+                        r.headers().typed::<MaxForwards>(),
+                        Ok(Some(MaxForwards(70 - forwarded)))
+                    );
+                    m = Message::Request(r);
+                }
+                answer => break (to, answer),
+            }
+            assert!(forwarded <= 70, "the loop did not end");
+        };
+        assert_eq!(forwarded, 70);
+        assert_eq!((to.as_str(), status_of(&answer)), ("example.com", 483));
+        assert_eq!(h.counts(), (70, 1));
+        // An ACK out of hops is dropped: nothing answers an ACK.
+        let mut ack = NewRequest {
+            method: Method::ACK,
+            to: "sip:bob@example.net",
+            from: "sip:alice@example.com",
+            tag: "t1",
+            call_id: "ack",
+            contact: None,
+            event: None,
+            expires: None,
+        }
+        .build(None)
+        .unwrap();
+        ack.headers_mut().set(HeaderName::MAX_FORWARDS, "0");
+        h.handle(&com, Message::Request(ack));
+        assert!(h.poll_transmit().is_none());
+        assert_eq!(h.counts(), (70, 2));
     }
 
     fn status_of(m: &Message) -> u16 {
