@@ -36,7 +36,13 @@
 //!   the full state that comes back goes out instead.
 //! - Any other request is relayed (statefully, so responses find their way
 //!   back): local to peer when its Request-URI is in a peer's domain, peer
-//!   to local when in ours. That covers INVITE dialogs whose remote
+//!   to local when in ours. An initial INVITE, SUBSCRIBE or REFER is
+//!   record-routed ([`BorderConfig::record_route`]), so the later requests
+//!   of its dialog, whose Request-URI is the far end's Contact (often an
+//!   address), come back through the border and go on by its Route entry:
+//!   to the peer it names, or inside when that peer sends them within a
+//!   dialog the border record-routed with it (a Route entry alone does not
+//!   let a peer reach inside addresses). That covers INVITE dialogs whose remote
 //!   targets are in the two domains: an INVITE's provisional responses pass
 //!   and keep the relay for its final one (RFC 3261 section 16.7); the ACK
 //!   of a 2xx (a request of its own, section 13.2.2.4) or of a non-2xx
@@ -90,7 +96,7 @@ use rls::subscriber::ListSubscriber;
 use rls::view::{Applied, ListView};
 use sip_core::dialog::DialogId;
 use sip_core::header::{CSeq, CallId};
-use sip_core::header::{ContentType, TypedHeader, Via};
+use sip_core::header::{ContentType, Route, To, TypedHeader, Via};
 use sip_core::subscription::{
     Notifier, NotifierState, NotifyOutcome, Reason, Subscriber, SubscriptionConfig,
 };
@@ -315,6 +321,17 @@ pub struct BorderConfig {
     /// RFC 3261 section 26.3.2.2 lets a receiving proxy insist on. Off by
     /// default: many borders put an address in sent-by.
     pub check_via_sent_by: bool,
+    /// The host the border record-routes with (RFC 3261 section 16.6 item
+    /// 4), or `None` not to. An initial INVITE, SUBSCRIBE or REFER the
+    /// border relays gets `Record-Route: <sip:HOST;lr;peer=DOMAIN>` on top
+    /// (`sips:` over TLS), so the dialog's later requests from either side
+    /// come back through the border, which takes that entry off their
+    /// Route and sends them on by it: to the peer it names, or inside when
+    /// that peer sent them. Both networks must reach the border at HOST
+    /// (by default our domain). Without it, in-dialog requests are routed
+    /// by Request-URI like initial ones, which fails for a remote target
+    /// that is an address rather than a name in one of the two domains.
+    pub record_route: Option<String>,
 }
 
 impl BorderConfig {
@@ -327,6 +344,7 @@ impl BorderConfig {
             subscription: SubscriptionConfig::default(),
             context: Context::default(),
             check_via_sent_by: false,
+            record_route: Some(domain.to_ascii_lowercase()),
         }
     }
 }
@@ -456,6 +474,65 @@ pub const RELAY_INVITE_LIFETIME: Duration = Duration::from_secs(181);
 
 type RelayKey = (Bytes, u32, Method);
 
+/// How long a dialog the border record-routed stays known with no request
+/// of it passing: a peer's requests routed by our Record-Route entry are
+/// relayed inside only for a dialog still known (see
+/// [`BorderConfig::record_route`]).
+pub const ROUTED_DIALOG_IDLE: Duration = Duration::from_secs(24 * 3600);
+
+/// How many record-routed dialogs are known at once; beyond that the one
+/// idle longest is forgotten.
+pub const MAX_ROUTED_DIALOGS: usize = 65_536;
+
+/// The dialogs the border record-routed, by Call-ID, with the peer each
+/// is with; entries lapse after [`ROUTED_DIALOG_IDLE`] without use.
+#[derive(Debug, Default)]
+struct RoutedDialogs {
+    by_call: HashMap<Bytes, (String, (Instant, u64))>,
+    expiry: BTreeMap<(Instant, u64), Bytes>,
+    seq: u64,
+}
+
+impl RoutedDialogs {
+    fn expire(&mut self, now: Instant) {
+        while let Some(e) = self.expiry.first_entry() {
+            if e.key().0 > now {
+                break;
+            }
+            let call = e.remove();
+            self.by_call.remove(&call);
+        }
+    }
+
+    fn forget(&mut self, call: &[u8]) {
+        if let Some((_, at)) = self.by_call.remove(call) {
+            self.expiry.remove(&at);
+        }
+    }
+
+    /// Knows (or keeps knowing) dialog `call` as one with `peer`.
+    fn touch(&mut self, now: Instant, call: Bytes, peer: &str) {
+        self.expire(now);
+        self.forget(&call);
+        while self.by_call.len() >= MAX_ROUTED_DIALOGS {
+            let Some((_, old)) = self.expiry.pop_first() else {
+                break;
+            };
+            self.by_call.remove(&old);
+        }
+        self.seq += 1;
+        let at = (now + ROUTED_DIALOG_IDLE, self.seq);
+        self.expiry.insert(at, call.clone());
+        self.by_call.insert(call, (peer.to_owned(), at));
+    }
+
+    /// The peer of dialog `call`, if it is known.
+    fn peer(&mut self, now: Instant, call: &[u8]) -> Option<&str> {
+        self.expire(now);
+        self.by_call.get(call).map(|(p, _)| p.as_str())
+    }
+}
+
 /// Where the responses to a relayed request go.
 #[derive(Debug)]
 struct Relay {
@@ -483,6 +560,8 @@ pub struct Border {
     /// `relayed` ordered by expiry (the instant, then a sequence number).
     relay_expiry: BTreeMap<(Instant, u64), RelayKey>,
     relay_seq: u64,
+    /// Dialogs we record-routed.
+    routed: RoutedDialogs,
     out: VecDeque<Transmit>,
     stats: BorderStats,
     log: Option<LogHook>,
@@ -533,6 +612,7 @@ impl Border {
             relayed: HashMap::new(),
             relay_expiry: BTreeMap::new(),
             relay_seq: 0,
+            routed: RoutedDialogs::default(),
             out: VecDeque::new(),
             stats: BorderStats::default(),
             log: None,
@@ -743,20 +823,95 @@ impl Border {
                 return self.local_initial(now, r, &dom);
             }
         }
-        if dom == self.config.domain {
-            let x = Response::from_request(&r, StatusCode::NOT_FOUND);
-            return self.out.push_back(inside(resp(x)));
-        }
+        // A request of a dialog we record-routed goes where our entry
+        // says; any other by its Request-URI.
+        let routed = self.pop_own_route(&mut r);
+        let (dom, secure) = match routed.clone() {
+            Some((peer, secure)) => (peer, secure),
+            None if dom == self.config.domain => {
+                let x = Response::from_request(&r, StatusCode::NOT_FOUND);
+                return self.out.push_back(inside(resp(x)));
+            }
+            None => (dom, false),
+        };
         let Some(peer) = self.peer(&dom) else {
             let x = Response::from_request(&r, StatusCode::NOT_FOUND);
             return self.out.push_back(inside(resp(x)));
         };
-        let tls = peer.require_tls || is_sips(r.uri());
+        let tls = peer.require_tls || secure || is_sips(r.uri());
         if !self.take_hop(&mut r, Dest::Inside) {
             return;
         }
+        if routed.is_some() {
+            self.keep_dialog(now, &r, &dom);
+        }
+        self.record_route(now, &mut r, &dom, tls);
         self.remember(&r, Dest::Inside, tls);
         self.out.push_back(to_peer(&dom, tls, req(r)));
+    }
+
+    /// The peer named by our Record-Route entry at the top of `r`'s Route
+    /// (and whether it is `sips:`), if that is where it is.
+    fn own_route(&self, r: &Request) -> Option<(String, bool)> {
+        let host = self.config.record_route.as_deref()?;
+        let route: Route = r.headers().typed().ok().flatten()?;
+        let u = route.uri().as_sip()?;
+        if !u.lr() || !u.host().to_string().eq_ignore_ascii_case(host) {
+            return None;
+        }
+        let peer = std::str::from_utf8(u.param("peer")?).ok()?;
+        Some((peer.to_ascii_lowercase(), u.is_secure()))
+    }
+
+    /// Like [`Border::own_route`], and takes the entry off (RFC 3261
+    /// section 16.4: a proxy removes the Route value that names it).
+    fn pop_own_route(&self, r: &mut Request) -> Option<(String, bool)> {
+        let found = self.own_route(r)?;
+        r.headers_mut().pop_first(&HeaderName::ROUTE);
+        Some(found)
+    }
+
+    /// Puts our Record-Route entry on top of an initial dialog-creating
+    /// request we relay for the dialog with `peer` (RFC 3261 section 16.6
+    /// item 4; see [`BorderConfig::record_route`]).
+    fn record_route(&mut self, now: Instant, r: &mut Request, peer: &str, tls: bool) {
+        let Some(host) = &self.config.record_route else {
+            return;
+        };
+        let creates = [Method::INVITE, Method::SUBSCRIBE, Method::REFER].contains(r.method());
+        let initial = r
+            .headers()
+            .typed::<To>()
+            .ok()
+            .flatten()
+            .is_some_and(|t| t.tag().is_none());
+        let plain_domain = !peer.is_empty()
+            && peer
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        if !creates || !initial || !plain_domain {
+            return;
+        }
+        let Some(call) = r.headers().typed::<CallId>().ok().flatten() else {
+            return;
+        };
+        let scheme = if tls { "sips" } else { "sip" };
+        let value = format!("<{scheme}:{host};lr;peer={peer}>");
+        r.headers_mut().prepend(HeaderName::RECORD_ROUTE, value);
+        self.routed.touch(now, call.0, peer);
+    }
+
+    /// A request of a record-routed dialog passed: the dialog stays known,
+    /// or is forgotten with its BYE.
+    fn keep_dialog(&mut self, now: Instant, r: &Request, peer: &str) {
+        let Some(call) = r.headers().typed::<CallId>().ok().flatten() else {
+            return;
+        };
+        if *r.method() == Method::BYE {
+            self.routed.forget(&call.0);
+        } else {
+            self.routed.touch(now, call.0, peer);
+        }
     }
 
     /// Takes a hop off a request the border relays, as a proxy does
@@ -1256,17 +1411,32 @@ impl Border {
             }
         }
         let dom = domain_of(&target(&r)).unwrap_or_default();
-        if dom != self.config.domain {
+        // A request of a dialog we record-routed for this peer comes in
+        // whatever its Request-URI (the far end's Contact); any other must
+        // be for our domain.
+        let call = r.headers().typed::<CallId>().ok().flatten();
+        let known = call.as_ref().and_then(|c| self.routed.peer(now, &c.0));
+        let routed = known.is_some_and(|p| p.eq_ignore_ascii_case(&from_dom))
+            && self
+                .own_route(&r)
+                .is_some_and(|(peer, _)| peer.eq_ignore_ascii_case(&from_dom));
+        if routed {
+            r.headers_mut().pop_first(&HeaderName::ROUTE);
+        } else if dom != self.config.domain {
             let x = Response::from_request(&r, StatusCode::NOT_FOUND);
             return self.out.push_back(Transmit {
                 dest: Dest::peer(from_dom, over.is_tls()),
                 message: resp(x),
             });
         }
-        let back = Dest::peer(from_dom, over.is_tls());
+        let back = Dest::peer(from_dom.clone(), over.is_tls());
         if !self.take_hop(&mut r, back.clone()) {
             return;
         }
+        if routed {
+            self.keep_dialog(now, &r, &from_dom);
+        }
+        self.record_route(now, &mut r, &from_dom, over.is_tls());
         self.remember(&r, back, false);
         self.out.push_back(inside(req(r)));
     }
@@ -2217,6 +2387,228 @@ mod tests {
         assert!(drain(&mut b).is_empty());
         assert_eq!(b.stats().hops_refused, 3);
         assert!(log.lock().unwrap().is_empty(), "not an identity refusal");
+    }
+
+    /// The one message a border handed out, and where.
+    fn only(b: &mut Border) -> (Dest, Message) {
+        let mut out = drain(b);
+        assert_eq!(out.len(), 1, "{out:?}");
+        let t = out.remove(0);
+        (t.dest, t.message)
+    }
+
+    fn values(m: &Message, name: HeaderName) -> Vec<String> {
+        m.headers()
+            .get_all(&name)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_dialog_with_address_contacts_crosses_both_borders_by_record_route() {
+        let now = testkit::net::Clock::new().now();
+        let mut a = Border::new(BorderConfig::new(
+            COM,
+            vec![PeerEntry::new(NET, PeerMode::PerView)],
+        ));
+        let mut b = Border::new(BorderConfig::new(
+            NET,
+            vec![PeerEntry::new(COM, PeerMode::PerView)],
+        ));
+        let (from_com, from_net) = (
+            PeerIdentity::from_domains([COM]),
+            PeerIdentity::from_domains([NET]),
+        );
+        // Alice calls Bob; her Contact is an address.
+        let mut invite = request(
+            Method::INVITE,
+            "sip:bob@example.net",
+            "sip:alice@example.com",
+            "call",
+        );
+        invite
+            .headers_mut()
+            .set(HeaderName::CONTACT, "<sip:alice@192.0.2.1:5060>");
+        a.handle_inside(now, Message::Request(invite));
+        let (dest, m) = only(&mut a);
+        assert_eq!(dest, Dest::peer(NET, false));
+        assert_eq!(
+            values(&m, HeaderName::RECORD_ROUTE),
+            ["<sip:example.com;lr;peer=example.net>"]
+        );
+        b.handle_peer(now, &from_com, m);
+        let (dest, Message::Request(at_bob)) = only(&mut b) else {
+            panic!("a request")
+        };
+        assert_eq!(dest, Dest::Inside);
+        let rr = values(&Message::Request(at_bob.clone()), HeaderName::RECORD_ROUTE);
+        assert_eq!(
+            rr,
+            [
+                "<sip:example.net;lr;peer=example.com>",
+                "<sip:example.com;lr;peer=example.net>"
+            ]
+        );
+        // Bob answers from an address too, the Record-Route copied
+        // (RFC 3261 section 12.1.1); the 200 goes back the same way.
+        let mut ok = Response::from_request(&at_bob, StatusCode::OK);
+        ok.set_to_tag("bob1");
+        for v in &rr {
+            ok.headers_mut()
+                .push(HeaderName::RECORD_ROUTE, Bytes::from(v.clone()));
+        }
+        ok.headers_mut()
+            .set(HeaderName::CONTACT, "<sip:bob@198.51.100.2:5060>");
+        b.handle_inside(now, Message::Response(ok.clone()));
+        let (dest, m) = only(&mut b);
+        assert_eq!(dest, Dest::peer(COM, false));
+        a.handle_peer(now, &from_net, m);
+        assert_eq!(only(&mut a).0, Dest::Inside);
+        // Alice's INFO: to Bob's address, through the route set (the
+        // Record-Route reversed, RFC 3261 section 12.1.2).
+        let in_dialog = |m: Method, from: &str, to: &str, target: &str, route: [&str; 2]| {
+            let mut r = request(m, target, from, "call");
+            r.headers_mut()
+                .set(HeaderName::TO, format!("<{to}>;tag=bob1"));
+            for v in route {
+                r.headers_mut().push(HeaderName::ROUTE, v.to_owned());
+            }
+            Message::Request(r)
+        };
+        a.handle_inside(
+            now,
+            in_dialog(
+                Method::INFO,
+                "sip:alice@example.com",
+                "sip:bob@example.net",
+                "sip:bob@198.51.100.2:5060",
+                [rr[1].as_str(), rr[0].as_str()],
+            ),
+        );
+        let (dest, m) = only(&mut a);
+        assert_eq!(dest, Dest::peer(NET, false));
+        assert_eq!(values(&m, HeaderName::ROUTE), [rr[0].as_str()]);
+        assert!(values(&m, HeaderName::RECORD_ROUTE).is_empty());
+        b.handle_peer(now, &from_com, m);
+        let (dest, Message::Request(at_bob)) = only(&mut b) else {
+            panic!("a request")
+        };
+        assert_eq!(dest, Dest::Inside);
+        assert_eq!(target(&at_bob), "sip:bob@198.51.100.2:5060");
+        assert!(at_bob.headers().get(&HeaderName::ROUTE).is_none());
+        // Bob's BYE the other way: his route set is the Record-Route in
+        // order.
+        let bobs_bye = || {
+            in_dialog(
+                Method::BYE,
+                "sip:bob@example.net",
+                "sip:alice@example.com",
+                "sip:alice@192.0.2.1:5060",
+                [rr[0].as_str(), rr[1].as_str()],
+            )
+        };
+        b.handle_inside(now, bobs_bye());
+        let (dest, m) = only(&mut b);
+        assert_eq!(dest, Dest::peer(COM, false));
+        a.handle_peer(now, &from_net, m.clone());
+        let (dest, Message::Request(at_alice)) = only(&mut a) else {
+            panic!("a request")
+        };
+        assert_eq!(dest, Dest::Inside);
+        assert_eq!(target(&at_alice), "sip:alice@192.0.2.1:5060");
+        // The BYE ended the dialog: the same request again is not routed.
+        a.handle_peer(now, &from_net, m);
+        assert_eq!(status_to(&drain(&mut a)), [(Dest::peer(NET, false), 404)]);
+        // Nor is a peer's request with our entry for a dialog we never
+        // record-routed: the entry alone does not open the inside.
+        let forged = {
+            let mut r = request(
+                Method::MESSAGE,
+                "sip:printer@10.0.0.9",
+                "sip:bob@example.net",
+                "forged",
+            );
+            r.headers_mut().push(HeaderName::ROUTE, rr[1].clone());
+            Message::Request(r)
+        };
+        a.handle_peer(now, &from_net, forged);
+        assert_eq!(status_to(&drain(&mut a)), [(Dest::peer(NET, false), 404)]);
+        // Our entry naming another peer does not route a peer's request.
+        let mut c = BorderConfig::new(COM, vec![PeerEntry::new(NET, PeerMode::PerView)]);
+        c.peers
+            .push(PeerEntry::new("example.org", PeerMode::PerView));
+        let mut a2 = Border::new(c);
+        let org_bye = {
+            let mut r = request(
+                Method::BYE,
+                "sip:alice@192.0.2.1:5060",
+                "sip:carol@example.org",
+                "other",
+            );
+            r.headers_mut().push(HeaderName::ROUTE, rr[1].clone());
+            Message::Request(r)
+        };
+        a2.handle_peer(now, &PeerIdentity::from_domains(["example.org"]), org_bye);
+        let out = drain(&mut a2);
+        assert_eq!(status_to(&out), [(Dest::peer("example.org", false), 404)]);
+    }
+
+    #[test]
+    fn a_tls_peer_is_record_routed_with_sips() {
+        let now = testkit::net::Clock::new().now();
+        let (mut a, _) = border(PeerEntry::new(NET, PeerMode::PerView).tls(), false);
+        alice_sends(&mut a, now, Method::INVITE, "sip:bob@example.net", "t1");
+        let (dest, m) = only(&mut a);
+        assert_eq!(dest, Dest::peer(NET, true));
+        let rr = values(&m, HeaderName::RECORD_ROUTE);
+        assert_eq!(rr, ["<sips:example.com;lr;peer=example.net>"]);
+        let mut bye = request(
+            Method::BYE,
+            "sip:bob@198.51.100.2",
+            "sip:alice@example.com",
+            "t1",
+        );
+        bye.headers_mut().push(HeaderName::ROUTE, rr[0].clone());
+        a.handle_inside(now, Message::Request(bye));
+        let (dest, m) = only(&mut a);
+        assert_eq!(dest, Dest::peer(NET, true));
+        let Message::Request(r) = m else { panic!() };
+        assert_eq!(target(&r), "sips:bob@198.51.100.2");
+    }
+
+    #[test]
+    fn record_routed_dialogs_lapse_when_idle_and_are_bounded() {
+        let now = testkit::net::Clock::new().now();
+        let mut d = RoutedDialogs::default();
+        d.touch(now, Bytes::from_static(b"c0"), NET);
+        let later = now + ROUTED_DIALOG_IDLE - Duration::from_secs(1);
+        assert_eq!(d.peer(later, b"c0"), Some(NET));
+        // Used: known for another idle period from then.
+        d.touch(later, Bytes::from_static(b"c0"), NET);
+        assert_eq!(d.peer(now + ROUTED_DIALOG_IDLE, b"c0"), Some(NET));
+        assert_eq!(d.peer(later + ROUTED_DIALOG_IDLE, b"c0"), None);
+        assert!(d.expiry.is_empty());
+        // However many, at most MAX_ROUTED_DIALOGS; the idlest go first.
+        for i in 0..MAX_ROUTED_DIALOGS + 3 {
+            d.touch(now, Bytes::from(format!("d{i}")), NET);
+        }
+        assert_eq!(d.by_call.len(), MAX_ROUTED_DIALOGS);
+        assert_eq!(d.expiry.len(), MAX_ROUTED_DIALOGS);
+        assert_eq!(d.peer(now, b"d2"), None);
+        assert_eq!(d.peer(now, b"d3"), Some(NET));
+    }
+
+    #[test]
+    fn without_record_route_an_address_target_is_not_routed() {
+        let now = testkit::net::Clock::new().now();
+        let mut c = BorderConfig::new(COM, vec![PeerEntry::new(NET, PeerMode::PerView)]);
+        c.record_route = None;
+        let mut a = Border::new(c);
+        alice_sends(&mut a, now, Method::INVITE, "sip:bob@example.net", "i1");
+        let (_, m) = only(&mut a);
+        assert!(values(&m, HeaderName::RECORD_ROUTE).is_empty());
+        alice_sends(&mut a, now, Method::BYE, "sip:bob@198.51.100.2", "i1");
+        assert_eq!(status_to(&drain(&mut a)), [(Dest::Inside, 404)]);
     }
 
     #[test]
