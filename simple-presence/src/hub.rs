@@ -3,7 +3,8 @@
 //! authenticates each network by what its connection presented, forwards
 //! requests to the network of their Request-URI and responses back the way
 //! the request came, and hands every message crossing it to a logging hook
-//! (whole, or headers only).
+//! (whole, or headers only), a refused request with why ([`HubRefusal`];
+//! the answer itself carries only its status code).
 //!
 //! A forwarded request loses one from its Max-Forwards (70 is added where
 //! there is none); one that has none left is answered 483 instead
@@ -34,7 +35,7 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 
 use sip_core::header::{CSeq, CallId};
-use sip_core::{Bytes, Message, Method, Response, StatusCode};
+use sip_core::{Bytes, HopError, Message, Method, Request, Response, StatusCode};
 
 use crate::border::LinkTransport;
 use crate::identity::PeerIdentity;
@@ -94,8 +95,62 @@ pub struct Crossing {
     /// The message as it crossed; with `headers_only`, the start line and
     /// headers alone.
     pub bytes: Vec<u8>,
-    /// Whether it was refused (403) instead of forwarded.
-    pub refused: bool,
+    /// Why it was refused instead of forwarded; `None` when forwarded.
+    pub refusal: Option<HubRefusal>,
+}
+
+impl Crossing {
+    /// Whether the message was refused instead of forwarded.
+    pub fn is_refused(&self) -> bool {
+        self.refusal.is_some()
+    }
+}
+
+/// Why the hub refused a request, for its log hook ([`Crossing`]). The
+/// answer itself carries only the status code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HubRefusal {
+    /// The connection authenticated no member network (403).
+    NotAMember,
+    /// TLS was required (by a member at either end, or by a `sips:`
+    /// Request-URI) and the request came in the clear (403).
+    TlsRequired,
+    /// The request has no From or P-Asserted-Identity domain (403).
+    NoIdentity,
+    /// A From or P-Asserted-Identity domain is not a member's, or not one
+    /// the connection authenticated (403).
+    ForeignIdentity(String),
+    /// The Request-URI is in no member's domain (404).
+    UnknownDestination(String),
+    /// Max-Forwards had run out (483) or could not be read (400).
+    Hops(HopError),
+}
+
+impl HubRefusal {
+    /// The status code the hub answers with.
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            HubRefusal::UnknownDestination(_) => StatusCode::NOT_FOUND,
+            HubRefusal::Hops(e) => e.status_code(),
+            _ => StatusCode::FORBIDDEN,
+        }
+    }
+}
+
+impl fmt::Display for HubRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HubRefusal::NotAMember => f.write_str("the connection authenticated no member"),
+            HubRefusal::TlsRequired => f.write_str("TLS required, request came in the clear"),
+            HubRefusal::NoIdentity => f.write_str("no From or P-Asserted-Identity domain"),
+            HubRefusal::ForeignIdentity(d) => {
+                write!(f, "identity domain {d} is not the connection's member")
+            }
+            HubRefusal::UnknownDestination(d) => write!(f, "no member for {d}"),
+            HubRefusal::Hops(e) => write!(f, "not forwarded: {e}"),
+        }
+    }
 }
 
 /// A log hook.
@@ -170,7 +225,7 @@ impl ClearingHouse {
             .find(|n| n.domain.eq_ignore_ascii_case(d))
     }
 
-    fn log(&mut self, from: &str, to: &str, m: &Message, refused: bool) {
+    fn log(&mut self, from: &str, to: &str, m: &Message, refusal: Option<HubRefusal>) {
         let headers_only = self.headers_only;
         if let Some(h) = &mut self.hook {
             let mut bytes = m.to_bytes().to_vec();
@@ -183,7 +238,7 @@ impl ClearingHouse {
                 from: from.to_owned(),
                 to: to.to_owned(),
                 bytes,
-                refused,
+                refusal,
             });
         }
     }
@@ -258,62 +313,38 @@ impl ClearingHouse {
                     self.relayed.remove(&k);
                 }
                 let from = source.unwrap_or_default();
-                self.log(&from, &to, &m, false);
+                self.log(&from, &to, &m, None);
                 self.forwarded += 1;
                 self.out.push_back((to, m));
             }
             Message::Request(mut r) => {
-                let claimed: Vec<String> = [from_uri(r.headers()), pai_uri(r.headers())]
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|u| domain_of(&u))
-                    .collect();
-                let dest = domain_of(&target(&r)).filter(|d| self.network(d).is_some());
-                // TLS on every hop for a member that requires it, and for
-                // sips: (RFC 3261 section 26.2.2).
-                let needs_tls = r.uri().as_sip().is_some_and(|u| u.is_secure())
-                    || source.as_deref().is_some_and(|d| self.requires_tls(d))
-                    || dest.as_deref().is_some_and(|d| self.requires_tls(d));
-                let ok = source.is_some()
-                    && (tls || !needs_tls)
-                    && !claimed.is_empty()
-                    && claimed
-                        .iter()
-                        .all(|d| conn.covers(d) && self.network(d).is_some());
                 let from = source.clone().unwrap_or_default();
+                let checked = self.check(conn, tls, source.as_deref(), &r);
                 // A proxy takes a hop off what it forwards (RFC 3261
                 // section 16.6 item 3), so a routing loop through the hub
                 // ends with a 483 (section 16.3 item 2).
-                let hop = match (ok, &dest) {
-                    (true, Some(_)) => r.take_hop().map_err(|e| e.status_code()),
-                    _ => Ok(0),
-                };
+                let checked =
+                    checked.and_then(|to| r.take_hop().map(|_| to).map_err(HubRefusal::Hops));
                 let m = Message::Request(r);
-                match (ok, dest, hop) {
-                    (true, Some(to), Ok(_)) => {
+                match checked {
+                    Ok(to) => {
                         if let Some(k) = key_of(&m) {
                             self.remember(k, &from, &to);
                         }
-                        self.log(&from, &to, &m, false);
+                        self.log(&from, &to, &m, None);
                         self.forwarded += 1;
                         self.out.push_back((to, m));
                     }
-                    (ok, _, hop) => {
-                        let code = match hop {
-                            Err(code) => code,
-                            Ok(_) if ok => StatusCode::NOT_FOUND,
-                            Ok(_) => StatusCode::FORBIDDEN,
-                        };
+                    Err(why) => {
+                        self.refused += 1;
+                        let code = why.status_code();
+                        self.log(&from, "", &m, Some(why));
                         let Message::Request(r) = &m else { return };
                         if *r.method() == Method::ACK {
                             // Never answered (RFC 3261 section 17.1.1.3).
-                            self.log(&from, "", &m, true);
-                            self.refused += 1;
                             return;
                         }
                         let x = Message::Response(Response::from_request(r, code));
-                        self.log(&from, "", &m, true);
-                        self.refused += 1;
                         let back = conn
                             .domains()
                             .first()
@@ -324,6 +355,45 @@ impl ClearingHouse {
                 }
             }
         }
+    }
+
+    /// Checks a request from `source` (the member the connection
+    /// authenticated) and returns the member it goes to.
+    fn check(
+        &self,
+        conn: &PeerIdentity,
+        tls: bool,
+        source: Option<&str>,
+        r: &Request,
+    ) -> Result<String, HubRefusal> {
+        let claimed: Vec<String> = [from_uri(r.headers()), pai_uri(r.headers())]
+            .into_iter()
+            .flatten()
+            .filter_map(|u| domain_of(&u))
+            .collect();
+        let to = domain_of(&target(r)).unwrap_or_default();
+        let dest = self.network(&to).is_some().then(|| to.clone());
+        // TLS on every hop for a member that requires it, and for sips:
+        // (RFC 3261 section 26.2.2).
+        let needs_tls = r.uri().as_sip().is_some_and(|u| u.is_secure())
+            || source.is_some_and(|d| self.requires_tls(d))
+            || dest.as_deref().is_some_and(|d| self.requires_tls(d));
+        if source.is_none() {
+            return Err(HubRefusal::NotAMember);
+        }
+        if needs_tls && !tls {
+            return Err(HubRefusal::TlsRequired);
+        }
+        if claimed.is_empty() {
+            return Err(HubRefusal::NoIdentity);
+        }
+        if let Some(d) = claimed
+            .iter()
+            .find(|d| !conn.covers(d) || self.network(d).is_none())
+        {
+            return Err(HubRefusal::ForeignIdentity(d.clone()));
+        }
+        dest.ok_or(HubRefusal::UnknownDestination(to))
     }
 }
 
@@ -440,6 +510,84 @@ mod tests {
         h.handle(&com, Message::Request(ack));
         assert!(h.poll_transmit().is_none());
         assert_eq!(h.counts(), (70, 2));
+    }
+
+    #[test]
+    fn refusals_reach_the_log_with_why() {
+        use std::sync::{Arc, Mutex};
+        let mut h = ClearingHouse::new(vec![
+            Network::new("example.com"),
+            Network::new("example.net").tls(),
+        ]);
+        let seen: Arc<Mutex<Vec<Option<HubRefusal>>>> = Arc::default();
+        let s2 = seen.clone();
+        h.set_log(
+            Box::new(move |c: &Crossing| s2.lock().unwrap().push(c.refusal.clone())),
+            true,
+        );
+        let com = PeerIdentity::from_domains(["example.com"]);
+        let to = |uri: &str, call: &str| {
+            NewRequest {
+                method: Method::MESSAGE,
+                to: uri,
+                from: "sip:alice@example.com",
+                tag: "t1",
+                call_id: call,
+                contact: None,
+                event: None,
+                expires: None,
+            }
+            .build(None)
+            .unwrap()
+        };
+        let mut spoofed = to("sip:bob@example.com", "c3");
+        spoofed
+            .headers_mut()
+            .set(HeaderName::FROM, "<sip:eve@example.org>;tag=e");
+        let mut hops = to("sip:carol@example.com", "c5");
+        hops.headers_mut().set(HeaderName::MAX_FORWARDS, "0");
+        let cases: Vec<(PeerIdentity, Request, HubRefusal, u16)> = vec![
+            (
+                PeerIdentity::from_domains(["example.org"]),
+                to("sip:bob@example.com", "c1"),
+                HubRefusal::NotAMember,
+                403,
+            ),
+            (
+                com.clone(),
+                to("sip:bob@example.net", "c2"),
+                HubRefusal::TlsRequired,
+                403,
+            ),
+            (
+                com.clone(),
+                spoofed,
+                HubRefusal::ForeignIdentity("example.org".into()),
+                403,
+            ),
+            (
+                com.clone(),
+                to("sip:dave@example.edu", "c4"),
+                HubRefusal::UnknownDestination("example.edu".into()),
+                404,
+            ),
+            (
+                com.clone(),
+                hops,
+                HubRefusal::Hops(HopError::Exhausted),
+                483,
+            ),
+        ];
+        for (conn, r, why, code) in cases {
+            h.handle(&conn, Message::Request(r));
+            let (_, answer) = h.poll_transmit().expect("an answer");
+            assert_eq!(status_of(&answer), code, "{why}");
+            assert_eq!(seen.lock().unwrap().pop(), Some(Some(why)));
+        }
+        // What is forwarded is logged with no refusal.
+        h.handle(&com, Message::Request(to("sip:erin@example.com", "c6")));
+        assert!(matches!(h.poll_transmit(), Some((_, Message::Request(_)))));
+        assert_eq!(seen.lock().unwrap().pop(), Some(None));
     }
 
     fn status_of(m: &Message) -> u16 {

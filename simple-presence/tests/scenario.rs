@@ -485,7 +485,7 @@ fn everything_through_the_clearing_house() {
     let log = seen.lock().unwrap().clone();
     let (fwd, refused) = w.hub.as_ref().unwrap().1.counts();
     assert_eq!(log.len() as u64, fwd + refused);
-    assert!(log.iter().all(|c| !c.refused));
+    assert!(log.iter().all(|c| !c.is_refused()));
     assert!(log
         .iter()
         .any(|c| c.from == COM && c.to == NET && c.bytes.starts_with(b"SUBSCRIBE ")));
@@ -521,7 +521,7 @@ fn everything_through_the_clearing_house() {
     );
     w.run();
     assert_eq!(w.hub.as_ref().unwrap().1.counts().1, 1);
-    assert!(seen.lock().unwrap().last().unwrap().refused);
+    assert!(seen.lock().unwrap().last().unwrap().is_refused());
 }
 
 #[test]
