@@ -436,7 +436,7 @@ impl RpidSet {
         };
         for c in e.elements() {
             if c.name.ns.as_deref() == Some(ns::RPID) {
-                match c.name.local.as_str() {
+                match &*c.name.local {
                     "note" => s.notes.push(rpid_note(c)),
                     "other" => s.values.push(RpidValue::Other(c.text())),
                     t if c.children.is_empty() => s.values.push(RpidValue::Token(t.to_owned())),
@@ -519,7 +519,7 @@ impl PlaceIs {
         let pick = |local: &str| {
             e.child(ns::RPID, local)
                 .and_then(|c| c.elements().next())
-                .map(|v| v.name.local.clone())
+                .map(|v| v.name.local.to_string())
         };
         PlaceIs {
             from: e.attr("from").and_then(Timestamp::parse),
@@ -725,7 +725,7 @@ impl Caps {
                 .map(|v| {
                     let t = v.text();
                     if t.trim().is_empty() {
-                        v.name.local.clone()
+                        v.name.local.to_string()
                     } else {
                         t.trim().to_owned()
                     }
@@ -749,7 +749,7 @@ impl Caps {
                         t => CapValue::Text(t.to_owned()),
                     }
                 };
-                (c.name.local.clone(), v)
+                (c.name.local.to_string(), v)
             })
             .collect();
         Caps { entries }

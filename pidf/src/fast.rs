@@ -21,7 +21,7 @@ use crate::model::{
 };
 use crate::ns;
 use crate::time::Timestamp;
-use crate::xml::{Attribute, Element, Limits, Name, Node, NsDecl};
+use crate::xml::{atom, Attribute, Element, Limits, Name, Node, NsDecl};
 
 /// Deepest nesting the fast path recurses to; deeper documents take the
 /// (iterative) reference path.
@@ -36,7 +36,7 @@ pub(crate) fn parse(input: &[u8], limits: &Limits) -> Option<Presence> {
 /// Parses `input` as an RFC 5262 `<pidf-full>`, or `None` to defer.
 pub(crate) fn parse_full(input: &[u8], limits: &Limits) -> Option<crate::partial::PidfFull> {
     let mut p = parse_root(input, limits, ns::PIDF_DIFF, "pidf-full")?;
-    let root_prefix = p.prefix.take();
+    let root_prefix = p.prefix.take().map(|s| atom(&s));
     let version = match p
         .attributes
         .iter()
@@ -240,10 +240,10 @@ impl Tag<'_> {
         Some(Name {
             ns: self.ns.clone(),
             prefix: match self.prefix {
-                Some(p) => Some(utf8(doc, p)?.to_owned()),
+                Some(p) => Some(atom(utf8(doc, p)?)),
                 None => None,
             },
-            local: utf8(doc, self.local)?.to_owned(),
+            local: atom(utf8(doc, self.local)?),
         })
     }
 }
@@ -385,10 +385,10 @@ impl<'a> Fast<'a> {
                     name: Name {
                         ns: ans,
                         prefix: match ap {
-                            Some(p) => Some(utf8(self.doc, p)?.to_owned()),
+                            Some(p) => Some(atom(utf8(self.doc, p)?)),
                             None => None,
                         },
-                        local: utf8(self.doc, al)?.to_owned(),
+                        local: atom(utf8(self.doc, al)?),
                     },
                     value: attr_value(self.doc, a)?,
                 });

@@ -11,7 +11,10 @@
 use crate::error::{clip, Error};
 use crate::ns;
 use crate::time::Timestamp;
-use crate::xml::{Attribute, Document, Element, Limits, Name, Node, NsDecl};
+use crate::xml::{atom, Attribute, Document, Element, Limits, Name, Node, NsDecl};
+use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::sync::Arc;
 
 /// The kinds of children a container lays out; the layout is a list of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -527,7 +530,7 @@ impl Presence {
             entity,
             attributes: std::mem::take(&mut root.attributes),
             namespaces: std::mem::take(&mut root.namespaces),
-            prefix: root.name.prefix.take(),
+            prefix: root.name.prefix.take().map(Cow::into_owned),
             declaration: false,
             ..Presence::default()
         };
@@ -640,7 +643,7 @@ impl Presence {
 
     /// The document as an XML tree rooted at `<presence>`.
     pub fn to_element(&self) -> Element {
-        self.to_element_named(ns::PIDF, "presence", self.prefix.clone())
+        self.to_element_named(ns::PIDF, "presence", self.prefix.as_deref().map(atom))
     }
 
     /// Builds the tree with the given root name (used for `pidf-full`).
@@ -666,21 +669,21 @@ impl Presence {
             prefix_for(&mut namespaces, ns::DATA_MODEL, None, "")
         };
         hoist(&mut namespaces, self);
-        (namespaces, Ctx { pidf, dm })
+        (namespaces, Ctx::new(pidf.as_deref(), dm.as_deref()))
     }
 
     pub(crate) fn to_element_named(
         &self,
         root_ns: &str,
         root_local: &str,
-        root_prefix: Option<String>,
+        root_prefix: Option<Cow<'static, str>>,
     ) -> Element {
         let (namespaces, ctx) = self.root_parts(root_ns, root_prefix.as_deref());
         let mut root = Element {
             name: Name {
                 ns: Some(root_ns.into()),
                 prefix: root_prefix,
-                local: root_local.to_owned(),
+                local: atom(root_local),
             },
             namespaces,
             attributes: Vec::with_capacity(self.attributes.len() + 1),
@@ -745,24 +748,37 @@ impl Presence {
 
 /// Prefixes to write the PIDF and data-model names with.
 pub(crate) struct Ctx {
-    pub(crate) pidf: Option<String>,
-    pub(crate) dm: Option<String>,
+    pub(crate) pidf: Option<Cow<'static, str>>,
+    pub(crate) dm: Option<Cow<'static, str>>,
+    /// The two namespace names, made once and shared by every element
+    /// built (the byte writer needs neither).
+    pidf_ns: OnceCell<Arc<str>>,
+    dm_ns: OnceCell<Arc<str>>,
 }
 
 impl Ctx {
+    pub(crate) fn new(pidf: Option<&str>, dm: Option<&str>) -> Ctx {
+        Ctx {
+            pidf: pidf.map(atom),
+            dm: dm.map(atom),
+            pidf_ns: OnceCell::new(),
+            dm_ns: OnceCell::new(),
+        }
+    }
+
     fn pidf_name(&self, local: &str) -> Name {
         Name {
-            ns: Some(ns::PIDF.into()),
+            ns: Some(self.pidf_ns.get_or_init(|| Arc::from(ns::PIDF)).clone()),
             prefix: self.pidf.clone(),
-            local: local.to_owned(),
+            local: atom(local),
         }
     }
 
     fn dm_name(&self, local: &str) -> Name {
         Name {
-            ns: Some(ns::DATA_MODEL.into()),
+            ns: Some(self.dm_ns.get_or_init(|| Arc::from(ns::DATA_MODEL)).clone()),
             prefix: self.dm.clone(),
-            local: local.to_owned(),
+            local: atom(local),
         }
     }
 }
@@ -815,12 +831,10 @@ fn hoist(decls: &mut Vec<NsDecl>, p: &Presence) {
     let mut want = |e: &Element| {
         if let (Some(uri), Some(prefix)) = (&e.name.ns, &e.name.prefix) {
             if e.namespaces.is_empty()
-                && !decls
-                    .iter()
-                    .any(|d| d.prefix.as_deref() == Some(prefix.as_str()))
+                && !decls.iter().any(|d| d.prefix.as_deref() == Some(&**prefix))
             {
                 decls.push(NsDecl {
-                    prefix: Some(prefix.clone()),
+                    prefix: Some(prefix.to_string()),
                     uri: uri.to_string(),
                 });
             }
@@ -941,7 +955,7 @@ impl Tuple {
         let mut status = None;
         for child in element_children(e, "tuple")? {
             let part = if child.name.ns.as_deref() == Some(ns::PIDF) {
-                match child.name.local.as_str() {
+                match &*child.name.local {
                     "status" => {
                         set_once(
                             &mut status,
@@ -999,10 +1013,7 @@ impl Tuple {
 
     /// The tuple as an element, PIDF names unprefixed.
     pub fn to_element(&self) -> Element {
-        self.to_element_in(&Ctx {
-            pidf: None,
-            dm: Some("dm".into()),
-        })
+        self.to_element_in(&Ctx::new(None, Some("dm")))
     }
 
     fn to_element_in(&self, ctx: &Ctx) -> Element {
@@ -1194,10 +1205,7 @@ impl Person {
 
     /// The person as an element, data-model names prefixed `dm`.
     pub fn to_element(&self) -> Element {
-        self.to_element_in(&Ctx {
-            pidf: None,
-            dm: Some("dm".into()),
-        })
+        self.to_element_in(&Ctx::new(None, Some("dm")))
     }
 
     fn to_element_in(&self, ctx: &Ctx) -> Element {
@@ -1311,10 +1319,7 @@ impl Device {
 
     /// The device as an element, data-model names prefixed `dm`.
     pub fn to_element(&self) -> Element {
-        self.to_element_in(&Ctx {
-            pidf: None,
-            dm: Some("dm".into()),
-        })
+        self.to_element_in(&Ctx::new(None, Some("dm")))
     }
 
     fn to_element_in(&self, ctx: &Ctx) -> Element {

@@ -26,7 +26,8 @@
 use crate::error::{clip, Error};
 use crate::model::Presence;
 use crate::ns;
-use crate::xml::{Attribute, Document, Element, Limits, Name, Node, NsDecl};
+use crate::xml::{atom, Attribute, Document, Element, Limits, Name, Node, NsDecl};
+use std::borrow::Cow;
 
 /// A partial PIDF document: full state or changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +45,7 @@ pub struct PidfFull {
     pub version: Option<u32>,
     /// The presence content (entity, tuples, ...).
     pub presence: Presence,
-    pub(crate) root_prefix: Option<String>,
+    pub(crate) root_prefix: Option<Cow<'static, str>>,
 }
 
 /// `<pidf-diff>` (RFC 5262 section 3): patch operations with a version.
@@ -63,7 +64,7 @@ pub struct PidfDiff {
     pub attributes: Vec<Attribute>,
     /// Whether an XML declaration precedes the root.
     pub declaration: bool,
-    root_prefix: Option<String>,
+    root_prefix: Option<Cow<'static, str>>,
 }
 
 /// The three operations of RFC 5261 section 4.
@@ -302,7 +303,7 @@ impl PidfFull {
 
 impl PatchOp {
     fn from_element(mut e: Element) -> Result<PatchOp, Error> {
-        let kind = match (e.name.ns.as_deref(), e.name.local.as_str()) {
+        let kind = match (e.name.ns.as_deref(), &*e.name.local) {
             (Some(ns::PIDF_DIFF), "add") => OpKind::Add,
             (Some(ns::PIDF_DIFF), "replace") => OpKind::Replace,
             (Some(ns::PIDF_DIFF), "remove") => OpKind::Remove,
@@ -367,8 +368,8 @@ impl PatchOp {
     fn to_element(&self, prefix: Option<&str>) -> Element {
         let mut e = Element::with_name(Name {
             ns: Some(ns::PIDF_DIFF.into()),
-            prefix: prefix.map(str::to_owned),
-            local: self.kind.local().to_owned(),
+            prefix: prefix.map(atom),
+            local: atom(self.kind.local()),
         });
         e.namespaces.clone_from(&self.namespaces);
         e.set_attr("sel", self.sel.clone());
@@ -859,12 +860,12 @@ fn apply_op(root: &mut Element, op: &PatchOp, scope: &NsScope<'_>) -> Result<(),
                 let prefix = t
                     .get(1..)
                     .and_then(|q| q.split_once(':'))
-                    .map(|(p, _)| p.to_owned());
+                    .map(|(p, _)| atom(p));
                 target.attributes.push(Attribute {
                     name: Name {
                         ns: ns.map(Into::into),
                         prefix,
-                        local,
+                        local: atom(&local),
                     },
                     value: content_text(&op.content),
                 });
@@ -1049,7 +1050,7 @@ impl Prefixes {
         if let Some(d) = self.decls.iter().find(|d| d.uri == uri) {
             return match &d.prefix {
                 Some(p) => format!("{p}:{}", name.local),
-                None => name.local.clone(),
+                None => name.local.to_string(),
             };
         }
         let base = ns::conventional_prefix(uri).unwrap_or("n");
@@ -1154,7 +1155,7 @@ fn has_text(e: &Element) -> bool {
 /// of `b`.
 fn attribute_ops(a: &Element, b: &Element, sel: &str, px: &mut Prefixes, ops: &mut Vec<PatchOp>) {
     let name = |px: &mut Prefixes, at: &Attribute| match &at.name.ns {
-        None => at.name.local.clone(),
+        None => at.name.local.to_string(),
         Some(_) => px.qname(&at.name),
     };
     for at in &a.attributes {

@@ -35,8 +35,9 @@
 //! # Ok::<(), pidf::xml::XmlError>(())
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -138,15 +139,21 @@ pub struct XmlError {
 
 /// An expanded name: namespace URI (if any), the prefix it was written with
 /// (if any), and the local part.
+///
+/// The prefix and local part are `Cow<'static, str>`: the names and
+/// prefixes of the vocabularies this workspace reads (PIDF and its
+/// extensions, common-policy and pres-rules, resource lists, RLMI and the
+/// rest, see [`atom`]) are borrowed from one static table, so a parsed
+/// document allocates nothing for them; any other name is owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name {
     /// Namespace URI; `None` for names in no namespace.
     pub ns: Option<Arc<str>>,
     /// The prefix used in the source; `None` for the default namespace or no
     /// namespace. Kept for faithful output only: compare with [`Name::is`].
-    pub prefix: Option<String>,
+    pub prefix: Option<Cow<'static, str>>,
     /// The local part.
-    pub local: String,
+    pub local: Cow<'static, str>,
 }
 
 impl Name {
@@ -156,7 +163,7 @@ impl Name {
         Name {
             ns: Some(Arc::from(ns)),
             prefix: None,
-            local: local.to_owned(),
+            local: atom(local),
         }
     }
 
@@ -165,7 +172,7 @@ impl Name {
         Name {
             ns: None,
             prefix: None,
-            local: local.to_owned(),
+            local: atom(local),
         }
     }
 
@@ -173,8 +180,8 @@ impl Name {
     pub fn prefixed(ns: &str, prefix: &str, local: &str) -> Self {
         Name {
             ns: Some(Arc::from(ns)),
-            prefix: Some(prefix.to_owned()),
-            local: local.to_owned(),
+            prefix: Some(atom(prefix)),
+            local: atom(local),
         }
     }
 
@@ -187,6 +194,340 @@ impl Name {
     pub fn ns_str(&self) -> &str {
         self.ns.as_deref().unwrap_or("")
     }
+}
+
+/// The element and attribute names, values used as element names, and
+/// usual prefixes of the vocabularies the workspace reads: PIDF (RFC 3863),
+/// the data model, RPID, CIPID, timed status and capabilities (RFC 4479 to
+/// 4482, 5196), pidf-diff (RFC 5262), common-policy and pres-rules
+/// (RFC 4745, 5025), resource lists and rls-services (RFC 4826), RLMI
+/// (RFC 4662), watcher information (RFC 3858), isComposing (RFC 3994) and
+/// IMDN (RFC 5438). Sorted, no duplicates (a test checks).
+pub(crate) const ATOMS: &[&str] = &[
+    "actions",
+    "active",
+    "activities",
+    "actor",
+    "add",
+    "afraid",
+    "all-devices",
+    "all-persons",
+    "all-services",
+    "amazed",
+    "anchor",
+    "angry",
+    "annoyed",
+    "anxious",
+    "application",
+    "appointment",
+    "ashamed",
+    "assistant",
+    "associate",
+    "audio",
+    "automata",
+    "away",
+    "basic",
+    "bored",
+    "brave",
+    "breakfast",
+    "busy",
+    "c",
+    "calm",
+    "caps",
+    "card",
+    "cid",
+    "cipid",
+    "class",
+    "closed",
+    "cold",
+    "conditions",
+    "confused",
+    "contact",
+    "contented",
+    "contenttype",
+    "control",
+    "courier",
+    "cp",
+    "cr",
+    "cranky",
+    "curious",
+    "dark",
+    "data",
+    "datetime",
+    "delivered",
+    "delivery-notification",
+    "depressed",
+    "description",
+    "devcaps",
+    "device",
+    "deviceID",
+    "dinner",
+    "disappointed",
+    "disgusted",
+    "display-name",
+    "display-notification",
+    "displayed",
+    "distracted",
+    "dm",
+    "domain",
+    "duplex",
+    "duration-subscribed",
+    "e",
+    "e-package",
+    "electronic",
+    "embarrassed",
+    "entity",
+    "entry",
+    "entry-ref",
+    "ep",
+    "error",
+    "es",
+    "event",
+    "event-packages",
+    "except",
+    "excited",
+    "expiration",
+    "extensions",
+    "external",
+    "failed",
+    "family",
+    "fixed",
+    "flirtatious",
+    "forbidden",
+    "freight",
+    "friend",
+    "from",
+    "frustrated",
+    "full",
+    "fullState",
+    "grumpy",
+    "guilty",
+    "half",
+    "happy",
+    "holiday",
+    "home",
+    "homepage",
+    "hot",
+    "humbled",
+    "humiliated",
+    "hungry",
+    "hurt",
+    "icon",
+    "id",
+    "identity",
+    "idle",
+    "idle-threshold",
+    "imdn",
+    "impressed",
+    "in-person",
+    "in-transit",
+    "in_awe",
+    "in_love",
+    "inappropriate",
+    "indignant",
+    "instance",
+    "interested",
+    "invincible",
+    "is-focus",
+    "isComposing",
+    "jealous",
+    "lang",
+    "language",
+    "languages",
+    "last-input",
+    "lastactive",
+    "list",
+    "lonely",
+    "looking-for-work",
+    "lt",
+    "many",
+    "map",
+    "meal",
+    "mean",
+    "meeting",
+    "message",
+    "message-id",
+    "method",
+    "methods",
+    "mobile",
+    "mobility",
+    "mood",
+    "moody",
+    "name",
+    "nervous",
+    "neutral",
+    "noisy",
+    "note",
+    "notsupported",
+    "ns",
+    "occurrence-id",
+    "offended",
+    "ok",
+    "on-the-phone",
+    "one",
+    "op",
+    "open",
+    "original-recipient-uri",
+    "other",
+    "p",
+    "package",
+    "packages",
+    "pdm",
+    "performance",
+    "permanent-absence",
+    "person",
+    "pidf-diff",
+    "pidf-full",
+    "place-is",
+    "place-type",
+    "playful",
+    "playing",
+    "pos",
+    "postal",
+    "pr",
+    "presence",
+    "presentation",
+    "priority",
+    "privacy",
+    "processed",
+    "processing-notification",
+    "proud",
+    "provide-activities",
+    "provide-all-attributes",
+    "provide-class",
+    "provide-deviceID",
+    "provide-devices",
+    "provide-mood",
+    "provide-note",
+    "provide-persons",
+    "provide-place-is",
+    "provide-place-type",
+    "provide-privacy",
+    "provide-relationship",
+    "provide-services",
+    "provide-sphere",
+    "provide-status-icon",
+    "provide-time-offset",
+    "provide-unknown-attribute",
+    "provide-user-input",
+    "provide-willingness",
+    "quiet",
+    "r",
+    "reason",
+    "receive-only",
+    "recipient-uri",
+    "ref",
+    "refresh",
+    "relationship",
+    "remove",
+    "replace",
+    "resource",
+    "resource-list",
+    "resource-lists",
+    "rl",
+    "rls-services",
+    "rpid",
+    "rule",
+    "ruleset",
+    "scheme",
+    "schemes",
+    "sel",
+    "self",
+    "send-only",
+    "serious",
+    "servcaps",
+    "service",
+    "service-class",
+    "service-uri",
+    "service-uri-scheme",
+    "shopping",
+    "shy",
+    "since",
+    "sleeping",
+    "sleepy",
+    "sound",
+    "spectator",
+    "sphere",
+    "state",
+    "status",
+    "status-icon",
+    "steering",
+    "stored",
+    "stressed",
+    "sub-handling",
+    "subject",
+    "supervisor",
+    "supported",
+    "surprised",
+    "text",
+    "thirsty",
+    "time-offset",
+    "timed-status",
+    "timestamp",
+    "toobright",
+    "transformations",
+    "travel",
+    "ts",
+    "tuple",
+    "tv",
+    "type",
+    "uncomfortable",
+    "unknown",
+    "until",
+    "uri",
+    "user-input",
+    "vacation",
+    "validity",
+    "value",
+    "version",
+    "video",
+    "watcher",
+    "watcher-list",
+    "watcherinfo",
+    "work",
+    "working",
+    "worried",
+    "worship",
+    "xml",
+    "xs",
+    "xsi",
+];
+
+/// Buckets of [`ATOMS`] by [`atom_bucket`]: a power of two.
+const ATOM_BUCKETS: usize = 512;
+
+fn atom_bucket(s: &[u8]) -> usize {
+    let first = usize::from(s.first().copied().unwrap_or(0));
+    let last = usize::from(s.last().copied().unwrap_or(0));
+    (s.len().wrapping_mul(31) ^ first.wrapping_mul(7) ^ last.wrapping_mul(131)) & (ATOM_BUCKETS - 1)
+}
+
+static ATOM_TABLE: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
+    let mut t = vec![Vec::new(); ATOM_BUCKETS];
+    for &a in ATOMS {
+        if let Some(b) = t.get_mut(atom_bucket(a.as_bytes())) {
+            b.push(a);
+        }
+    }
+    t
+});
+
+/// `s` as a name part: borrowed from a static table when it is one of the
+/// vocabularies' names or prefixes (no allocation), owned otherwise.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use pidf::xml::atom;
+/// assert!(matches!(atom("tuple"), Cow::Borrowed("tuple")));
+/// assert!(matches!(atom("x-vendor-thing"), Cow::Owned(_)));
+/// ```
+pub fn atom(s: &str) -> Cow<'static, str> {
+    if let Some(bucket) = ATOM_TABLE.get(atom_bucket(s.as_bytes())) {
+        if let Some(&a) = bucket.iter().find(|&&a| a == s) {
+            return Cow::Borrowed(a);
+        }
+    }
+    Cow::Owned(s.to_owned())
 }
 
 /// A namespace declaration written on an element (`xmlns` or `xmlns:p`).
@@ -366,7 +707,7 @@ impl Element {
         // Make sure the element's own name is bound.
         let elem_prefix = scope.ensure(&self.name, &mut decls, false);
         // And every attribute's.
-        let attr_prefixes: Vec<Option<String>> = self
+        let attr_prefixes: Vec<Option<Cow<'static, str>>> = self
             .attributes
             .iter()
             .map(|a| scope.ensure(&a.name, &mut decls, true))
@@ -613,7 +954,12 @@ impl Scope {
     /// Returns the prefix to write `name` with, adding a declaration to
     /// `decls` when none in scope binds it. Attributes cannot use the default
     /// namespace, so a namespaced attribute always gets a prefix.
-    fn ensure(&mut self, name: &Name, decls: &mut Vec<NsDecl>, attribute: bool) -> Option<String> {
+    fn ensure(
+        &mut self,
+        name: &Name,
+        decls: &mut Vec<NsDecl>,
+        attribute: bool,
+    ) -> Option<Cow<'static, str>> {
         match (&name.ns, &name.prefix) {
             (None, _) => {
                 // No namespace: attributes are fine unprefixed; an element
@@ -625,7 +971,7 @@ impl Scope {
             }
             (Some(ns), Some(p)) => {
                 if self.lookup(Some(p)) != Some(ns) {
-                    self.declare(Some(p.clone()), ns.to_string(), decls);
+                    self.declare(Some(p.to_string()), ns.to_string(), decls);
                 }
                 Some(p.clone())
             }
@@ -646,7 +992,7 @@ impl Scope {
                 {
                     let p = p.clone();
                     if self.lookup(Some(&p)) == Some(ns) {
-                        return Some(p);
+                        return Some(Cow::Owned(p));
                     }
                 }
                 let p = loop {
@@ -657,7 +1003,7 @@ impl Scope {
                     }
                 };
                 self.declare(Some(p.clone()), ns.to_string(), decls);
-                Some(p)
+                Some(Cow::Owned(p))
             }
         }
     }
@@ -1066,8 +1412,8 @@ impl<'a> Parser<'a> {
         };
         let mut element = Element::with_name(Name {
             ns,
-            prefix: prefix.map(|p| self.utf8(p)).transpose()?,
-            local: self.utf8(local)?,
+            prefix: prefix.map(|p| self.name_part(p)).transpose()?,
+            local: self.name_part(local)?,
         });
         for (count, attr) in start.attributes().enumerate() {
             if count >= self.limits.max_attributes {
@@ -1152,8 +1498,8 @@ impl<'a> Parser<'a> {
             element.attributes.push(Attribute {
                 name: Name {
                     ns: ans,
-                    prefix: aprefix.map(|p| self.utf8(p)).transpose()?,
-                    local: self.utf8(alocal)?,
+                    prefix: aprefix.map(|p| self.name_part(p)).transpose()?,
+                    local: self.name_part(alocal)?,
                 },
                 value: value.into_owned(),
             });
@@ -1164,6 +1510,13 @@ impl<'a> Parser<'a> {
     fn utf8(&self, b: &[u8]) -> Result<String, XmlError> {
         std::str::from_utf8(b)
             .map(str::to_owned)
+            .map_err(|_| self.err(XmlErrorKind::Encoding))
+    }
+
+    /// A prefix or local name ([`atom`]).
+    fn name_part(&self, b: &[u8]) -> Result<Cow<'static, str>, XmlError> {
+        std::str::from_utf8(b)
+            .map(atom)
             .map_err(|_| self.err(XmlErrorKind::Encoding))
     }
 }
@@ -1228,6 +1581,42 @@ fn push_misc(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_vocabulary_is_borrowed_and_anything_else_owned() {
+        assert!(
+            ATOMS.windows(2).all(|w| w[0] < w[1]),
+            "sorted, no duplicates"
+        );
+        for &a in ATOMS {
+            assert!(matches!(atom(a), Cow::Borrowed(b) if b == a), "{a}");
+        }
+        for other in [
+            "",
+            "x-vendor",
+            "Tuple",
+            "tuple ",
+            "tupl",
+            "deviceId",
+            "\u{e9}t\u{e9}",
+        ] {
+            assert!(
+                matches!(atom(other), Cow::Owned(ref o) if o == other),
+                "{other:?}"
+            );
+        }
+        // A parsed document borrows its known names and owns the others.
+        let d = Document::parse(
+            br#"<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:v="urn:x"><tuple id="a"><v:gizmo/></tuple></presence>"#,
+            &Limits::default(),
+        )
+        .unwrap();
+        let tuple = d.root.elements().next().unwrap();
+        assert!(matches!(tuple.name.local, Cow::Borrowed("tuple")));
+        let gizmo = tuple.elements().next().unwrap();
+        assert!(matches!(gizmo.name.local, Cow::Owned(ref o) if o == "gizmo"));
+        assert!(matches!(gizmo.name.prefix, Some(Cow::Owned(ref o)) if o == "v"));
+    }
 
     fn parse(s: &str) -> Result<Document, XmlError> {
         Document::parse(s.as_bytes(), &Limits::default())

@@ -408,7 +408,7 @@ impl RuleSet {
         let root = &document.root;
         if !root.is(CP, "ruleset") {
             return Err(PolicyError::NotRuleset {
-                found: root.name.local.clone(),
+                found: root.name.local.to_string(),
             });
         }
         let mut rules = Vec::new();
@@ -488,7 +488,7 @@ fn parse_rule(e: &Element) -> Result<Rule, PolicyError> {
     let rid = Some(id);
     let mut seen = [false; 3];
     for c in e.elements() {
-        let (slot, name) = match (c.name.ns_str(), c.name.local.as_str()) {
+        let (slot, name) = match (c.name.ns_str(), &*c.name.local) {
             (CP, "conditions") => (0, "conditions"),
             (CP, "actions") => (1, "actions"),
             (CP, "transformations") => (2, "transformations"),
@@ -512,7 +512,7 @@ fn parse_rule(e: &Element) -> Result<Rule, PolicyError> {
 fn parse_conditions(e: &Element, rid: &str) -> Result<Conditions, PolicyError> {
     let mut out = Conditions::default();
     for c in e.elements() {
-        match (c.name.ns_str(), c.name.local.as_str()) {
+        match (c.name.ns_str(), &*c.name.local) {
             (CP, "identity") => out.identity.push(parse_identity(c, rid)?),
             (CP, "sphere") => {
                 let v = c.attr("value").ok_or_else(|| {
@@ -531,7 +531,7 @@ fn parse_conditions(e: &Element, rid: &str) -> Result<Conditions, PolicyError> {
 fn parse_identity(e: &Element, rid: &str) -> Result<Identity, PolicyError> {
     let mut out = Identity::default();
     for c in e.elements() {
-        match (c.name.ns_str(), c.name.local.as_str()) {
+        match (c.name.ns_str(), &*c.name.local) {
             (CP, "one") => {
                 let id = c
                     .attr("id")
@@ -585,7 +585,7 @@ fn parse_validity(e: &Element, rid: &str) -> Result<Vec<(DateTime, DateTime)>, P
                 )
             })
         };
-        match (c.name.ns_str(), c.name.local.as_str(), from) {
+        match (c.name.ns_str(), &*c.name.local, from) {
             (CP, "from", None) => from = Some(t()?),
             (CP, "until", Some(f)) => {
                 pairs.push((f, t()?));
@@ -656,7 +656,7 @@ fn parse_components(e: &Element, rid: &str, kind: SetKind) -> Result<Components,
             continue;
         }
         let value = || c.text().trim().to_owned();
-        match (c.name.local.as_str(), kind) {
+        match (&*c.name.local, kind) {
             (l, _) if l == all => out.all = true,
             ("class", _) => {
                 out.classes.insert(value());
@@ -693,7 +693,7 @@ fn parse_transformations(e: &Element, rid: &str, rule: &mut Rule) -> Result<(), 
             rule.transformation_extensions.push(c.clone());
             continue;
         }
-        let local = c.name.local.as_str();
+        let local = &*c.name.local;
         match local {
             "provide-services" => t
                 .services

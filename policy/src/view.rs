@@ -63,7 +63,7 @@ impl Permissions {
         let root = &presence.root;
         if !root.is(PIDF, "presence") {
             return Err(ViewError::NotPresence {
-                found: root.name.local.clone(),
+                found: root.name.local.to_string(),
             });
         }
         Ok(match self.sub_handling {
@@ -214,7 +214,7 @@ fn prune_namespaces(e: &mut Element) -> Vec<Arc<str>> {
 fn filter_presence(t: &Transformations, root: &Element) -> Element {
     let mut out = bare(root, "entity");
     for e in root.elements() {
-        let kept = match (e.name.ns_str(), e.name.local.as_str()) {
+        let kept = match (e.name.ns_str(), &*e.name.local) {
             (PIDF, "tuple") => identifies(&t.services, e, Component::Tuple)
                 .then(|| filter_component(t, e, Component::Tuple)),
             (DM, "person") => identifies(&t.persons, e, Component::Person)
@@ -287,7 +287,7 @@ fn filter_component(t: &Transformations, e: &Element, kind: Component) -> Elemen
 /// The granted form of one child of a tuple, person or device, if any.
 fn filter_attribute(t: &Transformations, c: &Element, kind: Component) -> Option<Element> {
     let ns = c.name.ns_str();
-    let local = c.name.local.as_str();
+    let local = &*c.name.local;
     // Always reported (RFC 5025 section 3.3.2).
     let always = matches!(
         (kind, ns, local),
@@ -350,7 +350,7 @@ fn user_input(level: UserInput, c: &Element) -> Option<Element> {
     };
     let mut out = clean(c);
     out.attributes
-        .retain(|a: &Attribute| !(a.name.ns.is_none() && drop.contains(&a.name.local.as_str())));
+        .retain(|a: &Attribute| !(a.name.ns.is_none() && drop.contains(&&*a.name.local)));
     Some(out)
 }
 

@@ -274,7 +274,7 @@ fn context() -> impl Strategy<Value = Context> {
 /// Whether `child` of a component of the given kind may appear, by the
 /// table of RFC 5025 section 3.3.2, written independently of the filter.
 fn attribute_granted(t: &Transformations, kind: &str, child: &Element) -> bool {
-    let name = (child.name.ns_str(), child.name.local.as_str());
+    let name = (child.name.ns_str(), &*child.name.local);
     let always: &[(&str, &str)] = match kind {
         "tuple" => &[
             (PIDF, "contact"),
@@ -307,11 +307,7 @@ fn attribute_granted(t: &Transformations, kind: &str, child: &Element) -> bool {
         return *v;
     }
     if name == (RPID, "user-input") {
-        let attrs: BTreeSet<&str> = child
-            .attributes
-            .iter()
-            .map(|a| a.name.local.as_str())
-            .collect();
+        let attrs: BTreeSet<&str> = child.attributes.iter().map(|a| &*a.name.local).collect();
         return match t.user_input {
             UserInput::False => false,
             UserInput::Bare => {
@@ -357,7 +353,11 @@ fn inventory(view: &Document) -> BTreeSet<String> {
         let id = e.attr("id").unwrap_or("-");
         out.insert(format!("{}/{id}", e.name.local));
         for c in e.elements() {
-            let attrs: Vec<String> = c.attributes.iter().map(|a| a.name.local.clone()).collect();
+            let attrs: Vec<String> = c
+                .attributes
+                .iter()
+                .map(|a| a.name.local.to_string())
+                .collect();
             out.insert(format!(
                 "{}/{id}/{}{{{}}}{attrs:?}",
                 e.name.local,
@@ -429,7 +429,7 @@ proptest! {
             prop_assert!(original.contains(&item) || item.contains("user-input"), "{} not in the original", item);
         }
         for e in view.root.elements() {
-            let (set, kind) = match (e.name.ns_str(), e.name.local.as_str()) {
+            let (set, kind) = match (e.name.ns_str(), &*e.name.local) {
                 (PIDF, "tuple") => (&t.services, "tuple"),
                 (DM, "person") => (&t.persons, "person"),
                 (DM, "device") => (&t.devices, "device"),

@@ -187,7 +187,7 @@ fn outside_default(e: &Element) -> Option<&str> {
 pub(crate) fn other_attributes(e: &Element, known: &[&str]) -> Vec<Attribute> {
     e.attributes
         .iter()
-        .filter(|a| !(a.name.ns.is_none() && known.contains(&a.name.local.as_str())))
+        .filter(|a| !(a.name.ns.is_none() && known.contains(&&*a.name.local)))
         .cloned()
         .collect()
 }
@@ -206,7 +206,7 @@ pub(crate) fn expect_root(
         doc,
         DocErrorKind::WrongRoot {
             found_ns: root.name.ns_str().to_owned(),
-            found: root.name.local.clone(),
+            found: root.name.local.to_string(),
             expected_ns: ns,
             expected: local,
         },

@@ -157,7 +157,7 @@ impl List {
                 list.members.push(Member::Extension(at.detach(c)));
                 continue;
             }
-            match c.name.local.as_str() {
+            match &*c.name.local {
                 "display-name" if list.display_name.is_none() && list.members.is_empty() => {
                     list.display_name = Some(DisplayName::from_element(c));
                 }

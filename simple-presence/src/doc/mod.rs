@@ -28,7 +28,7 @@ pub(crate) fn parse_root(
         return Err(DocError::WrongRoot {
             doc,
             expected: root,
-            found: d.root.name.local.clone(),
+            found: d.root.name.local.to_string(),
         });
     }
     Ok(d)
