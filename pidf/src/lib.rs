@@ -71,6 +71,7 @@ mod fast;
 mod model;
 pub mod ns;
 pub mod partial;
+mod short;
 mod time;
 mod write;
 pub mod xml;

@@ -10,6 +10,7 @@
 
 use crate::error::{clip, Error};
 use crate::ns;
+use crate::short::ShortText;
 use crate::time::Timestamp;
 use crate::xml::{atom, Attribute, Document, Element, Limits, Name, Node, NsDecl};
 use std::borrow::Cow;
@@ -260,7 +261,7 @@ impl From<&str> for Contact {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Priority {
     per_mille: u16,
-    text: String,
+    text: ShortText,
 }
 
 impl Priority {
@@ -290,7 +291,7 @@ impl Priority {
         }
         Some(Priority {
             per_mille: int * 1000 + frac,
-            text: t.to_owned(),
+            text: ShortText::new(t),
         })
     }
 
@@ -298,10 +299,10 @@ impl Priority {
     pub fn from_per_mille(v: u16) -> Priority {
         let v = v.min(1000);
         let text = if v == 1000 {
-            "1".to_owned()
+            ShortText::new("1")
         } else {
             let s = format!("0.{v:03}");
-            s.trim_end_matches('0').trim_end_matches('.').to_owned()
+            ShortText::new(s.trim_end_matches('0').trim_end_matches('.'))
         };
         Priority { per_mille: v, text }
     }
@@ -313,7 +314,7 @@ impl Priority {
 
     /// The text as written.
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.text.as_str()
     }
 }
 
@@ -1029,7 +1030,7 @@ impl Tuple {
                     if let Some(p) = &c.priority {
                         x.attributes.push(Attribute {
                             name: Name::local("priority"),
-                            value: p.text.clone(),
+                            value: p.as_str().to_owned(),
                         });
                     }
                     x.attributes.extend(c.attributes.iter().cloned());

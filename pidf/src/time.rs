@@ -2,13 +2,15 @@
 
 use std::fmt;
 
+use crate::short::ShortText;
+
 /// A date and time as written in the document (RFC 3863 section 4.1.7 uses
 /// `xs:dateTime`, with the RFC 3339 profile).
 ///
 /// The text is kept verbatim so documents round-trip; [`Timestamp::to_unix`]
 /// gives a comparable instant. A value without a time zone is taken as UTC.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Timestamp(String);
+pub struct Timestamp(ShortText);
 
 /// Seconds and nanoseconds since 1970-01-01T00:00:00Z; orders instants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -24,7 +26,7 @@ impl Timestamp {
     pub fn parse(text: &str) -> Option<Timestamp> {
         let t = text.trim();
         parse_datetime(t)?;
-        Some(Timestamp(t.to_owned()))
+        Some(Timestamp(ShortText::new(t)))
     }
 
     /// The timestamp for `t`, written as `YYYY-MM-DDThh:mm:ssZ` (with a
@@ -45,24 +47,24 @@ impl Timestamp {
             s.push_str(frac.trim_end_matches('0'));
         }
         s.push('Z');
-        Timestamp(s)
+        Timestamp(ShortText::new(&s))
     }
 
     /// The text as written.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 
     /// The instant it denotes.
     pub fn to_unix(&self) -> UnixTime {
         // Checked at construction; the fallback is unreachable but harmless.
-        parse_datetime(&self.0).unwrap_or(UnixTime { secs: 0, nanos: 0 })
+        parse_datetime(self.0.as_str()).unwrap_or(UnixTime { secs: 0, nanos: 0 })
     }
 }
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0.as_str())
     }
 }
 
