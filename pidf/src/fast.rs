@@ -174,6 +174,18 @@ fn attr_value(doc: &str, a: &quick_xml::events::attributes::Attribute<'_>) -> Op
     utf8(doc, &a.value).map(str::to_owned)
 }
 
+/// An attribute's value from its raw bytes (see [`attr_value`]).
+fn raw_attr_value(doc: &str, raw: &[u8]) -> Option<String> {
+    let text = utf8(doc, raw)?;
+    if raw.contains(&b'&') {
+        return quick_xml::escape::unescape(text)
+            .ok()
+            .filter(|v| !v.chars().any(crate::xml::forbidden_char))
+            .map(Cow::into_owned);
+    }
+    Some(text.to_owned())
+}
+
 /// A prefix (`None`: the default namespace) and the URI it is bound to
 /// (`None`: undeclared).
 type Binding = (Option<Box<[u8]>>, Option<Arc<str>>);
@@ -288,10 +300,10 @@ impl<'a> Fast<'a> {
         // Checks are done here, without quick-xml's per-element allocation:
         // attribute counts are small, and large ones defer.
         let mut keys: [&[u8]; 16] = [&[]; 16];
-        // The other attributes, kept for after the element's own
-        // declarations are bound: one pass over the tag's bytes.
-        let mut stash: [Option<quick_xml::events::attributes::Attribute<'s>>; 16] =
-            [const { None }; 16];
+        // The other attributes (name and raw value), kept for after the
+        // element's own declarations are bound: one pass over the tag's
+        // bytes, and plain slices, so nothing to drop.
+        let mut stash: [(&'s [u8], &'s [u8]); 16] = [(&[], &[]); 16];
         for (count, a) in s.attributes().with_checks(false).enumerate() {
             if count >= self.limits.max_attributes || count >= keys.len() {
                 return None;
@@ -343,8 +355,13 @@ impl<'a> Fast<'a> {
                     uri: v,
                 });
             } else {
+                // A borrowed value always, from a slice reader; anything
+                // else defers to the reference path.
+                let Cow::Borrowed(raw) = a.value else {
+                    return None;
+                };
                 if let Some(slot) = stash.get_mut(plain) {
-                    *slot = Some(a);
+                    *slot = (key, raw);
                 }
                 plain += 1;
             }
@@ -364,10 +381,9 @@ impl<'a> Fast<'a> {
         let mut attrs = Vec::new();
         let mut special_value = None;
         if plain > 0 {
-            for a in stash.iter().take(plain).flatten() {
-                let key = a.key.as_ref();
+            for &(key, raw) in stash.iter().take(plain) {
                 if Some(key) == typed {
-                    special_value = Some(attr_value(self.doc, a)?);
+                    special_value = Some(raw_attr_value(self.doc, raw)?);
                     continue;
                 }
                 if attrs.capacity() == 0 {
@@ -390,7 +406,7 @@ impl<'a> Fast<'a> {
                         },
                         local: atom(utf8(self.doc, al)?),
                     },
-                    value: attr_value(self.doc, a)?,
+                    value: raw_attr_value(self.doc, raw)?,
                 });
             }
         }
