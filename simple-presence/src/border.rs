@@ -488,7 +488,10 @@ pub const MAX_ROUTED_DIALOGS: usize = 65_536;
 /// is with; entries lapse after [`ROUTED_DIALOG_IDLE`] without use.
 #[derive(Debug, Default)]
 struct RoutedDialogs {
-    by_call: HashMap<Bytes, (String, (Instant, u64))>,
+    /// Call-ID -> the peer, the expiry key, and whether a 2xx has passed
+    /// for it (a dialog whose creating request failed is forgotten, so its
+    /// Call-ID cannot carry a peer's requests inside afterwards).
+    by_call: HashMap<Bytes, (String, (Instant, u64), bool)>,
     expiry: BTreeMap<(Instant, u64), Bytes>,
     seq: u64,
 }
@@ -505,14 +508,25 @@ impl RoutedDialogs {
     }
 
     fn forget(&mut self, call: &[u8]) {
-        if let Some((_, at)) = self.by_call.remove(call) {
+        if let Some((_, at, _)) = self.by_call.remove(call) {
             self.expiry.remove(&at);
+        }
+    }
+
+    /// A final response to a dialog-creating request of `call` passed: a
+    /// 2xx confirms the dialog; a failure ends one not confirmed yet.
+    fn answered(&mut self, call: &[u8], success: bool) {
+        match self.by_call.get_mut(call) {
+            Some(entry) if success => entry.2 = true,
+            Some((_, _, false)) => self.forget(call),
+            _ => {}
         }
     }
 
     /// Knows (or keeps knowing) dialog `call` as one with `peer`.
     fn touch(&mut self, now: Instant, call: Bytes, peer: &str) {
         self.expire(now);
+        let confirmed = self.by_call.get(&call).is_some_and(|e| e.2);
         self.forget(&call);
         while self.by_call.len() >= MAX_ROUTED_DIALOGS {
             let Some((_, old)) = self.expiry.pop_first() else {
@@ -523,13 +537,13 @@ impl RoutedDialogs {
         self.seq += 1;
         let at = (now + ROUTED_DIALOG_IDLE, self.seq);
         self.expiry.insert(at, call.clone());
-        self.by_call.insert(call, (peer.to_owned(), at));
+        self.by_call.insert(call, (peer.to_owned(), at, confirmed));
     }
 
     /// The peer of dialog `call`, if it is known.
     fn peer(&mut self, now: Instant, call: &[u8]) -> Option<&str> {
         self.expire(now);
-        self.by_call.get(call).map(|(p, _)| p.as_str())
+        self.by_call.get(call).map(|(p, _, _)| p.as_str())
     }
 }
 
@@ -999,6 +1013,12 @@ impl Border {
     /// provisional and the final); a final one ends it.
     fn relay_response(&mut self, k: (Bytes, u32, Method), x: Response) {
         let status = x.status();
+        if !status.is_provisional()
+            && [Method::INVITE, Method::SUBSCRIBE, Method::REFER].contains(&k.2)
+            && self.relayed.contains_key(&k)
+        {
+            self.routed.answered(&k.0, status.is_success());
+        }
         let dest = if status.is_provisional() {
             self.relayed.get(&k).map(|r| r.dest.clone())
         } else if status.is_success() && k.2 == Method::INVITE {
@@ -2574,6 +2594,61 @@ mod tests {
         assert_eq!(dest, Dest::peer(NET, true));
         let Message::Request(r) = m else { panic!() };
         assert_eq!(target(&r), "sips:bob@198.51.100.2");
+    }
+
+    #[test]
+    fn a_failed_dialog_does_not_keep_its_route_open() {
+        let now = testkit::net::Clock::new().now();
+        let (mut a, _) = border(PeerEntry::new(NET, PeerMode::PerView), false);
+        let from_net = PeerIdentity::from_domains([NET]);
+        // Bob (example.net) calls Alice through the border, twice.
+        let invite = |call: &str| {
+            let mut r = request(
+                Method::INVITE,
+                "sip:alice@example.com",
+                "sip:bob@example.net",
+                call,
+            );
+            r.headers_mut()
+                .set(HeaderName::CONTACT, "<sip:bob@198.51.100.2>");
+            r
+        };
+        let answer = |a: &mut Border, r: &Request, code: u16| {
+            let mut x = Response::from_request(r, StatusCode::new(code).unwrap());
+            x.set_to_tag("alice1");
+            a.handle_inside(now, Message::Response(x));
+            assert_eq!(status_to(&drain(a)), [(Dest::peer(NET, false), code)]);
+        };
+        let peers_request = |m: Method, call: &str| {
+            let mut r = request(m, "sip:alice@192.0.2.1", "sip:bob@example.net", call);
+            r.headers_mut()
+                .set(HeaderName::TO, "<sip:alice@example.com>;tag=alice1");
+            r.headers_mut()
+                .push(HeaderName::ROUTE, "<sip:example.com;lr;peer=example.net>");
+            Message::Request(r)
+        };
+        for call in ["busy", "taken"] {
+            a.handle_peer(now, &from_net, Message::Request(invite(call)));
+            let (_, Message::Request(at_alice)) = only(&mut a) else {
+                panic!()
+            };
+            answer(&mut a, &at_alice, if call == "busy" { 486 } else { 200 });
+        }
+        // The refused call's Call-ID no longer routes; the answered one does.
+        a.handle_peer(now, &from_net, peers_request(Method::INFO, "busy"));
+        assert_eq!(status_to(&drain(&mut a)), [(Dest::peer(NET, false), 404)]);
+        a.handle_peer(now, &from_net, peers_request(Method::INVITE, "taken"));
+        let (dest, Message::Request(reinvite)) = only(&mut a) else {
+            panic!()
+        };
+        assert_eq!(dest, Dest::Inside);
+        // A re-INVITE that fails does not end a confirmed dialog.
+        let mut x = Response::from_request(&reinvite, StatusCode::new(491).unwrap());
+        x.set_to_tag("alice1");
+        a.handle_inside(now, Message::Response(x));
+        drain(&mut a);
+        a.handle_peer(now, &from_net, peers_request(Method::BYE, "taken"));
+        assert_eq!(only(&mut a).0, Dest::Inside);
     }
 
     #[test]
