@@ -551,6 +551,9 @@ impl RoutedDialogs {
 #[derive(Debug)]
 struct Relay {
     dest: Dest,
+    /// The peer the request went to (`None`: it went inside). Only that
+    /// peer's connection may answer it, and nothing inside may.
+    sent_to: Option<String>,
     /// The request went to the peer over TLS: its responses are then taken
     /// only from TLS.
     tls: bool,
@@ -802,6 +805,10 @@ impl Border {
                             }
                         }
                     }
+                    // A request relayed to a peer is answered by the peer.
+                    if self.relayed.get(&k).is_some_and(|x| x.sent_to.is_some()) {
+                        return;
+                    }
                     self.relay_response(k, r);
                 }
             }
@@ -860,7 +867,7 @@ impl Border {
             self.keep_dialog(now, &r, &dom);
         }
         self.record_route(now, &mut r, &dom, tls);
-        self.remember(&r, Dest::Inside, tls);
+        self.remember(&r, Dest::Inside, tls, Some(&dom));
         self.out.push_back(to_peer(&dom, tls, req(r)));
     }
 
@@ -952,7 +959,7 @@ impl Border {
     /// ACK: it is never answered (RFC 3261 section 17.1.1.3 for a non-2xx,
     /// 13.2.2.4 for a 2xx, where it is a request of its own that ends no
     /// transaction), so an entry for it would never be removed.
-    fn remember(&mut self, r: &Request, dest: Dest, tls: bool) {
+    fn remember(&mut self, r: &Request, dest: Dest, tls: bool, sent_to: Option<&str>) {
         let Some(now) = self.now else { return };
         let Some(k) = key_of(r.headers()) else { return };
         if k.2 == Method::ACK {
@@ -976,6 +983,7 @@ impl Border {
             k,
             Relay {
                 dest,
+                sent_to: sent_to.map(str::to_owned),
                 tls,
                 expires,
                 answered: false,
@@ -1367,11 +1375,12 @@ impl Border {
                     }
                     return;
                 }
-                if self
-                    .relayed
-                    .get(&k)
-                    .is_some_and(|r| r.tls && !over.is_tls())
-                {
+                // Only the peer a request went to answers it, over TLS when
+                // it went over TLS.
+                if self.relayed.get(&k).is_some_and(|r| {
+                    (r.tls && !over.is_tls())
+                        || !r.sent_to.as_deref().is_some_and(|p| conn.covers(p))
+                }) {
                     return;
                 }
                 self.relay_response(k, x);
@@ -1457,7 +1466,7 @@ impl Border {
             self.keep_dialog(now, &r, &from_dom);
         }
         self.record_route(now, &mut r, &from_dom, over.is_tls());
-        self.remember(&r, back, false);
+        self.remember(&r, back, false, None);
         self.out.push_back(inside(req(r)));
     }
 
@@ -2594,6 +2603,31 @@ mod tests {
         assert_eq!(dest, Dest::peer(NET, true));
         let Message::Request(r) = m else { panic!() };
         assert_eq!(target(&r), "sips:bob@198.51.100.2");
+    }
+
+    #[test]
+    fn only_the_peer_a_request_went_to_answers_it() {
+        let now = testkit::net::Clock::new().now();
+        let mut c = BorderConfig::new(COM, vec![PeerEntry::new(NET, PeerMode::PerView)]);
+        c.peers
+            .push(PeerEntry::new("example.org", PeerMode::PerView));
+        let mut b = Border::new(c);
+        let r = request(
+            Method::MESSAGE,
+            "sip:bob@example.net",
+            "sip:alice@example.com",
+            "m1",
+        );
+        b.handle_inside(now, Message::Request(r.clone()));
+        assert_eq!(only(&mut b).0, Dest::peer(NET, false));
+        let ok = || Message::Response(Response::from_request(&r, StatusCode::OK));
+        // Another peer, and the inside network, cannot answer it.
+        b.handle_peer(now, &PeerIdentity::from_domains(["example.org"]), ok());
+        b.handle_inside(now, ok());
+        assert!(drain(&mut b).is_empty());
+        // The peer it went to can.
+        b.handle_peer(now, &PeerIdentity::from_domains([NET]), ok());
+        assert_eq!(status_to(&drain(&mut b)), [(Dest::Inside, 200)]);
     }
 
     #[test]
