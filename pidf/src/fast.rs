@@ -176,14 +176,19 @@ fn attr_value(doc: &str, a: &quick_xml::events::attributes::Attribute<'_>) -> Op
 
 /// An attribute's value from its raw bytes (see [`attr_value`]).
 fn raw_attr_value(doc: &str, raw: &[u8]) -> Option<String> {
+    raw_attr_cow(doc, raw).map(Cow::into_owned)
+}
+
+/// The same, borrowed from the document when it holds no reference.
+fn raw_attr_cow<'d>(doc: &'d str, raw: &'d [u8]) -> Option<Cow<'d, str>> {
     let text = utf8(doc, raw)?;
     if raw.contains(&b'&') {
         return quick_xml::escape::unescape(text)
             .ok()
             .filter(|v| !v.chars().any(crate::xml::forbidden_char))
-            .map(Cow::into_owned);
+            .map(|v| Cow::Owned(v.into_owned()));
     }
-    Some(text.to_owned())
+    Some(Cow::Borrowed(text))
 }
 
 /// A prefix (`None`: the default namespace) and the URI it is bound to
@@ -214,7 +219,7 @@ struct Tag<'s> {
     /// The value of the one attribute the model types for this element in
     /// this place (`id`, `entity`, `priority`, `xml:lang`), kept out of
     /// `attrs`.
-    special: Option<String>,
+    special: Option<Cow<'s, str>>,
     empty: bool,
     mark: usize,
 }
@@ -383,7 +388,7 @@ impl<'a> Fast<'a> {
         if plain > 0 {
             for &(key, raw) in stash.iter().take(plain) {
                 if Some(key) == typed {
-                    special_value = Some(raw_attr_value(self.doc, raw)?);
+                    special_value = Some(raw_attr_cow(self.doc, raw)?);
                     continue;
                 }
                 if attrs.capacity() == 0 {
@@ -547,7 +552,7 @@ impl<'a> Fast<'a> {
     /// content.
     fn presence(&mut self, mut tag: Tag<'_>) -> Option<Presence> {
         let mut p = Presence {
-            entity: tag.special.take(),
+            entity: tag.special.take().map(Cow::into_owned),
             prefix: match tag.prefix {
                 Some(x) => Some(utf8(self.doc, x)?.to_owned()),
                 None => None,
@@ -600,7 +605,7 @@ impl<'a> Fast<'a> {
     }
 
     fn note(&mut self, mut tag: Tag<'_>) -> Option<Note> {
-        let lang = tag.special.take();
+        let lang = tag.special.take().map(Cow::into_owned);
         let text = self.leaf(tag.empty)?.into_owned();
         self.close(tag.mark, tag.empty);
         Some(Note {
@@ -623,7 +628,7 @@ impl<'a> Fast<'a> {
 
     fn tuple(&mut self, mut tag: Tag<'_>) -> Option<Tuple> {
         let mut t = Tuple {
-            id: tag.special.take()?,
+            id: tag.special.take()?.into_owned(),
             attributes: std::mem::take(&mut tag.attrs),
             extensions: Vec::with_capacity(4),
             ..Tuple::default()
@@ -728,7 +733,7 @@ impl<'a> Fast<'a> {
 
     fn person(&mut self, mut tag: Tag<'_>) -> Option<Person> {
         let mut p = Person {
-            id: tag.special.take()?,
+            id: tag.special.take()?.into_owned(),
             attributes: std::mem::take(&mut tag.attrs),
             extensions: Vec::with_capacity(8),
             ..Person::default()
@@ -771,7 +776,7 @@ impl<'a> Fast<'a> {
 
     fn device(&mut self, mut tag: Tag<'_>) -> Option<Device> {
         let mut d = Device {
-            id: tag.special.take()?,
+            id: tag.special.take()?.into_owned(),
             attributes: std::mem::take(&mut tag.attrs),
             ..Device::default()
         };
