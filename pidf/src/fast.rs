@@ -134,11 +134,25 @@ fn plain_name(n: &[u8]) -> bool {
             (f.is_ascii_alphabetic() || f == b'_')
                 && rest
                     .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                    .all(|&b| NAME_BYTE.get(usize::from(b)).copied().unwrap_or(false))
         }
         None => false,
     }
 }
+
+/// The bytes after the first of a plain name: ASCII letters, digits, `_`,
+/// `-` and `.` (one table probe a byte).
+#[allow(clippy::indexing_slicing)] // `i < 256` in a const loop over the table
+static NAME_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
+        i += 1;
+    }
+    t
+};
 
 fn split_qname(q: &[u8]) -> (Option<&[u8]>, &[u8]) {
     match memchr::memchr(b':', q) {
