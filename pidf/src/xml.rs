@@ -1545,14 +1545,28 @@ fn valid_name(prefix: Option<&[u8]>, local: &[u8]) -> bool {
         let Some((&first, rest)) = n.split_first() else {
             return false;
         };
-        let start = |b: u8| b.is_ascii_alphabetic() || b == b'_' || b >= 0x80;
-        start(first)
+        (first.is_ascii_alphabetic() || first == b'_' || first >= 0x80)
             && rest
                 .iter()
-                .all(|&b| start(b) || b.is_ascii_digit() || b == b'-' || b == b'.')
+                .all(|&b| NCNAME_BYTE.get(usize::from(b)).copied().unwrap_or(false))
     }
     ncname(local) && prefix.is_none_or(ncname)
 }
+
+/// The bytes allowed after the first of a name part: ASCII letters, digits,
+/// `_`, `-`, `.`, and any byte of a multi-byte UTF-8 character (the
+/// document is valid UTF-8 by then).
+#[allow(clippy::indexing_slicing)] // `i < 256` in a const loop over the table
+static NCNAME_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.' || b >= 0x80;
+        i += 1;
+    }
+    t
+};
 
 fn split_qname(q: &[u8]) -> (Option<&[u8]>, &[u8]) {
     match memchr::memchr(b':', q) {
