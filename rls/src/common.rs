@@ -47,6 +47,20 @@ impl DisplayName {
         }
     }
 
+    /// [`DisplayName::from_element`], taking the text instead of copying.
+    pub(crate) fn from_owned(mut e: Element) -> Self {
+        let lang = e
+            .attributes
+            .iter()
+            .position(|a| a.name.is(XML_NS, "lang"))
+            .map(|i| e.attributes.remove(i).value);
+        let text = match e.children.as_mut_slice() {
+            [Node::Text(t)] => std::mem::take(t),
+            _ => e.text(),
+        };
+        DisplayName { lang, text }
+    }
+
     pub(crate) fn to_element(&self, ns: &str, local: &str) -> Element {
         let mut e = Element::new(ns, local);
         if let Some(lang) = &self.lang {
@@ -100,6 +114,53 @@ impl<'a> At<'a> {
         }
     }
 
+    /// The step into the `index`-th `name` child, whose declarations were
+    /// taken off it as `decls` (for a typed reader that takes the element
+    /// apart).
+    pub(crate) fn child_decls(
+        &'a self,
+        name: &'static str,
+        index: usize,
+        decls: &'a [NsDecl],
+    ) -> At<'a> {
+        At {
+            parent: Some(self),
+            name,
+            index,
+            decls,
+        }
+    }
+
+    /// [`At::required`], taking the attribute off `e`.
+    pub(crate) fn take_required(
+        &self,
+        doc: DocKind,
+        e: &mut Element,
+        attribute: &'static str,
+    ) -> Result<String, DocError> {
+        take_attr(e, attribute)
+            .ok_or_else(|| self.err(doc, DocErrorKind::MissingAttribute { attribute }))
+    }
+
+    /// [`At::detach`], for a child the reader owns.
+    pub(crate) fn detach_owned(&self, mut c: Element) -> Element {
+        let mut cur = Some(self);
+        while let Some(step) = cur {
+            for d in step.decls {
+                if d.prefix.is_some() && !c.namespaces.iter().any(|o| o.prefix == d.prefix) {
+                    c.namespaces.push(d.clone());
+                }
+            }
+            cur = step.parent;
+        }
+        if !c.namespaces.iter().any(|d| d.prefix.is_none()) {
+            if let Some(uri) = outside_default(&c).map(str::to_owned) {
+                c.namespaces.push(NsDecl { prefix: None, uri });
+            }
+        }
+        c
+    }
+
     /// `c`, a child of this step's element that the typed model keeps as a
     /// tree, made to carry the namespace context it had here.
     ///
@@ -116,25 +177,7 @@ impl<'a> At<'a> {
     /// Parsing what the model writes then gives back the same `c`: every
     /// name in it is bound inside it, so nothing is declared on the way.
     pub(crate) fn detach(&self, c: &Element) -> Element {
-        let mut out = c.clone();
-        let mut cur = Some(self);
-        while let Some(step) = cur {
-            for d in step.decls {
-                if d.prefix.is_some() && !out.namespaces.iter().any(|o| o.prefix == d.prefix) {
-                    out.namespaces.push(d.clone());
-                }
-            }
-            cur = step.parent;
-        }
-        if !out.namespaces.iter().any(|d| d.prefix.is_none()) {
-            if let Some(uri) = outside_default(c) {
-                out.namespaces.push(NsDecl {
-                    prefix: None,
-                    uri: uri.to_owned(),
-                });
-            }
-        }
-        out
+        self.detach_owned(c.clone())
     }
 
     pub(crate) fn render(&self) -> String {
@@ -181,6 +224,15 @@ fn outside_default(e: &Element) -> Option<&str> {
         return Some(e.name.ns_str());
     }
     e.elements().find_map(outside_default)
+}
+
+/// Takes the unqualified attribute `local` off `e` and returns its value.
+pub(crate) fn take_attr(e: &mut Element, local: &str) -> Option<String> {
+    let i = e
+        .attributes
+        .iter()
+        .position(|a| a.name.ns.is_none() && a.name.local == local)?;
+    Some(e.attributes.remove(i).value)
 }
 
 /// The attributes of `e` other than the unqualified ones in `known`.

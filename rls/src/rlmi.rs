@@ -15,8 +15,7 @@
 use pidf::xml::{Attribute, Document, Element, Limits, Node, NsDecl};
 
 use crate::common::{
-    expect_root, extra_namespaces, indent, other_attributes, push_attrs, with_default_ns, At,
-    DisplayName,
+    expect_root, extra_namespaces, indent, push_attrs, take_attr, with_default_ns, At, DisplayName,
 };
 use crate::error::{DocError, DocErrorKind, DocKind};
 
@@ -103,9 +102,10 @@ impl Instance {
         self
     }
 
-    fn from_element(e: &Element, at: &At<'_>) -> Result<Self, DocError> {
-        let id = at.required(DOC, e, "id")?;
-        let state_s = at.required(DOC, e, "state")?;
+    /// Reads an `<instance>`, taking the element apart.
+    fn from_tree(mut e: Element, at: &At<'_>) -> Result<Self, DocError> {
+        let id = at.take_required(DOC, &mut e, "id")?;
+        let state_s = at.take_required(DOC, &mut e, "state")?;
         let state = InstanceState::parse(&state_s).ok_or_else(|| {
             at.err(
                 DOC,
@@ -115,18 +115,19 @@ impl Instance {
                 },
             )
         })?;
+        let reason = take_attr(&mut e, "reason");
+        let cid = take_attr(&mut e, "cid");
         Ok(Instance {
             id,
             state,
-            reason: e.attr("reason").map(str::to_owned),
-            cid: e.attr("cid").map(str::to_owned),
-            other_attributes: other_attributes(e, &["id", "state", "reason", "cid"]),
-            content: e
-                .children
-                .iter()
+            reason,
+            cid,
+            other_attributes: std::mem::take(&mut e.attributes),
+            content: std::mem::take(&mut e.children)
+                .into_iter()
                 .map(|n| match n {
-                    Node::Element(c) => Node::Element(at.detach(c)),
-                    other => other.clone(),
+                    Node::Element(c) => Node::Element(at.detach_owned(c)),
+                    other => other,
                 })
                 .collect(),
         })
@@ -187,19 +188,22 @@ impl Resource {
         self
     }
 
-    fn from_element(e: &Element, at: &At<'_>) -> Result<Self, DocError> {
-        let mut r = Resource::new(at.required(DOC, e, "uri")?);
-        r.other_attributes = other_attributes(e, &["uri"]);
+    /// Reads a `<resource>`, taking the element apart.
+    fn from_tree(mut e: Element, at: &At<'_>) -> Result<Self, DocError> {
+        let mut r = Resource::new(at.take_required(DOC, &mut e, "uri")?);
+        r.other_attributes = std::mem::take(&mut e.attributes);
         let mut n_inst = 0;
-        for c in e.elements() {
+        for n in std::mem::take(&mut e.children) {
+            let Node::Element(mut c) = n else { continue };
             if c.is(NS, "name") {
-                r.names.push(DisplayName::from_element(c));
+                r.names.push(DisplayName::from_owned(c));
             } else if c.is(NS, "instance") {
                 n_inst += 1;
-                let at = at.child("instance", n_inst, c);
-                r.instances.push(Instance::from_element(c, &at)?);
+                let decls = std::mem::take(&mut c.namespaces);
+                let at = at.child_decls("instance", n_inst, &decls);
+                r.instances.push(Instance::from_tree(c, &at)?);
             } else {
-                r.extensions.push(at.detach(c));
+                r.extensions.push(at.detach_owned(c));
             }
         }
         Ok(r)
@@ -283,15 +287,16 @@ impl Rlmi {
     /// Parses an RLMI document within `limits`.
     pub fn parse_with(input: &[u8], limits: &Limits) -> Result<Self, DocError> {
         let doc = Document::parse(input, limits).map_err(|e| DocError::xml(DOC, e))?;
-        Self::from_element(&doc.root)
+        Self::from_tree(doc.root)
     }
 
-    /// Reads the typed document from a parsed `<list>` element.
-    pub fn from_element(e: &Element) -> Result<Self, DocError> {
-        expect_root(DOC, e, NS, "list")?;
+    /// Reads the typed document from a parsed `<list>` element, taking it
+    /// apart (no text is copied). What [`Rlmi::parse`] does.
+    pub fn from_tree(mut e: Element) -> Result<Self, DocError> {
+        expect_root(DOC, &e, NS, "list")?;
         let at = At::root("list");
-        let uri = at.required(DOC, e, "uri")?;
-        let v = at.required(DOC, e, "version")?;
+        let uri = at.take_required(DOC, &mut e, "uri")?;
+        let v = at.take_required(DOC, &mut e, "version")?;
         let version = v.trim().parse::<u32>().map_err(|_| {
             at.err(
                 DOC,
@@ -301,7 +306,7 @@ impl Rlmi {
                 },
             )
         })?;
-        let f = at.required(DOC, e, "fullState")?;
+        let f = at.take_required(DOC, &mut e, "fullState")?;
         let full_state = parse_bool(&f).ok_or_else(|| {
             at.err(
                 DOC,
@@ -312,22 +317,30 @@ impl Rlmi {
             )
         })?;
         let mut doc = Rlmi::new(uri, version, full_state);
-        doc.cid = e.attr("cid").map(str::to_owned);
-        doc.other_attributes = other_attributes(e, &["uri", "version", "fullState", "cid"]);
-        doc.namespaces = extra_namespaces(e, NS);
+        doc.cid = take_attr(&mut e, "cid");
+        doc.other_attributes = std::mem::take(&mut e.attributes);
+        doc.namespaces = extra_namespaces(&e, NS);
         let mut n_res = 0;
-        for c in e.elements() {
+        for n in std::mem::take(&mut e.children) {
+            let Node::Element(mut c) = n else { continue };
             if c.is(NS, "name") {
-                doc.names.push(DisplayName::from_element(c));
+                doc.names.push(DisplayName::from_owned(c));
             } else if c.is(NS, "resource") {
                 n_res += 1;
-                let at = at.child("resource", n_res, c);
-                doc.resources.push(Resource::from_element(c, &at)?);
+                let decls = std::mem::take(&mut c.namespaces);
+                let at = at.child_decls("resource", n_res, &decls);
+                doc.resources.push(Resource::from_tree(c, &at)?);
             } else {
-                doc.extensions.push(at.detach(c));
+                doc.extensions.push(at.detach_owned(c));
             }
         }
         Ok(doc)
+    }
+
+    /// Reads the typed document from a parsed `<list>` element, copying
+    /// what it keeps (see [`Rlmi::from_tree`] to take a tree apart instead).
+    pub fn from_element(e: &Element) -> Result<Self, DocError> {
+        Self::from_tree(e.clone())
     }
 
     /// The document as a `<list>` element tree.
