@@ -42,8 +42,9 @@
 //!   address), come back through the border and go on by its Route entry:
 //!   to the peer it names, or inside when that peer sends them within a
 //!   dialog the border record-routed with it (a Route entry alone does not
-//!   let a peer reach inside addresses). That covers INVITE dialogs whose remote
-//!   targets are in the two domains: an INVITE's provisional responses pass
+//!   let a peer reach inside addresses). A response is taken only from
+//!   where its request went (the peer's connection, or inside). That
+//!   covers INVITE dialogs: an INVITE's provisional responses pass
 //!   and keep the relay for its final one (RFC 3261 section 16.7); the ACK
 //!   of a 2xx (a request of its own, section 13.2.2.4) or of a non-2xx
 //!   (section 17.1.1.3) is relayed like any request but, never being
