@@ -106,12 +106,7 @@ impl<'a> At<'a> {
 
     /// The step into `e`, the `index`-th `name` child.
     pub(crate) fn child(&'a self, name: &'static str, index: usize, e: &'a Element) -> At<'a> {
-        At {
-            parent: Some(self),
-            name,
-            index,
-            decls: &e.namespaces,
-        }
+        self.child_decls(name, index, &e.namespaces)
     }
 
     /// The step into the `index`-th `name` child, whose declarations were
@@ -216,14 +211,26 @@ impl<'a> At<'a> {
 
 /// The namespace an unprefixed element name in `e` takes from a default
 /// declared outside `e` (`""` for none), if any name does.
+///
+/// Depth first, in document order, with an explicit stack: no recursion
+/// however deep the tree.
 fn outside_default(e: &Element) -> Option<&str> {
-    if e.namespaces.iter().any(|d| d.prefix.is_none()) {
-        return None;
+    let mut stack = vec![e];
+    while let Some(x) = stack.pop() {
+        if x.namespaces.iter().any(|d| d.prefix.is_none()) {
+            continue;
+        }
+        if x.name.prefix.is_none() {
+            return Some(x.name.ns_str());
+        }
+        let before = stack.len();
+        stack.extend(x.elements());
+        // Children in document order come off the stack first-child first.
+        if let Some(added) = stack.get_mut(before..) {
+            added.reverse();
+        }
     }
-    if e.name.prefix.is_none() {
-        return Some(e.name.ns_str());
-    }
-    e.elements().find_map(outside_default)
+    None
 }
 
 /// Takes the unqualified attribute `local` off `e` and returns its value.

@@ -848,7 +848,8 @@ impl Border {
         // A request of a dialog we record-routed goes where our entry
         // says; any other by its Request-URI.
         let routed = self.pop_own_route(&mut r);
-        let (dom, secure) = match routed.clone() {
+        let in_dialog = routed.is_some();
+        let (dom, secure) = match routed {
             Some((peer, secure)) => (peer, secure),
             None if dom == self.config.domain => {
                 let x = Response::from_request(&r, StatusCode::NOT_FOUND);
@@ -864,10 +865,7 @@ impl Border {
         if !self.take_hop(&mut r, Dest::Inside) {
             return;
         }
-        if routed.is_some() {
-            self.keep_dialog(now, &r, &dom);
-        }
-        self.record_route(now, &mut r, &dom, tls);
+        self.route_dialog(now, &mut r, &dom, tls, in_dialog);
         self.remember(&r, Dest::Inside, tls, Some(&dom));
         self.out.push_back(to_peer(&dom, tls, req(r)));
     }
@@ -893,13 +891,34 @@ impl Border {
         Some(found)
     }
 
-    /// Puts our Record-Route entry on top of an initial dialog-creating
-    /// request we relay for the dialog with `peer` (RFC 3261 section 16.6
-    /// item 4; see [`BorderConfig::record_route`]).
-    fn record_route(&mut self, now: Instant, r: &mut Request, peer: &str, tls: bool) {
+    /// Keeps the record-routed dialogs up to date for a request relayed to
+    /// or from `peer`: one that came by our Route entry (`in_dialog`) keeps
+    /// its dialog known, or ends it with a BYE; an initial INVITE, SUBSCRIBE
+    /// or REFER gets our Record-Route entry on top (RFC 3261 section 16.6
+    /// item 4; see [`BorderConfig::record_route`]) and its dialog becomes
+    /// known.
+    fn route_dialog(
+        &mut self,
+        now: Instant,
+        r: &mut Request,
+        peer: &str,
+        tls: bool,
+        in_dialog: bool,
+    ) {
         let Some(host) = &self.config.record_route else {
             return;
         };
+        let Some(call) = r.headers().typed::<CallId>().ok().flatten() else {
+            return;
+        };
+        if in_dialog {
+            if *r.method() == Method::BYE {
+                self.routed.forget(&call.0);
+            } else {
+                self.routed.touch(now, call.0, peer);
+            }
+            return;
+        }
         let creates = [Method::INVITE, Method::SUBSCRIBE, Method::REFER].contains(r.method());
         let initial = r
             .headers()
@@ -914,26 +933,10 @@ impl Border {
         if !creates || !initial || !plain_domain {
             return;
         }
-        let Some(call) = r.headers().typed::<CallId>().ok().flatten() else {
-            return;
-        };
         let scheme = if tls { "sips" } else { "sip" };
         let value = format!("<{scheme}:{host};lr;peer={peer}>");
         r.headers_mut().prepend(HeaderName::RECORD_ROUTE, value);
         self.routed.touch(now, call.0, peer);
-    }
-
-    /// A request of a record-routed dialog passed: the dialog stays known,
-    /// or is forgotten with its BYE.
-    fn keep_dialog(&mut self, now: Instant, r: &Request, peer: &str) {
-        let Some(call) = r.headers().typed::<CallId>().ok().flatten() else {
-            return;
-        };
-        if *r.method() == Method::BYE {
-            self.routed.forget(&call.0);
-        } else {
-            self.routed.touch(now, call.0, peer);
-        }
     }
 
     /// Takes a hop off a request the border relays, as a proxy does
@@ -1463,10 +1466,7 @@ impl Border {
         if !self.take_hop(&mut r, back.clone()) {
             return;
         }
-        if routed {
-            self.keep_dialog(now, &r, &from_dom);
-        }
-        self.record_route(now, &mut r, &from_dom, over.is_tls());
+        self.route_dialog(now, &mut r, &from_dom, over.is_tls(), routed);
         self.remember(&r, back, false, None);
         self.out.push_back(inside(req(r)));
     }
