@@ -1189,18 +1189,25 @@ impl NameAddr {
     /// Parses `name-addr / addr-spec` followed by `*(SEMI param)`, as in
     /// From, To, Contact, Route (RFC 3261 20.10: in the addr-spec form the
     /// parameters after the URI belong to the header).
-    pub(crate) fn parse_with_params(
-        v: &Bytes,
+    ///
+    /// The value is `src[start..end]`: the parts kept are slices of `src`,
+    /// and error offsets count from `start`. A header read from a parsed
+    /// message decodes this way, without a `Bytes` of its own for the
+    /// whole value.
+    pub(crate) fn parse_with_params_in(
+        src: &Bytes,
+        start: usize,
+        end: usize,
     ) -> Result<(NameAddr, Params), (HeaderErrorKind, usize)> {
-        let i = skip_ws(v, 0);
-        let s: &[u8] = v;
+        let s: &[u8] = src.get(start..end).unwrap_or_default();
+        let i = skip_ws(s, 0);
         let (display, after) = if s.get(i) == Some(&b'"') {
-            let end = quoted_end(s, i).ok_or((HeaderErrorKind::UnterminatedQuote, i))?;
-            let j = skip_ws(s, end + 1);
+            let q_end = quoted_end(s, i).ok_or((HeaderErrorKind::UnterminatedQuote, i))?;
+            let j = skip_ws(s, q_end + 1);
             if s.get(j) != Some(&b'<') {
                 return Err((HeaderErrorKind::InvalidAngleBrackets, j));
             }
-            (Some(v.slice(i..end + 1)), j)
+            (Some(src.slice(start + i..start + q_end + 1)), j)
         } else {
             // A `<` before any `;` makes it a name-addr.
             let first = s.iter().position(|&b| b == b'<' || b == b';');
@@ -1216,7 +1223,7 @@ impl NameAddr {
                         if d.is_empty() {
                             None
                         } else {
-                            Some(v.slice_ref(d))
+                            Some(src.slice_ref(d))
                         },
                         lt,
                     )
@@ -1225,9 +1232,10 @@ impl NameAddr {
                     // addr-spec
                     // No `<`: the URI ends at the first `;` (the first
                     // thing found) or at the end.
-                    let end = first.unwrap_or(s.len());
-                    let text = trim(s.get(i..end).unwrap_or_default());
-                    let uri = Uri::parse(&v.slice_ref(text))
+                    let uri_end = first.unwrap_or(s.len());
+                    let text = trim(s.get(i..uri_end).unwrap_or_default());
+                    let t0 = start + (text.as_ptr() as usize - s.as_ptr() as usize);
+                    let uri = Uri::parse_in(src, t0, t0 + text.len())
                         .map_err(|e| (HeaderErrorKind::InvalidUri(e), i + e.offset))?;
                     if let Uri::Sip(u) = &uri {
                         if !u.headers_raw().is_empty()
@@ -1236,7 +1244,7 @@ impl NameAddr {
                             return Err((HeaderErrorKind::UnbracketedUri, i));
                         }
                     }
-                    let params = Self::params_after(v, end)?;
+                    let params = Self::params_after(src, start, end, uri_end)?;
                     return Ok((NameAddr { display: None, uri }, params));
                 }
             }
@@ -1252,19 +1260,26 @@ impl NameAddr {
         {
             return Err((HeaderErrorKind::InvalidAngleBrackets, after + 1));
         }
-        let uri = Uri::parse_in(v, after + 1, gt)
+        let uri = Uri::parse_in(src, start + after + 1, start + gt)
             .map_err(|e| (HeaderErrorKind::InvalidUri(e), after + 1 + e.offset))?;
-        let params = Self::params_after(v, gt + 1)?;
+        let params = Self::params_after(src, start, end, gt + 1)?;
         Ok((NameAddr { display, uri }, params))
     }
 
-    fn params_after(v: &Bytes, from: usize) -> Result<Params, (HeaderErrorKind, usize)> {
-        let j = skip_ws(v, from);
-        match v.get(j) {
+    /// The header parameters of `src[start..end]` from its offset `from`
+    /// on (offsets in errors count from `start`).
+    fn params_after(
+        src: &Bytes,
+        start: usize,
+        end: usize,
+        from: usize,
+    ) -> Result<Params, (HeaderErrorKind, usize)> {
+        let s: &[u8] = src.get(start..end).unwrap_or_default();
+        let j = skip_ws(s, from);
+        match s.get(j) {
             None => Ok(Params::new()),
             Some(b';') => {
-                let end = v.len();
-                let p = v.slice(j + 1..end);
+                let p = src.slice(start + j + 1..end);
                 Params::parse(p).map_err(|(k, o)| (k, j + 1 + o))
             }
             Some(_) => Err((HeaderErrorKind::TrailingData, j)),
@@ -1466,14 +1481,14 @@ mod tests {
         let v = Bytes::from_static(
             br#""J Rosenberg \\\""       <sip:jdrosen@example.com>  ;  tag = 98asjd8"#,
         );
-        let (na, p) = NameAddr::parse_with_params(&v).unwrap();
+        let (na, p) = NameAddr::parse_with_params_in(&v, 0, v.len()).unwrap();
         assert_eq!(&*na.display_name().unwrap(), br#"J Rosenberg \""#);
         assert_eq!(p.get("tag"), Some(&b"98asjd8"[..]));
         let v = Bytes::from_static(b"caller<sip:caller@example.com>;tag=323");
-        let (na, _) = NameAddr::parse_with_params(&v).unwrap();
+        let (na, _) = NameAddr::parse_with_params_in(&v, 0, v.len()).unwrap();
         assert_eq!(na.display_raw(), Some(&b"caller"[..]));
         let v = Bytes::from_static(b"sip:+19725552222@gw1.example.net;unknownparam");
-        let (na, p) = NameAddr::parse_with_params(&v).unwrap();
+        let (na, p) = NameAddr::parse_with_params_in(&v, 0, v.len()).unwrap();
         assert!(na.uri().as_sip().unwrap().params().next().is_none());
         assert!(p.contains("unknownparam"));
         for bad in [
@@ -1483,7 +1498,8 @@ mod tests {
             b"sip:user@example.com?Route=%3Csip:sip.example.com%3E",
             b"\"Joe\" <sip:joe@example.org>;;;;",
         ] {
-            assert!(NameAddr::parse_with_params(&Bytes::copy_from_slice(bad)).is_err());
+            let v = Bytes::copy_from_slice(bad);
+            assert!(NameAddr::parse_with_params_in(&v, 0, v.len()).is_err());
         }
     }
 }

@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use sip_core::header::*;
 use sip_core::multipart::{Multipart, MultipartBuilder, Part};
-use sip_core::{HeaderName, Limits, Message, Method, StreamEvent, StreamFramer, Uri};
+use sip_core::{HeaderName, Headers, Limits, Message, Method, StreamEvent, StreamFramer, Uri};
 
 fn token() -> impl Strategy<Value = String> {
     "[a-zA-Z0-9][a-zA-Z0-9.!%*_+`'~-]{0,12}"
@@ -368,5 +368,81 @@ proptest! {
             &r.to_bytes()[..],
             &b"SIP/2.0 200 OK\r\nCSeq: 1 MESSAGE\r\nCall-ID: x\r\n\r\n"[..]
         );
+    }
+}
+
+/// A header value of the kinds the typed proxy headers read: a valid
+/// address, Via or CSeq, or printable junk close to them.
+fn header_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (display(), sip_uri(), proptest::option::of(token())).prop_map(|(d, u, tag)| {
+            let tag = tag.map(|t| format!(";tag={t}")).unwrap_or_default();
+            match d {
+                Some(d) => format!("{d}<{u}>{tag}"),
+                None => format!("{u}{tag}"),
+            }
+        }),
+        (host(), token()).prop_map(|(h, b)| format!("SIP/2.0/UDP {h};branch=z9hG4bK{b};rport")),
+        (any::<u32>(), token()).prop_map(|(n, m)| format!("{n} {m}")),
+        "[ -~]{0,40}",
+    ]
+}
+
+/// Decodes `H` from a parsed message, where the value lies in the
+/// message's buffer, and from headers built with the same value as their
+/// own `Bytes`: the two must agree, errors (and their offsets) included.
+fn in_place_equals_alone<H>(m: &Message, value: &str) -> Result<(), TestCaseError>
+where
+    H: TypedHeader + PartialEq + std::fmt::Debug,
+{
+    let mut built = Headers::new();
+    built.push(H::NAME, value.to_string());
+    prop_assert_eq!(
+        m.headers().typed::<H>(),
+        built.typed::<H>(),
+        "value {:?}",
+        value
+    );
+    if !H::LIST {
+        let alone = H::decode(&bytes::Bytes::from(value.to_string()));
+        prop_assert_eq!(
+            m.headers().typed::<H>(),
+            alone.map(Some),
+            "value {:?}",
+            value
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    /// `Headers::typed` decodes a parsed message's values where they lie
+    /// in its buffer (`TypedHeader::decode_in`); that must give what the
+    /// value alone gives, for every header that decodes in place.
+    #[test]
+    fn typed_reads_in_the_buffer_equal_reads_of_the_value_alone(
+        value in header_value(),
+        lead in "[ \t]{0,2}",
+    ) {
+        prop_assume!(!value.contains(['\r', '\n']));
+        for name in ["From", "To", "Contact", "Route", "Record-Route", "Via", "CSeq", "Call-ID"] {
+            let text = format!(
+                "OPTIONS sip:a@b SIP/2.0\r\nX-Before: 1\r\n{name}:{lead}{value}\r\nContent-Length: 0\r\n\r\n"
+            );
+            let Ok(m) = Message::parse_datagram(text.into_bytes(), &Limits::default()) else {
+                continue;
+            };
+            let v = value.trim_end_matches([' ', '\t']);
+            match name {
+                "From" => in_place_equals_alone::<From>(&m, v)?,
+                "To" => in_place_equals_alone::<To>(&m, v)?,
+                "Contact" => in_place_equals_alone::<Contact>(&m, v)?,
+                "Route" => in_place_equals_alone::<Route>(&m, v)?,
+                "Record-Route" => in_place_equals_alone::<RecordRoute>(&m, v)?,
+                "Via" => in_place_equals_alone::<Via>(&m, v)?,
+                "CSeq" => in_place_equals_alone::<CSeq>(&m, v)?,
+                _ => in_place_equals_alone::<CallId>(&m, v)?,
+            }
+        }
     }
 }

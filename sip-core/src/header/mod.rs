@@ -41,6 +41,26 @@ pub trait TypedHeader: Sized {
     /// Decodes one value (one list element for list headers). The value
     /// has no folding left (LWS is SP/HTAB).
     fn decode(value: &Bytes) -> Result<Self, HeaderError>;
+    /// Decodes the value `src[start..end]`, sharing `src` for the parts
+    /// kept; offsets in errors count from `start`. [`Headers::typed`]
+    /// reads a parsed message's values this way, so that a value costs no
+    /// `Bytes` (and no reference count) of its own. The default slices the
+    /// value out and calls [`decode`](Self::decode); a range outside `src`
+    /// decodes as an empty value.
+    ///
+    /// ```
+    /// use sip_core::header::{CallId, TypedHeader};
+    /// use sip_core::Bytes;
+    /// let src = Bytes::from_static(b"Call-ID: a84b4c76e66710\r\n");
+    /// let id = CallId::decode_in(&src, 9, 23).unwrap();
+    /// assert_eq!(&id.0[..], b"a84b4c76e66710");
+    /// ```
+    fn decode_in(src: &Bytes, start: usize, end: usize) -> Result<Self, HeaderError> {
+        match src.get(start..end) {
+            Some(_) => Self::decode(&src.slice(start..end)),
+            None => Self::decode(&Bytes::new()),
+        }
+    }
     /// Writes the canonical form of the value.
     fn encode(&self, out: &mut Vec<u8>);
     /// The canonical value as `Bytes`.
@@ -108,17 +128,6 @@ impl Entry {
         match self.value.get() {
             Some(v) => v,
             None => src.get(self.range()).unwrap_or_default(),
-        }
-    }
-
-    /// `part` (a piece of this line's value) as `Bytes`, without caching
-    /// anything: what the typed views decode from.
-    #[inline]
-    fn slice_of(&self, src: &Bytes, part: &[u8]) -> Bytes {
-        match self.value.get() {
-            Some(v) => v.slice_ref(part),
-            None if part.is_empty() => Bytes::new(),
-            None => src.slice_ref(part),
         }
     }
 
@@ -418,9 +427,15 @@ impl Headers {
     /// line for list headers), decoded; `Ok(None)` when absent.
     pub fn typed<H: TypedHeader>(&self) -> Result<Option<H>, HeaderError> {
         for e in self.entries.iter().filter(|e| e.name == H::NAME) {
-            let bytes = e.bytes(&self.src);
+            // Decoded where the value lies: its own `Bytes` once it has
+            // one (set or unfolded), else the message buffer.
+            let (src, range) = match e.value.get() {
+                Some(v) => (v, 0..v.len()),
+                None => (&self.src, e.range()),
+            };
+            let bytes = src.get(range.clone()).unwrap_or_default();
             if !H::LIST {
-                return H::decode(&e.slice_of(&self.src, bytes)).map(Some);
+                return H::decode_in(src, range.start, range.end).map(Some);
             }
             // The first element (as `decode_all` would give it), without
             // the iterator chain.
@@ -440,7 +455,8 @@ impl Headers {
             if first.is_empty() {
                 return Err(herr::<H>(HeaderErrorKind::EmptyListElement, 0));
             }
-            return H::decode(&e.slice_of(&self.src, first)).map(Some);
+            let at = range.start + (first.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
+            return H::decode_in(src, at, at + first.len()).map(Some);
         }
         Ok(None)
     }

@@ -181,7 +181,11 @@ impl TypedHeader for Via {
     const LIST: bool = true;
 
     fn decode(v: &Bytes) -> Result<Self, HeaderError> {
-        let s: &[u8] = v;
+        Self::decode_in(v, 0, v.len())
+    }
+
+    fn decode_in(src: &Bytes, start: usize, end: usize) -> Result<Self, HeaderError> {
+        let s: &[u8] = src.get(start..end).unwrap_or_default();
         let semi = text::find(b';', s).unwrap_or(s.len());
         let head = &s[..semi];
         // `SIP/2.0/` as nearly every Via starts, else the general form
@@ -212,9 +216,9 @@ impl TypedHeader for Via {
         if sent_by.iter().any(|&b| text::is_ws(b)) {
             return Err(herr::<Self>(K::InvalidHost, sb_off));
         }
-        let sb_start = sent_by.as_ptr() as usize - s.as_ptr() as usize;
+        let sb_start = start + (sent_by.as_ptr() as usize - s.as_ptr() as usize);
         let sb_end = sb_start + sent_by.len();
-        let (host, port, used) = parse_hostport(v, sb_start, sb_end, sb_off, |_| false)
+        let (host, port, used) = parse_hostport(src, sb_start, sb_end, sb_off, |_| false)
             .map_err(|_| herr::<Self>(K::InvalidHost, sb_off))?;
         if used != sb_end {
             return Err(herr::<Self>(K::InvalidHost, sb_off));
@@ -239,16 +243,16 @@ impl TypedHeader for Via {
             }
         };
         let params = if semi < s.len() {
-            Params::parse_with(v.slice(semi + 1..), via_rules)
+            Params::parse_with(src.slice(start + semi + 1..end), via_rules)
                 .map_err(|(k, o)| herr::<Self>(k, semi + 1 + o))?
                 .map_err(|()| herr::<Self>(K::InvalidParam, semi))?
         } else {
             Params::new()
         };
         Ok(Via {
-            protocol: shared_or_static(v, protocol),
-            version: shared_or_static(v, version),
-            transport: shared_or_static(v, transport),
+            protocol: shared_or_static(src, protocol),
+            version: shared_or_static(src, version),
+            transport: shared_or_static(src, transport),
             host,
             port,
             params,
@@ -301,11 +305,16 @@ macro_rules! addr_header {
             const LIST: bool = $list;
 
             fn decode(v: &Bytes) -> Result<Self, HeaderError> {
+                Self::decode_in(v, 0, v.len())
+            }
+
+            fn decode_in(src: &Bytes, start: usize, end: usize) -> Result<Self, HeaderError> {
+                let v = src.get(start..end).unwrap_or_default();
                 if $bracketed && !v.contains(&b'<') {
                     return Err(herr::<Self>(K::UnbracketedUri, 0));
                 }
-                let (addr, params) =
-                    NameAddr::parse_with_params(v).map_err(|(k, o)| herr::<Self>(k, o))?;
+                let (addr, params) = NameAddr::parse_with_params_in(src, start, end)
+                    .map_err(|(k, o)| herr::<Self>(k, o))?;
                 Ok(Self { addr, params })
             }
 
@@ -435,10 +444,15 @@ impl TypedHeader for Contact {
     const LIST: bool = true;
 
     fn decode(v: &Bytes) -> Result<Self, HeaderError> {
-        if trim(v) == b"*" {
+        Self::decode_in(v, 0, v.len())
+    }
+
+    fn decode_in(src: &Bytes, start: usize, end: usize) -> Result<Self, HeaderError> {
+        if trim(src.get(start..end).unwrap_or_default()) == b"*" {
             return Ok(Contact::Star);
         }
-        let (addr, params) = NameAddr::parse_with_params(v).map_err(|(k, o)| herr::<Self>(k, o))?;
+        let (addr, params) =
+            NameAddr::parse_with_params_in(src, start, end).map_err(|(k, o)| herr::<Self>(k, o))?;
         let c = Contact::Addr { addr, params };
         if let Some(p) = c.params() {
             if p.get("expires").is_some() && c.expires().is_none() {
@@ -509,7 +523,11 @@ impl TypedHeader for CallId {
     const NAME: HeaderName = HeaderName::CALL_ID;
 
     fn decode(v: &Bytes) -> Result<Self, HeaderError> {
-        let t = trim(v);
+        Self::decode_in(v, 0, v.len())
+    }
+
+    fn decode_in(src: &Bytes, start: usize, end: usize) -> Result<Self, HeaderError> {
+        let t = trim(src.get(start..end).unwrap_or_default());
         if t.is_empty() {
             return Err(herr::<Self>(K::Empty, 0));
         }
@@ -527,7 +545,7 @@ impl TypedHeader for CallId {
         if !ok || at.is_some_and(|a| a == 0 || a + 1 == t.len()) {
             return Err(herr::<Self>(K::ExpectedToken, 0));
         }
-        Ok(CallId(v.slice_ref(t)))
+        Ok(CallId(src.slice_ref(t)))
     }
 
     fn encode(&self, out: &mut Vec<u8>) {
@@ -548,7 +566,11 @@ impl TypedHeader for CSeq {
     const NAME: HeaderName = HeaderName::CSEQ;
 
     fn decode(v: &Bytes) -> Result<Self, HeaderError> {
-        let t = trim(v);
+        Self::decode_in(v, 0, v.len())
+    }
+
+    fn decode_in(src: &Bytes, start: usize, end: usize) -> Result<Self, HeaderError> {
+        let t = trim(src.get(start..end).unwrap_or_default());
         let sp = t
             .iter()
             .position(|&b| text::is_ws(b))
@@ -556,7 +578,7 @@ impl TypedHeader for CSeq {
         let seq = number::<Self>(&t[..sp])?;
         // Known methods are constants: no slice of `v` to make.
         let m = trim(&t[sp..]);
-        let method = Method::from_bytes_shared(m, || v.slice_ref(m))
+        let method = Method::from_bytes_shared(m, || src.slice_ref(m))
             .ok_or(herr::<Self>(K::ExpectedToken, sp))?;
         Ok(CSeq { seq, method })
     }
