@@ -432,7 +432,7 @@ proptest! {
             let Ok(m) = Message::parse_datagram(text.into_bytes(), &Limits::default()) else {
                 continue;
             };
-            let v = value.trim_end_matches([' ', '\t']);
+            let v = value.trim_matches([' ', '\t']);
             match name {
                 "From" => in_place_equals_alone::<From>(&m, v)?,
                 "To" => in_place_equals_alone::<To>(&m, v)?,
