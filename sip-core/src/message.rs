@@ -69,17 +69,19 @@ fn unfold(v: &[u8]) -> Vec<u8> {
 /// an error and trailing bytes are ignored (RFC 3261 18.3); otherwise
 /// (stream) Content-Length is required and a short body is `Partial`.
 fn parse_owned(
-    buf: &Bytes,
+    buf: Bytes,
     limits: &Limits,
     datagram: bool,
 ) -> Result<Status<(Message, usize)>, ParseError> {
-    let skip = leading_crlf(buf);
+    let skip = leading_crlf(&buf);
     if datagram && skip == buf.len() {
         return Err(ParseError::new(K::Empty, skip));
     }
-    let mut headers = Headers::with_source(buf.clone(), 12);
+    // The buffer moves into the headers once the scan is done: no
+    // reference count taken for it here.
+    let mut headers = Headers::with_source(Bytes::new(), 12);
     let mut content_length: Option<u64> = None;
-    let status = scan_head(buf, skip, limits, |line| {
+    let status = scan_head(&buf, skip, limits, |line| {
         let (name, compact) = HeaderName::from_known(line.known, || buf.slice(line.name.clone()));
         if name == HeaderName::CONTENT_LENGTH {
             let value = buf.get(line.value.clone()).unwrap_or_default();
@@ -90,7 +92,7 @@ fn parse_owned(
             let value = unfold(buf.get(line.value.clone()).unwrap_or_default());
             headers.push_raw(name, Bytes::from(value), compact);
         } else {
-            headers.push_span(name, line.value.start, line.value.end, compact);
+            headers.push_span(&buf, name, line.value.start, line.value.end, compact);
         }
         Ok(())
     })?;
@@ -130,8 +132,9 @@ fn parse_owned(
             let method = Method::from_bytes_shared(m, || buf.slice(method.clone()))
                 .ok_or(ParseError::new(K::InvalidMethod, method.start))?;
             let uri_start = uri.start;
-            let uri = Uri::parse_in(buf, uri.start, uri.end)
+            let uri = Uri::parse_in(&buf, uri.start, uri.end)
                 .map_err(|e| ParseError::new(K::InvalidRequestUri, uri_start + e.offset))?;
+            headers.set_source(buf);
             Message::Request(Request {
                 method,
                 uri,
@@ -144,15 +147,39 @@ fn parse_owned(
             version,
             code,
             reason,
-        } => Message::Response(Response {
-            version,
-            status: StatusCode::new(code).ok_or(ParseError::new(K::InvalidStatusCode, skip))?,
-            reason: buf.slice(reason),
-            headers,
-            body,
-        }),
+        } => {
+            let status =
+                StatusCode::new(code).ok_or(ParseError::new(K::InvalidStatusCode, skip))?;
+            let reason = common_reason(&buf, reason);
+            headers.set_source(buf);
+            Message::Response(Response {
+                version,
+                status,
+                reason,
+                headers,
+                body,
+            })
+        }
     };
     Ok(Status::Complete((msg, end)))
+}
+
+/// The reason phrase at `range` of `buf`: a static one for the phrases
+/// most responses carry (no reference count on the buffer), else a slice.
+fn common_reason(buf: &Bytes, range: std::ops::Range<usize>) -> Bytes {
+    const COMMON: [&[u8]; 6] = [
+        b"OK",
+        b"Trying",
+        b"Ringing",
+        b"Accepted",
+        b"Session Progress",
+        b"Not Found",
+    ];
+    let text = buf.get(range.clone()).unwrap_or_default();
+    match COMMON.iter().find(|c| **c == text) {
+        Some(c) => Bytes::from_static(c),
+        None => buf.slice(range),
+    }
 }
 
 impl Message {
@@ -175,9 +202,10 @@ impl Message {
         if buf.len() > limits.max_message {
             return Err(ParseError::new(K::MessageTooLarge, limits.max_message));
         }
-        match parse_owned(&buf, limits, true)? {
+        let len = buf.len();
+        match parse_owned(buf, limits, true)? {
             Status::Complete((m, _)) => Ok(m),
-            Status::Partial => Err(ParseError::new(K::Incomplete, buf.len())),
+            Status::Partial => Err(ParseError::new(K::Incomplete, len)),
         }
     }
 
@@ -188,7 +216,7 @@ impl Message {
         buf: &Bytes,
         limits: &Limits,
     ) -> Result<Status<(Message, usize)>, ParseError> {
-        parse_owned(buf, limits, false)
+        parse_owned(buf.clone(), limits, false)
     }
 
     /// The headers.

@@ -243,14 +243,30 @@ impl Headers {
         }
     }
 
+    /// Sets the buffer that the lines pushed by [`Headers::push_span`]
+    /// point into (a parser pushes them first and hands the buffer over
+    /// last).
+    pub(crate) fn set_source(&mut self, src: Bytes) {
+        self.src = src;
+    }
+
     pub(crate) fn push_raw(&mut self, name: HeaderName, value: Bytes, compact: bool) {
         self.entries.push(Entry::owned(name, value, compact));
     }
 
     /// Appends a line whose value is `src[start..end]` of the source given
-    /// to [`Headers::with_source`].
+    /// to [`Headers::with_source`]. `src` is that buffer (it may be handed
+    /// over only later, with [`Headers::set_source`]); a line beyond 2 GiB
+    /// into it is kept as its own slice.
     #[inline]
-    pub(crate) fn push_span(&mut self, name: HeaderName, start: usize, end: usize, compact: bool) {
+    pub(crate) fn push_span(
+        &mut self,
+        src: &Bytes,
+        name: HeaderName,
+        start: usize,
+        end: usize,
+        compact: bool,
+    ) {
         match (u32::try_from(start), u32::try_from(end)) {
             (Ok(start), Ok(end)) if end < COMPACT => self.entries.push(Entry {
                 value: OnceLock::new(),
@@ -259,7 +275,9 @@ impl Headers {
                 end: if compact { end | COMPACT } else { end },
             }),
             _ => {
-                let value = self.src.slice(start..end);
+                let value = src
+                    .get(start..end)
+                    .map_or_else(Bytes::new, |_| src.slice(start..end));
                 self.push_raw(name, value, compact);
             }
         }
@@ -546,8 +564,8 @@ mod tests {
     fn lines_from_a_buffer_equal_lines_built() {
         let src = Bytes::from_static(b"Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\nv: SIP/2.0/TCP g\r\n");
         let mut parsed = Headers::with_source(src.clone(), 2);
-        parsed.push_span(HeaderName::VIA, 5, 34, false);
-        parsed.push_span(HeaderName::VIA, 39, 52, true);
+        parsed.push_span(&src, HeaderName::VIA, 5, 34, false);
+        parsed.push_span(&src, HeaderName::VIA, 39, 52, true);
         let mut built = Headers::new();
         built.push(HeaderName::VIA, "SIP/2.0/UDP h;branch=z9hG4bK1");
         built.push(HeaderName::VIA, "SIP/2.0/TCP g");
