@@ -571,18 +571,16 @@ impl TypedHeader for CallId {
         if t.is_empty() {
             return Err(herr::<Self>(K::Empty, 0));
         }
-        // One pass: words, and at most one `@` with a word on each side.
-        let mut at = None;
-        let mut ok = true;
-        for (i, &b) in t.iter().enumerate() {
-            if b == b'@' && at.is_none() {
-                at = Some(i);
-            } else if !is_word(b) {
-                ok = false;
-                break;
+        // Words, and at most one `@` with a word on each side (a second
+        // `@` is no word character).
+        let words = |w: &[u8]| !w.is_empty() && w.iter().all(|&b| is_word(b));
+        let ok = match memchr::memchr(b'@', t) {
+            None => words(t),
+            Some(a) => {
+                words(t.get(..a).unwrap_or_default()) && words(t.get(a + 1..).unwrap_or_default())
             }
-        }
-        if !ok || at.is_some_and(|a| a == 0 || a + 1 == t.len()) {
+        };
+        if !ok {
             return Err(herr::<Self>(K::ExpectedToken, 0));
         }
         Ok(CallId(src.slice_ref(t)))
