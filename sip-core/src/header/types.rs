@@ -219,7 +219,7 @@ impl TypedHeader for Via {
 
     fn decode_in(src: &Bytes, start: usize, end: usize) -> Result<Self, HeaderError> {
         let s: &[u8] = src.get(start..end).unwrap_or_default();
-        let semi = text::find(b';', s).unwrap_or(s.len());
+        let semi = memchr::memchr(b';', s).unwrap_or(s.len());
         let head = &s[..semi];
         // `SIP/2.0/` as nearly every Via starts, else the general form
         // with LWS allowed around the slashes.
