@@ -1251,7 +1251,7 @@ impl NameAddr {
         };
         let gt = s
             .get(after..)
-            .and_then(|r| text::find(b'>', r))
+            .and_then(|r| memchr::memchr(b'>', r))
             .map(|p| after + p)
             .ok_or((HeaderErrorKind::InvalidAngleBrackets, after))?;
         let inner = s.get(after + 1..gt).unwrap_or_default();
