@@ -473,8 +473,11 @@ impl Headers {
             if first.is_empty() {
                 return Err(herr::<H>(HeaderErrorKind::EmptyListElement, 0));
             }
-            let at = range.start + (first.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
-            return H::decode_in(src, at, at + first.len()).map(Some);
+            // `first` lies in `bytes`; were it not, `at` would fall outside
+            // `src` and decode as an empty value, never panic.
+            let offset = (first.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
+            let at = range.start.wrapping_add(offset);
+            return H::decode_in(src, at, at.wrapping_add(first.len())).map(Some);
         }
         Ok(None)
     }

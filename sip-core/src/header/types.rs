@@ -88,7 +88,7 @@ fn sent_protocol(
 /// Via (RFC 3261 20.42): `SIP/2.0/transport sent-by *(;via-params)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Via {
-    /// `protocol/version/transport` without LWS; [`Via::slashes`] says
+    /// `protocol/version/transport` without LWS; `slashes` says
     /// where the slashes are. One field instead of three keeps a `Via`
     /// at 120 bytes, which moves without a `memcpy` call.
     sent: Bytes,
