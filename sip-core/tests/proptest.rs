@@ -384,6 +384,7 @@ fn header_value() -> impl Strategy<Value = String> {
         }),
         (host(), token()).prop_map(|(h, b)| format!("SIP/2.0/UDP {h};branch=z9hG4bK{b};rport")),
         (any::<u32>(), token()).prop_map(|(n, m)| format!("{n} {m}")),
+        (0u32..300).prop_map(|n| n.to_string()),
         "[ -~]{0,40}",
     ]
 }
@@ -425,7 +426,7 @@ proptest! {
         lead in "[ \t]{0,2}",
     ) {
         prop_assume!(!value.contains(['\r', '\n']));
-        for name in ["From", "To", "Contact", "Route", "Record-Route", "Via", "CSeq", "Call-ID"] {
+        for name in ["From", "To", "Contact", "Route", "Record-Route", "Via", "CSeq", "Call-ID", "Max-Forwards", "Expires"] {
             let text = format!(
                 "OPTIONS sip:a@b SIP/2.0\r\nX-Before: 1\r\n{name}:{lead}{value}\r\nContent-Length: 0\r\n\r\n"
             );
@@ -441,6 +442,8 @@ proptest! {
                 "Record-Route" => in_place_equals_alone::<RecordRoute>(&m, v)?,
                 "Via" => in_place_equals_alone::<Via>(&m, v)?,
                 "CSeq" => in_place_equals_alone::<CSeq>(&m, v)?,
+                "Max-Forwards" => in_place_equals_alone::<MaxForwards>(&m, v)?,
+                "Expires" => in_place_equals_alone::<Expires>(&m, v)?,
                 _ => in_place_equals_alone::<CallId>(&m, v)?,
             }
         }

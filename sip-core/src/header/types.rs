@@ -638,7 +638,12 @@ macro_rules! number_header {
             const NAME: HeaderName = HeaderName::$name;
 
             fn decode(v: &Bytes) -> Result<Self, HeaderError> {
-                let n = number::<Self>(v)?;
+                Self::decode_in(v, 0, v.len())
+            }
+
+            // A number keeps nothing of the text: no `Bytes` made at all.
+            fn decode_in(src: &Bytes, start: usize, end: usize) -> Result<Self, HeaderError> {
+                let n = number::<Self>(src.get(start..end).unwrap_or_default())?;
                 <$int>::try_from(n).map($ty).map_err(|_| herr::<Self>(K::InvalidNumber, 0))
             }
 
