@@ -69,18 +69,28 @@ impl Uri {
     /// count from `start`.
     pub(crate) fn parse_in(src: &Bytes, start: usize, end: usize) -> Result<Uri, UriError> {
         let s = src.get(start..end).unwrap_or_default();
-        let colon = s
-            .iter()
-            .position(|&b| b == b':')
-            .ok_or(uerr(K::InvalidScheme, 0))?;
+        // `sip:` and `sips:`, as nearly every URI here starts, without the
+        // general scheme rules (which they pass).
+        let (colon, sip) = match s {
+            [b's' | b'S', b'i' | b'I', b'p' | b'P', b':', ..] => (3, Some(false)),
+            [b's' | b'S', b'i' | b'I', b'p' | b'P', b's' | b'S', b':', ..] => (4, Some(true)),
+            _ => {
+                let colon = s
+                    .iter()
+                    .position(|&b| b == b':')
+                    .ok_or(uerr(K::InvalidScheme, 0))?;
+                let scheme = s.get(..colon).unwrap_or_default();
+                let valid_scheme = scheme.first().is_some_and(u8::is_ascii_alphabetic)
+                    && scheme
+                        .iter()
+                        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+                if !valid_scheme {
+                    return Err(uerr(K::InvalidScheme, 0));
+                }
+                (colon, None)
+            }
+        };
         let scheme = s.get(..colon).unwrap_or_default();
-        let valid_scheme = scheme.first().is_some_and(u8::is_ascii_alphabetic)
-            && scheme
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
-        if !valid_scheme {
-            return Err(uerr(K::InvalidScheme, 0));
-        }
         if let Some(p) = s.iter().position(|&b| {
             text::URI_FORBIDDEN
                 .get(usize::from(b))
@@ -92,12 +102,8 @@ impl Uri {
         let base = colon + 1;
         // `parse_at` counts offsets in `src`.
         let relative = |e: UriError| UriError::new(e.kind, e.offset.saturating_sub(start));
-        if scheme.eq_ignore_ascii_case(b"sip") {
-            SipUri::parse_at(false, src, start + base, end)
-                .map(Uri::Sip)
-                .map_err(relative)
-        } else if scheme.eq_ignore_ascii_case(b"sips") {
-            SipUri::parse_at(true, src, start + base, end)
+        if let Some(secure) = sip {
+            SipUri::parse_at(secure, src, start + base, end)
                 .map(Uri::Sip)
                 .map_err(relative)
         } else if scheme.eq_ignore_ascii_case(b"tel") {
@@ -1461,6 +1467,32 @@ mod tests {
             "sip:carol@chicago.com;security=off"
         ));
         assert!(eq("tel:+1-201-555-0123", "tel:+12015550123"));
+    }
+
+    #[test]
+    fn sip_schemes_in_any_case_and_their_neighbours() {
+        for (text, secure) in [
+            ("sip:a@x", false),
+            ("SIP:a@x", false),
+            ("sIp:x", false),
+            ("sips:a@x", true),
+            ("SiPs:x", true),
+        ] {
+            let u = Uri::parse_str(text).unwrap();
+            assert_eq!(u.as_sip().map(SipUri::is_secure), Some(secure), "{text}");
+        }
+        // Schemes that only start like `sip`: not SIP URIs.
+        let u = Uri::parse_str("sipx:a@x").unwrap();
+        assert!(matches!(&u, Uri::Other(o) if o.scheme() == b"sipx"));
+        assert!(matches!(Uri::parse_str("sip2:x"), Ok(Uri::Other(_))));
+        assert!(matches!(Uri::parse_str("si:x"), Ok(Uri::Other(_))));
+        // Empty or bad rests are refused as before.
+        for bad in ["sip:", "SIPS:", "SIP:@x", "sip:a@"] {
+            assert!(Uri::parse_str(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Uri::parse_str("sip").unwrap_err().kind, K::InvalidScheme);
+        assert_eq!(Uri::parse_str(":x").unwrap_err().kind, K::InvalidScheme);
+        assert_eq!(Uri::parse_str("1sip:x").unwrap_err().kind, K::InvalidScheme);
     }
 
     #[test]
