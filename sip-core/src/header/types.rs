@@ -223,7 +223,8 @@ impl TypedHeader for Via {
         let head = &s[..semi];
         // `SIP/2.0/` as nearly every Via starts, else the general form
         // with LWS allowed around the slashes.
-        let (s1, s2) = if head.starts_with(b"SIP/2.0/") {
+        let plain = head.starts_with(b"SIP/2.0/");
+        let (s1, s2) = if plain {
             (3, 7)
         } else {
             let s1 = text::find(b'/', head).ok_or(herr::<Self>(K::InvalidProtocol, 0))?;
@@ -241,7 +242,10 @@ impl TypedHeader for Via {
             .position(|&b| text::is_ws(b))
             .map_or(rest.len(), |p| t0 + p);
         let transport = &rest[t0..t1];
-        if !is_token_str(protocol) || !is_token_str(version) || !is_token_str(transport) {
+        // After `SIP/2.0/` only the transport is left to check.
+        if (!plain && (!is_token_str(protocol) || !is_token_str(version)))
+            || !is_token_str(transport)
+        {
             return Err(herr::<Self>(K::InvalidProtocol, 0));
         }
         let sent_by = trim(&rest[t1..]);
@@ -1672,6 +1676,9 @@ mod tests {
             "SIP/2.0/UDP",
             "SIP/2.0/UDP h;received=host",
             "SIP/2.0/UDP h;ttl=300",
+            "S P/2.0/UDP h",
+            "SIP/2 0/UDP h",
+            "SIP/2.0/U P h",
         ] {
             assert!(dec::<Via>(bad).is_err(), "{bad}");
         }
