@@ -852,9 +852,9 @@ fn push_node(v: &mut Vec<Node>, n: Node) {
 
 fn push_text(children: &mut Vec<Node>, s: &str) {
     if let Some(Node::Text(prev)) = children.last_mut() {
-        prev.push_str(s);
+        prev.to_mut().push_str(s);
     } else {
-        push_node(children, Node::Text(s.to_owned()));
+        push_node(children, Node::text(s));
     }
 }
 

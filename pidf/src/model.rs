@@ -862,7 +862,7 @@ fn note_element(n: &Note, name: Name) -> Element {
     }
     e.attributes.extend(n.attributes.iter().cloned());
     if !n.text.is_empty() {
-        e.children.push(Node::Text(n.text.clone()));
+        e.children.push(Node::Text(n.text.clone().into()));
     }
     e
 }
@@ -870,7 +870,7 @@ fn note_element(n: &Note, name: Name) -> Element {
 fn text_element(name: Name, text: &str) -> Element {
     let mut e = Element::with_name(name);
     if !text.is_empty() {
-        e.children.push(Node::Text(text.to_owned()));
+        e.children.push(Node::Text(text.to_owned().into()));
     }
     e
 }

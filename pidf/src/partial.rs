@@ -947,7 +947,7 @@ fn apply_op(root: &mut Element, op: &PatchOp, scope: &NsScope<'_>) -> Result<(),
             if op.kind == OpKind::Replace {
                 let t = content_text(&op.content);
                 if let Some(n) = target.children.get_mut(*i) {
-                    *n = Node::Text(t);
+                    *n = Node::Text(t.into());
                 }
             } else {
                 target.children.remove(*i);
@@ -1166,7 +1166,7 @@ fn attribute_ops(a: &Element, b: &Element, sel: &str, px: &mut Prefixes, ops: &m
                 OpKind::Replace,
                 format!("{sel}/@{sel_attr}"),
                 None,
-                vec![Node::Text(nb.value.clone())],
+                vec![Node::Text(nb.value.clone().into())],
             )),
             Some(_) => {}
             None => ops.push(op(
@@ -1188,7 +1188,7 @@ fn attribute_ops(a: &Element, b: &Element, sel: &str, px: &mut Prefixes, ops: &m
                 OpKind::Add,
                 sel.to_owned(),
                 None,
-                vec![Node::Text(bt.value.clone())],
+                vec![Node::Text(bt.value.clone().into())],
             );
             o.add_type = Some(format!("@{sel_attr}"));
             ops.push(o);
@@ -1231,7 +1231,7 @@ fn diff_element(
                     OpKind::Replace,
                     format!("{sel}/text()"),
                     None,
-                    vec![Node::Text(new_text)],
+                    vec![Node::Text(new_text.into())],
                 ));
                 return;
             }

@@ -553,14 +553,53 @@ pub struct Attribute {
 pub enum Node {
     /// A child element.
     Element(Element),
-    /// Character data, references resolved.
-    Text(String),
+    /// Character data, references resolved. The white space that
+    /// indents most documents (a line break and up to 64 spaces, or up to
+    /// 16 tabs) is borrowed from a static string ([`Node::text`]), so a
+    /// pretty-printed document's layout costs no allocation.
+    Text(Cow<'static, str>),
     /// A CDATA section's content.
-    CData(String),
+    CData(Cow<'static, str>),
     /// A comment's content.
     Comment(String),
     /// A processing instruction's content (target and data).
     ProcessingInstruction(String),
+}
+
+/// A line break and the spaces or tabs that indent the next line, the
+/// shapes most text nodes between elements take.
+const INDENT_SPACES: &str = "\n                                                                ";
+const INDENT_TABS: &str = "\n\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
+
+/// `s` as a static string when it is a line break and an indentation
+/// ([`INDENT_SPACES`], [`INDENT_TABS`]).
+fn indentation(s: &str) -> Option<&'static str> {
+    let rest = s.strip_prefix('\n')?;
+    let table = match rest.as_bytes().first() {
+        None | Some(b' ') => INDENT_SPACES,
+        Some(b'\t') => INDENT_TABS,
+        Some(_) => return None,
+    };
+    let same = table.get(..s.len()).filter(|t| *t == s)?;
+    Some(same)
+}
+
+impl Node {
+    /// A text node for `s`, borrowing it from a static string when it is
+    /// a line break and an indentation.
+    ///
+    /// ```
+    /// use pidf::xml::Node;
+    /// use std::borrow::Cow;
+    /// assert!(matches!(Node::text("\n    "), Node::Text(Cow::Borrowed(_))));
+    /// assert!(matches!(Node::text("open"), Node::Text(Cow::Owned(_))));
+    /// ```
+    pub fn text(s: &str) -> Node {
+        Node::Text(match indentation(s) {
+            Some(t) => Cow::Borrowed(t),
+            None => Cow::Owned(s.to_owned()),
+        })
+    }
 }
 
 /// An element with everything it carried.
@@ -637,7 +676,7 @@ impl Element {
 
     /// Appends a text child.
     pub fn with_text(mut self, text: impl Into<String>) -> Self {
-        self.children.push(Node::Text(text.into()));
+        self.children.push(Node::Text(Cow::Owned(text.into())));
         self
     }
 
@@ -1331,7 +1370,7 @@ impl<'a> Parser<'a> {
                         .map_err(|_| self.err(XmlErrorKind::Encoding))?
                         .to_owned();
                     match stack.last_mut() {
-                        Some(parent) => parent.children.push(Node::CData(s)),
+                        Some(parent) => parent.children.push(Node::CData(s.into())),
                         None => return Err(self.err(XmlErrorKind::TrailingContent)),
                     }
                 }
@@ -1379,9 +1418,9 @@ impl<'a> Parser<'a> {
         match stack.last_mut() {
             Some(parent) => {
                 if let Some(Node::Text(prev)) = parent.children.last_mut() {
-                    prev.push_str(s);
+                    prev.to_mut().push_str(s);
                 } else {
-                    parent.children.push(Node::Text(s.to_owned()));
+                    parent.children.push(Node::text(s));
                 }
                 Ok(())
             }
@@ -1673,7 +1712,7 @@ mod tests {
 
     #[test]
     fn infoset_eq_merges_and_trims_text_without_copying_it() {
-        let t = |s: &str| Node::Text(s.to_owned());
+        let t = |s: &str| Node::Text(s.to_owned().into());
         let child = Node::Element(Element::new("urn:x", "b"));
         let same = [
             (vec![t("  ab c ")], vec![t("ab"), Node::CData(" c".into())]),

@@ -55,7 +55,7 @@ impl DisplayName {
             .position(|a| a.name.is(XML_NS, "lang"))
             .map(|i| e.attributes.remove(i).value);
         let text = match e.children.as_mut_slice() {
-            [Node::Text(t)] => std::mem::take(t),
+            [Node::Text(t)] => std::mem::take(t).into_owned(),
             _ => e.text(),
         };
         DisplayName { lang, text }
@@ -70,7 +70,7 @@ impl DisplayName {
             });
         }
         if !self.text.is_empty() {
-            e.children.push(Node::Text(self.text.clone()));
+            e.children.push(Node::Text(self.text.clone().into()));
         }
         e
     }
@@ -295,13 +295,13 @@ pub(crate) fn indent(e: &mut Element, depth: usize) {
         match n {
             Node::Element(mut c) => {
                 indent(&mut c, depth + 1);
-                out.push(Node::Text(format!("\n{}", "  ".repeat(depth + 1))));
+                out.push(Node::text(&format!("\n{}", "  ".repeat(depth + 1))));
                 out.push(Node::Element(c));
             }
             other => out.push(other),
         }
     }
-    out.push(Node::Text(format!("\n{}", "  ".repeat(depth))));
+    out.push(Node::text(&format!("\n{}", "  ".repeat(depth))));
     e.children = out;
 }
 

@@ -49,7 +49,7 @@ pub(crate) fn set_child_text(e: &mut Element, ns: &str, local: &str, text: Optio
     match (pos, text) {
         (Some(i), Some(t)) => {
             if let Some(Node::Element(c)) = e.children.get_mut(i) {
-                c.children = vec![Node::Text(t.to_owned())];
+                c.children = vec![Node::Text(t.to_owned().into())];
             }
         }
         (Some(i), None) => {
