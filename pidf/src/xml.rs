@@ -1711,6 +1711,26 @@ mod tests {
     }
 
     #[test]
+    fn indentation_is_borrowed_and_anything_else_owned() {
+        let borrowed = |s: &str| matches!(Node::text(s), Node::Text(Cow::Borrowed(b)) if b == s);
+        let owned = |s: &str| matches!(Node::text(s), Node::Text(Cow::Owned(o)) if o == s);
+        let spaces = |n: usize| format!("\n{}", " ".repeat(n));
+        let tabs = |n: usize| format!("\n{}", "\t".repeat(n));
+        assert!(borrowed("\n") && borrowed(&spaces(1)) && borrowed(&spaces(64)));
+        assert!(borrowed(&tabs(1)) && borrowed(&tabs(16)));
+        assert!(owned(&spaces(65)) && owned(&tabs(17)));
+        for other in ["", " ", "  \n", "\r\n  ", "\n \t", "\n\t ", "\n  x", "open"] {
+            assert!(owned(other), "{other:?}");
+        }
+        // Text appended to a borrowed node becomes its own.
+        let mut n = Node::text("\n  ");
+        if let Node::Text(t) = &mut n {
+            t.to_mut().push_str("x");
+        }
+        assert_eq!(n, Node::Text("\n  x".into()));
+    }
+
+    #[test]
     fn infoset_eq_merges_and_trims_text_without_copying_it() {
         let t = |s: &str| Node::Text(s.to_owned().into());
         let child = Node::Element(Element::new("urn:x", "b"));
