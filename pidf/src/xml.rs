@@ -1725,7 +1725,7 @@ mod tests {
         // Text appended to a borrowed node becomes its own.
         let mut n = Node::text("\n  ");
         if let Node::Text(t) = &mut n {
-            t.to_mut().push_str("x");
+            t.to_mut().push('x');
         }
         assert_eq!(n, Node::Text("\n  x".into()));
     }
