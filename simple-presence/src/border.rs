@@ -908,10 +908,11 @@ impl Border {
         let Some(host) = &self.config.record_route else {
             return;
         };
-        let Some(call) = r.headers().typed::<CallId>().ok().flatten() else {
-            return;
-        };
+        let call_id = |r: &Request| r.headers().typed::<CallId>().ok().flatten();
         if in_dialog {
+            let Some(call) = call_id(r) else {
+                return;
+            };
             if *r.method() == Method::BYE {
                 self.routed.forget(&call.0);
             } else {
@@ -919,20 +920,28 @@ impl Border {
             }
             return;
         }
-        let creates = [Method::INVITE, Method::SUBSCRIBE, Method::REFER].contains(r.method());
-        let initial = r
-            .headers()
-            .typed::<To>()
-            .ok()
-            .flatten()
-            .is_some_and(|t| t.tag().is_none());
+        // Cheapest test first: most relayed requests (NOTIFY, MESSAGE,
+        // PUBLISH) create no dialog, and leave with no header read.
+        if ![Method::INVITE, Method::SUBSCRIBE, Method::REFER].contains(r.method()) {
+            return;
+        }
         let plain_domain = !peer.is_empty()
             && peer
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
-        if !creates || !initial || !plain_domain {
+        let initial = || {
+            r.headers()
+                .typed::<To>()
+                .ok()
+                .flatten()
+                .is_some_and(|t| t.tag().is_none())
+        };
+        if !plain_domain || !initial() {
             return;
         }
+        let Some(call) = call_id(r) else {
+            return;
+        };
         let scheme = if tls { "sips" } else { "sip" };
         let value = format!("<{scheme}:{host};lr;peer={peer}>");
         r.headers_mut().prepend(HeaderName::RECORD_ROUTE, value);
