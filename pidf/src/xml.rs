@@ -600,6 +600,20 @@ impl Node {
             None => Cow::Owned(s.to_owned()),
         })
     }
+
+    /// A text node of a line break and `spaces` spaces, as a writer
+    /// indents the next line; borrowed for up to 64 spaces.
+    ///
+    /// ```
+    /// use pidf::xml::Node;
+    /// assert_eq!(Node::line_and_spaces(2), Node::text("\n  "));
+    /// ```
+    pub fn line_and_spaces(spaces: usize) -> Node {
+        match spaces.checked_add(1).and_then(|n| INDENT_SPACES.get(..n)) {
+            Some(t) => Node::Text(Cow::Borrowed(t)),
+            None => Node::Text(Cow::Owned(format!("\n{}", " ".repeat(spaces)))),
+        }
+    }
 }
 
 /// An element with everything it carried.
@@ -1719,6 +1733,11 @@ mod tests {
         assert!(borrowed("\n") && borrowed(&spaces(1)) && borrowed(&spaces(64)));
         assert!(borrowed(&tabs(1)) && borrowed(&tabs(16)));
         assert!(owned(&spaces(65)) && owned(&tabs(17)));
+        for n in [0, 1, 64] {
+            let node = Node::line_and_spaces(n);
+            assert!(matches!(&node, Node::Text(Cow::Borrowed(b)) if *b == spaces(n)));
+        }
+        assert!(matches!(Node::line_and_spaces(65), Node::Text(Cow::Owned(o)) if o == spaces(65)));
         for other in ["", " ", "  \n", "\r\n  ", "\n \t", "\n\t ", "\n  x", "open"] {
             assert!(owned(other), "{other:?}");
         }

@@ -295,13 +295,13 @@ pub(crate) fn indent(e: &mut Element, depth: usize) {
         match n {
             Node::Element(mut c) => {
                 indent(&mut c, depth + 1);
-                out.push(Node::text(&format!("\n{}", "  ".repeat(depth + 1))));
+                out.push(Node::line_and_spaces(2 * (depth + 1)));
                 out.push(Node::Element(c));
             }
             other => out.push(other),
         }
     }
-    out.push(Node::text(&format!("\n{}", "  ".repeat(depth))));
+    out.push(Node::line_and_spaces(2 * depth));
     e.children = out;
 }
 
