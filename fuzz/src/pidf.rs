@@ -1,7 +1,8 @@
 //! Fuzz entry points for the `pidf` parsers.
 
+use pidf::ns;
 use pidf::partial::PartialDoc;
-use pidf::xml::Limits;
+use pidf::xml::{Document, Limits};
 use pidf::Presence;
 
 fn limits() -> Limits {
@@ -14,8 +15,19 @@ fn limits() -> Limits {
 /// Parses arbitrary bytes as a PIDF document; whatever parses must write
 /// back to a document that parses to the same model, and writing that again
 /// must give the same bytes.
+///
+/// It is also a differential check of the fast path: whatever
+/// `Presence::parse_with` answers must be what the reference path (the
+/// generic XML tree, then `Presence::from_element`) answers for the same
+/// bytes.
 pub fn pidf_parse(data: &[u8]) {
-    let Ok(doc) = Presence::parse_with(data, &limits()) else {
+    let parsed = Presence::parse_with(data, &limits());
+    assert_eq!(
+        parsed.as_ref().ok(),
+        reference(data).as_ref(),
+        "the fast path and the reference path disagree"
+    );
+    let Ok(doc) = parsed else {
         return;
     };
     let out = doc.to_xml();
@@ -29,6 +41,18 @@ pub fn pidf_parse(data: &[u8]) {
     assert!(doc.infoset_eq(&again), "round trip changed the infoset");
     assert_eq!(out, again.to_xml(), "writing is not a fixpoint");
     let _ = doc.validate();
+}
+
+/// The reference parse through the public API: the XML tree, then the
+/// model built from its root.
+fn reference(data: &[u8]) -> Option<Presence> {
+    let doc = Document::parse(data, &limits()).ok()?;
+    if !doc.root.is(ns::PIDF, "presence") {
+        return None;
+    }
+    let mut p = Presence::from_element(doc.root).ok()?;
+    p.declaration = doc.declaration;
+    Some(p)
 }
 
 /// Parses arbitrary bytes as a partial PIDF document (`pidf-full` or

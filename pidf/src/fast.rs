@@ -12,14 +12,12 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
-
 use crate::model::{
     record, Basic, Contact, Device, Note, Part, Person, Presence, Priority, Status, Tuple,
     DEVICE_KINDS, PERSON_KINDS, PRESENCE_KINDS, STATUS_KINDS, TUPLE_KINDS,
 };
 use crate::ns;
+use crate::scan::{self, Scanner, StartTag, Token};
 use crate::time::Timestamp;
 use crate::xml::{atom, Attribute, Element, Limits, Name, Node, NsDecl};
 
@@ -67,14 +65,8 @@ fn parse_root(input: &[u8], limits: &Limits, root_ns: &str, root_local: &str) ->
     if crate::xml::forbidden_control(input).is_some() {
         return None;
     }
-    let mut r = Reader::from_reader(input);
-    let config = r.config_mut();
-    config.check_end_names = true;
-    config.expand_empty_elements = false;
-    config.trim_text_start = false;
-    config.trim_text_end = false;
     let mut f = Fast {
-        r,
+        scan: Scanner::new(doc),
         doc,
         limits: *limits,
         elements: 0,
@@ -82,30 +74,12 @@ fn parse_root(input: &[u8], limits: &Limits, root_ns: &str, root_local: &str) ->
         bindings: vec![(Some(Box::from(&b"xml"[..])), Some(Arc::from(ns::XML)))],
         uris: Vec::new(),
     };
-    let mut declaration = false;
+    let declaration = f.scan.declaration()?;
     loop {
-        match f.r.read_event().ok()? {
-            Event::Decl(d) => {
-                if let Some(enc) = d.encoding() {
-                    let enc = enc.ok()?;
-                    if !enc.eq_ignore_ascii_case(b"utf-8") && !enc.eq_ignore_ascii_case(b"utf8") {
-                        return None;
-                    }
-                }
-                declaration = true;
-            }
-            Event::Text(t) if is_ws(&t) => {}
-            Event::Start(s) => {
-                let tag = f.open(&s, false, Within::Root)?;
-                if !tag.is(root_ns, root_local) {
-                    return None;
-                }
-                let mut p = f.presence(tag)?;
-                p.declaration = declaration;
-                return f.epilog().then_some(p);
-            }
-            Event::Empty(s) => {
-                let tag = f.open(&s, true, Within::Root)?;
+        match f.scan.next()? {
+            Token::Text(t, false) if is_ws(t.as_bytes()) => {}
+            Token::Start(s, empty) => {
+                let tag = f.open(&s, empty, Within::Root)?;
                 if !tag.is(root_ns, root_local) {
                     return None;
                 }
@@ -173,21 +147,6 @@ fn utf8<'b>(doc: &'b str, b: &'b [u8]) -> Option<&'b str> {
     std::str::from_utf8(b).ok()
 }
 
-/// An attribute's value, references resolved (validated as text only once
-/// when it has none).
-fn attr_value(doc: &str, a: &quick_xml::events::attributes::Attribute<'_>) -> Option<String> {
-    if a.value.contains(&b'&') {
-        // A reference to a character XML forbids: the reference path
-        // gives the error.
-        return a
-            .unescape_value()
-            .ok()
-            .filter(|v| !v.chars().any(crate::xml::forbidden_char))
-            .map(Cow::into_owned);
-    }
-    utf8(doc, &a.value).map(str::to_owned)
-}
-
 /// An attribute's value from its raw bytes (see [`attr_value`]).
 fn raw_attr_value(doc: &str, raw: &[u8]) -> Option<String> {
     raw_attr_cow(doc, raw).map(Cow::into_owned)
@@ -210,7 +169,7 @@ fn raw_attr_cow<'d>(doc: &'d str, raw: &'d [u8]) -> Option<Cow<'d, str>> {
 type Binding = (Option<Box<[u8]>>, Option<Arc<str>>);
 
 struct Fast<'a> {
-    r: Reader<&'a [u8]>,
+    scan: Scanner<'a>,
     /// The whole input, valid UTF-8.
     doc: &'a str,
     limits: Limits,
@@ -281,7 +240,7 @@ impl Tag<'_> {
 
 /// What comes next inside an element-only container.
 enum Next<'a> {
-    Child(BytesStart<'a>, bool),
+    Child(StartTag<'a>, bool),
     End,
 }
 
@@ -305,7 +264,7 @@ impl<'a> Fast<'a> {
 
     /// Checks limits, binds the tag's namespace declarations and resolves
     /// its names.
-    fn open<'s>(&mut self, s: &'s BytesStart<'a>, empty: bool, within: Within) -> Option<Tag<'s>> {
+    fn open<'s>(&mut self, s: &'s StartTag<'a>, empty: bool, within: Within) -> Option<Tag<'s>> {
         self.elements += 1;
         if self.elements > self.limits.max_elements
             || self.depth >= self.limits.max_depth
@@ -323,12 +282,10 @@ impl<'a> Fast<'a> {
         // element's own declarations are bound: one pass over the tag's
         // bytes, and plain slices, so nothing to drop.
         let mut stash: [(&'s [u8], &'s [u8]); 16] = [(&[], &[]); 16];
-        for (count, a) in s.attributes().with_checks(false).enumerate() {
+        for (count, (key, value)) in scan::attributes(s.attrs).enumerate() {
             if count >= self.limits.max_attributes || count >= keys.len() {
                 return None;
             }
-            let a = a.ok()?;
-            let key = a.key.into_inner();
             if keys.iter().take(count).any(|k| *k == key) {
                 return None;
             }
@@ -336,14 +293,14 @@ impl<'a> Fast<'a> {
                 *slot = key;
             }
             if (key == b"xmlns" || key.starts_with(b"xmlns:"))
-                && a.value
+                && value
                     .iter()
                     .any(|b| matches!(b, b'&' | b'"' | b'<' | b'\t' | b'\r' | b'\n'))
             {
                 return None;
             }
             if key == b"xmlns" {
-                let v = attr_value(self.doc, &a)?;
+                let v = raw_attr_value(self.doc, value)?;
                 if reserved_uri(&v) {
                     return None;
                 }
@@ -358,7 +315,7 @@ impl<'a> Fast<'a> {
                     uri: v,
                 });
             } else if let Some(p) = key.strip_prefix(b"xmlns:") {
-                let v = attr_value(self.doc, &a)?;
+                let v = raw_attr_value(self.doc, value)?;
                 if v.is_empty()
                     || !plain_name(p)
                     || p == b"xml"
@@ -374,18 +331,13 @@ impl<'a> Fast<'a> {
                     uri: v,
                 });
             } else {
-                // A borrowed value always, from a slice reader; anything
-                // else defers to the reference path.
-                let Cow::Borrowed(raw) = a.value else {
-                    return None;
-                };
                 if let Some(slot) = stash.get_mut(plain) {
-                    *slot = (key, raw);
+                    *slot = (key, value);
                 }
                 plain += 1;
             }
         }
-        let full = s.name().into_inner();
+        let full = s.name;
         let (prefix, local) = split_qname(full);
         if !plain_name(local)
             || prefix.is_some_and(|p| !plain_name(p) || p == b"xmlns" || p == b"xml")
@@ -455,9 +407,9 @@ impl<'a> Fast<'a> {
     /// After the root: only white space may follow.
     fn epilog(&mut self) -> bool {
         loop {
-            match self.r.read_event() {
-                Ok(Event::Eof) => return true,
-                Ok(Event::Text(t)) if is_ws(&t) => {}
+            match self.scan.next() {
+                Some(Token::Eof) => return true,
+                Some(Token::Text(t, false)) if is_ws(t.as_bytes()) => {}
                 _ => return false,
             }
         }
@@ -465,11 +417,10 @@ impl<'a> Fast<'a> {
 
     fn next(&mut self) -> Option<Next<'a>> {
         loop {
-            match self.r.read_event().ok()? {
-                Event::Start(s) => return Some(Next::Child(s, false)),
-                Event::Empty(s) => return Some(Next::Child(s, true)),
-                Event::End(_) => return Some(Next::End),
-                Event::Text(t) if is_ws(&t) => {}
+            match self.scan.next()? {
+                Token::Start(s, empty) => return Some(Next::Child(s, empty)),
+                Token::End => return Some(Next::End),
+                Token::Text(t, false) if is_ws(t.as_bytes()) => {}
                 _ => return None,
             }
         }
@@ -478,27 +429,16 @@ impl<'a> Fast<'a> {
     /// The text of a leaf element through its end; child elements, CDATA
     /// and comments defer. Borrowed from the input when it can be.
     fn leaf(&mut self, empty: bool) -> Option<Cow<'a, str>> {
-        let mut s: Cow<'a, str> = Cow::Borrowed("");
         if empty {
-            return Some(s);
+            return Some(Cow::Borrowed(""));
         }
-        loop {
-            match self.r.read_event().ok()? {
-                Event::Text(t) => {
-                    let d: Cow<'a, str> = match t.into_inner() {
-                        Cow::Borrowed(b) => Cow::Borrowed(utf8(self.doc, b)?),
-                        Cow::Owned(v) => Cow::Owned(String::from_utf8(v).ok()?),
-                    };
-                    if s.is_empty() {
-                        s = d;
-                    } else {
-                        s.to_mut().push_str(&d);
-                    }
-                }
-                Event::GeneralRef(r) => s.to_mut().push(resolve_ref(&r)?),
-                Event::End(_) => return Some(s),
-                _ => return None,
+        match self.scan.next()? {
+            Token::End => Some(Cow::Borrowed("")),
+            Token::Text(t, refs) => {
+                let text = scan::unescape(t, refs)?;
+                matches!(self.scan.next()?, Token::End).then_some(text)
             }
+            _ => None,
         }
     }
 
@@ -521,20 +461,14 @@ impl<'a> Fast<'a> {
     /// them in place (no element is moved once made).
     fn children_into(&mut self, children: &mut Vec<Node>) -> Option<()> {
         loop {
-            let (s, empty) = match self.r.read_event().ok()? {
-                Event::Start(s) => (s, false),
-                Event::Empty(s) => (s, true),
-                Event::Text(t) => {
-                    push_text(children, utf8(self.doc, &t)?);
+            let (s, empty) = match self.scan.next()? {
+                Token::Start(s, empty) => (s, empty),
+                Token::Text(t, refs) => {
+                    push_text(children, &scan::unescape(t, refs)?);
                     continue;
                 }
-                Event::GeneralRef(r) => {
-                    let mut buf = [0u8; 4];
-                    push_text(children, resolve_ref(&r)?.encode_utf8(&mut buf));
-                    continue;
-                }
-                Event::End(_) => return Some(()),
-                _ => return None,
+                Token::End => return Some(()),
+                Token::Eof => return None,
             };
             let t = self.open(&s, empty, Within::Other)?;
             let mark = t.mark;
@@ -858,25 +792,6 @@ fn push_text(children: &mut Vec<Node>, s: &str) {
     }
 }
 
-/// The five predefined entities and character references (XML 1.0 section
-/// 4.6); anything else defers.
-fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Option<char> {
-    if r.is_char_ref() {
-        return r
-            .resolve_char_ref()
-            .ok()?
-            .filter(|&c| !crate::xml::forbidden_char(c));
-    }
-    Some(match &**r {
-        b"lt" => '<',
-        b"gt" => '>',
-        b"amp" => '&',
-        b"apos" => '\'',
-        b"quot" => '"',
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -962,8 +877,67 @@ mod tests {
         assert_eq!(p.entity.as_deref(), Some("a"));
     }
 
+    /// A presence document in well-formed syntax varied where XML allows:
+    /// quotes, white space around `=`, before `>` and `/>` and in end
+    /// tags, references in text and attribute values, `>` and `]` in
+    /// text, extension elements with mixed content.
+    fn varied_document() -> impl Strategy<Value = String> {
+        let ws = || prop::sample::select(vec!["", " ", "\n", "\t", "  \r\n "]);
+        let sp = || prop::sample::select(vec![" ", "\n  ", "\t"]);
+        let q = || prop::sample::select(vec!['"', '\'']);
+        let text = || {
+            prop::sample::select(vec![
+                "open",
+                "a &amp; b",
+                "&#65;&#x42;",
+                "x&lt;y&gt;z",
+                "it&apos;s &quot;q&quot;",
+                " spaced ",
+                "",
+                "]]",
+                "a]b>c",
+                "caf\u{e9} \u{1F600}",
+            ])
+        };
+        let attr = || prop::sample::select(vec!["v", "a&amp;b", "x>y", "", "&#x20AC;"]);
+        let decl = prop::sample::select(vec![
+            "",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+            "<?xml version='1.0' standalone='yes' ?>",
+        ]);
+        (
+            (decl, ws(), ws(), q(), q(), sp(), ws()),
+            (ws(), ws(), ws(), prop::bool::ANY, text(), ws()),
+            (q(), attr(), ws(), text(), text(), ws(), ws()),
+        )
+            .prop_map(
+                |(
+                    (decl, w1, w2, q1, q2, s1, w3),
+                    (w4, w5, w6, open, note, w7),
+                    (q3, a, w8, t1, t2, w9, w10),
+                )| {
+                    let basic = if open { "open" } else { "closed" };
+                    format!(
+                        "{decl}<presence xmlns{w1}={w2}{q1}urn:ietf:params:xml:ns:pidf{q1}{s1}\
+                         entity={q2}pres:a@example.com{q2}{w3}>{w4}\
+                         <tuple id={q1}t1{q1}{w5}><status{w6}><basic>{basic}</basic{w7}></status>\
+                         <note{w8}>{note}</note>\
+                         <x:e xmlns:x={q3}urn:x{q3}{s1}a={q3}{a}{q3}{w9}>{t1}<x:f{w9}/>{t2}</x:e{w10}>\
+                         </tuple{w10}></presence{w9}>{w4}"
+                    )
+                },
+            )
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// The fast path takes every document of the subset its scanner
+        /// reads, and answers what the reference path does.
+        #[test]
+        fn takes_and_agrees_on_varied_syntax(doc in varied_document()) {
+            prop_assert!(agree(doc.as_bytes()), "{doc}");
+        }
 
         #[test]
         fn agrees_on_mutated_vectors(

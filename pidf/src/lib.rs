@@ -71,6 +71,7 @@ mod fast;
 mod model;
 pub mod ns;
 pub mod partial;
+mod scan;
 mod short;
 mod time;
 mod write;

@@ -1,0 +1,511 @@
+//! The fast path's tokenizer: a strict subset of XML 1.0, read in one
+//! pass over a document already checked as UTF-8 and free of forbidden
+//! characters.
+//!
+//! It takes what presence documents are made of and nothing more: an XML
+//! declaration at the very start (section 2.8), start, empty-element and
+//! end tags with quoted attributes (section 3.1), and character data with
+//! the five predefined entity references and character references
+//! (section 4.6, 4.1). Everything else is `None`: comments, CDATA
+//! sections, processing instructions, a DOCTYPE, a `<` in an attribute
+//! value, `]]>` in text, names outside plain ASCII, attributes not
+//! separated by white space, an end tag that does not match. The fast path
+//! then defers to the reference parser (quick-xml and [`crate::xml`]),
+//! which decides and words the error. So this scanner never has to be as
+//! lenient as quick-xml, only never more lenient; the fast path's tests
+//! and the `pidf_fast_path` fuzz target hold it to that.
+//!
+//! It exists because quick-xml's general reader (events, an attribute
+//! iterator that checks as it goes, a name buffer for end-tag checks)
+//! cost the typed parse more than building the model did.
+
+use std::borrow::Cow;
+
+use memchr::memchr;
+
+/// What comes next in the document.
+pub(crate) enum Token<'a> {
+    /// A start tag (`false`) or an empty-element tag (`true`).
+    Start(StartTag<'a>, bool),
+    /// The end tag of the innermost open element (its name checked).
+    End,
+    /// Character data up to the next `<`, references not yet resolved
+    /// (see [`unescape`]), and whether it holds any (an `&`).
+    Text(&'a str, bool),
+    /// The end of the input, with no element open.
+    Eof,
+}
+
+/// A start tag, its syntax checked.
+#[derive(Clone, Copy)]
+pub(crate) struct StartTag<'a> {
+    /// The qualified name as written.
+    pub(crate) name: &'a [u8],
+    /// The attributes as written, `(S name S? '=' S? quoted-value)* S?`:
+    /// read them with [`attributes`].
+    pub(crate) attrs: &'a [u8],
+}
+
+/// The tokenizer over one document.
+pub(crate) struct Scanner<'a> {
+    doc: &'a str,
+    pos: usize,
+    /// The names of the open elements, innermost last, for end tags.
+    open: Vec<&'a [u8]>,
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Bytes of the names the scanner takes: ASCII letters, digits, `_`, `-`,
+/// `.` and `:` (whether a name is a well-formed QName is the caller's
+/// check).
+#[allow(clippy::indexing_slicing)] // `i < 256` in a const loop over the table
+static QNAME_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.' || b == b':';
+        i += 1;
+    }
+    t
+};
+
+/// [`TEXT_CLASS`] of `<`, `&` and `]`; every other byte is 0.
+const LT: u8 = 1;
+const AMP: u8 = 2;
+const BRACKET: u8 = 4;
+
+#[allow(clippy::indexing_slicing)] // constant indexes below 256
+static TEXT_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'<' as usize] = LT;
+    t[b'&' as usize] = AMP;
+    t[b']' as usize] = BRACKET;
+    t
+};
+
+fn qname_byte(b: u8) -> bool {
+    QNAME_BYTE.get(usize::from(b)).copied().unwrap_or(false)
+}
+
+/// The end of the name starting at `i` (`i` itself when there is none).
+fn name_end(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).copied().is_some_and(qname_byte) {
+        i += 1;
+    }
+    i
+}
+
+/// The first byte at or after `i` that is not white space; `None` at the
+/// end of the input.
+fn skip_ws(b: &[u8], mut i: usize) -> Option<usize> {
+    while is_ws(*b.get(i)?) {
+        i += 1;
+    }
+    Some(i)
+}
+
+/// Reads one attribute, `name S? '=' S? quoted-value`, starting at `i`;
+/// returns where it ends.
+fn scan_attr(b: &[u8], i: usize) -> Option<usize> {
+    let end = name_end(b, i);
+    if end == i {
+        return None;
+    }
+    let eq = skip_ws(b, end)?;
+    if *b.get(eq)? != b'=' {
+        return None;
+    }
+    let q = skip_ws(b, eq + 1)?;
+    let quote = *b.get(q)?;
+    if quote != b'"' && quote != b'\'' {
+        return None;
+    }
+    // Values are short: a plain loop beats a `memchr` call. Section 3.1
+    // `AttValue`: no `<`.
+    let mut i = q + 1;
+    loop {
+        match *b.get(i)? {
+            c if c == quote => return Some(i + 1),
+            b'<' => return None,
+            _ => i += 1,
+        }
+    }
+}
+
+/// Checks the attributes of a tag from `i` (just after its name) through
+/// its `>` or `/>`. Returns where the attributes end, whether the tag is
+/// empty, and where the next token starts.
+fn scan_attrs(b: &[u8], mut i: usize) -> Option<(usize, bool, usize)> {
+    loop {
+        let at = skip_ws(b, i)?;
+        match *b.get(at)? {
+            b'>' => return Some((at, false, at + 1)),
+            b'/' => return (*b.get(at + 1)? == b'>').then_some((at, true, at + 2)),
+            // Section 3.1: white space before every attribute.
+            _ if at == i => return None,
+            _ => i = scan_attr(b, at)?,
+        }
+    }
+}
+
+/// True when all of `b` is attributes, `(S attribute)* S?`.
+fn all_attrs(b: &[u8]) -> bool {
+    let mut i = 0;
+    loop {
+        let Some(at) = skip_ws(b, i) else {
+            return true;
+        };
+        if at == i {
+            return false;
+        }
+        match scan_attr(b, at) {
+            Some(next) => i = next,
+            None => return false,
+        }
+    }
+}
+
+impl<'a> Scanner<'a> {
+    /// A scanner at the start of `doc`.
+    pub(crate) fn new(doc: &'a str) -> Scanner<'a> {
+        Scanner {
+            doc,
+            pos: 0,
+            open: Vec::with_capacity(16),
+        }
+    }
+
+    /// Reads an XML declaration at the very start, if there is one: `true`
+    /// when there was. `None` for one the fast path does not take: any
+    /// version but 1.0, an encoding other than UTF-8, anything but the
+    /// three pseudo-attributes in their order.
+    pub(crate) fn declaration(&mut self) -> Option<bool> {
+        let b = self.doc.as_bytes();
+        let Some(rest) = b.strip_prefix(b"<?xml") else {
+            return Some(false);
+        };
+        if !is_ws(*rest.first()?) {
+            // `<?xml-stylesheet ...?>` and the like: a processing
+            // instruction.
+            return None;
+        }
+        // The first `?>` (a searcher built for it would cost more than the
+        // declaration's few bytes).
+        let body_end = b.windows(2).position(|w| w == b"?>")?;
+        let body = b.get(5..body_end)?;
+        if !all_attrs(body) {
+            return None;
+        }
+        // 0 before version, then the rank of the last pseudo-attribute.
+        let mut seen = 0;
+        for (key, value) in attributes(body) {
+            let (rank, ok) = match key {
+                b"version" => (1, value == b"1.0"),
+                b"encoding" => (
+                    2,
+                    value.eq_ignore_ascii_case(b"utf-8") || value.eq_ignore_ascii_case(b"utf8"),
+                ),
+                b"standalone" => (3, value == b"yes" || value == b"no"),
+                _ => return None,
+            };
+            if !ok || rank <= seen || (seen == 0 && rank != 1) {
+                return None;
+            }
+            seen = rank;
+        }
+        if seen == 0 {
+            return None;
+        }
+        self.pos = body_end + 2;
+        Some(true)
+    }
+
+    /// The next token; `None` for anything outside the subset this
+    /// scanner takes (see the module doc), and for malformed input.
+    pub(crate) fn next(&mut self) -> Option<Token<'a>> {
+        let b = self.doc.as_bytes();
+        let rest = b.get(self.pos..)?;
+        let Some(&first) = rest.first() else {
+            return self.open.is_empty().then_some(Token::Eof);
+        };
+        if first != b'<' {
+            return self.text(rest);
+        }
+        match rest.get(1) {
+            Some(b'/') => self.end_tag(),
+            Some(b'?' | b'!') | None => None,
+            Some(_) => self.start_tag(),
+        }
+    }
+
+    /// Character data: most runs are short (an indentation, a value), so
+    /// one table probe a byte finds the `<` and notes any `&` or `]`.
+    fn text(&mut self, rest: &[u8]) -> Option<Token<'a>> {
+        let mut len = 0;
+        let mut seen = 0u8;
+        while let Some(&c) = rest.get(len) {
+            let class = TEXT_CLASS.get(usize::from(c)).copied().unwrap_or(0);
+            if class == LT {
+                break;
+            }
+            seen |= class;
+            len += 1;
+        }
+        let text = self.doc.get(self.pos..self.pos + len)?;
+        // Section 2.4: `]]>` may not appear in character data.
+        if seen & BRACKET != 0 && text.contains("]]>") {
+            return None;
+        }
+        self.pos += len;
+        Some(Token::Text(text, seen & AMP != 0))
+    }
+
+    fn start_tag(&mut self) -> Option<Token<'a>> {
+        let b = self.doc.as_bytes();
+        let start = self.pos + 1;
+        let end = name_end(b, start);
+        if end == start {
+            return None;
+        }
+        let (attrs_end, empty, next) = scan_attrs(b, end)?;
+        let tag = StartTag {
+            name: b.get(start..end)?,
+            attrs: b.get(end..attrs_end)?,
+        };
+        if !empty {
+            self.open.push(tag.name);
+        }
+        self.pos = next;
+        Some(Token::Start(tag, empty))
+    }
+
+    fn end_tag(&mut self) -> Option<Token<'a>> {
+        let b = self.doc.as_bytes();
+        let start = self.pos + 2;
+        let end = name_end(b, start);
+        let close = skip_ws(b, end)?;
+        let name = b.get(start..end)?;
+        let open = self.open.pop()?;
+        // Names are short: compared in line, not by a `memcmp` call.
+        if *b.get(close)? != b'>'
+            || open.len() != name.len()
+            || open.iter().zip(name).any(|(x, y)| x != y)
+        {
+            return None;
+        }
+        self.pos = close + 1;
+        Some(Token::End)
+    }
+}
+
+/// The attributes of a checked tag (see [`StartTag::attrs`]), as (name,
+/// raw value) pairs in source order.
+pub(crate) fn attributes(attrs: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        i = skip_ws(attrs, i)?;
+        let end = name_end(attrs, i);
+        let name = attrs.get(i..end).filter(|n| !n.is_empty())?;
+        // White space and `=`, then the quote.
+        i = end;
+        while attrs.get(i).is_some_and(|&b| is_ws(b) || b == b'=') {
+            i += 1;
+        }
+        let quote = *attrs.get(i)?;
+        let v0 = i + 1;
+        i = v0;
+        while *attrs.get(i)? != quote {
+            i += 1;
+        }
+        let value = attrs.get(v0..i)?;
+        i += 1;
+        Some((name, value))
+    })
+}
+
+/// Character data with its references resolved: borrowed when it has
+/// none. `None` for a reference the fast path does not take (an entity
+/// other than the five predefined ones, a malformed or forbidden
+/// character reference).
+pub(crate) fn unescape(raw: &str, has_refs: bool) -> Option<Cow<'_, str>> {
+    if !has_refs {
+        return Some(Cow::Borrowed(raw));
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(amp) = memchr(b'&', rest.as_bytes()) {
+        out.push_str(rest.get(..amp)?);
+        let after = rest.get(amp + 1..)?;
+        let semi = memchr(b';', after.as_bytes())?;
+        out.push(reference(after.get(..semi)?)?);
+        rest = after.get(semi + 1..)?;
+    }
+    out.push_str(rest);
+    Some(Cow::Owned(out))
+}
+
+/// The character a reference's name (between `&` and `;`) stands for.
+fn reference(name: &str) -> Option<char> {
+    let c = match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "apos" => '\'',
+        "quot" => '"',
+        _ => {
+            let num = name.strip_prefix('#')?;
+            let (digits, radix) = match num.strip_prefix('x') {
+                Some(hex) if hex.bytes().all(|b| b.is_ascii_hexdigit()) => (hex, 16),
+                Some(_) => return None,
+                None if num.bytes().all(|b| b.is_ascii_digit()) => (num, 10),
+                None => return None,
+            };
+            if digits.is_empty() || digits.len() > 8 {
+                return None;
+            }
+            char::from_u32(u32::from_str_radix(digits, radix).ok()?)?
+        }
+    };
+    (!crate::xml::forbidden_char(c)).then_some(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every token of `doc` in a compact form, or `Err(at)` with the
+    /// index of the token the scanner refused.
+    fn tokens(doc: &str) -> Result<Vec<String>, usize> {
+        let mut s = Scanner::new(doc);
+        let mut out = Vec::new();
+        if s.declaration().ok_or(0usize)? {
+            out.push("decl".to_owned());
+        }
+        loop {
+            let t = s.next().ok_or(out.len())?;
+            out.push(match t {
+                Token::Start(tag, empty) => {
+                    let attrs: Vec<String> = attributes(tag.attrs)
+                        .map(|(k, v)| {
+                            format!(
+                                "{}={}",
+                                String::from_utf8_lossy(k),
+                                String::from_utf8_lossy(v)
+                            )
+                        })
+                        .collect();
+                    format!(
+                        "<{}{}{}>",
+                        String::from_utf8_lossy(tag.name),
+                        attrs.iter().map(|a| format!(" {a}")).collect::<String>(),
+                        if empty { "/" } else { "" }
+                    )
+                }
+                Token::End => "end".to_owned(),
+                Token::Text(t, refs) => format!("text{}:{t}", if refs { "&" } else { "" }),
+                Token::Eof => return Ok(out),
+            });
+        }
+    }
+
+    #[test]
+    fn reads_tags_attributes_and_text() {
+        let doc = "<?xml version='1.0' encoding=\"UTF-8\" standalone='no' ?>\n\
+                   <p:a xmlns:p = 'urn:x'\n\tb=\"x>y'z\" c='q\"'><b/>t &amp; u<c\n/></p:a >\n";
+        assert_eq!(
+            tokens(doc).unwrap(),
+            [
+                "decl",
+                "text:\n",
+                "<p:a xmlns:p=urn:x b=x>y'z c=q\">",
+                "<b/>",
+                "text&:t &amp; u",
+                "<c/>",
+                "end",
+                "text:\n",
+            ]
+        );
+        assert_eq!(tokens("<a/>").unwrap(), ["<a/>"]);
+    }
+
+    #[test]
+    fn refuses_what_it_leaves_to_the_reference_parser() {
+        for (doc, at) in [
+            ("<a><!-- c --></a>", 1),
+            ("<a><![CDATA[x]]></a>", 1),
+            ("<a><?pi x?></a>", 1),
+            ("<!DOCTYPE a><a/>", 0),
+            (" <?xml version='1.0'?><a/>", 1),
+            ("<a b='<'/>", 0),
+            ("<a>x]]>y</a>", 1),
+            ("<a b='1'c='2'/>", 0),
+            ("<a b=1/>", 0),
+            ("<a b/>", 0),
+            ("<a b='1/>", 0),
+            ("<a></b>", 1),
+            ("<a>", 1),
+            ("<a></a", 1),
+            ("</a>", 0),
+            ("<é/>", 0),
+            ("<a / >", 0),
+            ("< a/>", 0),
+        ] {
+            assert_eq!(tokens(doc), Err(at), "{doc}");
+        }
+    }
+
+    #[test]
+    fn takes_only_a_plain_declaration() {
+        for doc in [
+            "<?xml version='1.0'?><a/>",
+            "<?xml version=\"1.0\" encoding='utf8'?><a/>",
+            "<?xml version='1.0' standalone='yes'?><a/>",
+        ] {
+            assert_eq!(tokens(doc).unwrap(), ["decl", "<a/>"], "{doc}");
+        }
+        for doc in [
+            "<?xml version='1.1'?><a/>",
+            "<?xml encoding='UTF-8'?><a/>",
+            "<?xml version='1.0' encoding='latin1'?><a/>",
+            "<?xml version='1.0' standalone='maybe'?><a/>",
+            "<?xml version='1.0' standalone='yes' encoding='UTF-8'?><a/>",
+            "<?xml version='1.0' version='1.0'?><a/>",
+            "<?xml version='1.0' other='x'?><a/>",
+            "<?xml version='1.0'encoding='UTF-8'?><a/>",
+            "<?xml?><a/>",
+            "<?xml-stylesheet href='x'?><a/>",
+            "<?xml version='1.0?>'?><a/>",
+        ] {
+            assert_eq!(tokens(doc), Err(0), "{doc}");
+        }
+    }
+
+    #[test]
+    fn resolves_the_references_xml_predefines() {
+        let un = |s: &str| unescape(s, true).map(Cow::into_owned);
+        assert_eq!(un("&lt;&gt;&amp;&apos;&quot;").as_deref(), Some("<>&'\""));
+        assert_eq!(un("a&#65;&#x42;&#x00043;c").as_deref(), Some("aABCc"));
+        assert_eq!(un("&#x1F600;").as_deref(), Some("\u{1F600}"));
+        for bad in [
+            "&nbsp;",
+            "&#1;",
+            "&#xFFFE;",
+            "&#xD800;",
+            "&#x110000;",
+            "&#+65;",
+            "&#X41;",
+            "&#;",
+            "&#x;",
+            "&amp",
+            "& amp;",
+            "&#123456789;",
+        ] {
+            assert_eq!(un(bad), None, "{bad}");
+        }
+        assert!(matches!(unescape("a&b", false), Some(Cow::Borrowed("a&b"))));
+    }
+}
