@@ -194,7 +194,9 @@ struct Tag<'s> {
     /// `attrs`.
     special: Option<Cow<'s, str>>,
     empty: bool,
-    mark: usize,
+    /// The length of [`Fast::bindings`] before this tag's own; a `u32`
+    /// so that a `Tag` fits 128 bytes and moves without a `memcpy` call.
+    mark: u32,
 }
 
 /// Where an element sits, which decides the attribute the model types.
@@ -272,7 +274,7 @@ impl<'a> Fast<'a> {
         {
             return None;
         }
-        let mark = self.bindings.len();
+        let mark = u32::try_from(self.bindings.len()).ok()?;
         let mut decls = Vec::new();
         let mut plain = 0usize;
         // Checks are done here, without quick-xml's per-element allocation:
@@ -397,8 +399,8 @@ impl<'a> Fast<'a> {
     }
 
     /// Unbinds what `open` bound (call after the element's end).
-    fn close(&mut self, mark: usize, empty: bool) {
-        self.bindings.truncate(mark);
+    fn close(&mut self, mark: u32, empty: bool) {
+        self.bindings.truncate(mark as usize);
         if !empty {
             self.depth -= 1;
         }
