@@ -28,12 +28,12 @@ const MAX_RECURSION: usize = 100;
 /// Parses `input` as a presence document, or `None` to defer to the
 /// reference path.
 pub(crate) fn parse(input: &[u8], limits: &Limits) -> Option<Presence> {
-    parse_root(input, limits, ns::PIDF, "presence")
+    parse_root(input, limits, Known::Pidf, b"presence")
 }
 
 /// Parses `input` as an RFC 5262 `<pidf-full>`, or `None` to defer.
 pub(crate) fn parse_full(input: &[u8], limits: &Limits) -> Option<crate::partial::PidfFull> {
-    let mut p = parse_root(input, limits, ns::PIDF_DIFF, "pidf-full")?;
+    let mut p = parse_root(input, limits, Known::PidfDiff, b"pidf-full")?;
     let root_prefix = p.prefix.take().map(|s| atom(&s));
     let version = match p
         .attributes
@@ -55,7 +55,12 @@ pub(crate) fn parse_full(input: &[u8], limits: &Limits) -> Option<crate::partial
     })
 }
 
-fn parse_root(input: &[u8], limits: &Limits, root_ns: &str, root_local: &str) -> Option<Presence> {
+fn parse_root(
+    input: &[u8],
+    limits: &Limits,
+    root_ns: Known,
+    root_local: &[u8],
+) -> Option<Presence> {
     if input.len() > limits.max_size {
         return None;
     }
@@ -71,8 +76,8 @@ fn parse_root(input: &[u8], limits: &Limits, root_ns: &str, root_local: &str) ->
         limits: *limits,
         elements: 0,
         depth: 0,
-        bindings: vec![(Some(Box::from(&b"xml"[..])), Some(Arc::from(ns::XML)))],
-        uris: Vec::new(),
+        bindings: vec![(Some(&b"xml"[..]), Some(0))],
+        uris: vec![(Arc::from(ns::XML), Known::Other)],
     };
     let declaration = f.scan.declaration()?;
     loop {
@@ -164,9 +169,31 @@ fn raw_attr_cow<'d>(doc: &'d str, raw: &'d [u8]) -> Option<Cow<'d, str>> {
     Some(Cow::Borrowed(text))
 }
 
-/// A prefix (`None`: the default namespace) and the URI it is bound to
-/// (`None`: undeclared).
-type Binding = (Option<Box<[u8]>>, Option<Arc<str>>);
+/// A prefix (`None`: the default namespace) and the URI it is bound to,
+/// an index in [`Fast::uris`] (`None`: undeclared).
+type Binding<'a> = (Option<&'a [u8]>, Option<u32>);
+
+/// The namespaces the model types elements in, told apart once per URI
+/// (when it is interned) instead of by a string comparison per element.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Known {
+    Pidf,
+    DataModel,
+    PidfDiff,
+    /// Any other namespace, and no namespace.
+    Other,
+}
+
+impl Known {
+    fn of(uri: &str) -> Known {
+        match uri {
+            ns::PIDF => Known::Pidf,
+            ns::DATA_MODEL => Known::DataModel,
+            ns::PIDF_DIFF => Known::PidfDiff,
+            _ => Known::Other,
+        }
+    }
+}
 
 struct Fast<'a> {
     scan: Scanner<'a>,
@@ -178,13 +205,17 @@ struct Fast<'a> {
     depth: usize,
     /// (prefix, uri) in scope, innermost last; a `None` uri undeclares the
     /// default namespace.
-    bindings: Vec<Binding>,
-    uris: Vec<Arc<str>>,
+    bindings: Vec<Binding<'a>>,
+    /// Every namespace URI bound so far, once each. Tags refer to them by
+    /// index, so resolving a name costs no reference count.
+    uris: Vec<(Arc<str>, Known)>,
 }
 
 /// A resolved start tag; names borrow the event.
 struct Tag<'s> {
-    ns: Option<Arc<str>>,
+    /// The namespace, an index in [`Fast::uris`].
+    ns: Option<u32>,
+    known: Known,
     prefix: Option<&'s [u8]>,
     local: &'s [u8],
     decls: Vec<NsDecl>,
@@ -210,27 +241,35 @@ enum Within {
 }
 
 /// The typed attribute of an element: an unqualified name, or `xml:lang`.
-fn special(within: Within, ns: Option<&str>, local: &[u8]) -> Option<&'static [u8]> {
+fn special(within: Within, ns: Known, local: &[u8]) -> Option<&'static [u8]> {
     Some(match (within, ns, local) {
-        (Within::Root, Some(ns::PIDF), b"presence")
-        | (Within::Root, Some(ns::PIDF_DIFF), b"pidf-full") => b"entity",
-        (Within::Presence, Some(ns::PIDF), b"tuple")
-        | (Within::Presence, Some(ns::DATA_MODEL), b"person" | b"device") => b"id",
-        (Within::Presence | Within::Tuple, Some(ns::PIDF), b"note")
-        | (Within::DataModel, Some(ns::DATA_MODEL), b"note") => b"xml:lang",
-        (Within::Tuple, Some(ns::PIDF), b"contact") => b"priority",
+        (Within::Root, Known::Pidf, b"presence")
+        | (Within::Root, Known::PidfDiff, b"pidf-full") => b"entity",
+        (Within::Presence, Known::Pidf, b"tuple")
+        | (Within::Presence, Known::DataModel, b"person" | b"device") => b"id",
+        (Within::Presence | Within::Tuple, Known::Pidf, b"note")
+        | (Within::DataModel, Known::DataModel, b"note") => b"xml:lang",
+        (Within::Tuple, Known::Pidf, b"contact") => b"priority",
         _ => return None,
     })
 }
 
+/// The shared URI at `index` of `uris`.
+fn uri(uris: &[(Arc<str>, Known)], index: Option<u32>) -> Option<Option<Arc<str>>> {
+    match index {
+        Some(i) => Some(Some(uris.get(i as usize)?.0.clone())),
+        None => Some(None),
+    }
+}
+
 impl Tag<'_> {
-    fn is(&self, ns: &str, local: &str) -> bool {
-        self.ns.as_deref() == Some(ns) && self.local == local.as_bytes()
+    fn is(&self, ns: Known, local: &[u8]) -> bool {
+        self.known == ns && ns != Known::Other && self.local == local
     }
 
-    fn name(&self, doc: &str) -> Option<Name> {
+    fn name(&self, doc: &str, uris: &[(Arc<str>, Known)]) -> Option<Name> {
         Some(Name {
-            ns: self.ns.clone(),
+            ns: uri(uris, self.ns)?,
             prefix: match self.prefix {
                 Some(p) => Some(atom(utf8(doc, p)?)),
                 None => None,
@@ -247,21 +286,21 @@ enum Next<'a> {
 }
 
 impl<'a> Fast<'a> {
-    fn intern(&mut self, uri: &str) -> Arc<str> {
-        if let Some(u) = self.uris.iter().find(|u| &***u == uri) {
-            return u.clone();
+    fn intern(&mut self, uri: &str) -> Option<u32> {
+        if let Some(i) = self.uris.iter().position(|(u, _)| &**u == uri) {
+            return u32::try_from(i).ok();
         }
-        let a: Arc<str> = Arc::from(uri);
-        self.uris.push(a.clone());
-        a
+        let i = u32::try_from(self.uris.len()).ok()?;
+        self.uris.push((Arc::from(uri), Known::of(uri)));
+        Some(i)
     }
 
-    fn lookup(&self, prefix: Option<&[u8]>) -> Option<Option<Arc<str>>> {
+    fn lookup(&self, prefix: Option<&[u8]>) -> Option<Option<u32>> {
         self.bindings
             .iter()
             .rev()
-            .find(|(p, _)| p.as_deref() == prefix)
-            .map(|(_, u)| u.clone())
+            .find(|(p, _)| *p == prefix)
+            .map(|(_, u)| *u)
     }
 
     /// Checks limits, binds the tag's namespace declarations and resolves
@@ -309,7 +348,7 @@ impl<'a> Fast<'a> {
                 let uri = if v.is_empty() {
                     None
                 } else {
-                    Some(self.intern(&v))
+                    Some(self.intern(&v)?)
                 };
                 self.bindings.push((None, uri));
                 decls.push(NsDecl {
@@ -326,8 +365,8 @@ impl<'a> Fast<'a> {
                 {
                     return None;
                 }
-                let uri = self.intern(&v);
-                self.bindings.push((Some(Box::from(p)), Some(uri)));
+                let uri = self.intern(&v)?;
+                self.bindings.push((Some(p), Some(uri)));
                 decls.push(NsDecl {
                     prefix: Some(utf8(self.doc, p)?.to_owned()),
                     uri: v,
@@ -350,7 +389,11 @@ impl<'a> Fast<'a> {
             Some(p) => Some(self.lookup(Some(p))??),
             None => self.lookup(None).flatten(),
         };
-        let typed = special(within, ns.as_deref(), local);
+        let known = match ns {
+            Some(i) => self.uris.get(i as usize)?.1,
+            None => Known::Other,
+        };
+        let typed = special(within, known, local);
         let mut attrs = Vec::new();
         let mut special_value = None;
         if plain > 0 {
@@ -367,7 +410,7 @@ impl<'a> Fast<'a> {
                     return None;
                 }
                 let ans = match ap {
-                    Some(p) => Some(self.lookup(Some(p))??),
+                    Some(p) => uri(&self.uris, Some(self.lookup(Some(p))??))?,
                     None => None,
                 };
                 attrs.push(Attribute {
@@ -388,6 +431,7 @@ impl<'a> Fast<'a> {
         }
         Some(Tag {
             ns,
+            known,
             prefix,
             local,
             decls,
@@ -446,13 +490,13 @@ impl<'a> Fast<'a> {
 
     /// An extension element's shell (name, declarations, attributes), its
     /// children still to read.
-    fn shell(doc: &str, tag: Tag<'_>) -> Option<Element> {
+    fn shell(doc: &str, uris: &[(Arc<str>, Known)], tag: Tag<'_>) -> Option<Element> {
         if tag.special.is_some() {
             // Opened as a typed element: its typed attribute is not in `attrs`.
             return None;
         }
         Some(Element {
-            name: tag.name(doc)?,
+            name: tag.name(doc, uris)?,
             namespaces: tag.decls,
             attributes: tag.attrs,
             children: Vec::new(),
@@ -474,7 +518,10 @@ impl<'a> Fast<'a> {
             };
             let t = self.open(&s, empty, Within::Other)?;
             let mark = t.mark;
-            push_node(children, Node::Element(Self::shell(self.doc, t)?));
+            push_node(
+                children,
+                Node::Element(Self::shell(self.doc, &self.uris, t)?),
+            );
             if !empty {
                 let Some(Node::Element(e)) = children.last_mut() else {
                     return None;
@@ -489,7 +536,7 @@ impl<'a> Fast<'a> {
     /// read into `out`.
     fn ext_into(&mut self, tag: Tag<'_>, out: &mut Vec<Element>) -> Option<()> {
         let (mark, empty) = (tag.mark, tag.empty);
-        out.push(Self::shell(self.doc, tag)?);
+        out.push(Self::shell(self.doc, &self.uris, tag)?);
         if !empty {
             let e = out.last_mut()?;
             self.children_into(&mut e.children)?;
@@ -514,20 +561,20 @@ impl<'a> Fast<'a> {
         if !tag.empty {
             while let Next::Child(s, empty) = self.next()? {
                 let t = self.open(&s, empty, Within::Presence)?;
-                let part = match t.ns.as_deref() {
-                    Some(ns::PIDF) if t.local == b"tuple" => {
+                let part = match t.known {
+                    Known::Pidf if t.local == b"tuple" => {
                         p.tuples.push(self.tuple(t)?);
                         Part::Tuple
                     }
-                    Some(ns::PIDF) if t.local == b"note" => {
+                    Known::Pidf if t.local == b"note" => {
                         p.notes.push(self.note(t)?);
                         Part::Note
                     }
-                    Some(ns::DATA_MODEL) if t.local == b"person" => {
+                    Known::DataModel if t.local == b"person" => {
                         p.persons.push(self.person(t)?);
                         Part::Person
                     }
-                    Some(ns::DATA_MODEL) if t.local == b"device" => {
+                    Known::DataModel if t.local == b"device" => {
                         p.devices.push(self.device(t)?);
                         Part::Device
                     }
@@ -587,15 +634,15 @@ impl<'a> Fast<'a> {
         if !tag.empty {
             while let Next::Child(s, empty) = self.next()? {
                 let mut c = self.open(&s, empty, Within::Tuple)?;
-                let part = match (c.ns.as_deref(), c.local) {
-                    (Some(ns::PIDF), b"status") => {
+                let part = match (c.known, c.local) {
+                    (Known::Pidf, b"status") => {
                         if status.is_some() {
                             return None;
                         }
                         status = Some(self.status(c)?);
                         Part::Status
                     }
-                    (Some(ns::PIDF), b"contact") => {
+                    (Known::Pidf, b"contact") => {
                         if t.contact.is_some() {
                             return None;
                         }
@@ -612,11 +659,11 @@ impl<'a> Fast<'a> {
                         });
                         Part::Contact
                     }
-                    (Some(ns::PIDF), b"note") => {
+                    (Known::Pidf, b"note") => {
                         t.notes.push(self.note(c)?);
                         Part::Note
                     }
-                    (Some(ns::PIDF), b"timestamp") => {
+                    (Known::Pidf, b"timestamp") => {
                         if t.timestamp.is_some() {
                             return None;
                         }
@@ -655,7 +702,7 @@ impl<'a> Fast<'a> {
         if !tag.empty {
             while let Next::Child(s, empty) = self.next()? {
                 let c = self.open(&s, empty, Within::Other)?;
-                if c.is(ns::PIDF, "basic") {
+                if c.is(Known::Pidf, b"basic") {
                     if st.basic.is_some() {
                         return None;
                     }
@@ -691,12 +738,12 @@ impl<'a> Fast<'a> {
         if !tag.empty {
             while let Next::Child(s, empty) = self.next()? {
                 let c = self.open(&s, empty, Within::DataModel)?;
-                let part = match (c.ns.as_deref(), c.local) {
-                    (Some(ns::DATA_MODEL), b"note") => {
+                let part = match (c.known, c.local) {
+                    (Known::DataModel, b"note") => {
                         p.notes.push(self.note(c)?);
                         Part::Note
                     }
-                    (Some(ns::DATA_MODEL), b"timestamp") => {
+                    (Known::DataModel, b"timestamp") => {
                         if p.timestamp.is_some() {
                             return None;
                         }
@@ -734,19 +781,19 @@ impl<'a> Fast<'a> {
         if !tag.empty {
             while let Next::Child(s, empty) = self.next()? {
                 let c = self.open(&s, empty, Within::DataModel)?;
-                let part = match (c.ns.as_deref(), c.local) {
-                    (Some(ns::DATA_MODEL), b"deviceID") => {
+                let part = match (c.known, c.local) {
+                    (Known::DataModel, b"deviceID") => {
                         if device_id.is_some() {
                             return None;
                         }
                         device_id = Some(self.bare_leaf(c)?.trim().to_owned());
                         Part::DeviceId
                     }
-                    (Some(ns::DATA_MODEL), b"note") => {
+                    (Known::DataModel, b"note") => {
                         d.notes.push(self.note(c)?);
                         Part::Note
                     }
-                    (Some(ns::DATA_MODEL), b"timestamp") => {
+                    (Known::DataModel, b"timestamp") => {
                         if d.timestamp.is_some() {
                             return None;
                         }
