@@ -73,6 +73,10 @@ static QNAME_BYTE: [bool; 256] = {
     t
 };
 
+/// Text runs up to this long are scanned a byte at a time (most are an
+/// indentation or a short value); longer ones by `memchr3`.
+const SHORT_TEXT: usize = 16;
+
 /// [`TEXT_CLASS`] of `<`, `&` and `]`; every other byte is 0.
 const LT: u8 = 1;
 const AMP: u8 = 2;
@@ -254,6 +258,27 @@ impl<'a> Scanner<'a> {
             }
             seen |= class;
             len += 1;
+            if len == SHORT_TEXT {
+                // A long run: the vector search, from stop to stop.
+                while let Some(at) = rest
+                    .get(len..)
+                    .and_then(|r| memchr::memchr3(b'<', b'&', b']', r))
+                {
+                    len += at;
+                    let class = rest
+                        .get(len)
+                        .map_or(0, |&c| TEXT_CLASS.get(usize::from(c)).copied().unwrap_or(0));
+                    if class == LT {
+                        break;
+                    }
+                    seen |= class;
+                    len += 1;
+                }
+                if rest.get(len) != Some(&b'<') {
+                    len = rest.len();
+                }
+                break;
+            }
         }
         let text = self.doc.get(self.pos..self.pos + len)?;
         // Section 2.4: `]]>` may not appear in character data.
@@ -286,20 +311,34 @@ impl<'a> Scanner<'a> {
     fn end_tag(&mut self) -> Option<Token<'a>> {
         let b = self.doc.as_bytes();
         let start = self.pos + 2;
-        let end = name_end(b, start);
-        let close = skip_ws(b, end)?;
-        let name = b.get(start..end)?;
+        // The name can only be the open element's: compare it in place
+        // rather than scan a name and compare after.
         let open = self.open.pop()?;
-        // Names are short: compared in line, not by a `memcmp` call.
-        if *b.get(close)? != b'>'
-            || open.len() != name.len()
-            || open.iter().zip(name).any(|(x, y)| x != y)
-        {
+        let end = start + open.len();
+        if !same_bytes(b.get(start..end)?, open) || b.get(end).copied().is_some_and(qname_byte) {
+            return None;
+        }
+        let close = skip_ws(b, end)?;
+        if *b.get(close)? != b'>' {
             return None;
         }
         self.pos = close + 1;
         Some(Token::End)
     }
+}
+
+/// `a == b` for two slices of one length, eight bytes at a time in line
+/// (names are short; a `memcmp` call costs more than comparing them).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
+    let word = |c: &[u8]| c.try_into().map_or(0, u64::from_ne_bytes);
+    for (p, q) in (&mut x).zip(&mut y) {
+        if word(p) != word(q) {
+            return false;
+        }
+    }
+    let (p, q) = (x.remainder(), y.remainder());
+    p.len() == q.len() && p.iter().zip(q).all(|(m, n)| m == n)
 }
 
 /// The attributes of a checked tag (see [`StartTag::attrs`]), as (name,
@@ -430,6 +469,10 @@ mod tests {
             ]
         );
         assert_eq!(tokens("<a/>").unwrap(), ["<a/>"]);
+        assert_eq!(
+            tokens("<rpid:relationship></rpid:relationship\t>").unwrap(),
+            ["<rpid:relationship>", "end"]
+        );
     }
 
     #[test]
@@ -447,6 +490,11 @@ mod tests {
             ("<a b/>", 0),
             ("<a b='1/>", 0),
             ("<a></b>", 1),
+            ("<ab></a>", 1),
+            ("<a></ab>", 1),
+            ("<rpid:relationship></rpid:relationshiq>", 1),
+            ("<rpid:relationship></rpid:relationshi>", 1),
+            ("<rpid:relationship></rpid:relationships>", 1),
             ("<a>", 1),
             ("<a></a", 1),
             ("</a>", 0),
@@ -456,6 +504,25 @@ mod tests {
         ] {
             assert_eq!(tokens(doc), Err(at), "{doc}");
         }
+    }
+
+    #[test]
+    fn notes_references_and_brackets_in_long_text() {
+        let long = "x".repeat(40);
+        assert_eq!(
+            tokens(&format!("<a>{long}&amp;{long}]{long}</a>")).unwrap(),
+            [
+                "<a>".to_owned(),
+                format!("text&:{long}&amp;{long}]{long}"),
+                "end".to_owned()
+            ]
+        );
+        assert_eq!(tokens(&format!("<a>{long}]]>{long}</a>")), Err(1));
+        assert_eq!(tokens(&format!("<a>{long}]]]>x</a>")), Err(1));
+        assert_eq!(
+            tokens(&format!("<a/>{long}")).unwrap(),
+            ["<a/>".to_owned(), format!("text:{long}")]
+        );
     }
 
     #[test]
