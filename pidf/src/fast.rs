@@ -21,6 +21,9 @@ use crate::scan::{self, Scanner, StartTag, Token};
 use crate::time::Timestamp;
 use crate::xml::{atom, Attribute, Element, Limits, Name, Node, NsDecl};
 
+/// Most attributes the fast path takes on one element; more defer.
+const MAX_ATTRIBUTES: usize = 16;
+
 /// Deepest nesting the fast path recurses to; deeper documents take the
 /// (iterative) reference path.
 const MAX_RECURSION: usize = 100;
@@ -134,7 +137,8 @@ static NAME_BYTE: [bool; 256] = {
 };
 
 fn split_qname(q: &[u8]) -> (Option<&[u8]>, &[u8]) {
-    match memchr::memchr(b':', q) {
+    // Names are short: a plain search beats a `memchr` call.
+    match q.iter().position(|&b| b == b':') {
         Some(i) => (q.get(..i), q.get(i + 1..).unwrap_or_default()),
         None => (None, q),
     }
@@ -316,22 +320,15 @@ impl<'a> Fast<'a> {
         let mark = u32::try_from(self.bindings.len()).ok()?;
         let mut decls = Vec::new();
         let mut plain = 0usize;
-        // Checks are done here, without quick-xml's per-element allocation:
-        // attribute counts are small, and large ones defer.
-        let mut keys: [&[u8]; 16] = [&[]; 16];
-        // The other attributes (name and raw value), kept for after the
-        // element's own declarations are bound: one pass over the tag's
-        // bytes, and plain slices, so nothing to drop.
-        let mut stash: [(&'s [u8], &'s [u8]); 16] = [(&[], &[]); 16];
+        // Attribute counts are small (large ones defer): a duplicate is
+        // looked for by reading the tag's attributes again, which costs
+        // less than setting up a table of names for every element.
         for (count, (key, value)) in scan::attributes(s.attrs).enumerate() {
-            if count >= self.limits.max_attributes || count >= keys.len() {
+            if count >= self.limits.max_attributes || count >= MAX_ATTRIBUTES {
                 return None;
             }
-            if keys.iter().take(count).any(|k| *k == key) {
+            if count > 0 && scan::attributes(s.attrs).take(count).any(|(k, _)| k == key) {
                 return None;
-            }
-            if let Some(slot) = keys.get_mut(count) {
-                *slot = key;
             }
             if (key == b"xmlns" || key.starts_with(b"xmlns:"))
                 && value
@@ -372,9 +369,6 @@ impl<'a> Fast<'a> {
                     uri: v,
                 });
             } else {
-                if let Some(slot) = stash.get_mut(plain) {
-                    *slot = (key, value);
-                }
                 plain += 1;
             }
         }
@@ -397,7 +391,11 @@ impl<'a> Fast<'a> {
         let mut attrs = Vec::new();
         let mut special_value = None;
         if plain > 0 {
-            for &(key, raw) in stash.iter().take(plain) {
+            // The other attributes, now the element's own declarations are
+            // bound.
+            let others = scan::attributes(s.attrs)
+                .filter(|(k, _)| *k != b"xmlns" && !k.starts_with(b"xmlns:"));
+            for (key, raw) in others {
                 if Some(key) == typed {
                     special_value = Some(raw_attr_cow(self.doc, raw)?);
                     continue;
