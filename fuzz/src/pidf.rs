@@ -43,10 +43,10 @@ pub fn pidf_parse(data: &[u8]) {
     let _ = doc.validate();
 }
 
-/// The reference parse through the public API: the XML tree, then the
-/// model built from its root.
+/// The reference parse through the public API: the XML tree as quick-xml
+/// alone reads it, then the model built from its root.
 fn reference(data: &[u8]) -> Option<Presence> {
-    let doc = Document::parse(data, &limits()).ok()?;
+    let doc = Document::parse_reference(data, &limits()).ok()?;
     if !doc.root.is(ns::PIDF, "presence") {
         return None;
     }

@@ -1152,7 +1152,24 @@ impl Document {
     }
 
     /// Parses a document from untrusted bytes within `limits`.
+    ///
+    /// Documents of the plain shape most are (no comments, CDATA,
+    /// processing instructions or DOCTYPE; ASCII names) are read by the
+    /// crate's own strict tokenizer; anything else, and every error, by
+    /// quick-xml ([`Document::parse_reference`]), which is the reference:
+    /// both give the same tree wherever the first answers.
     pub fn parse(input: &[u8], limits: &Limits) -> Result<Document, XmlError> {
+        if let Some(doc) = crate::fast::parse_tree(input, limits) {
+            return Ok(doc);
+        }
+        Document::parse_reference(input, limits)
+    }
+
+    /// Parses with quick-xml alone: the reference [`Document::parse`] is
+    /// held to. Public for differential tests and fuzzing; use
+    /// [`Document::parse`].
+    #[doc(hidden)]
+    pub fn parse_reference(input: &[u8], limits: &Limits) -> Result<Document, XmlError> {
         Parser::new(input, limits)?.run()
     }
 
