@@ -34,11 +34,15 @@
 //!
 //! Parsing refuses DTDs and caps size, depth, element and attribute counts
 //! ([`xml::Limits`]); errors say what and where ([`Error`]). A one-pass
-//! parser fills the typed model straight from quick-xml's events and, for
-//! anything out of the ordinary, defers to the reference path (the
-//! [`xml`] tree, then [`Presence::from_element`]); writing goes straight
-//! from the model to bytes, byte-identical to [`Presence::to_element`]
-//! written by [`xml::Element::write`]. Tests hold both pairs together.
+//! parser fills the typed model straight from the crate's own strict
+//! tokenizer (the subset of XML presence documents use) and, for anything
+//! out of the ordinary, defers to the reference path (the [`xml`] tree,
+//! then [`Presence::from_element`]). The tree itself reads plain documents
+//! with that tokenizer too, and everything else (comments, CDATA, DTDs,
+//! errors) with quick-xml. Writing goes straight from the model to bytes,
+//! byte-identical to [`Presence::to_element`] written by
+//! [`xml::Element::write`]. Tests and fuzz targets hold each fast path to
+//! its reference.
 //!
 //! ```
 //! use pidf::{Basic, Contact, Note, Presence, Priority, Tuple};
