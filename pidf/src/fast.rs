@@ -251,9 +251,15 @@ fn special(within: Within, ns: Known, local: &[u8]) -> Option<&'static [u8]> {
     })
 }
 
+/// The index the `xml` prefix is bound to: its URI is made only when an
+/// attribute kept in the model uses it, which most documents never do
+/// (their `xml:lang` is a typed attribute).
+const XML_NS: u32 = u32::MAX;
+
 /// The shared URI at `index` of `uris`.
 fn uri(uris: &[(Arc<str>, Known)], index: Option<u32>) -> Option<Option<Arc<str>>> {
     match index {
+        Some(XML_NS) => Some(Some(Arc::from(ns::XML))),
         Some(i) => Some(Some(uris.get(i as usize)?.0.clone())),
         None => Some(None),
     }
@@ -304,8 +310,8 @@ impl<'a> Fast<'a> {
             limits: *limits,
             elements: 0,
             depth: 0,
-            bindings: vec![(Some(&b"xml"[..]), Some(0))],
-            uris: vec![(Arc::from(ns::XML), Known::Other)],
+            bindings: vec![(Some(&b"xml"[..]), Some(XML_NS))],
+            uris: Vec::new(),
         };
         let declaration = f.scan.declaration()?;
         loop {
@@ -411,8 +417,8 @@ impl<'a> Fast<'a> {
             None => self.lookup(None).flatten(),
         };
         let known = match ns {
+            Some(XML_NS) | None => Known::Other,
             Some(i) => self.uris.get(i as usize)?.1,
-            None => Known::Other,
         };
         let typed = special(within, known, local);
         let mut attrs = Vec::new();
@@ -1073,7 +1079,7 @@ mod tests {
                          entity={q2}pres:a@example.com{q2}{w3}>{w4}\
                          <tuple id={q1}t1{q1}{w5}><status{w6}><basic>{basic}</basic{w7}></status>\
                          <note{w8}>{note}</note>\
-                         <x:e xmlns:x={q3}urn:x{q3}{s1}a={q3}{a}{q3}{w9}>{t1}<x:f{w9}/>{t2}</x:e{w10}>\
+                         <x:e xmlns:x={q3}urn:x{q3}{s1}a={q3}{a}{q3} xml:space='preserve'{w9}>{t1}<x:f{w9}/>{t2}</x:e{w10}>\
                          </tuple{w10}></presence{w9}>{w4}"
                     )
                 },
