@@ -206,6 +206,9 @@ struct Fast<'a> {
     /// Every namespace URI bound so far, once each. Tags refer to them by
     /// index, so resolving a name costs no reference count.
     uris: Vec<(Arc<str>, Known)>,
+    /// The `xml` prefix's URI, made the first time an attribute kept in
+    /// the model uses it ([`XML_NS`]).
+    xml: Option<Arc<str>>,
 }
 
 /// A resolved start tag; names borrow the event.
@@ -252,8 +255,8 @@ fn special(within: Within, ns: Known, local: &[u8]) -> Option<&'static [u8]> {
 }
 
 /// The index the `xml` prefix is bound to: its URI is made only when an
-/// attribute kept in the model uses it, which most documents never do
-/// (their `xml:lang` is a typed attribute).
+/// attribute kept in the model uses it ([`Fast::xml_uri`]), which most
+/// PIDF documents never do (their `xml:lang` is a typed attribute).
 const XML_NS: u32 = u32::MAX;
 
 /// The shared URI at `index` of `uris`.
@@ -312,6 +315,7 @@ impl<'a> Fast<'a> {
             depth: 0,
             bindings: vec![(Some(&b"xml"[..]), Some(XML_NS))],
             uris: Vec::new(),
+            xml: None,
         };
         let declaration = f.scan.declaration()?;
         loop {
@@ -321,6 +325,11 @@ impl<'a> Fast<'a> {
                 _ => return None,
             }
         }
+    }
+
+    /// The `xml` namespace's URI, shared within the parse.
+    fn xml_uri(&mut self) -> Arc<str> {
+        self.xml.get_or_insert_with(|| Arc::from(ns::XML)).clone()
     }
 
     fn intern(&mut self, uri: &str) -> Option<u32> {
@@ -441,7 +450,10 @@ impl<'a> Fast<'a> {
                     return None;
                 }
                 let ans = match ap {
-                    Some(p) => uri(&self.uris, Some(self.lookup(Some(p))??))?,
+                    Some(p) => match self.lookup(Some(p))? {
+                        Some(XML_NS) => Some(self.xml_uri()),
+                        index => uri(&self.uris, index)?,
+                    },
                     None => None,
                 };
                 attrs.push(Attribute {
