@@ -1,13 +1,15 @@
-//! The fast path of [`Presence::parse`]: one pass over quick-xml's events
-//! straight into the typed model, building [`Element`]s only for extension
-//! content.
+//! The fast paths of [`Presence::parse`] and of the generic tree
+//! ([`Document::parse`]): one pass over the tokens of [`crate::scan`]
+//! straight into the typed model, building [`Element`]s for extension
+//! content (and, for the tree, for everything).
 //!
-//! It is an optimisation, never a second opinion: it handles the common
-//! shape of documents and gives up (`None`) on anything else: any error,
-//! any limit reached, comments, CDATA, processing instructions, unusual
-//! names. The caller then runs the reference path (the [`crate::xml`] tree
-//! and `from_element`), which decides. Tests check that whenever the fast
-//! path answers, it answers exactly what the reference path does.
+//! They are an optimisation, never a second opinion: they handle the
+//! common shape of documents and give up (`None`) on anything else: any
+//! error, any limit reached, comments, CDATA, processing instructions,
+//! unusual names. The caller then runs the reference path (quick-xml, the
+//! [`crate::xml`] tree and `from_element`), which decides. Tests and the
+//! `pidf_parse` and `xml_tree` fuzz targets check that whenever a fast path
+//! answers, it answers exactly what the reference path does.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -149,7 +151,7 @@ fn utf8<'b>(doc: &'b str, b: &'b [u8]) -> Option<&'b str> {
     std::str::from_utf8(b).ok()
 }
 
-/// An attribute's value from its raw bytes (see [`attr_value`]).
+/// An attribute's value from its raw bytes, references resolved.
 fn raw_attr_value(doc: &str, raw: &[u8]) -> Option<String> {
     raw_attr_cow(doc, raw).map(Cow::into_owned)
 }
@@ -211,7 +213,7 @@ struct Fast<'a> {
     xml: Option<Arc<str>>,
 }
 
-/// A resolved start tag; names borrow the event.
+/// A resolved start tag; names borrow the input.
 struct Tag<'s> {
     /// The namespace, an index in [`Fast::uris`].
     ns: Option<u32>,
