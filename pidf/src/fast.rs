@@ -21,7 +21,10 @@ use crate::model::{
 use crate::ns;
 use crate::scan::{self, Scanner, StartTag, Token};
 use crate::time::Timestamp;
-use crate::xml::{atom, Attribute, Document, Element, Limits, Name, Node, NsDecl};
+use crate::xml::{
+    atom, name_byte, split_qname, Attribute, Document, Element, Limits, Name, Node, NsDecl,
+    NAME_ASCII,
+};
 
 /// Most attributes the fast path takes on one element; more defer.
 const MAX_ATTRIBUTES: usize = 16;
@@ -108,34 +111,9 @@ fn is_ws(b: &[u8]) -> bool {
 fn plain_name(n: &[u8]) -> bool {
     match n.split_first() {
         Some((&f, rest)) => {
-            (f.is_ascii_alphabetic() || f == b'_')
-                && rest
-                    .iter()
-                    .all(|&b| NAME_BYTE.get(usize::from(b)).copied().unwrap_or(false))
+            (f.is_ascii_alphabetic() || f == b'_') && rest.iter().all(|&b| name_byte(b, NAME_ASCII))
         }
         None => false,
-    }
-}
-
-/// The bytes after the first of a plain name: ASCII letters, digits, `_`,
-/// `-` and `.` (one table probe a byte).
-#[allow(clippy::indexing_slicing)] // `i < 256` in a const loop over the table
-static NAME_BYTE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
-        i += 1;
-    }
-    t
-};
-
-fn split_qname(q: &[u8]) -> (Option<&[u8]>, &[u8]) {
-    // Names are short: a plain search beats a `memchr` call.
-    match q.iter().position(|&b| b == b':') {
-        Some(i) => (q.get(..i), q.get(i + 1..).unwrap_or_default()),
-        None => (None, q),
     }
 }
 
@@ -261,10 +239,12 @@ fn special(within: Within, ns: Known, local: &[u8]) -> Option<&'static [u8]> {
 /// PIDF documents never do (their `xml:lang` is a typed attribute).
 const XML_NS: u32 = u32::MAX;
 
-/// The shared URI at `index` of `uris`.
+/// The shared URI at `index` of `uris`. Never asked for [`XML_NS`]:
+/// elements cannot take the `xml` prefix, and attributes ask
+/// [`Fast::xml_uri`]; were it asked, the index is out of range and the
+/// fast path defers.
 fn uri(uris: &[(Arc<str>, Known)], index: Option<u32>) -> Option<Option<Arc<str>>> {
     match index {
-        Some(XML_NS) => Some(Some(Arc::from(ns::XML))),
         Some(i) => Some(Some(uris.get(i as usize)?.0.clone())),
         None => Some(None),
     }

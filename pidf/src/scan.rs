@@ -23,6 +23,8 @@ use std::borrow::Cow;
 
 use memchr::memchr;
 
+use crate::xml::{name_byte, NAME_ASCII, NAME_COLON};
+
 /// What comes next in the document.
 pub(crate) enum Token<'a> {
     /// A start tag (`false`) or an empty-element tag (`true`).
@@ -58,21 +60,6 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// Bytes of the names the scanner takes: ASCII letters, digits, `_`, `-`,
-/// `.` and `:` (whether a name is a well-formed QName is the caller's
-/// check).
-#[allow(clippy::indexing_slicing)] // `i < 256` in a const loop over the table
-static QNAME_BYTE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.' || b == b':';
-        i += 1;
-    }
-    t
-};
-
 /// Text runs up to this long are scanned a byte at a time (most are an
 /// indentation or a short value); longer ones by `memchr3`.
 const SHORT_TEXT: usize = 16;
@@ -91,8 +78,11 @@ static TEXT_CLASS: [u8; 256] = {
     t
 };
 
+/// Bytes of the names the scanner takes: ASCII letters, digits, `_`, `-`,
+/// `.` and `:` (whether a name is a well-formed QName is the caller's
+/// check).
 fn qname_byte(b: u8) -> bool {
-    QNAME_BYTE.get(usize::from(b)).copied().unwrap_or(false)
+    name_byte(b, NAME_ASCII | NAME_COLON)
 }
 
 /// The end of the name starting at `i` (`i` itself when there is none).

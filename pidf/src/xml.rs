@@ -1618,32 +1618,53 @@ fn valid_name(prefix: Option<&[u8]>, local: &[u8]) -> bool {
         (first.is_ascii_alphabetic() || first == b'_' || first >= 0x80)
             && rest
                 .iter()
-                .all(|&b| NCNAME_BYTE.get(usize::from(b)).copied().unwrap_or(false))
+                .all(|&b| name_byte(b, NAME_ASCII | NAME_NON_ASCII))
     }
     ncname(local) && prefix.is_none_or(ncname)
 }
 
-/// The bytes allowed after the first of a name part: ASCII letters, digits,
-/// `_`, `-`, `.`, and any byte of a multi-byte UTF-8 character (the
+/// [`NAME_CLASS`] of the ASCII bytes allowed after the first of a name
+/// part: letters, digits, `_`, `-` and `.`.
+pub(crate) const NAME_ASCII: u8 = 1;
+/// [`NAME_CLASS`] of `:`, the prefix separator.
+pub(crate) const NAME_COLON: u8 = 2;
+/// [`NAME_CLASS`] of any byte of a multi-byte UTF-8 character (the
 /// document is valid UTF-8 by then).
+pub(crate) const NAME_NON_ASCII: u8 = 4;
+
+/// The class of every byte in names, one table for every name check of
+/// the crate's parsers (each asks for the classes it takes).
 #[allow(clippy::indexing_slicing)] // `i < 256` in a const loop over the table
-static NCNAME_BYTE: [bool; 256] = {
-    let mut t = [false; 256];
+static NAME_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut i = 0;
     while i < 256 {
         let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.' || b >= 0x80;
+        t[i] = if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.' {
+            NAME_ASCII
+        } else if b == b':' {
+            NAME_COLON
+        } else if b >= 0x80 {
+            NAME_NON_ASCII
+        } else {
+            0
+        };
         i += 1;
     }
     t
 };
 
-fn split_qname(q: &[u8]) -> (Option<&[u8]>, &[u8]) {
-    match memchr::memchr(b':', q) {
-        Some(i) => match (q.get(..i), q.get(i + 1..)) {
-            (Some(p), Some(l)) => (Some(p), l),
-            _ => (None, q),
-        },
+/// Whether `b` is in one of `classes` of [`NAME_CLASS`].
+#[inline]
+pub(crate) fn name_byte(b: u8, classes: u8) -> bool {
+    NAME_CLASS.get(usize::from(b)).copied().unwrap_or(0) & classes != 0
+}
+
+/// A QName's prefix (if any) and local part, split at the first `:`.
+pub(crate) fn split_qname(q: &[u8]) -> (Option<&[u8]>, &[u8]) {
+    // Names are short: a plain search beats a `memchr` call.
+    match q.iter().position(|&b| b == b':') {
+        Some(i) => (q.get(..i), q.get(i + 1..).unwrap_or_default()),
         None => (None, q),
     }
 }
