@@ -1,6 +1,5 @@
 //! Fuzz entry points for the `pidf` parsers.
 
-use pidf::ns;
 use pidf::partial::PartialDoc;
 use pidf::xml::{Document, Limits};
 use pidf::Presence;
@@ -17,8 +16,8 @@ fn limits() -> Limits {
 /// must give the same bytes.
 ///
 /// It is also a differential check of the fast path: whatever
-/// `Presence::parse_with` answers must be what the reference path (the
-/// generic XML tree, then `Presence::from_element`) answers for the same
+/// `Presence::parse_with` answers must be what the reference path
+/// (quick-xml alone, then `Presence::from_document`) answers for the same
 /// bytes.
 pub fn pidf_parse(data: &[u8]) {
     let parsed = Presence::parse_with(data, &limits());
@@ -44,15 +43,9 @@ pub fn pidf_parse(data: &[u8]) {
 }
 
 /// The reference parse through the public API: the XML tree as quick-xml
-/// alone reads it, then the model built from its root.
+/// alone reads it, then the model built from it.
 fn reference(data: &[u8]) -> Option<Presence> {
-    let doc = Document::parse_reference(data, &limits()).ok()?;
-    if !doc.root.is(ns::PIDF, "presence") {
-        return None;
-    }
-    let mut p = Presence::from_element(doc.root).ok()?;
-    p.declaration = doc.declaration;
-    Some(p)
+    Presence::from_document(Document::parse_reference(data, &limits()).ok()?).ok()
 }
 
 /// Parses arbitrary bytes as a partial PIDF document (`pidf-full` or

@@ -507,10 +507,26 @@ impl Presence {
         Presence::parse_reference(input, limits)
     }
 
-    /// The reference parse: the XML tree, then [`Presence::from_element`].
+    /// The reference parse: the XML tree, then [`Presence::from_document`].
     /// The fast path must agree with it wherever it answers.
     pub(crate) fn parse_reference(input: &[u8], limits: &Limits) -> Result<Presence, Error> {
-        let doc = Document::parse(input, limits)?;
+        Presence::from_document(Document::parse(input, limits)?)
+    }
+
+    /// Builds the model from a parsed XML document whose root is
+    /// `<presence>`, keeping whether it had an XML declaration.
+    ///
+    /// ```
+    /// use pidf::xml::{Document, Limits};
+    /// let doc = Document::parse(
+    ///     br#"<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="pres:a@example.com"/>"#,
+    ///     &Limits::default(),
+    /// )?;
+    /// let p = pidf::Presence::from_document(doc)?;
+    /// assert_eq!(p.entity.as_deref(), Some("pres:a@example.com"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_document(doc: Document) -> Result<Presence, Error> {
         if !doc.root.is(ns::PIDF, "presence") {
             return Err(Error::WrongRoot {
                 expected: "{urn:ietf:params:xml:ns:pidf}presence",
