@@ -91,19 +91,22 @@ impl Uri {
             }
         };
         let scheme = s.get(..colon).unwrap_or_default();
-        if let Some(p) = s.iter().position(|&b| {
-            text::URI_FORBIDDEN
-                .get(usize::from(b))
-                .copied()
-                .unwrap_or(true)
-        }) {
+        // One pass classes every byte after the scheme (which is checked
+        // above): a forbidden byte is refused, and the searches for `@`,
+        // `%` and `?` below run only when the byte is there.
+        let classes = text::uri_classes(s.get(colon..).unwrap_or_default());
+        if classes & text::URI_FORBIDDEN != 0 {
+            let p = s
+                .iter()
+                .position(|&b| text::uri_classes(&[b]) & text::URI_FORBIDDEN != 0)
+                .unwrap_or(0);
             return Err(uerr(K::InvalidChar, p));
         }
         let base = colon + 1;
         // `parse_at` counts offsets in `src`.
         let relative = |e: UriError| UriError::new(e.kind, e.offset.saturating_sub(start));
         if let Some(secure) = sip {
-            SipUri::parse_at(secure, src, start + base, end)
+            SipUri::parse_at(secure, src, start + base, end, classes)
                 .map(Uri::Sip)
                 .map_err(relative)
         } else if scheme.eq_ignore_ascii_case(b"tel") {
@@ -529,13 +532,27 @@ impl SipUri {
 
     /// Parses the part after `sip:`/`sips:`, which is `src[at..end]`;
     /// only the fields kept are sliced from `src`. Error offsets count in
-    /// `src`.
-    fn parse_at(secure: bool, src: &Bytes, at: usize, end: usize) -> Result<SipUri, UriError> {
+    /// `src`. `classes` is [`text::uri_classes`] of that part.
+    fn parse_at(
+        secure: bool,
+        src: &Bytes,
+        at: usize,
+        end: usize,
+        classes: u8,
+    ) -> Result<SipUri, UriError> {
         let s = src.get(at..end).unwrap_or_default();
-        let (userinfo, pw, hp_start) = match text::find(b'@', s) {
+        let escapes = classes & text::URI_PERCENT != 0;
+        let at_sign = if classes & text::URI_AT != 0 {
+            text::find(b'@', s)
+        } else {
+            None
+        };
+        let (userinfo, pw, hp_start) = match at_sign {
             Some(a) => {
                 let info = s.get(..a).unwrap_or_default();
-                check_escapes(info, at)?;
+                if escapes {
+                    check_escapes(info, at)?;
+                }
                 let colon = text::find(b':', info);
                 if colon.unwrap_or(a) == 0 {
                     return Err(uerr(K::EmptyUser, at));
@@ -549,7 +566,11 @@ impl SipUri {
         let (host, port, used) =
             parse_hostport(src, hp_start, end, hp_start, |b| b == b';' || b == b'?')?;
         let rest = src.get(used..end).unwrap_or_default();
-        let q = text::find(b'?', rest);
+        let q = if classes & text::URI_QUESTION != 0 {
+            text::find(b'?', rest)
+        } else {
+            None
+        };
         let params_text = rest.get(..q.unwrap_or(rest.len())).unwrap_or_default();
         let pbase = used;
         let params_text = match params_text.first() {
@@ -557,7 +578,11 @@ impl SipUri {
             Some(b';') => params_text.get(1..).unwrap_or_default(),
             Some(_) => return Err(uerr(K::InvalidHost, pbase)),
         };
-        check_escapes(params_text, pbase)?;
+        if escapes {
+            // Offsets of an escape's error count from the text it is in.
+            let params_at = pbase + usize::from(rest.first() == Some(&b';'));
+            check_escapes(params_text, params_at)?;
+        }
         if !params_text.is_empty() {
             for (i, p) in params_text.split(|&b| b == b';').enumerate() {
                 let name = p.split(|&b| b == b'=').next().unwrap_or_default();
@@ -567,7 +592,10 @@ impl SipUri {
             }
         }
         let headers_text = q.and_then(|q| rest.get(q + 1..)).unwrap_or_default();
-        check_escapes(headers_text, pbase)?;
+        if escapes {
+            let headers_at = pbase + q.map_or(rest.len(), |q| q + 1);
+            check_escapes(headers_text, headers_at)?;
+        }
         if q.is_some() {
             for h in headers_text.split(|&b| b == b'&') {
                 match text::find(b'=', h) {
@@ -1398,9 +1426,27 @@ mod tests {
         assert_eq!(u.params().count(), 0);
         let n = sip("sip:null-%00-null@example.com");
         assert_eq!(&*n.user_bytes().unwrap(), b"null-\0-null");
+        // An escape is checked wherever it is: user, parameters, headers
+        // (the `%` search runs only when one is there).
+        for (bad, at) in [
+            ("sip:a%Zb@x", 5),
+            ("sip:a@x;p=%4", 10),
+            ("sip:a@x?h=%g1", 10),
+            ("sip:x;p=1?h=%", 12),
+        ] {
+            let e = Uri::parse_str(bad).unwrap_err();
+            assert_eq!((e.kind, e.offset), (K::InvalidEscape, at), "{bad}");
+        }
+        let u = sip("sip:x;p=%41?h=%42");
         assert_eq!(
-            Uri::parse_str("sip:a%Zb@x").unwrap_err().kind,
-            K::InvalidEscape
+            (u.params_raw(), u.headers_raw()),
+            (&b"p=%41"[..], &b"h=%42"[..])
+        );
+        assert_eq!(sip("sip:a?b=c@x").headers_raw(), b"");
+        assert_eq!(
+            Uri::parse_str("sip:a@b<").unwrap_err().offset,
+            7,
+            "a forbidden byte is refused where it is"
         );
     }
 
