@@ -15,7 +15,7 @@
 use crate::error::{ParseError, ParseErrorKind as K};
 use crate::header::HeaderName;
 use crate::method::Version;
-use crate::text::{parse_u64, TOKEN_TABLE};
+use crate::text::{find, parse_u64, TOKEN_TABLE};
 use memchr::{memchr, memchr2};
 use std::ops::Range;
 
@@ -153,7 +153,7 @@ fn parse_start_line(buf: &[u8], base: usize) -> Result<StartSpan, ParseError> {
             .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
     {
         // Status-Line.
-        let sp = memchr(b' ', buf).ok_or(err(K::InvalidStartLine, base))?;
+        let sp = find(b' ', buf).ok_or(err(K::InvalidStartLine, base))?;
         let version = buf
             .get(..sp)
             .and_then(Version::parse)
@@ -185,7 +185,7 @@ fn parse_start_line(buf: &[u8], base: usize) -> Result<StartSpan, ParseError> {
     }
     // Request-Line: exactly one SP between the three elements
     // (RFC 4475 3.1.2.9, 3.1.2.10).
-    let m_end = memchr(b' ', buf).ok_or(err(K::InvalidStartLine, base))?;
+    let m_end = find(b' ', buf).ok_or(err(K::InvalidStartLine, base))?;
     let method = buf.get(..m_end).unwrap_or_default();
     if !crate::text::is_token_str(method) {
         return Err(err(K::InvalidMethod, base));
@@ -197,7 +197,11 @@ fn parse_start_line(buf: &[u8], base: usize) -> Result<StartSpan, ParseError> {
     if uri.is_empty() {
         return Err(err(K::InvalidRequestUri, base + u_start));
     }
-    if let Some(p) = uri.iter().position(|&b| b <= 0x20 || b == 0x7f) {
+    // A fold with no early exit, which the compiler turns into vector
+    // compares; the offset is searched for only when a byte is bad.
+    let bad = |b: u8| b <= 0x20 || b == 0x7f;
+    if uri.iter().fold(false, |acc, &b| acc | bad(b)) {
+        let p = uri.iter().position(|&b| bad(b)).unwrap_or(0);
         return Err(err(K::InvalidRequestUri, base + u_start + p));
     }
     let v_start = u_start + u_len + 1;
