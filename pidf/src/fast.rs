@@ -12,7 +12,6 @@
 //! answers, it answers exactly what the reference path does.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use crate::model::{
     record, Basic, Contact, Device, Note, Part, Person, Presence, Priority, Status, Tuple,
@@ -22,8 +21,8 @@ use crate::ns;
 use crate::scan::{self, Scanner, StartTag, Token};
 use crate::time::Timestamp;
 use crate::xml::{
-    atom, name_byte, split_qname, Attribute, Document, Element, Limits, Name, Node, NsDecl,
-    NAME_ASCII,
+    atom, name_byte, short_eq, split_qname, Attribute, Document, Element, Limits, Name, Node, Ns,
+    NsDecl, NAME_ASCII,
 };
 
 /// Most attributes the fast path takes on one element; more defer.
@@ -185,10 +184,7 @@ struct Fast<'a> {
     bindings: Vec<Binding<'a>>,
     /// Every namespace URI bound so far, once each. Tags refer to them by
     /// index, so resolving a name costs no reference count.
-    uris: Vec<(Arc<str>, Known)>,
-    /// The `xml` prefix's URI, made the first time an attribute kept in
-    /// the model uses it ([`XML_NS`]).
-    xml: Option<Arc<str>>,
+    uris: Vec<(Ns, Known)>,
 }
 
 /// A resolved start tag; names borrow the input.
@@ -234,16 +230,14 @@ fn special(within: Within, ns: Known, local: &[u8]) -> Option<&'static [u8]> {
     })
 }
 
-/// The index the `xml` prefix is bound to: its URI is made only when an
-/// attribute kept in the model uses it ([`Fast::xml_uri`]), which most
-/// PIDF documents never do (their `xml:lang` is a typed attribute).
+/// The index the `xml` prefix is bound to: not a slot of `uris`, since its
+/// URI is static ([`Ns`]).
 const XML_NS: u32 = u32::MAX;
 
 /// The shared URI at `index` of `uris`. Never asked for [`XML_NS`]:
-/// elements cannot take the `xml` prefix, and attributes ask
-/// [`Fast::xml_uri`]; were it asked, the index is out of range and the
-/// fast path defers.
-fn uri(uris: &[(Arc<str>, Known)], index: Option<u32>) -> Option<Option<Arc<str>>> {
+/// elements cannot take the `xml` prefix, and attributes take the static
+/// URI; were it asked, the index is out of range and the fast path defers.
+fn uri(uris: &[(Ns, Known)], index: Option<u32>) -> Option<Option<Ns>> {
     match index {
         Some(i) => Some(Some(uris.get(i as usize)?.0.clone())),
         None => Some(None),
@@ -255,7 +249,7 @@ impl Tag<'_> {
         self.known == ns && ns != Known::Other && self.local == local
     }
 
-    fn name(&self, doc: &str, uris: &[(Arc<str>, Known)]) -> Option<Name> {
+    fn name(&self, doc: &str, uris: &[(Ns, Known)]) -> Option<Name> {
         Some(Name {
             ns: uri(uris, self.ns)?,
             prefix: match self.prefix {
@@ -297,7 +291,6 @@ impl<'a> Fast<'a> {
             depth: 0,
             bindings: vec![(Some(&b"xml"[..]), Some(XML_NS))],
             uris: Vec::new(),
-            xml: None,
         };
         let declaration = f.scan.declaration()?;
         loop {
@@ -309,17 +302,12 @@ impl<'a> Fast<'a> {
         }
     }
 
-    /// The `xml` namespace's URI, shared within the parse.
-    fn xml_uri(&mut self) -> Arc<str> {
-        self.xml.get_or_insert_with(|| Arc::from(ns::XML)).clone()
-    }
-
     fn intern(&mut self, uri: &str) -> Option<u32> {
         if let Some(i) = self.uris.iter().position(|(u, _)| &**u == uri) {
             return u32::try_from(i).ok();
         }
         let i = u32::try_from(self.uris.len()).ok()?;
-        self.uris.push((Arc::from(uri), Known::of(uri)));
+        self.uris.push((Ns::new(uri), Known::of(uri)));
         Some(i)
     }
 
@@ -327,7 +315,11 @@ impl<'a> Fast<'a> {
         self.bindings
             .iter()
             .rev()
-            .find(|(p, _)| *p == prefix)
+            .find(|(p, _)| match (p, prefix) {
+                (Some(a), Some(b)) => short_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            })
             .map(|(_, u)| *u)
     }
 
@@ -433,7 +425,7 @@ impl<'a> Fast<'a> {
                 }
                 let ans = match ap {
                     Some(p) => match self.lookup(Some(p))? {
-                        Some(XML_NS) => Some(self.xml_uri()),
+                        Some(XML_NS) => Some(Ns::from_static(ns::XML)),
                         index => uri(&self.uris, index)?,
                     },
                     None => None,
@@ -515,7 +507,7 @@ impl<'a> Fast<'a> {
 
     /// An extension element's shell (name, declarations, attributes), its
     /// children still to read.
-    fn shell(doc: &str, uris: &[(Arc<str>, Known)], tag: Tag<'_>) -> Option<Element> {
+    fn shell(doc: &str, uris: &[(Ns, Known)], tag: Tag<'_>) -> Option<Element> {
         if tag.special.is_some() {
             // Opened as a typed element: its typed attribute is not in `attrs`.
             return None;

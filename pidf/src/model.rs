@@ -12,10 +12,8 @@ use crate::error::{clip, Error};
 use crate::ns;
 use crate::short::ShortText;
 use crate::time::Timestamp;
-use crate::xml::{atom, Attribute, Document, Element, Limits, Name, Node, NsDecl};
+use crate::xml::{atom, Attribute, Document, Element, Limits, Name, Node, Ns, NsDecl};
 use std::borrow::Cow;
-use std::cell::OnceCell;
-use std::sync::Arc;
 
 /// The kinds of children a container lays out; the layout is a list of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -767,10 +765,6 @@ impl Presence {
 pub(crate) struct Ctx {
     pub(crate) pidf: Option<Cow<'static, str>>,
     pub(crate) dm: Option<Cow<'static, str>>,
-    /// The two namespace names, made once and shared by every element
-    /// built (the byte writer needs neither).
-    pidf_ns: OnceCell<Arc<str>>,
-    dm_ns: OnceCell<Arc<str>>,
 }
 
 impl Ctx {
@@ -778,14 +772,12 @@ impl Ctx {
         Ctx {
             pidf: pidf.map(atom),
             dm: dm.map(atom),
-            pidf_ns: OnceCell::new(),
-            dm_ns: OnceCell::new(),
         }
     }
 
     fn pidf_name(&self, local: &str) -> Name {
         Name {
-            ns: Some(self.pidf_ns.get_or_init(|| Arc::from(ns::PIDF)).clone()),
+            ns: Some(Ns::from_static(ns::PIDF)),
             prefix: self.pidf.clone(),
             local: atom(local),
         }
@@ -793,7 +785,7 @@ impl Ctx {
 
     fn dm_name(&self, local: &str) -> Name {
         Name {
-            ns: Some(self.dm_ns.get_or_init(|| Arc::from(ns::DATA_MODEL)).clone()),
+            ns: Some(Ns::from_static(ns::DATA_MODEL)),
             prefix: self.dm.clone(),
             local: atom(local),
         }

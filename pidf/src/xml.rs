@@ -137,6 +137,186 @@ pub struct XmlError {
     pub offset: u64,
 }
 
+/// The namespace URIs of the vocabularies this workspace reads, which a
+/// [`Ns`] holds as static strings.
+const KNOWN_NAMESPACES: &[&str] = &[
+    "urn:ietf:params:xml:ns:pidf",
+    "urn:ietf:params:xml:ns:pidf:data-model",
+    "urn:ietf:params:xml:ns:pidf:rpid",
+    "urn:ietf:params:xml:ns:pidf:cipid",
+    "urn:ietf:params:xml:ns:pidf:timed-status",
+    "urn:ietf:params:xml:ns:pidf:caps",
+    "urn:ietf:params:xml:ns:pidf-diff",
+    "urn:ietf:params:xml:ns:location-type",
+    "urn:ietf:params:xml:ns:pidf:geopriv10",
+    "urn:ietf:params:xml:ns:common-policy",
+    "urn:ietf:params:xml:ns:pres-rules",
+    "urn:ietf:params:xml:ns:resource-lists",
+    "urn:ietf:params:xml:ns:rls-services",
+    "urn:ietf:params:xml:ns:rlmi",
+    "urn:ietf:params:xml:ns:watcherinfo",
+    "urn:ietf:params:xml:ns:im-iscomposing",
+    "urn:ietf:params:xml:ns:imdn",
+    XML_NS,
+];
+
+/// A namespace URI, as a [`Name`] holds it.
+///
+/// The URIs of the vocabularies this workspace reads (PIDF and its
+/// extensions, common-policy and pres-rules, resource lists, RLMI, watcher
+/// information, isComposing, IMDN and the `xml` namespace) are static
+/// strings, so a name in one of them is cloned and dropped without touching
+/// a reference count; any other URI is shared, one allocation for all the
+/// names of a document that use it. Either way it compares, hashes and
+/// dereferences as the URI's text.
+///
+/// ```
+/// use pidf::xml::Ns;
+/// let rpid = Ns::new("urn:ietf:params:xml:ns:pidf:rpid");
+/// assert_eq!(rpid, "urn:ietf:params:xml:ns:pidf:rpid");
+/// assert!(rpid.is_static());
+/// let other = Ns::new("urn:example:vendor");
+/// assert!(!other.is_static());
+/// assert_eq!(&*other, "urn:example:vendor");
+/// ```
+#[derive(Clone)]
+pub struct Ns(NsRepr);
+
+#[derive(Clone)]
+enum NsRepr {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Ns {
+    /// The namespace `uri`: static when it is a known one, else a new
+    /// shared allocation.
+    pub fn new(uri: &str) -> Ns {
+        match Ns::known(uri) {
+            Some(ns) => ns,
+            None => Ns(NsRepr::Shared(Arc::from(uri))),
+        }
+    }
+
+    /// A static `Ns` for a URI known at compile time (no lookup).
+    pub(crate) const fn from_static(uri: &'static str) -> Ns {
+        Ns(NsRepr::Static(uri))
+    }
+
+    /// The static `Ns` for `uri` when it is one of the known namespaces.
+    pub(crate) fn known(uri: &str) -> Option<Ns> {
+        KNOWN_NAMESPACES
+            .iter()
+            .find(|k| k.len() == uri.len() && **k == uri)
+            .map(|k| Ns(NsRepr::Static(k)))
+    }
+
+    /// The URI.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            NsRepr::Static(s) => s,
+            NsRepr::Shared(s) => s,
+        }
+    }
+
+    /// Whether the URI is one of the static known ones (cloning it costs
+    /// no reference count).
+    pub fn is_static(&self) -> bool {
+        matches!(self.0, NsRepr::Static(_))
+    }
+}
+
+impl std::ops::Deref for Ns {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Ns {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Ns {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Ns {
+    fn eq(&self, other: &Ns) -> bool {
+        match (&self.0, &other.0) {
+            (NsRepr::Static(a), NsRepr::Static(b)) => std::ptr::eq(*a, *b) || a == b,
+            _ => self.as_str() == other.as_str(),
+        }
+    }
+}
+
+impl Eq for Ns {}
+
+impl PartialEq<str> for Ns {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Ns {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::hash::Hash for Ns {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for Ns {
+    fn partial_cmp(&self, other: &Ns) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ns {
+    fn cmp(&self, other: &Ns) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl fmt::Debug for Ns {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Ns {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for Ns {
+    fn from(uri: &str) -> Ns {
+        Ns::new(uri)
+    }
+}
+
+impl From<String> for Ns {
+    fn from(uri: String) -> Ns {
+        Ns::new(&uri)
+    }
+}
+
+impl From<Arc<str>> for Ns {
+    /// Keeps the `Arc` unless the URI is a known one.
+    fn from(uri: Arc<str>) -> Ns {
+        Ns::known(&uri).unwrap_or(Ns(NsRepr::Shared(uri)))
+    }
+}
+
 /// An expanded name: namespace URI (if any), the prefix it was written with
 /// (if any), and the local part.
 ///
@@ -144,11 +324,13 @@ pub struct XmlError {
 /// prefixes of the vocabularies this workspace reads (PIDF and its
 /// extensions, common-policy and pres-rules, resource lists, RLMI and the
 /// rest, see [`atom`]) are borrowed from one static table, so a parsed
-/// document allocates nothing for them; any other name is owned.
+/// document allocates nothing for them; any other name is owned. Their
+/// namespace URIs are static too ([`Ns`]), so names are cloned and dropped
+/// without a reference count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name {
     /// Namespace URI; `None` for names in no namespace.
-    pub ns: Option<Arc<str>>,
+    pub ns: Option<Ns>,
     /// The prefix used in the source; `None` for the default namespace or no
     /// namespace. Kept for faithful output only: compare with [`Name::is`].
     pub prefix: Option<Cow<'static, str>>,
@@ -161,7 +343,7 @@ impl Name {
     /// namespace, declared where needed).
     pub fn new(ns: &str, local: &str) -> Self {
         Name {
-            ns: Some(Arc::from(ns)),
+            ns: Some(Ns::new(ns)),
             prefix: None,
             local: atom(local),
         }
@@ -179,7 +361,7 @@ impl Name {
     /// A name in namespace `ns`, written with `prefix`.
     pub fn prefixed(ns: &str, prefix: &str, local: &str) -> Self {
         Name {
-            ns: Some(Arc::from(ns)),
+            ns: Some(Ns::new(ns)),
             prefix: Some(atom(prefix)),
             local: atom(local),
         }
@@ -512,6 +694,30 @@ static ATOM_TABLE: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
     t
 });
 
+/// Whether `a` and `b` hold the same bytes, compared a word at a time
+/// when they are short (names and prefixes are): two loads that may
+/// overlap instead of a call to `memcmp`.
+#[inline]
+pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    fn ends<const N: usize>(s: &[u8]) -> Option<([u8; N], [u8; N])> {
+        Some((*s.first_chunk::<N>()?, *s.last_chunk::<N>()?))
+    }
+    match a.len() {
+        0 => true,
+        1..=3 => {
+            a.first() == b.first()
+                && a.get(a.len() / 2) == b.get(b.len() / 2)
+                && a.last() == b.last()
+        }
+        4..=7 => ends::<4>(a) == ends::<4>(b),
+        8..=16 => ends::<8>(a) == ends::<8>(b),
+        _ => a == b,
+    }
+}
+
 /// `s` as a name part: borrowed from a static table when it is one of the
 /// vocabularies' names or prefixes (no allocation), owned otherwise.
 ///
@@ -523,7 +729,10 @@ static ATOM_TABLE: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
 /// ```
 pub fn atom(s: &str) -> Cow<'static, str> {
     if let Some(bucket) = ATOM_TABLE.get(atom_bucket(s.as_bytes())) {
-        if let Some(&a) = bucket.iter().find(|&&a| a == s) {
+        if let Some(&a) = bucket
+            .iter()
+            .find(|&&a| short_eq(a.as_bytes(), s.as_bytes()))
+        {
             return Cow::Borrowed(a);
         }
     }
@@ -1248,7 +1457,7 @@ struct Parser<'a> {
     limits: Limits,
     elements: usize,
     /// Interned namespace URIs, so repeated ones share one allocation.
-    uris: Vec<Arc<str>>,
+    uris: Vec<Ns>,
 }
 
 impl fmt::Debug for Parser<'_> {
@@ -1296,14 +1505,14 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn intern(&mut self, uri: &[u8]) -> Result<Arc<str>, XmlError> {
+    fn intern(&mut self, uri: &[u8]) -> Result<Ns, XmlError> {
         if let Some(u) = self.uris.iter().find(|u| u.as_bytes() == uri) {
             return Ok(u.clone());
         }
         let s = std::str::from_utf8(uri).map_err(|_| self.err(XmlErrorKind::Encoding))?;
-        let arc: Arc<str> = Arc::from(s);
-        self.uris.push(arc.clone());
-        Ok(arc)
+        let ns = Ns::new(s);
+        self.uris.push(ns.clone());
+        Ok(ns)
     }
 
     fn run(mut self) -> Result<Document, XmlError> {
@@ -1686,6 +1895,48 @@ fn push_misc(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_eq_is_byte_equality() {
+        // Every length across the word paths, equal and differing in
+        // each position.
+        for len in 0..40usize {
+            let a: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(short_eq(&a, &a.clone()), "{len}");
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!short_eq(&a, &b), "{len} {at}");
+            }
+            assert!(!short_eq(&a, &a[..len.saturating_sub(1)]) || len == 0);
+        }
+    }
+
+    #[test]
+    fn known_namespaces_are_static_and_compare_as_text() {
+        for uri in KNOWN_NAMESPACES {
+            assert!(Ns::new(uri).is_static(), "{uri}");
+            assert_eq!(Ns::new(uri), Ns::from(Arc::<str>::from(*uri)));
+        }
+        let shared = Ns::new("urn:example:x");
+        assert!(!shared.is_static());
+        assert_eq!(shared, Ns::from(String::from("urn:example:x")));
+        assert_ne!(shared, Ns::new(crate::ns::PIDF));
+        assert_eq!(
+            format!("{shared:?} {shared}"),
+            "\"urn:example:x\" urn:example:x"
+        );
+        // Names in a known namespace compare equal however they were made.
+        let n = Name::new(crate::ns::RPID, "mood");
+        assert!(n.is(crate::ns::RPID, "mood"));
+        let parsed = Document::parse(
+            br#"<m xmlns="urn:ietf:params:xml:ns:pidf:rpid"/>"#,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(parsed.root.name.ns, n.ns);
+        assert!(parsed.root.name.ns.as_ref().is_some_and(Ns::is_static));
+    }
 
     #[test]
     fn the_vocabulary_is_borrowed_and_anything_else_owned() {

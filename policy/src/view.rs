@@ -16,9 +16,7 @@
     deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
 )]
 
-use std::sync::Arc;
-
-use pidf::xml::{Attribute, Document, Element, Node};
+use pidf::xml::{Attribute, Document, Element, Node, Ns};
 
 use crate::error::ViewError;
 use crate::eval::{Context, Permissions, Watcher};
@@ -186,15 +184,15 @@ const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 /// Removes namespace declarations that nothing in the subtree uses, so that
 /// a view does not reveal which extensions the full document carried.
 /// Returns the namespace URIs the subtree uses.
-fn prune_namespaces(e: &mut Element) -> Vec<Arc<str>> {
-    fn add(used: &mut Vec<Arc<str>>, ns: Option<&Arc<str>>) {
+fn prune_namespaces(e: &mut Element) -> Vec<Ns> {
+    fn add(used: &mut Vec<Ns>, ns: Option<&Ns>) {
         if let Some(ns) = ns {
             if !used.contains(ns) {
                 used.push(ns.clone());
             }
         }
     }
-    let mut used: Vec<Arc<str>> = Vec::new();
+    let mut used: Vec<Ns> = Vec::new();
     add(&mut used, e.name.ns.as_ref());
     for a in &e.attributes {
         add(&mut used, a.name.ns.as_ref());
