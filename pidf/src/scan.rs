@@ -23,7 +23,7 @@ use std::borrow::Cow;
 
 use memchr::memchr;
 
-use crate::xml::{name_byte, NAME_ASCII, NAME_COLON};
+use crate::xml::{name_byte, short_eq, NAME_ASCII, NAME_COLON};
 
 /// What comes next in the document.
 pub(crate) enum Token<'a> {
@@ -305,7 +305,7 @@ impl<'a> Scanner<'a> {
         // rather than scan a name and compare after.
         let open = self.open.pop()?;
         let end = start + open.len();
-        if !same_bytes(b.get(start..end)?, open) || b.get(end).copied().is_some_and(qname_byte) {
+        if !short_eq(b.get(start..end)?, open) || b.get(end).copied().is_some_and(qname_byte) {
             return None;
         }
         let close = skip_ws(b, end)?;
@@ -315,20 +315,6 @@ impl<'a> Scanner<'a> {
         self.pos = close + 1;
         Some(Token::End)
     }
-}
-
-/// `a == b` for two slices of one length, eight bytes at a time in line
-/// (names are short; a `memcmp` call costs more than comparing them).
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
-    let word = |c: &[u8]| c.try_into().map_or(0, u64::from_ne_bytes);
-    for (p, q) in (&mut x).zip(&mut y) {
-        if word(p) != word(q) {
-            return false;
-        }
-    }
-    let (p, q) = (x.remainder(), y.remainder());
-    p.len() == q.len() && p.iter().zip(q).all(|(m, n)| m == n)
 }
 
 /// The attributes of a checked tag (see [`StartTag::attrs`]), as (name,

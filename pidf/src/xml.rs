@@ -694,9 +694,9 @@ static ATOM_TABLE: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
     t
 });
 
-/// Whether `a` and `b` hold the same bytes, compared a word at a time
-/// when they are short (names and prefixes are): two loads that may
-/// overlap instead of a call to `memcmp`.
+/// Whether `a` and `b` hold the same bytes, compared a word at a time in
+/// line: names and prefixes are short, and a call to `memcmp` costs more
+/// than two loads that may overlap.
 #[inline]
 pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -714,7 +714,14 @@ pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
         }
         4..=7 => ends::<4>(a) == ends::<4>(b),
         8..=16 => ends::<8>(a) == ends::<8>(b),
-        _ => a == b,
+        _ => {
+            // Eight bytes a step, then the last eight (which may overlap).
+            let word = |c: &[u8]| c.try_into().map_or(0, u64::from_ne_bytes);
+            a.chunks_exact(8)
+                .zip(b.chunks_exact(8))
+                .all(|(p, q)| word(p) == word(q))
+                && ends::<8>(a).map(|e| e.1) == ends::<8>(b).map(|e| e.1)
+        }
     }
 }
 
