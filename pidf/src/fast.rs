@@ -21,8 +21,8 @@ use crate::ns;
 use crate::scan::{self, Scanner, StartTag, Token};
 use crate::time::Timestamp;
 use crate::xml::{
-    atom, name_byte, short_eq, split_qname, Attribute, Document, Element, Limits, Name, Node, Ns,
-    NsDecl, NAME_ASCII,
+    atom, name_byte, normalize_attr_value, short_eq, split_qname, Attribute, Document, Element,
+    Limits, Name, Node, Ns, NsDecl, NAME_ASCII,
 };
 
 /// Most attributes the fast path takes on one element; more defer.
@@ -133,16 +133,44 @@ fn raw_attr_value(doc: &str, raw: &[u8]) -> Option<String> {
     raw_attr_cow(doc, raw).map(Cow::into_owned)
 }
 
-/// The same, borrowed from the document when it holds no reference.
+/// [`ATTR_CLASS`] of `&`.
+const ATTR_REF: u8 = 1;
+/// [`ATTR_CLASS`] of HTAB, LF and CR.
+const ATTR_WS: u8 = 2;
+
+/// The bytes of an attribute value that need work before it is read.
+#[allow(clippy::indexing_slicing)] // constant indexes below 256
+static ATTR_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'&' as usize] = ATTR_REF;
+    t[b'\t' as usize] = ATTR_WS;
+    t[b'\n' as usize] = ATTR_WS;
+    t[b'\r' as usize] = ATTR_WS;
+    t
+};
+
+/// The same, borrowed from the document when it holds no reference and
+/// no white space to normalize (XML 1.0 section 3.3.3, see
+/// [`normalize_attr_value`]).
 fn raw_attr_cow<'d>(doc: &'d str, raw: &'d [u8]) -> Option<Cow<'d, str>> {
     let text = utf8(doc, raw)?;
-    if raw.contains(&b'&') {
-        return quick_xml::escape::unescape(text)
-            .ok()
-            .filter(|v| !v.chars().any(crate::xml::forbidden_char))
-            .map(|v| Cow::Owned(v.into_owned()));
+    // One table probe a byte, no early exit (values are short): an `&`
+    // means references, HTAB, LF or CR white space to normalize.
+    let seen = raw.iter().fold(0u8, |acc, &b| {
+        acc | ATTR_CLASS.get(usize::from(b)).copied().unwrap_or(0)
+    });
+    if seen == 0 {
+        return Some(Cow::Borrowed(text));
     }
-    Some(Cow::Borrowed(text))
+    let refs = seen & ATTR_REF != 0;
+    let normalized = normalize_attr_value(text);
+    if !refs {
+        return Some(Cow::Owned(normalized.into_owned()));
+    }
+    quick_xml::escape::unescape(&normalized)
+        .ok()
+        .filter(|v| !v.chars().any(crate::xml::forbidden_char))
+        .map(|v| Cow::Owned(v.into_owned()))
 }
 
 /// A prefix (`None`: the default namespace) and the URI it is bound to,
@@ -280,11 +308,12 @@ impl<'a> Fast<'a> {
         // Invalid UTF-8 or a forbidden control anywhere: the reference path
         // decides (and gives the error).
         let doc = std::str::from_utf8(input).ok()?;
-        if crate::xml::forbidden_control(input).is_some() {
+        let (forbidden, cr) = crate::xml::scan_controls(input);
+        if forbidden.is_some() {
             return None;
         }
         let mut f = Fast {
-            scan: Scanner::new(doc),
+            scan: Scanner::new(doc, cr),
             doc,
             limits: *limits,
             elements: 0,
@@ -295,7 +324,7 @@ impl<'a> Fast<'a> {
         let declaration = f.scan.declaration()?;
         loop {
             match f.scan.next()? {
-                Token::Text(t, false) if is_ws(t.as_bytes()) => {}
+                Token::Text(t, _) if is_ws(t.as_bytes()) => {}
                 Token::Start(s, empty) => return Some((f, declaration, s, empty)),
                 _ => return None,
             }
@@ -472,7 +501,7 @@ impl<'a> Fast<'a> {
         loop {
             match self.scan.next() {
                 Some(Token::Eof) => return true,
-                Some(Token::Text(t, false)) if is_ws(t.as_bytes()) => {}
+                Some(Token::Text(t, _)) if is_ws(t.as_bytes()) => {}
                 _ => return false,
             }
         }
@@ -483,7 +512,7 @@ impl<'a> Fast<'a> {
             match self.scan.next()? {
                 Token::Start(s, empty) => return Some(Next::Child(s, empty)),
                 Token::End => return Some(Next::End),
-                Token::Text(t, false) if is_ws(t.as_bytes()) => {}
+                Token::Text(t, _) if is_ws(t.as_bytes()) => {}
                 _ => return None,
             }
         }
@@ -497,8 +526,8 @@ impl<'a> Fast<'a> {
         }
         match self.scan.next()? {
             Token::End => Some(Cow::Borrowed("")),
-            Token::Text(t, refs) => {
-                let text = scan::unescape(t, refs)?;
+            Token::Text(t, work) => {
+                let text = scan::unescape(t, work)?;
                 matches!(self.scan.next()?, Token::End).then_some(text)
             }
             _ => None,
@@ -526,8 +555,8 @@ impl<'a> Fast<'a> {
         loop {
             let (s, empty) = match self.scan.next()? {
                 Token::Start(s, empty) => (s, empty),
-                Token::Text(t, refs) => {
-                    push_text(children, &scan::unescape(t, refs)?);
+                Token::Text(t, work) => {
+                    push_text(children, &scan::unescape(t, work)?);
                     continue;
                 }
                 Token::End => return Some(()),
@@ -902,6 +931,38 @@ mod tests {
         }
     }
 
+    /// XML 1.0 sections 2.11 and 3.3.3: a document written with CR LF
+    /// line ends (or lone CRs) and with tabs and line breaks inside
+    /// attribute values stays on the fast path, which normalizes them as
+    /// the reference does; references to those characters are kept.
+    #[test]
+    fn line_ends_and_attribute_white_space_are_normalized_on_both_paths() {
+        let tree = "<?xml version=\"1.0\"?>\r\n<a xmlns=\"urn:x\" v=\"1\t2\r\n3\n4\r5\" \
+                    r=\"&#9;&#10;&#13;\">\r\n  l1\r\nl2\rl3&#13;&#10;<b>&amp;\r</b>\r\n\
+                    <c>\r\r\n01234567890123456789\r\n</c></a>\r\n";
+        assert!(tree_agrees(tree.as_bytes()), "the fast path takes it");
+        let d = parse_tree(tree.as_bytes(), &Limits::default()).unwrap();
+        assert_eq!(d.root.attr("v"), Some("1 2 3 4 5"));
+        assert_eq!(d.root.attr("r"), Some("\t\n\r"));
+        assert_eq!(d.root.text(), "\n  l1\nl2\nl3\r\n\n");
+        let child = |name: &str| d.root.elements().find(|e| e.name.local == name).unwrap();
+        assert_eq!(child("b").text(), "&\n");
+        assert_eq!(child("c").text(), "\n\n01234567890123456789\n");
+        // Written back, a CR from a reference and the attribute's white
+        // space are references again, so a second parse gives the same.
+        let mut out = Vec::new();
+        d.write(&mut out);
+        let again = Document::parse(&out, &Limits::default()).unwrap();
+        assert_eq!(again.root, d.root);
+
+        let presence = "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"pres:a@b\">\r\n\
+                        <tuple id=\"t\">\r\n<status><basic>open</basic></status>\r\n\
+                        <note>a\r\nb</note>\r\n</tuple>\r\n</presence>\r\n";
+        assert!(agree(presence.as_bytes()), "the typed fast path takes it");
+        let p = parse(presence.as_bytes(), &Limits::default()).unwrap();
+        assert_eq!(p.tuples[0].notes[0].text, "a\nb");
+    }
+
     #[test]
     fn tree_agrees_on_every_xml_vector() {
         let mut deferred = Vec::new();
@@ -1018,7 +1079,8 @@ mod tests {
     /// A presence document in well-formed syntax varied where XML allows:
     /// quotes, white space around `=`, before `>` and `/>` and in end
     /// tags, references in text and attribute values, `>` and `]` in
-    /// text, extension elements with mixed content.
+    /// text, CR LF and lone CR line ends, tabs and line breaks in attribute
+    /// values, extension elements with mixed content.
     fn varied_document() -> impl Strategy<Value = String> {
         let ws = || prop::sample::select(vec!["", " ", "\n", "\t", "  \r\n "]);
         let sp = || prop::sample::select(vec![" ", "\n  ", "\t"]);
@@ -1035,9 +1097,21 @@ mod tests {
                 "]]",
                 "a]b>c",
                 "caf\u{e9} \u{1F600}",
+                "l1\r\nl2\rl3\n",
+                "&#13;\r\n&#10;\r",
             ])
         };
-        let attr = || prop::sample::select(vec!["v", "a&amp;b", "x>y", "", "&#x20AC;"]);
+        let attr = || {
+            prop::sample::select(vec![
+                "v",
+                "a&amp;b",
+                "x>y",
+                "",
+                "&#x20AC;",
+                "a\tb\r\nc\rd\ne",
+                "&#9;\t&#13;\r\n",
+            ])
+        };
         let decl = prop::sample::select(vec![
             "",
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",

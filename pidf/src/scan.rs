@@ -6,7 +6,9 @@
 //! declaration at the very start (section 2.8), start, empty-element and
 //! end tags with quoted attributes (section 3.1), and character data with
 //! the five predefined entity references and character references
-//! (section 4.6, 4.1). Everything else is `None`: comments, CDATA
+//! (section 4.6, 4.1), normalizing line ends and attribute white space as
+//! the reference path does (sections 2.11, 3.3.3; see [`crate::xml`]).
+//! Everything else is `None`: comments, CDATA
 //! sections, processing instructions, a DOCTYPE, a `<` in an attribute
 //! value, `]]>` in text, names outside plain ASCII, attributes not
 //! separated by white space, an end tag that does not match. The fast path
@@ -23,7 +25,7 @@ use std::borrow::Cow;
 
 use memchr::memchr;
 
-use crate::xml::{name_byte, short_eq, NAME_ASCII, NAME_COLON};
+use crate::xml::{name_byte, push_line_ends, short_eq, NAME_ASCII, NAME_COLON};
 
 /// What comes next in the document.
 pub(crate) enum Token<'a> {
@@ -31,11 +33,21 @@ pub(crate) enum Token<'a> {
     Start(StartTag<'a>, bool),
     /// The end tag of the innermost open element (its name checked).
     End,
-    /// Character data up to the next `<`, references not yet resolved
-    /// (see [`unescape`]), and whether it holds any (an `&`).
-    Text(&'a str, bool),
+    /// Character data up to the next `<`, as written: references not yet
+    /// resolved nor line ends normalized (see [`unescape`]), and which of
+    /// the two there is to do.
+    Text(&'a str, Work),
     /// The end of the input, with no element open.
     Eof,
+}
+
+/// What a text run needs before it is read ([`unescape`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Work {
+    /// It holds a reference (an `&`).
+    pub(crate) refs: bool,
+    /// It holds a CR, whose line end needs normalizing.
+    pub(crate) cr: bool,
 }
 
 /// A start tag, its syntax checked.
@@ -54,6 +66,9 @@ pub(crate) struct Scanner<'a> {
     pos: usize,
     /// The names of the open elements, innermost last, for end tags.
     open: Vec<&'a [u8]>,
+    /// Whether the document holds a CR anywhere: only then are long text
+    /// runs searched for one (short runs note it in the same table probe).
+    cr: bool,
 }
 
 fn is_ws(b: u8) -> bool {
@@ -64,10 +79,11 @@ fn is_ws(b: u8) -> bool {
 /// indentation or a short value); longer ones by `memchr3`.
 const SHORT_TEXT: usize = 16;
 
-/// [`TEXT_CLASS`] of `<`, `&` and `]`; every other byte is 0.
+/// [`TEXT_CLASS`] of `<`, `&`, `]` and CR; every other byte is 0.
 const LT: u8 = 1;
 const AMP: u8 = 2;
 const BRACKET: u8 = 4;
+const CR: u8 = 8;
 
 #[allow(clippy::indexing_slicing)] // constant indexes below 256
 static TEXT_CLASS: [u8; 256] = {
@@ -75,6 +91,7 @@ static TEXT_CLASS: [u8; 256] = {
     t[b'<' as usize] = LT;
     t[b'&' as usize] = AMP;
     t[b']' as usize] = BRACKET;
+    t[b'\r' as usize] = CR;
     t
 };
 
@@ -164,12 +181,14 @@ fn all_attrs(b: &[u8]) -> bool {
 }
 
 impl<'a> Scanner<'a> {
-    /// A scanner at the start of `doc`.
-    pub(crate) fn new(doc: &'a str) -> Scanner<'a> {
+    /// A scanner at the start of `doc`; `cr` says whether it holds a CR
+    /// anywhere.
+    pub(crate) fn new(doc: &'a str, cr: bool) -> Scanner<'a> {
         Scanner {
             doc,
             pos: 0,
             open: Vec::with_capacity(16),
+            cr,
         }
     }
 
@@ -267,6 +286,14 @@ impl<'a> Scanner<'a> {
                 if rest.get(len) != Some(&b'<') {
                     len = rest.len();
                 }
+                if self.cr
+                    && rest
+                        .get(SHORT_TEXT..len)
+                        .and_then(|r| memchr(b'\r', r))
+                        .is_some()
+                {
+                    seen |= CR;
+                }
                 break;
             }
         }
@@ -276,7 +303,13 @@ impl<'a> Scanner<'a> {
             return None;
         }
         self.pos += len;
-        Some(Token::Text(text, seen & AMP != 0))
+        Some(Token::Text(
+            text,
+            Work {
+                refs: seen & AMP != 0,
+                cr: seen & CR != 0,
+            },
+        ))
     }
 
     fn start_tag(&mut self) -> Option<Token<'a>> {
@@ -342,24 +375,38 @@ pub(crate) fn attributes(attrs: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     })
 }
 
-/// Character data with its references resolved: borrowed when it has
-/// none. `None` for a reference the fast path does not take (an entity
-/// other than the five predefined ones, a malformed or forbidden
-/// character reference).
-pub(crate) fn unescape(raw: &str, has_refs: bool) -> Option<Cow<'_, str>> {
-    if !has_refs {
-        return Some(Cow::Borrowed(raw));
+/// Character data with its line ends normalized (XML 1.0 section 2.11:
+/// CR LF and a lone CR become LF) and its references resolved, in that
+/// order, so `&#13;` still gives a CR: borrowed when there is neither to
+/// do (see [`Token::Text`]). `None` for a reference the fast path does
+/// not take (an entity other than the five predefined ones, a malformed or
+/// forbidden character reference).
+pub(crate) fn unescape(raw: &str, work: Work) -> Option<Cow<'_, str>> {
+    let push = |out: &mut String, s: &str| {
+        if work.cr {
+            push_line_ends(out, s);
+        } else {
+            out.push_str(s);
+        }
+    };
+    if !work.refs {
+        if !work.cr {
+            return Some(Cow::Borrowed(raw));
+        }
+        let mut out = String::with_capacity(raw.len());
+        push(&mut out, raw);
+        return Some(Cow::Owned(out));
     }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
     while let Some(amp) = memchr(b'&', rest.as_bytes()) {
-        out.push_str(rest.get(..amp)?);
+        push(&mut out, rest.get(..amp)?);
         let after = rest.get(amp + 1..)?;
         let semi = memchr(b';', after.as_bytes())?;
         out.push(reference(after.get(..semi)?)?);
         rest = after.get(semi + 1..)?;
     }
-    out.push_str(rest);
+    push(&mut out, rest);
     Some(Cow::Owned(out))
 }
 
@@ -395,7 +442,7 @@ mod tests {
     /// Every token of `doc` in a compact form, or `Err(at)` with the
     /// index of the token the scanner refused.
     fn tokens(doc: &str) -> Result<Vec<String>, usize> {
-        let mut s = Scanner::new(doc);
+        let mut s = Scanner::new(doc, doc.contains('\r'));
         let mut out = Vec::new();
         if s.declaration().ok_or(0usize)? {
             out.push("decl".to_owned());
@@ -421,7 +468,7 @@ mod tests {
                     )
                 }
                 Token::End => "end".to_owned(),
-                Token::Text(t, refs) => format!("text{}:{t}", if refs { "&" } else { "" }),
+                Token::Text(t, work) => format!("text{}:{t}", if work.refs { "&" } else { "" }),
                 Token::Eof => return Ok(out),
             });
         }
@@ -529,7 +576,13 @@ mod tests {
 
     #[test]
     fn resolves_the_references_xml_predefines() {
-        let un = |s: &str| unescape(s, true).map(Cow::into_owned);
+        let un = |s: &str| {
+            let work = Work {
+                refs: true,
+                cr: s.contains('\r'),
+            };
+            unescape(s, work).map(Cow::into_owned)
+        };
         assert_eq!(un("&lt;&gt;&amp;&apos;&quot;").as_deref(), Some("<>&'\""));
         assert_eq!(un("a&#65;&#x42;&#x00043;c").as_deref(), Some("aABCc"));
         assert_eq!(un("&#x1F600;").as_deref(), Some("\u{1F600}"));
@@ -549,6 +602,9 @@ mod tests {
         ] {
             assert_eq!(un(bad), None, "{bad}");
         }
-        assert!(matches!(unescape("a&b", false), Some(Cow::Borrowed("a&b"))));
+        assert!(matches!(
+            unescape("a&b", Work::default()),
+            Some(Cow::Borrowed("a&b"))
+        ));
     }
 }

@@ -18,6 +18,14 @@
 //!   prefix, while the prefixes and declarations themselves are kept so the
 //!   document is written back as it came.
 //!
+//! Text reads as XML 1.0 says a processor hands it on: line ends are
+//! normalized (section 2.11: CR LF and a lone CR become LF, in text,
+//! CDATA, comments and processing instructions), and in attribute values
+//! each literal tab, line feed or CR becomes a space (section 3.3.3, a CR LF
+//! pair one space). Both happen before references are resolved, so `&#13;`
+//! and `&#10;` keep their characters; the writer escapes those characters
+//! as references, so they survive the next parse.
+//!
 //! ```
 //! use pidf::xml::{Document, Limits};
 //!
@@ -1434,11 +1442,63 @@ pub(crate) fn forbidden_char(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
 }
 
+/// Appends `s` with its line ends normalized (XML 1.0 section 2.11): a
+/// CR LF pair, and a CR alone, become one LF. Character references are
+/// resolved after this, so `&#13;` still gives a CR.
+pub(crate) fn push_line_ends(out: &mut String, s: &str) {
+    let mut rest = s;
+    while let Some(cr) = memchr::memchr(b'\r', rest.as_bytes()) {
+        out.push_str(rest.get(..cr).unwrap_or_default());
+        out.push('\n');
+        let after = rest.get(cr + 1..).unwrap_or_default();
+        rest = after.strip_prefix('\n').unwrap_or(after);
+    }
+    out.push_str(rest);
+}
+
+/// `s` with its line ends normalized ([`push_line_ends`]); borrowed when
+/// it holds no CR, as nearly all text does.
+pub(crate) fn normalize_line_ends(s: &str) -> Cow<'_, str> {
+    if memchr::memchr(b'\r', s.as_bytes()).is_none() {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    push_line_ends(&mut out, s);
+    Cow::Owned(out)
+}
+
+/// An attribute's raw value normalized as XML 1.0 section 3.3.3 says for
+/// attributes without a declared type (all of them here, since documents
+/// with a DTD are refused): each literal tab, line feed or carriage return
+/// becomes a space, a CR LF pair one space (section 2.11 comes first).
+/// References are resolved after this, so `&#10;` still gives a line feed.
+pub(crate) fn normalize_attr_value(raw: &str) -> Cow<'_, str> {
+    if !raw.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r')) {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = rest.find(['\t', '\n', '\r']) {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        out.push(' ');
+        let pair = rest.get(i..).is_some_and(|r| r.starts_with("\r\n"));
+        rest = rest.get(i + if pair { 2 } else { 1 }..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
 /// Where the first character is that XML 1.0 allows nowhere in a document
 /// (section 2.2 `Char`): a C0 control other than HTAB, LF and CR, or
 /// U+FFFE or U+FFFF (UTF-8 `EF BF BE`, `EF BF BF`). quick-xml checks
 /// neither; both parse paths call this first.
 pub(crate) fn forbidden_control(input: &[u8]) -> Option<usize> {
+    scan_controls(input).0
+}
+
+/// [`forbidden_control`], and whether `input` holds a CR (whose line ends
+/// need normalizing), from the same pass.
+pub(crate) fn scan_controls(input: &[u8]) -> (Option<usize>, bool) {
     // Bitwise, not short-circuit: no branch per byte.
     const fn flag(b: u8) -> bool {
         ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')) | (b == 0xEF)
@@ -1446,17 +1506,20 @@ pub(crate) fn forbidden_control(input: &[u8]) -> Option<usize> {
     // One pass with no early exit, so it vectorizes (documents are capped
     // by `Limits::max_size`); only a flagged byte (a control, or the lead
     // byte of U+F000..U+FFFF) sends it to the exact search.
-    let hits = input.iter().fold(0u8, |acc, &b| acc | u8::from(flag(b)));
-    if hits == 0 {
-        return None;
+    let (hits, cr) = input.iter().fold((false, false), |(hits, cr), &b| {
+        (hits | flag(b), cr | (b == b'\r'))
+    });
+    if !hits {
+        return (None, cr);
     }
-    input.iter().enumerate().position(|(i, &b)| {
+    let at = input.iter().enumerate().position(|(i, &b)| {
         if b == 0xEF {
             input.get(i + 1) == Some(&0xBF) && matches!(input.get(i + 2), Some(0xBE | 0xBF))
         } else {
             b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r'
         }
-    })
+    });
+    (at, cr)
 }
 
 struct Parser<'a> {
@@ -1587,7 +1650,7 @@ impl<'a> Parser<'a> {
                 }
                 Event::Text(t) => {
                     let s = t.decode().map_err(|_| self.err(XmlErrorKind::Encoding))?;
-                    self.text(&mut stack, root.is_some(), &s)?;
+                    self.text(&mut stack, root.is_some(), &normalize_line_ends(&s))?;
                 }
                 Event::GeneralRef(r) => {
                     let c = if r.is_char_ref() {
@@ -1613,18 +1676,18 @@ impl<'a> Parser<'a> {
                     self.text(&mut stack, root.is_some(), s)?;
                 }
                 Event::CData(c) => {
-                    let s = std::str::from_utf8(&c)
-                        .map_err(|_| self.err(XmlErrorKind::Encoding))?
-                        .to_owned();
+                    let s =
+                        std::str::from_utf8(&c).map_err(|_| self.err(XmlErrorKind::Encoding))?;
+                    let s = normalize_line_ends(s).into_owned();
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(Node::CData(s.into())),
                         None => return Err(self.err(XmlErrorKind::TrailingContent)),
                     }
                 }
                 Event::Comment(c) => {
-                    let s = std::str::from_utf8(&c)
-                        .map_err(|_| self.err(XmlErrorKind::Encoding))?
-                        .to_owned();
+                    let s =
+                        std::str::from_utf8(&c).map_err(|_| self.err(XmlErrorKind::Encoding))?;
+                    let s = normalize_line_ends(s).into_owned();
                     push_misc(
                         &mut stack,
                         &root,
@@ -1634,9 +1697,9 @@ impl<'a> Parser<'a> {
                     );
                 }
                 Event::PI(pi) => {
-                    let s = std::str::from_utf8(&pi)
-                        .map_err(|_| self.err(XmlErrorKind::Encoding))?
-                        .to_owned();
+                    let s =
+                        std::str::from_utf8(&pi).map_err(|_| self.err(XmlErrorKind::Encoding))?;
+                    let s = normalize_line_ends(s).into_owned();
                     push_misc(
                         &mut stack,
                         &root,
@@ -1709,11 +1772,11 @@ impl<'a> Parser<'a> {
             }
             let attr = attr.map_err(|e| self.err(XmlErrorKind::Syntax(e.to_string())))?;
             let key = attr.key.as_ref();
-            let value = attr.unescape_value().map_err(|e| match e {
-                quick_xml::Error::Escape(_) => self.err(XmlErrorKind::UnknownEntity),
-                quick_xml::Error::Encoding(_) => self.err(XmlErrorKind::Encoding),
-                other => self.err(XmlErrorKind::Syntax(other.to_string())),
-            })?;
+            let raw =
+                std::str::from_utf8(&attr.value).map_err(|_| self.err(XmlErrorKind::Encoding))?;
+            let normalized = normalize_attr_value(raw);
+            let value = quick_xml::escape::unescape(&normalized)
+                .map_err(|_| self.err(XmlErrorKind::UnknownEntity))?;
             // Raw bytes were checked up front; a reference can still name
             // a forbidden character.
             if attr.value.contains(&b'&') && value.chars().any(forbidden_char) {
