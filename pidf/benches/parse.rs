@@ -12,6 +12,15 @@
 //!
 //! Instructions per iteration are the difference between two such runs
 //! (N and 2N) divided by N.
+//!
+//! For time ratios steadier than those of separate criterion runs on a
+//! shared host, `PIDF_BENCH_RATIO=ROUNDS` times the parses and the write
+//! in alternation, in one process, and prints each one's fastest round
+//! and its ratio to the floor and to roxmltree (see `testkit::interleave`):
+//!
+//! ```text
+//! PIDF_BENCH_RATIO=30 cargo bench -p pidf --bench parse
+//! ```
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
 mod common;
@@ -100,10 +109,62 @@ fn loop_mode() -> Option<()> {
     Some(())
 }
 
+/// Times the parses and the write in alternation (see the crate doc);
+/// `None` when the variable is not set.
+fn ratio_mode() -> Option<()> {
+    use testkit::interleave::{interleave, print, Case};
+    let rounds: usize = std::env::var("PIDF_BENCH_RATIO")
+        .ok()?
+        .parse()
+        .expect("PIDF_BENCH_RATIO=ROUNDS");
+    let parsed = pidf::Presence::parse(DOC).expect("bench document parses");
+    let mut out = Vec::with_capacity(8192);
+    let mut cases: Vec<Case<'_>> = vec![
+        (
+            "quick-xml floor",
+            Box::new(|| {
+                black_box(floor(black_box(DOC)));
+            }),
+        ),
+        (
+            "roxmltree",
+            Box::new(|| {
+                black_box(dom(black_box(DOC)));
+            }),
+        ),
+        (
+            "typed parse",
+            Box::new(|| {
+                let _ = black_box(pidf::Presence::parse(black_box(DOC)));
+            }),
+        ),
+        (
+            "generic tree",
+            Box::new(|| {
+                let _ = black_box(pidf::xml::Document::parse(
+                    black_box(DOC),
+                    &pidf::xml::Limits::default(),
+                ));
+            }),
+        ),
+        (
+            "write",
+            Box::new(|| {
+                out.clear();
+                black_box(&parsed).write(&mut out);
+            }),
+        ),
+    ];
+    let t = interleave(&mut cases, rounds, 200);
+    print("rpid-10.xml", &t, "quick-xml floor");
+    print("rpid-10.xml", &t, "roxmltree");
+    Some(())
+}
+
 criterion_group!(benches, parse, serialize, partial);
 
 fn main() {
-    if loop_mode().is_some() {
+    if loop_mode().is_some() || ratio_mode().is_some() {
         return;
     }
     benches();

@@ -15,6 +15,15 @@
 //!
 //! Instructions per iteration are the difference between two such runs
 //! (N and 2N) divided by N, so the set-up cost cancels out.
+//!
+//! For time ratios steadier than those of separate criterion runs on a
+//! shared host, `SIP_BENCH_RATIO=ROUNDS` times every case of a message in
+//! alternation, in one process, and prints each case's fastest round and
+//! its ratio to the reference (see `testkit::interleave`):
+//!
+//! ```text
+//! SIP_BENCH_RATIO=30 cargo bench -p sip-core --bench parse
+//! ```
 
 // criterion_group! generates an undocumented function.
 #![allow(missing_docs)]
@@ -141,10 +150,84 @@ fn loop_mode() -> Option<()> {
     Some(())
 }
 
+/// Times each message's cases in alternation (see the crate doc); `None`
+/// when the variable is not set.
+fn ratio_mode() -> Option<()> {
+    use testkit::interleave::{interleave, print, Case};
+    let rounds: usize = std::env::var("SIP_BENCH_RATIO")
+        .ok()?
+        .parse()
+        .expect("SIP_BENCH_RATIO=ROUNDS");
+    let limits = Limits::default();
+    for (name, msg) in common::messages() {
+        let bytes = bytes::Bytes::from(msg.clone());
+        let http = http_copy(&msg);
+        let parsed = Message::parse_datagram(bytes.clone(), &limits).unwrap();
+        let rparsed = rsip::SipMessage::try_from(&msg[..]).unwrap();
+        let mut parse: Vec<Case<'_>> = vec![
+            (
+                "sip-core",
+                Box::new(|| {
+                    black_box(Message::parse_datagram(black_box(bytes.clone()), &limits).unwrap());
+                }),
+            ),
+            (
+                "rsip",
+                Box::new(|| {
+                    black_box(rsip::SipMessage::try_from(black_box(&msg[..])).unwrap());
+                }),
+            ),
+            (
+                "httparse",
+                Box::new(|| {
+                    black_box(httparse_parse(black_box(&http)));
+                }),
+            ),
+        ];
+        let t = interleave(&mut parse, rounds, 2_000);
+        print(&format!("{name}/parse"), &t, "sip-core");
+        let mut typed: Vec<Case<'_>> = vec![
+            (
+                "sip-core",
+                Box::new(|| {
+                    let m = Message::parse_datagram(black_box(bytes.clone()), &limits).unwrap();
+                    black_box(ours_typed(&m));
+                }),
+            ),
+            (
+                "rsip",
+                Box::new(|| {
+                    let m = rsip::SipMessage::try_from(black_box(&msg[..])).unwrap();
+                    black_box(rsip_typed(&m));
+                }),
+            ),
+        ];
+        let t = interleave(&mut typed, rounds, 1_000);
+        print(&format!("{name}/parse+typed"), &t, "sip-core");
+        let mut serialize: Vec<Case<'_>> = vec![
+            (
+                "sip-core",
+                Box::new(|| {
+                    black_box(black_box(&parsed).to_bytes());
+                }),
+            ),
+            (
+                "rsip",
+                Box::new(|| {
+                    black_box(black_box(&rparsed).to_string());
+                }),
+            ),
+        ];
+        let t = interleave(&mut serialize, rounds, 2_000);
+        print(&format!("{name}/serialize"), &t, "sip-core");
+    }
+    Some(())
+}
+
 criterion_group!(benches, bench);
 
 fn main() {
-    if loop_mode().is_some() {
+    if loop_mode().is_some() || ratio_mode().is_some() {
         return;
     }
     benches();

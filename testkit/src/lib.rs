@@ -66,6 +66,7 @@ pub fn tsv(rel: &str) -> Vec<Vec<String>> {
 }
 
 pub mod alloc;
+pub mod interleave;
 pub mod net;
 
 /// The floor the XML parse benches compare against: every event of `doc`
