@@ -133,36 +133,15 @@ fn raw_attr_value(doc: &str, raw: &[u8]) -> Option<String> {
     raw_attr_cow(doc, raw).map(Cow::into_owned)
 }
 
-/// [`ATTR_CLASS`] of `&`.
-const ATTR_REF: u8 = 1;
-/// [`ATTR_CLASS`] of HTAB, LF and CR.
-const ATTR_WS: u8 = 2;
-
-/// The bytes of an attribute value that need work before it is read.
-#[allow(clippy::indexing_slicing)] // constant indexes below 256
-static ATTR_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    t[b'&' as usize] = ATTR_REF;
-    t[b'\t' as usize] = ATTR_WS;
-    t[b'\n' as usize] = ATTR_WS;
-    t[b'\r' as usize] = ATTR_WS;
-    t
-};
-
 /// The same, borrowed from the document when it holds no reference and
 /// no white space to normalize (XML 1.0 section 3.3.3, see
 /// [`normalize_attr_value`]).
 fn raw_attr_cow<'d>(doc: &'d str, raw: &'d [u8]) -> Option<Cow<'d, str>> {
     let text = utf8(doc, raw)?;
-    // One table probe a byte, no early exit (values are short): an `&`
-    // means references, HTAB, LF or CR white space to normalize.
-    let seen = raw.iter().fold(0u8, |acc, &b| {
-        acc | ATTR_CLASS.get(usize::from(b)).copied().unwrap_or(0)
-    });
-    if seen == 0 {
+    let (refs, ws) = scan::attr_work(raw);
+    if !refs && !ws {
         return Some(Cow::Borrowed(text));
     }
-    let refs = seen & ATTR_REF != 0;
     let normalized = normalize_attr_value(text);
     if !refs {
         return Some(Cow::Owned(normalized.into_owned()));

@@ -79,11 +79,13 @@ fn is_ws(b: u8) -> bool {
 /// indentation or a short value); longer ones by `memchr3`.
 const SHORT_TEXT: usize = 16;
 
-/// [`TEXT_CLASS`] of `<`, `&`, `]` and CR; every other byte is 0.
+/// [`TEXT_CLASS`] of `<`, `&`, `]`, CR, and HTAB and LF; every other
+/// byte is 0.
 const LT: u8 = 1;
 const AMP: u8 = 2;
 const BRACKET: u8 = 4;
 const CR: u8 = 8;
+const TAB_LF: u8 = 16;
 
 #[allow(clippy::indexing_slicing)] // constant indexes below 256
 static TEXT_CLASS: [u8; 256] = {
@@ -92,8 +94,21 @@ static TEXT_CLASS: [u8; 256] = {
     t[b'&' as usize] = AMP;
     t[b']' as usize] = BRACKET;
     t[b'\r' as usize] = CR;
+    t[b'\t' as usize] = TAB_LF;
+    t[b'\n' as usize] = TAB_LF;
     t
 };
+
+/// What an attribute's raw value needs before it is read: whether it
+/// holds references (an `&`), and white space to normalize (HTAB, LF or
+/// CR, XML 1.0 section 3.3.3). One table probe a byte, no early exit:
+/// values are short.
+pub(crate) fn attr_work(raw: &[u8]) -> (bool, bool) {
+    let seen = raw.iter().fold(0u8, |acc, &b| {
+        acc | TEXT_CLASS.get(usize::from(b)).copied().unwrap_or(0)
+    });
+    (seen & AMP != 0, seen & (CR | TAB_LF) != 0)
+}
 
 /// Bytes of the names the scanner takes: ASCII letters, digits, `_`, `-`,
 /// `.` and `:` (whether a name is a well-formed QName is the caller's
