@@ -142,7 +142,11 @@ fn raw_attr_cow<'d>(doc: &'d str, raw: &'d [u8]) -> Option<Cow<'d, str>> {
     if !refs && !ws {
         return Some(Cow::Borrowed(text));
     }
-    let normalized = normalize_attr_value(text);
+    let normalized = if ws {
+        normalize_attr_value(text)
+    } else {
+        Cow::Borrowed(text)
+    };
     if !refs {
         return Some(Cow::Owned(normalized.into_owned()));
     }

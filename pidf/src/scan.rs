@@ -25,7 +25,9 @@ use std::borrow::Cow;
 
 use memchr::memchr;
 
-use crate::xml::{name_byte, push_line_ends, short_eq, NAME_ASCII, NAME_COLON};
+use crate::xml::{
+    name_byte, normalize_line_ends, push_line_ends, short_eq, NAME_ASCII, NAME_COLON,
+};
 
 /// What comes next in the document.
 pub(crate) enum Token<'a> {
@@ -405,12 +407,11 @@ pub(crate) fn unescape(raw: &str, work: Work) -> Option<Cow<'_, str>> {
         }
     };
     if !work.refs {
-        if !work.cr {
-            return Some(Cow::Borrowed(raw));
-        }
-        let mut out = String::with_capacity(raw.len());
-        push(&mut out, raw);
-        return Some(Cow::Owned(out));
+        return Some(if work.cr {
+            normalize_line_ends(raw)
+        } else {
+            Cow::Borrowed(raw)
+        });
     }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;

@@ -215,7 +215,7 @@ impl Ns {
     pub(crate) fn known(uri: &str) -> Option<Ns> {
         KNOWN_NAMESPACES
             .iter()
-            .find(|k| k.len() == uri.len() && **k == uri)
+            .find(|k| **k == uri)
             .map(|k| Ns(NsRepr::Static(k)))
     }
 
