@@ -1,6 +1,7 @@
 //! Allocations per parse of the `parse` bench's 10-tuple RPID document
 //! (`benches/data/rpid-10.xml`), counted by a counting global allocator:
-//! the quick-xml event loop (the floor) and roxmltree as references, the
+//! the quick-xml event loop (the floor), its namespace-resolving reader
+//! and roxmltree as references, the
 //! generic `pidf::xml` tree, the typed `Presence` parse, and
 //! `Presence::write` into a reused buffer as the `parse` bench does. Each
 //! case runs once to warm up, then [`N`] times inside a counting region;
@@ -11,7 +12,7 @@
 
 mod common;
 
-use common::{dom, floor, DOC};
+use common::{dom, floor, ns_floor, DOC};
 use criterion::black_box;
 use std::alloc::System;
 use testkit::alloc::{group, per_call, StatsAlloc, Table, INSTRUMENTED_SYSTEM};
@@ -32,6 +33,13 @@ fn main() {
         "quick-xml `read_event` loop (floor, reference)",
         per_call(GLOBAL, N, || {
             black_box(floor(black_box(DOC)));
+        }),
+    );
+    t.row(
+        &input,
+        "quick-xml `NsReader` loop (reference)",
+        per_call(GLOBAL, N, || {
+            black_box(ns_floor(black_box(DOC)));
         }),
     );
     t.row(

@@ -1,10 +1,12 @@
 //! Parse and serialize a 10-tuple RPID document (about 5.5 KB), next to the
-//! floor (a bare quick-xml `read_event` loop over the same bytes) and
+//! floor (a bare quick-xml `read_event` loop over the same bytes),
+//! quick-xml's namespace-resolving reader over them (`NsReader`, nothing
+//! kept: what binding names to namespace URIs costs on its own) and
 //! roxmltree building a DOM of it.
 //!
 //! For instruction counts, which do not depend on the machine's load, the
 //! same binary runs one case in a loop when `PIDF_BENCH_LOOP` is set to
-//! `WHAT:N` (WHAT `floor`, `roxmltree`, `tree`, `typed` or `write`):
+//! `WHAT:N` (WHAT `floor`, `ns-floor`, `roxmltree`, `tree`, `typed` or `write`):
 //!
 //! ```text
 //! PIDF_BENCH_LOOP=typed:1000 valgrind --tool=callgrind target/release/deps/parse-*
@@ -25,7 +27,7 @@
 
 mod common;
 
-use common::{dom, floor, DOC};
+use common::{dom, floor, ns_floor, DOC};
 use criterion::{black_box, criterion_group, Criterion, Throughput};
 
 fn parse(c: &mut Criterion) {
@@ -33,6 +35,9 @@ fn parse(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(DOC.len() as u64));
     g.bench_function("quick_xml_read_event_loop", |b| {
         b.iter(|| floor(black_box(DOC)))
+    });
+    g.bench_function("quick_xml_ns_reader_loop", |b| {
+        b.iter(|| ns_floor(black_box(DOC)))
     });
     g.bench_function("roxmltree_dom", |b| b.iter(|| dom(black_box(DOC))));
     g.bench_function("pidf_xml_tree", |b| {
@@ -87,6 +92,9 @@ fn loop_mode() -> Option<()> {
             "floor" => {
                 black_box(floor(black_box(DOC)));
             }
+            "ns-floor" => {
+                black_box(ns_floor(black_box(DOC)));
+            }
             "roxmltree" => {
                 black_box(dom(black_box(DOC)));
             }
@@ -124,6 +132,12 @@ fn ratio_mode() -> Option<()> {
             "quick-xml floor",
             Box::new(|| {
                 black_box(floor(black_box(DOC)));
+            }),
+        ),
+        (
+            "quick-xml NsReader",
+            Box::new(|| {
+                black_box(ns_floor(black_box(DOC)));
             }),
         ),
         (

@@ -5,6 +5,7 @@
 pub(crate) const DOC: &[u8] = include_bytes!("../data/rpid-10.xml");
 
 pub(crate) use testkit::xml_floor as floor;
+pub(crate) use testkit::xml_ns_floor as ns_floor;
 
 /// roxmltree's read-only DOM of the document; the number of nodes.
 pub(crate) fn dom(doc: &[u8]) -> Option<usize> {
