@@ -83,4 +83,4 @@ pub mod xml;
 
 pub use error::Error;
 pub use model::{Basic, Contact, Device, Note, Person, Presence, Priority, Status, Tuple};
-pub use time::{Timestamp, UnixTime};
+pub use time::{Calendar, Timestamp, UnixTime};

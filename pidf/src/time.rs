@@ -32,17 +32,13 @@ impl Timestamp {
     /// The timestamp for `t`, written as `YYYY-MM-DDThh:mm:ssZ` (with a
     /// fraction when `t.nanos` is not zero).
     pub fn from_unix(t: UnixTime) -> Timestamp {
-        let days = t.secs.div_euclid(86_400);
-        let sod = t.secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
+        let c = t.to_calendar();
         let mut s = format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-            sod / 3600,
-            (sod / 60) % 60,
-            sod % 60
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            c.year, c.month, c.day, c.hour, c.minute, c.second
         );
-        if t.nanos != 0 {
-            let frac = format!("{:09}", t.nanos);
+        if c.nanos != 0 {
+            let frac = format!("{:09}", c.nanos);
             s.push('.');
             s.push_str(frac.trim_end_matches('0'));
         }
@@ -60,6 +56,68 @@ impl Timestamp {
         // Checked at construction; the fallback is unreachable but harmless.
         parse_datetime(self.0.as_str()).unwrap_or(UnixTime { secs: 0, nanos: 0 })
     }
+}
+
+impl UnixTime {
+    /// Reads an `xs:dateTime` (`2005-05-30T16:09:44+05:00`, with an
+    /// optional fraction and zone; white space around it is ignored) as the
+    /// instant it denotes. A value without a zone is taken as UTC, and a
+    /// leap second (`:60`) as the first instant of the next minute. `None`
+    /// for anything else, such as a field out of range or year 0000.
+    ///
+    /// ```
+    /// use pidf::UnixTime;
+    /// let t = UnixTime::parse("1970-01-01T01:00:00.5+01:00").unwrap();
+    /// assert_eq!(t, UnixTime { secs: 0, nanos: 500_000_000 });
+    /// assert_eq!(UnixTime::parse("1970-02-30T00:00:00Z"), None);
+    /// ```
+    pub fn parse(text: &str) -> Option<UnixTime> {
+        parse_datetime(text.trim())
+    }
+
+    /// The instant's date and time in UTC (proleptic Gregorian calendar).
+    ///
+    /// ```
+    /// use pidf::UnixTime;
+    /// let c = UnixTime { secs: 1_004_201_369, nanos: 0 }.to_calendar();
+    /// assert_eq!((c.year, c.month, c.day), (2001, 10, 27));
+    /// assert_eq!((c.hour, c.minute, c.second), (16, 49, 29));
+    /// ```
+    pub fn to_calendar(self) -> Calendar {
+        let days = self.secs.div_euclid(86_400);
+        let sod = self.secs.rem_euclid(86_400);
+        let (year, month, day) = civil_from_days(days);
+        // Each value is below 60 (or 24, 32, 13) by construction.
+        let small = |v: i64| u8::try_from(v).unwrap_or(0);
+        Calendar {
+            year,
+            month: small(month),
+            day: small(day),
+            hour: small(sod / 3600),
+            minute: small(sod / 60 % 60),
+            second: small(sod % 60),
+            nanos: self.nanos,
+        }
+    }
+}
+
+/// The UTC date and time of an instant ([`UnixTime::to_calendar`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Calendar {
+    /// The year (negative before 1 BC, as the proleptic calendar counts).
+    pub year: i64,
+    /// The month, 1 to 12.
+    pub month: u8,
+    /// The day of the month, 1 to 31.
+    pub day: u8,
+    /// The hour, 0 to 23.
+    pub hour: u8,
+    /// The minute, 0 to 59.
+    pub minute: u8,
+    /// The second, 0 to 59.
+    pub second: u8,
+    /// Nanoseconds within the second.
+    pub nanos: u32,
 }
 
 impl fmt::Display for Timestamp {
