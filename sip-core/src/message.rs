@@ -11,26 +11,113 @@ use crate::method::{Method, StatusCode, Version};
 use crate::parse::{self, body_fits, leading_crlf, scan_head, Limits, StartSpan, Status};
 use crate::uri::Uri;
 use bytes::Bytes;
+use std::fmt;
+use std::sync::OnceLock;
 
 /// A request (RFC 3261 7.1).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Request {
     method: Method,
     uri: Uri,
     version: Version,
     headers: Headers,
-    body: Bytes,
+    body: Body,
 }
 
 /// A response (RFC 3261 7.2).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Response {
     version: Version,
     status: StatusCode,
     reason: Bytes,
     headers: Headers,
-    body: Bytes,
+    body: Body,
 }
+
+/// A message body. A parsed one is a range of the received buffer, which
+/// the headers hold ([`Headers::source`]), until it is first asked for as
+/// `Bytes`: a message written out or dropped unread costs no reference
+/// count for its body. Before the headers are handed out to be changed
+/// (and their buffer with them), the body takes its own `Bytes`.
+#[derive(Clone, Default)]
+struct Body {
+    value: OnceLock<Bytes>,
+    /// The range in the headers' buffer, used until `value` is set.
+    start: usize,
+    end: usize,
+}
+
+impl Body {
+    fn owned(value: Bytes) -> Body {
+        Body {
+            value: OnceLock::from(value),
+            start: 0,
+            end: 0,
+        }
+    }
+
+    fn span(start: usize, end: usize) -> Body {
+        Body {
+            value: OnceLock::new(),
+            start,
+            end,
+        }
+    }
+
+    /// The body's bytes, without making a `Bytes` for them.
+    fn bytes<'a>(&'a self, src: &'a Bytes) -> &'a [u8] {
+        match self.value.get() {
+            Some(v) => v,
+            None => src.get(self.start..self.end).unwrap_or_default(),
+        }
+    }
+
+    /// The body as `Bytes` sharing `src`.
+    fn value(&self, src: &Bytes) -> &Bytes {
+        self.value
+            .get_or_init(|| match src.get(self.start..self.end) {
+                Some(_) => src.slice(self.start..self.end),
+                None => Bytes::new(),
+            })
+    }
+}
+
+/// `Debug`, `PartialEq` and `Eq` for a message type, its body compared and
+/// shown as bytes.
+macro_rules! message_traits {
+    ($ty:ident { $($field:ident),* }) => {
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($field), &self.$field))*
+                    .field("headers", &self.headers)
+                    .field("body", self.body())
+                    .finish()
+            }
+        }
+
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                $(self.$field == other.$field &&)*
+                    self.headers == other.headers
+                    && self.body_bytes() == other.body_bytes()
+            }
+        }
+
+        impl Eq for $ty {}
+    };
+}
+
+message_traits!(Request {
+    method,
+    uri,
+    version
+});
+message_traits!(Response {
+    version,
+    status,
+    reason
+});
 
 /// A SIP message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,12 +200,12 @@ fn parse_owned(
                 }
                 return Ok(Status::Partial);
             }
-            (buf.slice(head_end..end), end)
+            (Body::span(head_end, end), end)
         }
         None if datagram => {
             let len = buf.len() - head_end;
             body_fits(len as u64, head_end - skip, limits, head_end)?;
-            (buf.slice(head_end..), buf.len())
+            (Body::span(head_end, buf.len()), buf.len())
         }
         None => return Err(ParseError::new(K::MissingContentLength, skip)),
     };
@@ -230,16 +317,24 @@ impl Message {
     /// The headers, to change.
     pub fn headers_mut(&mut self) -> &mut Headers {
         match self {
-            Message::Request(r) => &mut r.headers,
-            Message::Response(r) => &mut r.headers,
+            Message::Request(r) => r.headers_mut(),
+            Message::Response(r) => r.headers_mut(),
         }
     }
 
     /// The body.
     pub fn body(&self) -> &Bytes {
         match self {
-            Message::Request(r) => &r.body,
-            Message::Response(r) => &r.body,
+            Message::Request(r) => r.body(),
+            Message::Response(r) => r.body(),
+        }
+    }
+
+    /// The body's bytes, without making a `Bytes` of a parsed one.
+    fn body_bytes(&self) -> &[u8] {
+        match self {
+            Message::Request(r) => r.body_bytes(),
+            Message::Response(r) => r.body_bytes(),
         }
     }
 
@@ -274,7 +369,7 @@ impl Message {
         self.write_start(out);
         self.headers().write(out);
         out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(self.body());
+        out.extend_from_slice(self.body_bytes());
     }
 
     /// Writes the canonical form: full header names, and the headers this
@@ -283,19 +378,19 @@ impl Message {
         self.write_start(out);
         self.headers().write_canonical(out);
         out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(self.body());
+        out.extend_from_slice(self.body_bytes());
     }
 
     /// The serialized message (see [`Message::write`]).
     pub fn to_bytes(&self) -> Bytes {
-        let mut v = Vec::with_capacity(self.body().len() + 512);
+        let mut v = Vec::with_capacity(self.body_bytes().len() + 512);
         self.write(&mut v);
         Bytes::from(v)
     }
 
     /// The canonical form (see [`Message::write_canonical`]).
     pub fn to_canonical(&self) -> Bytes {
-        let mut v = Vec::with_capacity(self.body().len() + 512);
+        let mut v = Vec::with_capacity(self.body_bytes().len() + 512);
         self.write_canonical(&mut v);
         Bytes::from(v)
     }
@@ -383,10 +478,10 @@ impl Message {
             }
         }
         if let Some(ContentLength(cl)) = h.typed::<ContentLength>()? {
-            if cl as usize != self.body().len() {
+            if cl as usize != self.body_bytes().len() {
                 return Err(ValidationError::ContentLengthMismatch {
                     declared: u64::from(cl),
-                    actual: self.body().len(),
+                    actual: self.body_bytes().len(),
                 });
             }
         }
@@ -417,20 +512,27 @@ impl Request {
 
     /// The headers, to change.
     pub fn headers_mut(&mut self) -> &mut Headers {
+        // The body may lie in the headers' buffer, which a change could
+        // replace: it takes its own `Bytes` first.
+        self.body.value(self.headers.source());
         &mut self.headers
     }
 
     /// The body.
     pub fn body(&self) -> &Bytes {
-        &self.body
+        self.body.value(self.headers.source())
+    }
+
+    fn body_bytes(&self) -> &[u8] {
+        self.body.bytes(self.headers.source())
     }
 
     /// Replaces the body and sets Content-Length to match.
     pub fn set_body(&mut self, body: impl Into<Bytes>) {
-        self.body = body.into();
-        self.headers.set_typed(&ContentLength(
-            u32::try_from(self.body.len()).unwrap_or(u32::MAX),
-        ));
+        let body: Bytes = body.into();
+        let len = u32::try_from(body.len()).unwrap_or(u32::MAX);
+        self.body = Body::owned(body);
+        self.headers.set_typed(&ContentLength(len));
     }
 
     /// Serializes (see [`Message::write`]).
@@ -496,7 +598,7 @@ impl Response {
             status,
             reason: Bytes::from_static(status.canonical_reason().unwrap_or("").as_bytes()),
             headers,
-            body: Bytes::new(),
+            body: Body::default(),
         }
     }
 
@@ -547,7 +649,7 @@ impl Response {
             status,
             reason: Bytes::from_static(status.canonical_reason().unwrap_or("").as_bytes()),
             headers: Headers::new(),
-            body: Bytes::new(),
+            body: Body::default(),
         }
     }
 
@@ -582,20 +684,27 @@ impl Response {
 
     /// The headers, to change.
     pub fn headers_mut(&mut self) -> &mut Headers {
+        // The body may lie in the headers' buffer, which a change could
+        // replace: it takes its own `Bytes` first.
+        self.body.value(self.headers.source());
         &mut self.headers
     }
 
     /// The body.
     pub fn body(&self) -> &Bytes {
-        &self.body
+        self.body.value(self.headers.source())
+    }
+
+    fn body_bytes(&self) -> &[u8] {
+        self.body.bytes(self.headers.source())
     }
 
     /// Replaces the body and sets Content-Length to match.
     pub fn set_body(&mut self, body: impl Into<Bytes>) {
-        self.body = body.into();
-        self.headers.set_typed(&ContentLength(
-            u32::try_from(self.body.len()).unwrap_or(u32::MAX),
-        ));
+        let body: Bytes = body.into();
+        let len = u32::try_from(body.len()).unwrap_or(u32::MAX);
+        self.body = Body::owned(body);
+        self.headers.set_typed(&ContentLength(len));
     }
 
     /// Serializes (see [`Message::write`]).
@@ -683,7 +792,7 @@ impl RequestBuilder {
             uri: self.uri,
             version: Version::SIP_2_0,
             headers: self.headers,
-            body: self.body,
+            body: Body::owned(self.body),
         }
     }
 }
@@ -742,6 +851,41 @@ Content-Length: 4\r\n\r\nv=0\r";
         assert!(m.validate().is_ok());
         assert_eq!(m.cseq().unwrap().seq, 314159);
         assert_eq!(m.from_header().unwrap().tag(), Some(&b"1928301774"[..]));
+    }
+
+    #[test]
+    fn a_parsed_body_lies_in_the_buffer_until_the_headers_change() {
+        let buf = Bytes::from_static(INVITE);
+        let mut m = Message::parse_datagram(buf.clone(), &Limits::default()).unwrap();
+        let body_at = buf.len() - 4;
+        // Written out and compared without a `Bytes` of its own ...
+        assert_eq!(m.body_bytes(), b"v=0\r");
+        assert_eq!(&m.to_bytes()[..], INVITE);
+        let mut built = m.clone();
+        if let Message::Request(r) = &mut built {
+            r.set_body(Bytes::from_static(b"v=0\r"));
+        }
+        assert_eq!(m, built);
+        // ... and made into one, sharing the buffer, when asked for.
+        assert_eq!(m.body().as_ptr(), buf[body_at..].as_ptr());
+        // Handing out the headers keeps the body, even when they are
+        // replaced along with the buffer they point into.
+        let mut fresh = Message::parse_datagram(buf.clone(), &Limits::default()).unwrap();
+        *fresh.headers_mut() = Headers::new();
+        assert_eq!(&fresh.body()[..], b"v=0\r");
+        *m.headers_mut() = Headers::new();
+        assert_eq!(&m.body()[..], b"v=0\r");
+        // A response's body, too.
+        let ok = b"SIP/2.0 200 OK\r\nContent-Length: 3\r\n\r\nabcdef";
+        let Message::Response(mut r) =
+            Message::parse_datagram(&ok[..], &Limits::default()).unwrap()
+        else {
+            panic!("a response")
+        };
+        assert_eq!(r.body_bytes(), b"abc");
+        *r.headers_mut() = Headers::new();
+        assert_eq!(&r.body()[..], b"abc");
+        assert!(format!("{r:?}").contains("body: b\"abc\""));
     }
 
     fn request(head: &str) -> Request {

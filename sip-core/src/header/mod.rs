@@ -243,6 +243,11 @@ impl Headers {
         }
     }
 
+    /// The buffer that parsed lines point into (empty when built).
+    pub(crate) fn source(&self) -> &Bytes {
+        &self.src
+    }
+
     /// Sets the buffer that the lines pushed by [`Headers::push_span`]
     /// point into (a parser pushes them first and hands the buffer over
     /// last).
