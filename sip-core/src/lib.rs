@@ -93,6 +93,7 @@ pub mod message;
 pub mod method;
 pub mod multipart;
 pub mod parse;
+mod small;
 mod text;
 pub mod uri;
 

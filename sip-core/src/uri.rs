@@ -12,6 +12,7 @@
 )]
 
 use crate::error::{HeaderErrorKind, UriError, UriErrorKind as K};
+use crate::small::Small;
 use crate::text::{self, quoted_end, skip_ws, trim, unescape};
 use bytes::Bytes;
 use std::borrow::Cow;
@@ -386,12 +387,12 @@ pub(crate) fn parse_hostport(
 /// A `sip:` or `sips:` URI (RFC 3261 19.1).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SipUri {
-    /// `user [":" password]` as sent.
-    userinfo: Option<Bytes>,
+    /// `user [":" password]` as sent; [`Small::NONE`] without a user.
+    userinfo: Small,
     host: Host,
     /// `params ["?" headers]` as sent, without the `;` before the first
     /// parameter.
-    tail: Bytes,
+    tail: Small,
     /// Where the password starts in `userinfo` (one past its `:`); 0 when
     /// there is no password.
     pw: u32,
@@ -420,9 +421,9 @@ impl SipUri {
     /// A URI for a host, with no user, port or parameters.
     pub fn new(secure: bool, host: Host) -> SipUri {
         SipUri {
-            userinfo: None,
+            userinfo: Small::NONE,
             host,
-            tail: Bytes::new(),
+            tail: Small::EMPTY,
             pw: 0,
             q: NO_HEADERS,
             port: None,
@@ -468,7 +469,7 @@ impl SipUri {
             v.extend_from_slice(pw);
             self.pw = u32::try_from(at).unwrap_or(0);
         }
-        self.userinfo = Some(Bytes::from(v));
+        self.userinfo = Small::from_bytes(Bytes::from(v));
         self
     }
 
@@ -526,7 +527,7 @@ impl SipUri {
             p.extend_from_slice(headers);
         }
         self.q = q;
-        self.tail = Bytes::from(p);
+        self.tail = Small::from_bytes(Bytes::from(p));
         Some(self)
     }
 
@@ -559,9 +560,9 @@ impl SipUri {
                 }
                 let pw = colon.map_or(Ok(0), |c| u32::try_from(c + 1));
                 let pw = pw.map_err(|_| uerr(K::InvalidChar, at))?;
-                (Some(src.slice(at..at + a)), pw, at + a + 1)
+                (Small::from_src(src, at, at + a), pw, at + a + 1)
             }
-            None => (None, 0, at),
+            None => (Small::NONE, 0, at),
         };
         let (host, port, used) =
             parse_hostport(src, hp_start, end, hp_start, |b| b == b';' || b == b'?')?;
@@ -607,10 +608,10 @@ impl SipUri {
         // `params_text` and the headers after it are contiguous in `src`.
         let tail_start = params_text.as_ptr() as usize - src.as_ptr() as usize;
         let (tail, q) = match q {
-            None if params_text.is_empty() => (Bytes::new(), NO_HEADERS),
-            None => (src.slice_ref(params_text), NO_HEADERS),
+            None if params_text.is_empty() => (Small::EMPTY, NO_HEADERS),
+            None => (Small::from_ref(src, params_text), NO_HEADERS),
             Some(_) => (
-                src.slice(tail_start..end),
+                Small::from_src(src, tail_start, end),
                 u32::try_from(params_text.len()).map_err(|_| uerr(K::InvalidChar, pbase))?,
             ),
         };
@@ -632,7 +633,7 @@ impl SipUri {
 
     /// The user part as sent (escapes kept), e.g. `user;par=u%40example.net`.
     pub fn user_raw(&self) -> Option<&[u8]> {
-        let info = self.userinfo.as_deref()?;
+        let info = self.userinfo.get()?;
         match self.pw {
             0 => Some(info),
             at => info.get(..at as usize - 1),
@@ -657,7 +658,7 @@ impl SipUri {
     pub fn password(&self) -> Option<&[u8]> {
         match self.pw {
             0 => None,
-            at => self.userinfo.as_deref()?.get(at as usize..),
+            at => self.userinfo.get()?.get(at as usize..),
         }
     }
 
@@ -674,8 +675,8 @@ impl SipUri {
     /// The raw parameter text (without the first `;`).
     pub fn params_raw(&self) -> &[u8] {
         match self.q {
-            NO_HEADERS => &self.tail,
-            q => self.tail.get(..q as usize).unwrap_or_default(),
+            NO_HEADERS => self.tail.as_slice(),
+            q => self.tail.as_slice().get(..q as usize).unwrap_or_default(),
         }
     }
 
@@ -683,7 +684,11 @@ impl SipUri {
     pub fn headers_raw(&self) -> &[u8] {
         match self.q {
             NO_HEADERS => &[],
-            q => self.tail.get(q as usize + 1..).unwrap_or_default(),
+            q => self
+                .tail
+                .as_slice()
+                .get(q as usize + 1..)
+                .unwrap_or_default(),
         }
     }
 
@@ -723,7 +728,7 @@ impl SipUri {
     /// Writes the URI.
     pub fn write(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(if self.secure { b"sips:" } else { b"sip:" });
-        if let Some(u) = &self.userinfo {
+        if let Some(u) = self.userinfo.get() {
             out.extend_from_slice(u);
             out.push(b'@');
         }
@@ -992,18 +997,23 @@ impl OtherUri {
 /// Parameters of a header value (`*( SEMI generic-param )`): the raw text
 /// after the first `;`, checked once, read on demand without allocating.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct Params(Bytes);
+pub struct Params(Small);
 
 impl Params {
     /// No parameters.
     pub fn new() -> Params {
-        Params(Bytes::new())
+        Params(Small::EMPTY)
     }
 
-    /// Checks `s` (text after the first `;`): every parameter a token name
-    /// with an optional token, quoted-string or IPv6 reference value.
-    pub(crate) fn parse(s: Bytes) -> Result<Params, (HeaderErrorKind, usize)> {
-        Self::parse_with(s, |_, _| true).map(|p| p.unwrap_or_default())
+    /// Checks `src[start..end]` (text after the first `;`): every
+    /// parameter a token name with an optional token, quoted-string or
+    /// IPv6 reference value. Offsets in errors count from `start`.
+    pub(crate) fn parse(
+        src: &Bytes,
+        start: usize,
+        end: usize,
+    ) -> Result<Params, (HeaderErrorKind, usize)> {
+        Self::parse_with(src, start, end, |_, _| true).map(|p| p.unwrap_or_default())
     }
 
     /// [`Params::parse`], also asking `extra` about each (name, value) in
@@ -1012,11 +1022,15 @@ impl Params {
     /// them pass it.
     #[inline]
     pub(crate) fn parse_with(
-        s: Bytes,
+        src: &Bytes,
+        start: usize,
+        end: usize,
         mut extra: impl FnMut(&[u8], Option<&[u8]>) -> bool,
     ) -> Result<Result<Params, ()>, (HeaderErrorKind, usize)> {
-        if let Some(ok) = Self::scan_plain(&s, &mut extra) {
-            return Ok(if ok { Ok(Params(s)) } else { Err(()) });
+        let s: &[u8] = src.get(start..end).unwrap_or_default();
+        let kept = || Params(Small::from_ref(src, s));
+        if let Some(ok) = Self::scan_plain(s, &mut extra) {
+            return Ok(if ok { Ok(kept()) } else { Err(()) });
         }
         let mut extra_ok = true;
         let mut check = |off: usize, p: &[u8]| {
@@ -1029,7 +1043,7 @@ impl Params {
             }
             Ok(())
         };
-        if memchr::memchr(b'"', &s).is_none() {
+        if memchr::memchr(b'"', s).is_none() {
             // No quoted string: a `;` always separates (a `<` fails the
             // value check wherever the split falls, at the same piece).
             let mut off = 0;
@@ -1038,11 +1052,11 @@ impl Params {
                 off += p.len() + 1;
             }
         } else {
-            for (off, p) in text::split(&s, b';') {
+            for (off, p) in text::split(s, b';') {
                 check(off, p)?;
             }
         }
-        Ok(if extra_ok { Ok(Params(s)) } else { Err(()) })
+        Ok(if extra_ok { Ok(kept()) } else { Err(()) })
     }
 
     /// The common case of [`Params::parse_with`] in one pass: every
@@ -1083,14 +1097,14 @@ impl Params {
 
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.as_slice().is_empty()
     }
 
     /// The parameters as (name, value) pairs, LWS trimmed; quoted values
     /// keep their quotes.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
-        let empty = self.0.is_empty();
-        text::split(&self.0, b';')
+        let empty = self.0.as_slice().is_empty();
+        text::split(self.0.as_slice(), b';')
             .filter(move |_| !empty)
             .map(|(_, p)| param_pair(p))
     }
@@ -1102,7 +1116,8 @@ impl Params {
             .map(|(_, v)| v.unwrap_or_default())
     }
 
-    /// A parameter's value as `Bytes` sharing the buffer.
+    /// A parameter's value as `Bytes`: sharing the buffer of long
+    /// parameter text, copied from short text (which is kept in place).
     pub fn get_bytes(&self, name: &str) -> Option<Bytes> {
         self.get(name).map(|v| self.0.slice_ref(v))
     }
@@ -1120,7 +1135,7 @@ impl Params {
         {
             return None;
         }
-        let mut out = Vec::with_capacity(self.0.len() + name.len() + 8);
+        let mut out = Vec::with_capacity(self.0.as_slice().len() + name.len() + 8);
         for (n, v) in self
             .iter()
             .filter(|(n, _)| !n.eq_ignore_ascii_case(name.as_bytes()))
@@ -1128,9 +1143,9 @@ impl Params {
             write_param(&mut out, n, v);
         }
         write_param(&mut out, name.as_bytes(), value.map(str::as_bytes));
-        Some(Params(Bytes::from(
+        Some(Params(Small::from_bytes(Bytes::from(
             out.get(1..).unwrap_or_default().to_vec(),
-        )))
+        ))))
     }
 
     /// Writes `;name=value` for each parameter, without LWS.
@@ -1167,14 +1182,18 @@ fn write_param(out: &mut Vec<u8>, n: &[u8], v: Option<&[u8]>) {
 /// URI.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NameAddr {
-    display: Option<Bytes>,
+    /// The display name as sent; [`Small::NONE`] without one.
+    display: Small,
     uri: Uri,
 }
 
 impl NameAddr {
     /// A bare URI.
     pub fn new(uri: Uri) -> NameAddr {
-        NameAddr { display: None, uri }
+        NameAddr {
+            display: Small::NONE,
+            uri,
+        }
     }
 
     /// Sets the display name (quoted and escaped as needed).
@@ -1190,18 +1209,18 @@ impl NameAddr {
             }
         }
         v.push(b'"');
-        self.display = Some(Bytes::from(v));
+        self.display = Small::from_bytes(Bytes::from(v));
         self
     }
 
     /// The display name as sent (quotes and escapes kept).
     pub fn display_raw(&self) -> Option<&[u8]> {
-        self.display.as_deref()
+        self.display.get()
     }
 
     /// The display name with quotes removed and `\x` pairs resolved.
     pub fn display_name(&self) -> Option<Cow<'_, [u8]>> {
-        self.display.as_deref().map(text::unquote)
+        self.display.get().map(text::unquote)
     }
 
     /// The URI.
@@ -1211,7 +1230,7 @@ impl NameAddr {
 
     /// Writes `"display" <uri>` (always the name-addr form).
     pub fn write(&self, out: &mut Vec<u8>) {
-        if let Some(d) = &self.display {
+        if let Some(d) = self.display.get() {
             out.extend_from_slice(d);
             out.push(b' ');
         }
@@ -1241,7 +1260,7 @@ impl NameAddr {
             if s.get(j) != Some(&b'<') {
                 return Err((HeaderErrorKind::InvalidAngleBrackets, j));
             }
-            (Some(src.slice(start + i..start + q_end + 1)), j)
+            (Small::from_src(src, start + i, start + q_end + 1), j)
         } else {
             // A `<` before any `;` makes it a name-addr.
             let first = s.iter().position(|&b| b == b'<' || b == b';');
@@ -1255,9 +1274,9 @@ impl NameAddr {
                     }
                     (
                         if d.is_empty() {
-                            None
+                            Small::NONE
                         } else {
-                            Some(src.slice_ref(d))
+                            Small::from_ref(src, d)
                         },
                         lt,
                     )
@@ -1273,13 +1292,14 @@ impl NameAddr {
                         .map_err(|e| (HeaderErrorKind::InvalidUri(e), i + e.offset))?;
                     if let Uri::Sip(u) = &uri {
                         if !u.headers_raw().is_empty()
-                            || text::find(b'?', text).is_some_and(|_| u.userinfo.is_none())
+                            || text::find(b'?', text).is_some_and(|_| u.userinfo.get().is_none())
                         {
                             return Err((HeaderErrorKind::UnbracketedUri, i));
                         }
                     }
                     let params = Self::params_after(src, start, end, uri_end)?;
-                    return Ok((NameAddr { display: None, uri }, params));
+                    let display = Small::NONE;
+                    return Ok((NameAddr { display, uri }, params));
                 }
             }
         };
@@ -1312,10 +1332,7 @@ impl NameAddr {
         let j = skip_ws(s, from);
         match s.get(j) {
             None => Ok(Params::new()),
-            Some(b';') => {
-                let p = src.slice(start + j + 1..end);
-                Params::parse(p).map_err(|(k, o)| (k, j + 1 + o))
-            }
+            Some(b';') => Params::parse(src, start + j + 1, end).map_err(|(k, o)| (k, j + 1 + o)),
             Some(_) => Err((HeaderErrorKind::TrailingData, j)),
         }
     }

@@ -39,7 +39,7 @@ fn head_params<H: TypedHeader>(v: &Bytes) -> Result<(Bytes, Params), HeaderError
     match text::find(b';', &t) {
         Some(p) => {
             let params =
-                Params::parse(t.slice(p + 1..)).map_err(|(k, o)| herr::<H>(k, p + 1 + o))?;
+                Params::parse(&t, p + 1, t.len()).map_err(|(k, o)| herr::<H>(k, p + 1 + o))?;
             Ok((t.slice_ref(trim(&t[..p])), params))
         }
         None => Ok((t, Params::new())),
@@ -280,7 +280,7 @@ impl TypedHeader for Via {
             }
         };
         let params = if semi < s.len() {
-            Params::parse_with(src.slice(start + semi + 1..end), via_rules)
+            Params::parse_with(src, start + semi + 1, end, via_rules)
                 .map_err(|(k, o)| herr::<Self>(k, semi + 1 + o))?
                 .map_err(|()| herr::<Self>(K::InvalidParam, semi))?
         } else {
@@ -1340,7 +1340,7 @@ impl TypedHeader for RetryAfter {
         let params = match t.get(i) {
             None => Params::new(),
             Some(b';') => {
-                Params::parse(t.slice(i + 1..)).map_err(|(k, o)| herr::<Self>(k, i + 1 + o))?
+                Params::parse(&t, i + 1, t.len()).map_err(|(k, o)| herr::<Self>(k, i + 1 + o))?
             }
             Some(_) => return Err(herr::<Self>(K::TrailingData, i)),
         };
