@@ -117,4 +117,4 @@ pub use header::{HeaderName, Headers, TypedHeader};
 pub use message::{Message, Request, RequestBuilder, Response};
 pub use method::{Method, StatusCode, Version};
 pub use parse::{Limits, Status};
-pub use uri::{Host, NameAddr, Params, SipUri, Uri};
+pub use uri::{Host, HostText, NameAddr, Params, SipUri, Uri};

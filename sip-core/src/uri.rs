@@ -208,12 +208,73 @@ impl std::str::FromStr for Uri {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Host {
     /// A domain name, as sent.
-    Domain(Bytes),
+    Domain(HostText),
     /// An IPv4 address.
     Ipv4(Ipv4Addr),
     /// An IPv6 reference, the text between `[` and `]` as sent (RFC 5118
     /// 4.10: the three-colon form RFC 3261's ABNF allows is kept too).
-    Ipv6(Bytes),
+    Ipv6(HostText),
+}
+
+/// The text of a [`Host`]: a domain name or an IPv6 reference, as sent.
+///
+/// Parsed from a message, it is copied in place when it is short (up to
+/// 23 bytes, which most host names are) and shares the message buffer
+/// otherwise: a host read from a typed header or a URI then costs no
+/// reference count on the buffer. It dereferences to its bytes.
+///
+/// ```
+/// use sip_core::{Host, HostText};
+/// let h = Host::parse_str("biloxi.example.com").unwrap();
+/// let Host::Domain(name) = &h else { unreachable!() };
+/// assert_eq!(&name[..], b"biloxi.example.com");
+/// assert_eq!(Host::Domain(HostText::from("biloxi.example.com")), h);
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct HostText(Small);
+
+impl HostText {
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+
+    /// The bytes as `Bytes` (sharing the buffer of a long name, copied
+    /// from a short one).
+    pub fn to_bytes(&self) -> Bytes {
+        self.0.slice_ref(self.0.as_slice())
+    }
+}
+
+impl std::ops::Deref for HostText {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+}
+
+impl AsRef<[u8]> for HostText {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+}
+
+impl From<Bytes> for HostText {
+    fn from(b: Bytes) -> HostText {
+        HostText(Small::from_bytes(b))
+    }
+}
+
+impl From<&str> for HostText {
+    fn from(s: &str) -> HostText {
+        HostText(Small::from_bytes(Bytes::copy_from_slice(s.as_bytes())))
+    }
+}
+
+impl fmt::Debug for HostText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
 }
 
 impl Host {
@@ -239,7 +300,11 @@ impl Host {
                         .iter()
                         .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
                 if ok {
-                    Ok(Host::Ipv6(src.slice(start + 1..end - 1)))
+                    Ok(Host::Ipv6(HostText(Small::from_src(
+                        src,
+                        start + 1,
+                        end - 1,
+                    ))))
                 } else {
                     Err(uerr(K::InvalidHost, base))
                 }
@@ -256,7 +321,7 @@ impl Host {
                 }) && !h.starts_with(b".")
                     && !h.starts_with(b"-");
                 if ok {
-                    Ok(Host::Domain(src.slice(start..end)))
+                    Ok(Host::Domain(HostText(Small::from_src(src, start, end))))
                 } else {
                     Err(uerr(K::InvalidHost, base))
                 }
@@ -356,7 +421,7 @@ pub(crate) fn parse_hostport(
             _ if digits_dots => text::parse_ipv4(h)
                 .map(Host::Ipv4)
                 .ok_or(uerr(K::InvalidHost, base))?,
-            _ => Host::Domain(src.slice(start..start + i)),
+            _ => Host::Domain(HostText(Small::from_src(src, start, start + i))),
         };
         (host, i)
     };

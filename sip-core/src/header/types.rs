@@ -1658,12 +1658,7 @@ mod tests {
             assert_eq!(enc(&v), canonical);
             assert_eq!(v, dec::<Via>(&canonical).unwrap(), "{text}");
         }
-        let built = Via::new(
-            "x-quic",
-            Host::Domain(Bytes::from_static(b"h")),
-            None,
-            "z9hG4bK1",
-        );
+        let built = Via::new("x-quic", Host::Domain("h".into()), None, "z9hG4bK1");
         let built = built.unwrap();
         assert_eq!(built.transport(), b"x-quic");
         assert_eq!(
