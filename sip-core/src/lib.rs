@@ -7,9 +7,13 @@
 //! - [`parse`]: the borrowed framing tier (httparse's shape:
 //!   [`Status::Complete`] / [`Status::Partial`]) with [`Limits`] on
 //!   message size, header count, line length and body size.
-//! - [`Message`] ([`Request`] / [`Response`]): owned messages holding
-//!   `Bytes` slices of the received buffer; header order, duplicates,
-//!   compact names and unknown headers kept; [`Message::parse_datagram`]
+//! - [`Message`] ([`Request`] / [`Response`]): owned messages that keep
+//!   the received buffer and read their header values and body in place
+//!   (a `Bytes` slice is made only when one is asked for; short parts of
+//!   typed values, such as hosts, user parts, display names and
+//!   parameters, are copied into the value instead of sharing the buffer,
+//!   which would cost an atomic reference count each); header order,
+//!   duplicates, compact names and unknown headers kept; [`Message::parse_datagram`]
 //!   (RFC 3261 18.3), [`Message::validate`] (the rules RFC 4475 tests),
 //!   [`Message::write`] (round trip) and [`Message::write_canonical`].
 //! - [`framer::StreamFramer`]: stream framing by Content-Length, several
