@@ -7,7 +7,8 @@
 //! For instruction counts, which do not depend on the machine's load, the
 //! same binary runs one case in a loop when `SIP_BENCH_LOOP` is set to
 //! `MESSAGE:WHAT:N` (MESSAGE `invite`, `200ok` or `notify-pidf`; WHAT
-//! `parse`, `typed`, `rsip`, `rsip-typed` or `httparse`):
+//! `parse`, `typed`, `rsip`, `rsip-typed`, `httparse` or `head`, the
+//! borrowed framing tier `sip_core::parse::parse_head`):
 //!
 //! ```text
 //! SIP_BENCH_LOOP=invite:typed:10000 valgrind --tool=callgrind target/release/deps/parse-*
@@ -64,6 +65,17 @@ fn httparse_parse(buf: &[u8]) -> usize {
     }
 }
 
+/// The borrowed framing tier (`sip_core::parse::parse_head`), httparse's
+/// shape: start line and header lines as slices of the buffer, nothing
+/// owned. What a proxy's fast rejection or a stream framer reads.
+fn head_parse(buf: &[u8]) -> usize {
+    let mut headers = [sip_core::parse::RawHeader::default(); 32];
+    match sip_core::parse::parse_head(buf, &mut headers, &Limits::default()).unwrap() {
+        sip_core::Status::Complete(h) => h.head_len,
+        sip_core::Status::Partial => 0,
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let limits = Limits::default();
     for (name, msg) in common::messages() {
@@ -84,6 +96,9 @@ fn bench(c: &mut Criterion) {
         });
         g.bench_function(BenchmarkId::new("parse", "httparse"), |b| {
             b.iter(|| httparse_parse(black_box(&http)))
+        });
+        g.bench_function(BenchmarkId::new("parse", "sip-core parse_head"), |b| {
+            b.iter(|| head_parse(black_box(&msg)))
         });
         g.bench_function(BenchmarkId::new("parse+typed", "sip-core"), |b| {
             b.iter(|| {
@@ -144,6 +159,9 @@ fn loop_mode() -> Option<()> {
             "httparse" => {
                 black_box(httparse_parse(black_box(&http)));
             }
+            "head" => {
+                black_box(head_parse(black_box(&msg)));
+            }
             other => panic!("unknown case {other}"),
         }
     }
@@ -181,6 +199,12 @@ fn ratio_mode() -> Option<()> {
                 "httparse",
                 Box::new(|| {
                     black_box(httparse_parse(black_box(&http)));
+                }),
+            ),
+            (
+                "parse_head (borrowed)",
+                Box::new(|| {
+                    black_box(head_parse(black_box(&msg)));
                 }),
             ),
         ];
