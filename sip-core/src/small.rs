@@ -238,6 +238,41 @@ mod tests {
         assert_eq!(&short.slice_ref(&short.as_slice()[4..])[..], b"1928301774");
     }
 
+    proptest::proptest! {
+        /// However a part is taken (by range or by reference, at the end of
+        /// its buffer or not, short or long), it reads back as the bytes it
+        /// was taken from, and equal bytes compare and hash equal.
+        #[test]
+        fn a_part_reads_back_as_its_bytes(
+            buf in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+            a in 0usize..90,
+            b in 0usize..90,
+        ) {
+            let src = Bytes::from(buf);
+            let by_range = Small::from_src(&src, a, b);
+            match src.get(a..b) {
+                Some(s) => {
+                    proptest::prop_assert_eq!(by_range.get(), Some(s));
+                    let by_ref = Small::from_ref(&src, s);
+                    proptest::prop_assert_eq!(by_ref.get(), Some(s));
+                    let alone = Small::from_bytes(Bytes::copy_from_slice(s));
+                    proptest::prop_assert_eq!(&alone, &by_range);
+                    let hash = |x: &Small| {
+                        let mut h = std::collections::hash_map::DefaultHasher::new();
+                        x.hash(&mut h);
+                        h.finish()
+                    };
+                    proptest::prop_assert_eq!(hash(&alone), hash(&by_ref));
+                    proptest::prop_assert_eq!(
+                        by_range.slice_ref(by_range.as_slice()),
+                        Bytes::copy_from_slice(s)
+                    );
+                }
+                None => proptest::prop_assert_eq!(by_range, Small::EMPTY),
+            }
+        }
+    }
+
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn as_small_as_bytes() {
