@@ -97,6 +97,16 @@ impl Small {
         }
     }
 
+    /// A built value: copied when short (the vector is dropped), else
+    /// taken over without a copy.
+    pub(crate) fn from_vec(v: Vec<u8>) -> Small {
+        if v.len() <= INLINE {
+            Small::copy(&v)
+        } else {
+            Small::Shared(Bytes::from(v))
+        }
+    }
+
     /// A built value (copied when short).
     pub(crate) fn from_bytes(b: Bytes) -> Small {
         if b.len() <= INLINE {
@@ -216,6 +226,12 @@ mod tests {
         let tail = Small::from_src(&src, src.len() - 4, src.len());
         assert_eq!(tail.get(), Some(&b"long"[..]));
         assert_eq!(tail, Small::from_bytes(Bytes::from_static(b"long")));
+        assert_eq!(tail, Small::from_vec(b"long".to_vec()));
+        assert!(matches!(
+            Small::from_vec(b"long".to_vec()),
+            Small::Inline { len: 4, .. }
+        ));
+        assert_eq!(long, Small::from_vec(src.to_vec()));
         // A part given by reference, and one that is not in the buffer.
         assert_eq!(Small::from_ref(&src, &src[15..21]).as_slice(), b"branch");
         // A short part near the end of its buffer, and one from elsewhere.

@@ -267,7 +267,7 @@ impl From<Bytes> for HostText {
 
 impl From<&str> for HostText {
     fn from(s: &str) -> HostText {
-        HostText(Small::from_bytes(Bytes::copy_from_slice(s.as_bytes())))
+        HostText(Small::from_vec(s.as_bytes().to_vec()))
     }
 }
 
@@ -534,7 +534,7 @@ impl SipUri {
             v.extend_from_slice(pw);
             self.pw = u32::try_from(at).unwrap_or(0);
         }
-        self.userinfo = Small::from_bytes(Bytes::from(v));
+        self.userinfo = Small::from_vec(v);
         self
     }
 
@@ -592,7 +592,7 @@ impl SipUri {
             p.extend_from_slice(headers);
         }
         self.q = q;
-        self.tail = Small::from_bytes(Bytes::from(p));
+        self.tail = Small::from_vec(p);
         Some(self)
     }
 
@@ -1208,9 +1208,10 @@ impl Params {
             write_param(&mut out, n, v);
         }
         write_param(&mut out, name.as_bytes(), value.map(str::as_bytes));
-        Some(Params(Small::from_bytes(Bytes::from(
-            out.get(1..).unwrap_or_default().to_vec(),
-        ))))
+        // Every parameter was written with its `;`; the text keeps none
+        // before the first.
+        out.drain(..out.len().min(1));
+        Some(Params(Small::from_vec(out)))
     }
 
     /// Writes `;name=value` for each parameter, without LWS.
@@ -1274,7 +1275,7 @@ impl NameAddr {
             }
         }
         v.push(b'"');
-        self.display = Small::from_bytes(Bytes::from(v));
+        self.display = Small::from_vec(v);
         self
     }
 
