@@ -119,7 +119,7 @@ impl Head<'_> {
 }
 
 /// Start line positions inside the buffer.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum StartSpan {
     Request {
         method: Range<usize>,
@@ -146,7 +146,72 @@ pub fn leading_crlf(buf: &[u8]) -> usize {
         .count()
 }
 
+/// The start line of `buf`, which holds no CR: [`start_line_fast`] for the
+/// common forms, then the general reader for the rest and for every error.
 fn parse_start_line(buf: &[u8], base: usize) -> Result<StartSpan, ParseError> {
+    match start_line_fast(buf, base) {
+        Some(start) => Ok(start),
+        None => parse_start_line_slow(buf, base),
+    }
+}
+
+/// A byte a Request-URI may not hold: a control, SP or DEL.
+#[inline(always)]
+fn bad_in_uri(b: u8) -> bool {
+    b <= 0x20 || b == 0x7f
+}
+
+/// A byte a reason phrase may not hold: a control other than HTAB, or DEL.
+#[inline(always)]
+fn bad_in_reason(b: u8) -> bool {
+    b < 0x20 && b != b'\t' || b == 0x7f
+}
+
+/// True when `bad` holds for a byte of `s`. A fold with no early exit,
+/// which the compiler turns into vector compares; the offset is searched
+/// for only when a byte is bad.
+#[inline(always)]
+fn any(s: &[u8], bad: fn(u8) -> bool) -> bool {
+    s.iter().fold(false, |acc, &b| acc | bad(b))
+}
+
+/// `SIP/2.0 DDD reason` and `METHOD URI SIP/2.0`, the forms nearly every
+/// message has, read from their fixed parts; `None` for anything else or
+/// anything wrong, which [`parse_start_line_slow`] then reads (and
+/// reports), so this path never decides an error.
+#[inline(always)]
+fn start_line_fast(buf: &[u8], base: usize) -> Option<StartSpan> {
+    let d = |b: u8| b.wrapping_sub(b'0');
+    if let Some((&[b'S', b'I', b'P', b'/', b'2', b'.', b'0', b' ', a, b, c, b' '], reason)) =
+        buf.split_first_chunk::<12>()
+    {
+        let (a, b, c) = (d(a), d(b), d(c));
+        let code = u16::from(a) * 100 + u16::from(b) * 10 + u16::from(c);
+        let ok = a <= 9 && b <= 9 && c <= 9 && (100..=699).contains(&code);
+        return (ok && !any(reason, bad_in_reason)).then_some(StartSpan::Response {
+            version: Version::SIP_2_0,
+            code,
+            reason: base + 12..base + buf.len(),
+        });
+    }
+    let (line, &[b' ', b'S', b'I', b'P', b'/', b'2', b'.', b'0']) = buf.split_last_chunk::<8>()?
+    else {
+        return None;
+    };
+    let m_end = memchr(b' ', line)?;
+    let method = line.get(..m_end)?;
+    let uri = line.get(m_end + 1..)?;
+    if !crate::text::is_token_str(method) || uri.is_empty() || any(uri, bad_in_uri) {
+        return None;
+    }
+    Some(StartSpan::Request {
+        method: base..base + m_end,
+        uri: base + m_end + 1..base + line.len(),
+        version: Version::SIP_2_0,
+    })
+}
+
+fn parse_start_line_slow(buf: &[u8], base: usize) -> Result<StartSpan, ParseError> {
     if buf.len() >= 4
         && buf
             .get(..4)
@@ -171,10 +236,7 @@ fn parse_start_line(buf: &[u8], base: usize) -> Result<StartSpan, ParseError> {
             .ok_or(err(K::InvalidStatusCode, base + sp + 1))?;
         let reason_start = (sp + 1 + code_end + 1).min(buf.len());
         let reason = buf.get(reason_start..).unwrap_or_default();
-        if let Some(p) = reason
-            .iter()
-            .position(|&b| b < 0x20 && b != b'\t' || b == 0x7f)
-        {
+        if let Some(p) = reason.iter().position(|&b| bad_in_reason(b)) {
             return Err(err(K::InvalidReason, base + reason_start + p));
         }
         return Ok(StartSpan::Response {
@@ -197,11 +259,8 @@ fn parse_start_line(buf: &[u8], base: usize) -> Result<StartSpan, ParseError> {
     if uri.is_empty() {
         return Err(err(K::InvalidRequestUri, base + u_start));
     }
-    // A fold with no early exit, which the compiler turns into vector
-    // compares; the offset is searched for only when a byte is bad.
-    let bad = |b: u8| b <= 0x20 || b == 0x7f;
-    if uri.iter().fold(false, |acc, &b| acc | bad(b)) {
-        let p = uri.iter().position(|&b| bad(b)).unwrap_or(0);
+    if any(uri, bad_in_uri) {
+        let p = uri.iter().position(|&b| bad_in_uri(b)).unwrap_or(0);
         return Err(err(K::InvalidRequestUri, base + u_start + p));
     }
     let v_start = u_start + u_len + 1;
@@ -420,10 +479,13 @@ where
         Some((b'\r', l)) => l,
         _ => line,
     };
-    if let Some(p) = memchr(b'\r', line) {
-        return Err(err(K::InvalidLineEnding, base + p));
-    }
-    let start = parse_start_line(line, base)?;
+    // A CR inside the line is refused. Every start-line reader refuses it
+    // too (it is not allowed in any part), so it is looked for only when
+    // the line is refused, to say what was wrong.
+    let start = parse_start_line(line, base).map_err(|e| match memchr(b'\r', line) {
+        Some(p) => err(K::InvalidLineEnding, base + p),
+        None => e,
+    })?;
     match scan_headers(buf, base + nl + 1, limits, on_header)? {
         Status::Complete(end) => Ok(Status::Complete((start, end))),
         Status::Partial => {
@@ -587,6 +649,69 @@ mod tests {
         let mut hs = [RawHeader::default(); 64];
         // The headers array is local: only return what does not borrow it.
         parse_head(buf, &mut hs, &Limits::default())
+    }
+
+    proptest::proptest! {
+        /// The fast start-line reader answers only for lines the general
+        /// one reads, and gives the same answer: lines are built from the
+        /// parts both look at, with bytes that should make them differ.
+        #[test]
+        fn the_fast_start_line_agrees_with_the_general_one(
+            response in proptest::bool::ANY,
+            version in proptest::sample::select(vec!["SIP/2.0", "sip/2.0", "SIP/2.00", "SIP/20", "SIP/2.0 "]),
+            code in proptest::sample::select(vec!["200", "099", "100", "699", "700", "2x0", "20", "2000", ""]),
+            method in proptest::sample::select(vec!["INVITE", "NOTIFY", "a.b", "", "IN\tV", "X\u{7f}"]),
+            middle in "[ -~\t\r\u{7f}\u{80}]{0,24}",
+            sep in proptest::sample::select(vec![" ", "", "  ", "\t"]),
+        ) {
+            let line = if response {
+                format!("{version}{sep}{code}{sep}{middle}")
+            } else {
+                format!("{method}{sep}{middle}{sep}{version}")
+            };
+            let buf = line.as_bytes();
+            if let Some(fast) = start_line_fast(buf, 3) {
+                proptest::prop_assert_eq!(Ok(fast), parse_start_line_slow(buf, 3));
+            }
+        }
+    }
+
+    #[test]
+    fn start_lines_read_by_the_fast_path() {
+        let fast = |s: &[u8]| start_line_fast(s, 0);
+        assert_eq!(
+            fast(b"SIP/2.0 200 OK"),
+            Some(StartSpan::Response {
+                version: Version::SIP_2_0,
+                code: 200,
+                reason: 12..14
+            })
+        );
+        assert_eq!(
+            fast(b"INVITE sip:a@b SIP/2.0"),
+            Some(StartSpan::Request {
+                method: 0..6,
+                uri: 7..14,
+                version: Version::SIP_2_0
+            })
+        );
+        // Left to the general reader: other spellings, and every error.
+        for line in [
+            &b"sip/2.0 200 OK"[..],
+            b"SIP/2.0 200",
+            b"SIP/2.0 099 Low",
+            b"SIP/2.0 200 O\x01K",
+            b"INVITE sip:a b SIP/2.0",
+            b"INVITE  sip:a SIP/2.0",
+            b"INVITE sip:a SIP/2.1",
+        ] {
+            assert_eq!(fast(line), None, "{}", String::from_utf8_lossy(line));
+        }
+        // A CR inside the line is reported as the bare CR it is.
+        let e = head(b"SIP/2.0 200 O\rK\r\n\r\n").unwrap_err();
+        assert_eq!((e.kind, e.offset), (K::InvalidLineEnding, 13));
+        let e = head(b"INVITE sip:a\r SIP/2.0\r\n\r\n").unwrap_err();
+        assert_eq!((e.kind, e.offset), (K::InvalidLineEnding, 12));
     }
 
     #[test]
