@@ -169,17 +169,28 @@ fn parse_owned(
     let mut headers = Headers::with_source(Bytes::new(), 12);
     let mut content_length: Option<u64> = None;
     let status = scan_head(&buf, skip, limits, |line| {
-        let (name, compact) = HeaderName::from_known(line.known, || buf.slice(line.name.clone()));
-        if name == HeaderName::CONTENT_LENGTH {
+        if line
+            .known
+            .is_some_and(|(i, _)| HeaderName::CONTENT_LENGTH.is_index(i))
+        {
             let value = buf.get(line.value.clone()).unwrap_or_default();
             let v = parse::content_length_value(value, line.value.start)?;
             parse::merge_content_length(&mut content_length, v, line.value.start)?;
         }
-        if line.folded {
-            let value = unfold(buf.get(line.value.clone()).unwrap_or_default());
-            headers.push_raw(name, Bytes::from(value), compact);
-        } else {
-            headers.push_span(&buf, name, line.value.start, line.value.end, compact);
+        match line.known {
+            Some((i, compact)) if !line.folded => {
+                headers.push_span_std(&buf, i, line.value.start, line.value.end, compact);
+            }
+            known => {
+                let (name, compact) =
+                    HeaderName::from_known(known, || buf.slice(line.name.clone()));
+                if line.folded {
+                    let value = unfold(buf.get(line.value.clone()).unwrap_or_default());
+                    headers.push_raw(name, Bytes::from(value), compact);
+                } else {
+                    headers.push_span(&buf, name, line.value.start, line.value.end, compact);
+                }
+            }
         }
         Ok(())
     })?;

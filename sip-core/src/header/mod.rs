@@ -79,71 +79,69 @@ pub(crate) fn herr<H: TypedHeader>(kind: HeaderErrorKind, offset: usize) -> Head
     }
 }
 
-/// One raw header line.
+/// One raw header line: 16 bytes and `Copy`, so the lines of a parsed
+/// message cost no drop and twelve of them fit in 192 bytes.
 ///
-/// A line parsed from a buffer holds only its position there: the `Bytes`
+/// A line parsed from a buffer holds only its position there; the `Bytes`
 /// slice of its value is made the first time it is asked for (most lines
-/// of a message are never looked at), which saves a reference-count
-/// round trip per line.
-#[derive(Debug, Clone)]
+/// of a message are never looked at), which saves a reference-count round
+/// trip per line. What a line owns (a value set, built or unfolded; a
+/// name this crate does not know) lives in the list's [`Side`].
+#[derive(Debug, Clone, Copy)]
 struct Entry {
-    value: OnceLock<Bytes>,
-    name: HeaderName,
-    /// The value's position in [`Headers::src`], used until `value` is set.
+    /// The value's position in [`Headers::src`]; with [`OWNED`], `start`
+    /// is the value's index in [`Side::values`].
     start: u32,
-    /// The end of that position, and in the top bit [`COMPACT`]: 80 bytes
-    /// an entry, so the twelve lines of a typical message fit the
-    /// allocator's small-size cache.
     end: u32,
+    /// The standard name's index; with [`CUSTOM`], the name's index in
+    /// [`Side::names`].
+    name: u32,
+    /// [`COMPACT`], [`OWNED`], [`CUSTOM`].
+    flags: u8,
 }
 
-/// The bit of [`Entry::end`] saying the name was received compact.
-const COMPACT: u32 = 1 << 31;
+/// The name was received compact.
+const COMPACT: u8 = 1;
+/// The value is in [`Side::values`].
+const OWNED: u8 = 2;
+/// The name is in [`Side::names`].
+const CUSTOM: u8 = 4;
 
 impl Entry {
-    fn owned(name: HeaderName, value: Bytes, compact: bool) -> Entry {
-        Entry {
-            value: OnceLock::from(value),
-            name,
-            start: 0,
-            end: if compact { COMPACT } else { 0 },
-        }
-    }
-
     fn compact(&self) -> bool {
-        self.end & COMPACT != 0
+        self.flags & COMPACT != 0
     }
 
-    fn expand(&mut self) {
-        self.end &= !COMPACT;
+    fn owned(&self) -> Option<usize> {
+        (self.flags & OWNED != 0).then_some(self.start as usize)
     }
 
     fn range(&self) -> std::ops::Range<usize> {
-        self.start as usize..(self.end & !COMPACT) as usize
-    }
-
-    /// The value's bytes, without making a `Bytes` for it.
-    #[inline]
-    fn bytes<'a>(&'a self, src: &'a Bytes) -> &'a [u8] {
-        match self.value.get() {
-            Some(v) => v,
-            None => src.get(self.range()).unwrap_or_default(),
-        }
-    }
-
-    /// The value as `Bytes` sharing `src`.
-    #[inline]
-    fn value(&self, src: &Bytes) -> &Bytes {
-        self.value.get_or_init(|| {
-            let r = self.range();
-            if r.start <= r.end && r.end <= src.len() {
-                src.slice(r)
-            } else {
-                Bytes::new()
-            }
-        })
+        self.start as usize..self.end as usize
     }
 }
+
+/// What the lines of a [`Headers`] own, kept apart so that the lines
+/// themselves need no drop: most parsed messages have none of it.
+#[derive(Clone, Default)]
+struct Side {
+    /// Values set, built or unfolded, indexed by [`Entry::start`].
+    values: Vec<Bytes>,
+    /// Names this crate does not know, indexed by [`Entry::name`].
+    names: Vec<HeaderName>,
+    /// The `Bytes` of each buffer-held value once asked for, by line
+    /// index; made on the first such request and dropped on any change.
+    cache: OnceLock<Box<[OnceLock<Bytes>]>>,
+}
+
+/// `src[start..end]` as `Bytes`; empty when out of range.
+fn span(src: &Bytes, start: usize, end: usize) -> Bytes {
+    src.get(start..end)
+        .map_or_else(Bytes::new, |_| src.slice(start..end))
+}
+
+/// An empty value, for a line whose value could not be found.
+static EMPTY: Bytes = Bytes::new();
 
 /// The ordered header lines of a message or MIME part: order, duplicates,
 /// unknown names and raw values are kept as received (folded values are
@@ -154,16 +152,15 @@ pub struct Headers {
     /// The buffer parsed lines point into (empty when built).
     src: Bytes,
     entries: Vec<Entry>,
+    side: OnceLock<Box<Side>>,
 }
 
 impl PartialEq for Headers {
     fn eq(&self, other: &Self) -> bool {
         self.entries.len() == other.entries.len()
-            && self
-                .entries
-                .iter()
-                .zip(&other.entries)
-                .all(|(a, b)| a.name == b.name && a.bytes(&self.src) == b.bytes(&other.src))
+            && self.entries.iter().zip(&other.entries).all(|(a, b)| {
+                self.name_of(a) == other.name_of(b) && self.bytes(a) == other.bytes(b)
+            })
     }
 }
 
@@ -184,40 +181,40 @@ impl fmt::Debug for Headers {
         let lines: Vec<Line<'_>> = self
             .entries
             .iter()
-            .map(|e| Line(&e.name, e.bytes(&self.src), e.compact()))
+            .map(|e| Line(self.name_of(e), self.bytes(e), e.compact()))
             .collect();
         f.debug_struct("Headers").field("entries", &lines).finish()
     }
 }
 
-/// Splits a list value into its elements (RFC 3261 7.3.1), each trimmed.
-/// An empty value has no elements; an empty element is an error.
-pub(crate) fn list_elements(value: &Bytes) -> impl Iterator<Item = Result<Bytes, usize>> + '_ {
-    let empty = text::trim(value).is_empty();
-    text::split(value, b',')
-        .filter(move |_| !empty)
-        .map(move |(off, p)| {
-            let t = text::trim(p);
-            if t.is_empty() {
-                Err(off)
-            } else {
-                Ok(value.slice_ref(t))
-            }
-        })
-}
-
-fn decode_all<H: TypedHeader>(value: &Bytes) -> impl Iterator<Item = Result<H, HeaderError>> + '_ {
+/// Decodes every value of one line, `src[range]`: the line itself, or for
+/// a list header each element of its comma-separated list (RFC 3261 7.3.1),
+/// trimmed, an empty element being an error. Values are decoded where they
+/// lie in `src`, so no `Bytes` is made for them.
+fn decode_all<H: TypedHeader>(
+    src: &Bytes,
+    range: std::ops::Range<usize>,
+) -> impl Iterator<Item = Result<H, HeaderError>> + '_ {
+    let bytes = src.get(range.clone()).unwrap_or_default();
     let (single, list) = if H::LIST {
-        (None, Some(list_elements(value)))
+        let empty = text::trim(bytes).is_empty();
+        let parts = text::split(bytes, b',').filter(move |_| !empty);
+        (None, Some(parts))
     } else {
-        (Some(value), None)
+        (Some(()), None)
     };
+    let start = range.start;
     single
         .into_iter()
-        .map(|v| H::decode(v))
-        .chain(list.into_iter().flatten().map(|e| match e {
-            Ok(v) => H::decode(&v),
-            Err(off) => Err(herr::<H>(HeaderErrorKind::EmptyListElement, off)),
+        .map(move |()| H::decode_in(src, range.start, range.end))
+        .chain(list.into_iter().flatten().map(move |(off, p)| {
+            let t = text::trim(p);
+            if t.is_empty() {
+                return Err(herr::<H>(HeaderErrorKind::EmptyListElement, off));
+            }
+            // `t` lies in `bytes`, at `src[start..]`.
+            let at = start + off + (t.as_ptr() as usize - p.as_ptr() as usize);
+            H::decode_in(src, at, at + t.len())
         }))
 }
 
@@ -231,6 +228,7 @@ impl Headers {
         Headers {
             src: Bytes::new(),
             entries: Vec::with_capacity(n),
+            side: OnceLock::new(),
         }
     }
 
@@ -240,6 +238,7 @@ impl Headers {
         Headers {
             src,
             entries: Vec::with_capacity(n),
+            side: OnceLock::new(),
         }
     }
 
@@ -253,17 +252,195 @@ impl Headers {
     /// last).
     pub(crate) fn set_source(&mut self, src: Bytes) {
         self.src = src;
+        self.changed();
+    }
+
+    /// Runs `f` on the side store, made if there is none yet. Any cached
+    /// value slices are dropped: the caller is changing the lines.
+    fn with_side<R>(&mut self, f: impl FnOnce(&mut Side) -> R) -> R {
+        let mut side = self.side.take().unwrap_or_default();
+        side.cache = OnceLock::new();
+        let r = f(&mut side);
+        self.side = OnceLock::from(side);
+        r
+    }
+
+    /// Drops the cached value slices, whose indices follow the lines.
+    #[inline]
+    fn changed(&mut self) {
+        if let Some(side) = self.side.get_mut() {
+            side.cache = OnceLock::new();
+        }
+    }
+
+    /// Keeps in the side store only what the lines still point at, so that
+    /// repeated edits do not let it grow.
+    fn collect_side(&mut self) {
+        let Some(mut side) = self.side.take() else {
+            return;
+        };
+        let live_values = self.entries.iter().filter(|e| e.owned().is_some()).count();
+        let live_names = self
+            .entries
+            .iter()
+            .filter(|e| e.flags & CUSTOM != 0)
+            .count();
+        if side.values.len() > live_values || side.names.len() > live_names {
+            let mut values = Vec::with_capacity(live_values);
+            let mut names = Vec::with_capacity(live_names);
+            for e in &mut self.entries {
+                if let Some(i) = e.owned() {
+                    let v = side.values.get(i).cloned().unwrap_or_default();
+                    e.start = values.len() as u32;
+                    values.push(v);
+                }
+                if e.flags & CUSTOM != 0 {
+                    let n = side.names.get(e.name as usize).cloned();
+                    e.name = names.len() as u32;
+                    names.push(n.unwrap_or(HeaderName::ACCEPT));
+                }
+            }
+            side.values = values;
+            side.names = names;
+        }
+        side.cache = OnceLock::new();
+        self.side = OnceLock::from(side);
+    }
+
+    /// The line's name and flags for `name`, storing a custom name.
+    fn name_slot(&mut self, name: HeaderName) -> (u32, u8) {
+        match name.std_index() {
+            Some(i) => (u32::from(i), 0),
+            None => self.with_side(|s| {
+                s.names.push(name);
+                ((s.names.len() - 1) as u32, CUSTOM)
+            }),
+        }
+    }
+
+    /// A line owning `value`.
+    fn owned_entry(&mut self, name: HeaderName, value: Bytes, compact: bool) -> Entry {
+        let (name, flags) = self.name_slot(name);
+        let at = self.with_side(|s| {
+            s.values.push(value);
+            (s.values.len() - 1) as u32
+        });
+        Entry {
+            start: at,
+            end: 0,
+            name,
+            flags: flags | OWNED | if compact { COMPACT } else { 0 },
+        }
+    }
+
+    /// Replaces the value of line `i` by `value`, in place when the line
+    /// owns its value already.
+    fn set_value(&mut self, i: usize, value: Bytes) {
+        let Some(&e) = self.entries.get(i) else {
+            return;
+        };
+        let at = self.with_side(|s| match e.owned().and_then(|at| s.values.get_mut(at)) {
+            Some(slot) => {
+                *slot = value;
+                e.start
+            }
+            None => {
+                s.values.push(value);
+                (s.values.len() - 1) as u32
+            }
+        });
+        if let Some(e) = self.entries.get_mut(i) {
+            e.start = at;
+            e.end = 0;
+            e.flags = (e.flags | OWNED) & !COMPACT;
+        }
+    }
+
+    /// The line's name.
+    fn name_of(&self, e: &Entry) -> &HeaderName {
+        let name = if e.flags & CUSTOM != 0 {
+            self.side.get().and_then(|s| s.names.get(e.name as usize))
+        } else {
+            u8::try_from(e.name).ok().and_then(HeaderName::std_ref)
+        };
+        // Every line's name is stored; an unknown one would be a bug here,
+        // shown as the first standard name rather than a panic.
+        name.unwrap_or(&HeaderName::ACCEPT)
+    }
+
+    /// True when the line is named `name`: one compare for a standard
+    /// name.
+    #[inline(always)]
+    fn is(&self, e: &Entry, name: &HeaderName) -> bool {
+        match name.std_index() {
+            Some(i) => e.flags & CUSTOM == 0 && e.name == u32::from(i),
+            None => e.flags & CUSTOM != 0 && self.name_of(e) == name,
+        }
+    }
+
+    /// The line's value bytes, without making a `Bytes` for them.
+    #[inline]
+    fn bytes(&self, e: &Entry) -> &[u8] {
+        match e.owned() {
+            Some(at) => self
+                .side
+                .get()
+                .and_then(|s| s.values.get(at))
+                .map_or(&[][..], |v| &v[..]),
+            None => self.src.get(e.range()).unwrap_or_default(),
+        }
+    }
+
+    /// Where the line's value lies: its own `Bytes`, or a range of the
+    /// buffer.
+    #[inline]
+    fn place(&self, e: &Entry) -> (&Bytes, std::ops::Range<usize>) {
+        match e.owned() {
+            Some(at) => {
+                let v = self.side.get().and_then(|s| s.values.get(at));
+                let v = v.unwrap_or(&EMPTY);
+                (v, 0..v.len())
+            }
+            None => (&self.src, e.range()),
+        }
+    }
+
+    /// The value of line `i` as `Bytes` sharing the buffer, made once.
+    fn value(&self, i: usize, e: &Entry) -> &Bytes {
+        if let Some(at) = e.owned() {
+            return self
+                .side
+                .get()
+                .and_then(|s| s.values.get(at))
+                .unwrap_or(&EMPTY);
+        }
+        let side = self.side.get_or_init(Box::default);
+        let cache = side
+            .cache
+            .get_or_init(|| self.entries.iter().map(|_| OnceLock::new()).collect());
+        let Some(slot) = cache.get(i) else {
+            return &EMPTY;
+        };
+        slot.get_or_init(|| {
+            let r = e.range();
+            if r.start <= r.end && r.end <= self.src.len() {
+                self.src.slice(r)
+            } else {
+                Bytes::new()
+            }
+        })
     }
 
     pub(crate) fn push_raw(&mut self, name: HeaderName, value: Bytes, compact: bool) {
-        self.entries.push(Entry::owned(name, value, compact));
+        let e = self.owned_entry(name, value, compact);
+        self.entries.push(e);
+        self.changed();
     }
 
     /// Appends a line whose value is `src[start..end]` of the source given
     /// to [`Headers::with_source`]. `src` is that buffer (it may be handed
-    /// over only later, with [`Headers::set_source`]); a line beyond 2 GiB
+    /// over only later, with [`Headers::set_source`]); a line beyond 4 GiB
     /// into it is kept as its own slice.
-    #[inline]
     pub(crate) fn push_span(
         &mut self,
         src: &Bytes,
@@ -272,18 +449,52 @@ impl Headers {
         end: usize,
         compact: bool,
     ) {
+        match name.std_index() {
+            Some(i) => self.push_span_std(src, i, start, end, compact),
+            None => match (u32::try_from(start), u32::try_from(end)) {
+                (Ok(start), Ok(end)) => {
+                    let (name, custom) = self.name_slot(name);
+                    let compact = if compact { COMPACT } else { 0 };
+                    self.entries.push(Entry {
+                        start,
+                        end,
+                        name,
+                        flags: compact | custom,
+                    });
+                    self.changed();
+                }
+                _ => self.push_raw(name, span(src, start, end), compact),
+            },
+        }
+    }
+
+    /// [`Headers::push_span`] for the standard name at index `i` (as
+    /// [`HeaderName::lookup_in`] gives it): what a parser pushes for most
+    /// lines.
+    #[inline]
+    pub(crate) fn push_span_std(
+        &mut self,
+        src: &Bytes,
+        i: u8,
+        start: usize,
+        end: usize,
+        compact: bool,
+    ) {
         match (u32::try_from(start), u32::try_from(end)) {
-            (Ok(start), Ok(end)) if end < COMPACT => self.entries.push(Entry {
-                value: OnceLock::new(),
-                name,
-                start,
-                end: if compact { end | COMPACT } else { end },
-            }),
+            (Ok(start), Ok(end)) => {
+                self.entries.push(Entry {
+                    start,
+                    end,
+                    name: u32::from(i),
+                    flags: if compact { COMPACT } else { 0 },
+                });
+                self.changed();
+            }
             _ => {
-                let value = src
-                    .get(start..end)
-                    .map_or_else(Bytes::new, |_| src.slice(start..end));
-                self.push_raw(name, value, compact);
+                let name = HeaderName::std_ref(i)
+                    .cloned()
+                    .unwrap_or(HeaderName::ACCEPT);
+                self.push_raw(name, span(src, start, end), compact);
             }
         }
     }
@@ -292,7 +503,7 @@ impl Headers {
     /// "expand on request"); names compare equal either way.
     pub fn expand_compact_names(&mut self) {
         for e in &mut self.entries {
-            e.expand();
+            e.flags &= !COMPACT;
         }
     }
 
@@ -313,33 +524,38 @@ impl Headers {
 
     /// All lines in order.
     pub fn iter(&self) -> impl Iterator<Item = (&HeaderName, &Bytes)> {
-        self.entries.iter().map(|e| (&e.name, e.value(&self.src)))
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (self.name_of(e), self.value(i, e)))
     }
 
     /// The first value of `name`.
     pub fn get(&self, name: &HeaderName) -> Option<&Bytes> {
         self.entries
             .iter()
-            .find(|e| e.name == *name)
-            .map(|e| e.value(&self.src))
+            .enumerate()
+            .find(|(_, e)| self.is(e, name))
+            .map(|(i, e)| self.value(i, e))
     }
 
     /// Every line's value for `name`, in order.
     pub fn get_all<'a>(&'a self, name: &'a HeaderName) -> impl Iterator<Item = &'a Bytes> + 'a {
         self.entries
             .iter()
-            .filter(move |e| e.name == *name)
-            .map(|e| e.value(&self.src))
+            .enumerate()
+            .filter(move |(_, e)| self.is(e, name))
+            .map(|(i, e)| self.value(i, e))
     }
 
     /// True when a line named `name` is present.
     pub fn contains(&self, name: &HeaderName) -> bool {
-        self.entries.iter().any(|e| e.name == *name)
+        self.entries.iter().any(|e| self.is(e, name))
     }
 
     /// How many lines are named `name`.
     pub fn count(&self, name: &HeaderName) -> usize {
-        self.entries.iter().filter(|e| e.name == *name).count()
+        self.entries.iter().filter(|e| self.is(e, name)).count()
     }
 
     /// Appends a line. The value must not hold CR or LF (see
@@ -393,18 +609,18 @@ impl Headers {
     /// first, or at the end).
     pub fn set(&mut self, name: HeaderName, value: impl Into<Bytes>) {
         let value = value.into();
-        match self.entries.iter().position(|e| e.name == name) {
+        match self.entries.iter().position(|e| self.is(e, &name)) {
             Some(i) => {
-                if let Some(e) = self.entries.get_mut(i) {
-                    e.value = OnceLock::from(value);
-                    e.expand();
-                }
+                self.set_value(i, value);
                 let mut n = 0usize;
-                self.entries.retain(|e| {
-                    let keep = e.name != name || n == i;
+                let mut entries = std::mem::take(&mut self.entries);
+                entries.retain(|e| {
+                    let keep = n == i || !self.is(e, &name);
                     n += 1;
                     keep
                 });
+                self.entries = entries;
+                self.collect_side();
             }
             None => self.push(name, value),
         }
@@ -413,7 +629,10 @@ impl Headers {
     /// Removes every line named `name`; returns how many.
     pub fn remove(&mut self, name: &HeaderName) -> usize {
         let before = self.entries.len();
-        self.entries.retain(|e| e.name != *name);
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.retain(|e| !self.is(e, name));
+        self.entries = entries;
+        self.collect_side();
         before - self.entries.len()
     }
 
@@ -423,8 +642,9 @@ impl Headers {
     /// and `<...>` do not count), the rest staying where the line was. For
     /// the top Via, see [`Response::pop_via`](crate::Response::pop_via).
     pub fn pop_first(&mut self, name: &HeaderName) -> Option<Bytes> {
-        let i = self.entries.iter().position(|e| e.name == *name)?;
-        let value = self.entries.get(i)?.value(&self.src).clone();
+        let i = self.entries.iter().position(|e| self.is(e, name))?;
+        let (src, range) = self.place(self.entries.get(i)?);
+        let value = span(src, range.start, range.end);
         let mut parts = text::split(&value, b',');
         let first = parts.next().map(|(_, p)| text::trim(p)).unwrap_or_default();
         let first = value.slice_ref(first);
@@ -434,28 +654,28 @@ impl Headers {
             .unwrap_or_default();
         if rest.is_empty() {
             self.entries.remove(i);
-        } else if let Some(e) = self.entries.get_mut(i) {
-            e.value = OnceLock::from(value.slice_ref(rest));
+            self.collect_side();
+        } else {
+            let rest = value.slice_ref(rest);
+            self.set_value(i, rest);
         }
         Some(first)
     }
 
     /// Inserts a line at the top (as a proxy adds its Via).
     pub fn prepend(&mut self, name: HeaderName, value: impl Into<Bytes>) {
-        self.entries
-            .insert(0, Entry::owned(name, value.into(), false));
+        let e = self.owned_entry(name, value.into(), false);
+        self.entries.insert(0, e);
+        self.changed();
     }
 
     /// The first value of a typed header (the first element of the first
     /// line for list headers), decoded; `Ok(None)` when absent.
     pub fn typed<H: TypedHeader>(&self) -> Result<Option<H>, HeaderError> {
-        for e in self.entries.iter().filter(|e| e.name == H::NAME) {
-            // Decoded where the value lies: its own `Bytes` once it has
+        for e in self.entries.iter().filter(|e| self.is(e, &H::NAME)) {
+            // Decoded where the value lies: its own `Bytes` when it has
             // one (set or unfolded), else the message buffer.
-            let (src, range) = match e.value.get() {
-                Some(v) => (v, 0..v.len()),
-                None => (&self.src, e.range()),
-            };
+            let (src, range) = self.place(e);
             let bytes = src.get(range.clone()).unwrap_or_default();
             if !H::LIST {
                 return H::decode_in(src, range.start, range.end).map(Some);
@@ -493,8 +713,11 @@ impl Headers {
     ) -> impl Iterator<Item = Result<H, HeaderError>> + 'a {
         self.entries
             .iter()
-            .filter(|e| e.name == H::NAME)
-            .flat_map(|e| decode_all::<H>(e.value(&self.src)))
+            .filter(|e| self.is(e, &H::NAME))
+            .flat_map(|e| {
+                let (src, range) = self.place(e);
+                decode_all::<H>(src, range)
+            })
     }
 
     /// Every value of a typed header, collected; the first error stops it.
@@ -506,12 +729,13 @@ impl Headers {
     /// compact).
     pub fn write(&self, out: &mut Vec<u8>) {
         for e in &self.entries {
-            match e.name.compact() {
+            let name = self.name_of(e);
+            match name.compact() {
                 Some(c) if e.compact() => out.push(c),
-                _ => out.extend_from_slice(e.name.as_bytes()),
+                _ => out.extend_from_slice(name.as_bytes()),
             }
             out.extend_from_slice(b": ");
-            out.extend_from_slice(e.bytes(&self.src));
+            out.extend_from_slice(self.bytes(e));
             out.extend_from_slice(b"\r\n");
         }
     }
@@ -521,14 +745,16 @@ impl Headers {
     /// `, `); other values as received.
     pub fn write_canonical(&self, out: &mut Vec<u8>) {
         for e in &self.entries {
-            out.extend_from_slice(e.name.as_bytes());
+            let name = self.name_of(e);
+            out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b": ");
             let mark = out.len();
-            match types::canonical_value(&e.name, e.value(&self.src), out) {
+            let (src, range) = self.place(e);
+            match types::canonical_value(name, src, range, out) {
                 Some(Ok(())) => {}
                 Some(Err(_)) | None => {
                     out.truncate(mark);
-                    out.extend_from_slice(e.bytes(&self.src));
+                    out.extend_from_slice(self.bytes(e));
                 }
             }
             out.extend_from_slice(b"\r\n");
@@ -541,7 +767,8 @@ impl Headers {
         let mut scratch = Vec::with_capacity(128);
         for e in &self.entries {
             scratch.clear();
-            if let Some(r) = types::canonical_value(&e.name, e.value(&self.src), &mut scratch) {
+            let (src, range) = self.place(e);
+            if let Some(r) = types::canonical_value(self.name_of(e), src, range, &mut scratch) {
                 r?;
             }
         }
@@ -564,8 +791,70 @@ mod tests {
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn entries_stay_small() {
-        // Twelve of them fit glibc's small-size cache (1,032 bytes).
-        assert_eq!(std::mem::size_of::<Entry>(), 80);
+        // Twelve lines in 192 bytes, and a list of lines no larger than
+        // a buffer, a vector and a pointer.
+        assert_eq!(std::mem::size_of::<Entry>(), 16);
+        assert_eq!(std::mem::size_of::<Headers>(), 72);
+    }
+
+    #[test]
+    fn edits_keep_names_values_and_order_and_the_side_store_bounded() {
+        let src = Bytes::from_static(b"X-A: 1\r\nVia: v1, v2\r\nX-B: 2\r\nTo: <sip:t@h>\r\n");
+        let xa = HeaderName::new("X-A").unwrap();
+        let xb = HeaderName::new("X-B").unwrap();
+        let mut h = Headers::with_source(src.clone(), 4);
+        h.push_span(&src, xa.clone(), 5, 6, false);
+        h.push_span(&src, HeaderName::VIA, 13, 19, false);
+        h.push_span(&src, xb.clone(), 26, 27, false);
+        h.push_span(&src, HeaderName::TO, 33, 42, false);
+        let lines = |h: &Headers| {
+            h.iter()
+                .map(|(n, v)| {
+                    format!(
+                        "{}={}",
+                        String::from_utf8_lossy(n.as_bytes()),
+                        String::from_utf8_lossy(v)
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(lines(&h), ["X-A=1", "Via=v1, v2", "X-B=2", "To=<sip:t@h>"]);
+        // A value read, then lines changed: reads follow the change.
+        assert_eq!(&h.get(&xb).unwrap()[..], b"2");
+        assert_eq!(h.pop_first(&HeaderName::VIA).as_deref(), Some(&b"v1"[..]));
+        h.prepend(HeaderName::VIA, "v0");
+        assert_eq!(
+            lines(&h),
+            ["Via=v0", "X-A=1", "Via=v2", "X-B=2", "To=<sip:t@h>"]
+        );
+        assert_eq!(h.get_all(&HeaderName::VIA).count(), 2);
+        // Many edits of the same lines leave the side store the size of
+        // what the lines own.
+        for i in 0..1000 {
+            h.set(xa.clone(), format!("{i}"));
+            h.prepend(HeaderName::new("X-C").unwrap(), "c");
+            assert_eq!(h.remove(&HeaderName::new("x-c").unwrap()), 1);
+        }
+        assert_eq!(
+            lines(&h),
+            ["Via=v0", "X-A=999", "Via=v2", "X-B=2", "To=<sip:t@h>"]
+        );
+        let side = h.side.get().unwrap();
+        assert_eq!((side.values.len(), side.names.len()), (3, 2));
+        h.set(HeaderName::VIA, "one");
+        assert_eq!(lines(&h), ["Via=one", "X-A=999", "X-B=2", "To=<sip:t@h>"]);
+        // Equal to the same lines built one by one.
+        let mut built = Headers::new();
+        for (n, v) in [
+            ("Via", "one"),
+            ("X-A", "999"),
+            ("x-b", "2"),
+            ("To", "<sip:t@h>"),
+        ] {
+            built.push(HeaderName::new(n).unwrap(), v);
+        }
+        assert_eq!(h, built);
+        assert!(h.contains(&xb) && h.count(&xa) == 1);
     }
 
     #[test]

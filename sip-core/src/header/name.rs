@@ -21,6 +21,10 @@ macro_rules! std_names {
     ($($(#[$doc:meta])* $konst:ident = $idx:literal, $full:literal, $compact:expr;)*) => {
         const STD: &[(&str, Option<u8>)] = &[$(($full, $compact),)*];
 
+        /// Every standard name, at its index: what a header list hands out
+        /// by reference for a line that holds only the index.
+        static STD_NAMES: &[HeaderName] = &[$(HeaderName(Repr::Std($idx)),)*];
+
         impl HeaderName {
             $($(#[$doc])* pub const $konst: HeaderName = HeaderName(Repr::Std($idx));)*
         }
@@ -385,6 +389,21 @@ impl HeaderName {
     pub fn compact(&self) -> Option<u8> {
         match &self.0 {
             Repr::Std(i) => STD.get(usize::from(*i)).and_then(|(_, c)| *c),
+            Repr::Custom(_) => None,
+        }
+    }
+
+    /// The standard name at index `i` (as [`HeaderName::lookup`] gives
+    /// it), by reference.
+    pub(crate) fn std_ref(i: u8) -> Option<&'static HeaderName> {
+        STD_NAMES.get(usize::from(i))
+    }
+
+    /// The index of a standard name; `None` for others.
+    #[inline(always)]
+    pub(crate) fn std_index(&self) -> Option<u8> {
+        match self.0 {
+            Repr::Std(i) => Some(i),
             Repr::Custom(_) => None,
         }
     }

@@ -1543,9 +1543,13 @@ impl TypedHeader for Warning {
 
 // ---------------------------------------------------------- dispatch
 
-fn encode_value<H: TypedHeader>(value: &Bytes, out: &mut Vec<u8>) -> Result<(), HeaderError> {
+fn encode_value<H: TypedHeader>(
+    src: &Bytes,
+    range: std::ops::Range<usize>,
+    out: &mut Vec<u8>,
+) -> Result<(), HeaderError> {
     let mut first = true;
-    for h in super::decode_all::<H>(value) {
+    for h in super::decode_all::<H>(src, range) {
         if !first {
             out.extend_from_slice(b", ");
         }
@@ -1559,13 +1563,14 @@ fn encode_value<H: TypedHeader>(value: &Bytes, out: &mut Vec<u8>) -> Result<(), 
 /// view; `None` otherwise.
 pub(crate) fn canonical_value(
     name: &HeaderName,
-    value: &Bytes,
+    src: &Bytes,
+    range: std::ops::Range<usize>,
     out: &mut Vec<u8>,
 ) -> Option<Result<(), HeaderError>> {
     macro_rules! dispatch {
         ($($t:ty),*) => {
             $(if *name == <$t as TypedHeader>::NAME {
-                return Some(encode_value::<$t>(value, out));
+                return Some(encode_value::<$t>(src, range, out));
             })*
         };
     }
