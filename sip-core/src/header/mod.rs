@@ -470,7 +470,8 @@ impl Headers {
 
     /// [`Headers::push_span`] for the standard name at index `i` (as
     /// [`HeaderName::lookup_in`] gives it): what a parser pushes for most
-    /// lines.
+    /// lines. For a list whose values nobody has read yet (a parser's
+    /// own), since it leaves the cache of value slices as it is.
     #[inline]
     pub(crate) fn push_span_std(
         &mut self,
@@ -482,13 +483,13 @@ impl Headers {
     ) {
         match (u32::try_from(start), u32::try_from(end)) {
             (Ok(start), Ok(end)) => {
+                debug_assert!(self.side.get().is_none_or(|s| s.cache.get().is_none()));
                 self.entries.push(Entry {
                     start,
                     end,
                     name: u32::from(i),
                     flags: if compact { COMPACT } else { 0 },
                 });
-                self.changed();
             }
             _ => {
                 let name = HeaderName::std_ref(i)
@@ -795,6 +796,116 @@ mod tests {
         // a buffer, a vector and a pointer.
         assert_eq!(std::mem::size_of::<Entry>(), 16);
         assert_eq!(std::mem::size_of::<Headers>(), 72);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Push(usize, usize),
+        Prepend(usize, usize),
+        Set(usize, usize),
+        Remove(usize),
+        PopFirst(usize),
+        Get(usize),
+        Expand,
+    }
+
+    const NAMES: [&str; 5] = ["Via", "v", "To", "X-A", "x-b"];
+    const VALUES: [&str; 5] = ["a", "b, c", " d ,e", "f,,g", ""];
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        let n = 0..NAMES.len();
+        let v = 0..VALUES.len();
+        prop_oneof![
+            (n.clone(), v.clone()).prop_map(|(n, v)| Op::Push(n, v)),
+            (n.clone(), v.clone()).prop_map(|(n, v)| Op::Prepend(n, v)),
+            (n.clone(), v).prop_map(|(n, v)| Op::Set(n, v)),
+            n.clone().prop_map(Op::Remove),
+            n.clone().prop_map(Op::PopFirst),
+            n.prop_map(Op::Get),
+            Just(Op::Expand),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Any sequence of edits on a parsed list leaves the lines a plain
+        /// list of (name, value) pairs would hold, and the side store no
+        /// larger than what the lines own after a removal.
+        #[test]
+        fn edits_match_a_plain_list(ops in proptest::collection::vec(op(), 0..40)) {
+            let src = Bytes::from_static(b"Via: p, q\r\nX-A: 1\r\nTo: t\r\n");
+            let name = |i: usize| HeaderName::new(NAMES[i]).unwrap();
+            let mut h = Headers::with_source(src.clone(), 3);
+            h.push_span(&src, HeaderName::VIA, 5, 9, false);
+            h.push_span(&src, name(3), 16, 17, false);
+            h.push_span(&src, HeaderName::TO, 23, 24, false);
+            let mut model: Vec<(HeaderName, Vec<u8>)> = vec![
+                (HeaderName::VIA, b"p, q".to_vec()),
+                (name(3), b"1".to_vec()),
+                (HeaderName::TO, b"t".to_vec()),
+            ];
+            for op in ops {
+                match op {
+                    Op::Push(n, v) => {
+                        h.push(name(n), VALUES[v]);
+                        model.push((name(n), VALUES[v].into()));
+                    }
+                    Op::Prepend(n, v) => {
+                        h.prepend(name(n), VALUES[v]);
+                        model.insert(0, (name(n), VALUES[v].into()));
+                    }
+                    Op::Set(n, v) => {
+                        h.set(name(n), VALUES[v]);
+                        match model.iter().position(|(m, _)| *m == name(n)) {
+                            Some(i) => {
+                                model[i].1 = VALUES[v].into();
+                                let mut k = 0;
+                                model.retain(|(m, _)| {
+                                    k += 1;
+                                    k - 1 == i || *m != name(n)
+                                });
+                            }
+                            None => model.push((name(n), VALUES[v].into())),
+                        }
+                    }
+                    Op::Remove(n) => {
+                        let before = model.len();
+                        model.retain(|(m, _)| *m != name(n));
+                        proptest::prop_assert_eq!(h.remove(&name(n)), before - model.len());
+                    }
+                    Op::PopFirst(n) => {
+                        let want = model.iter().position(|(m, _)| *m == name(n)).map(|i| {
+                            let v = model[i].1.clone();
+                            let (first, rest) = match v.iter().position(|&b| b == b',') {
+                                Some(c) => (&v[..c], &v[c + 1..]),
+                                None => (&v[..], &b""[..]),
+                            };
+                            let rest = text::trim(rest).to_vec();
+                            if rest.is_empty() {
+                                model.remove(i);
+                            } else {
+                                model[i].1 = rest;
+                            }
+                            text::trim(first).to_vec()
+                        });
+                        proptest::prop_assert_eq!(h.pop_first(&name(n)).map(|b| b.to_vec()), want);
+                    }
+                    Op::Get(n) => {
+                        let want = model.iter().find(|(m, _)| *m == name(n)).map(|(_, v)| v.clone());
+                        proptest::prop_assert_eq!(h.get(&name(n)).map(|b| b.to_vec()), want);
+                    }
+                    Op::Expand => h.expand_compact_names(),
+                }
+                let lines: Vec<(HeaderName, Vec<u8>)> =
+                    h.iter().map(|(n, v)| (n.clone(), v.to_vec())).collect();
+                proptest::prop_assert_eq!(&lines, &model);
+            }
+            h.remove(&HeaderName::new("X-None").unwrap());
+            let owned = h.entries.iter().filter(|e| e.owned().is_some()).count();
+            let custom = h.entries.iter().filter(|e| e.flags & CUSTOM != 0).count();
+            let side = h.side.get().map_or((0, 0), |s| (s.values.len(), s.names.len()));
+            proptest::prop_assert_eq!(side, (owned, custom));
+        }
     }
 
     #[test]
