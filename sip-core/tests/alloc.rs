@@ -1,10 +1,11 @@
 //! Allocation counts on the hot path: parsing a message allocates once (the
 //! header list), and reading the core headers a proxy needs (Via, CSeq,
-//! Call-ID, From/To tags, Max-Forwards) allocates nothing. Counted with
+//! Call-ID, From/To tags, Max-Forwards) allocates nothing; nor do raw
+//! reads after the first. Counted with
 //! stats_alloc's instrumented allocator (one test in this binary, so no
 //! other test allocates meanwhile).
 
-use sip_core::header::{CSeq, CallId, From, MaxForwards, To, Via};
+use sip_core::header::{CSeq, CallId, From, HeaderName, MaxForwards, To, Via};
 use sip_core::{Bytes, Limits, Message};
 
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
@@ -52,6 +53,21 @@ fn hot_path_allocations() {
     let mf: MaxForwards = h.typed().unwrap().unwrap();
     let typed_allocs = region.change().allocations;
     assert_eq!(typed_allocs, 0, "typed core headers allocate nothing");
+
+    // Raw values as `Bytes`: the first read makes the list's cache of
+    // value slices (one allocation), later reads find it there.
+    let region = Region::new(GLOBAL);
+    let first = h.get(&HeaderName::VIA).unwrap().clone();
+    let first_allocs = region.change().allocations;
+    let region = Region::new(GLOBAL);
+    let raw: usize = h.iter().map(|(_, v)| v.len()).sum();
+    let contact = h.get(&HeaderName::CONTACT).unwrap().len();
+    assert_eq!((first_allocs, region.change().allocations), (1, 0));
+    assert_eq!(
+        &first[..],
+        b"SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKnashds8;received=192.0.2.1;rport=5060"
+    );
+    assert_eq!((raw, contact), (307, 28));
 
     // The values are real (and keep the optimizer honest).
     assert_eq!(vias, 2 * 5060);

@@ -129,9 +129,6 @@ struct Side {
     values: Vec<Bytes>,
     /// Names this crate does not know, indexed by [`Entry::name`].
     names: Vec<HeaderName>,
-    /// The `Bytes` of each buffer-held value once asked for, by line
-    /// index; made on the first such request and dropped on any change.
-    cache: OnceLock<Box<[OnceLock<Bytes>]>>,
 }
 
 /// `src[start..end]` as `Bytes`; empty when out of range.
@@ -152,7 +149,11 @@ pub struct Headers {
     /// The buffer parsed lines point into (empty when built).
     src: Bytes,
     entries: Vec<Entry>,
-    side: OnceLock<Box<Side>>,
+    side: Option<Box<Side>>,
+    /// The `Bytes` of each buffer-held value once asked for, by line
+    /// index: made on the first such request (one allocation) and dropped
+    /// on any change to the lines.
+    cache: OnceLock<Box<[OnceLock<Bytes>]>>,
 }
 
 impl PartialEq for Headers {
@@ -228,7 +229,8 @@ impl Headers {
         Headers {
             src: Bytes::new(),
             entries: Vec::with_capacity(n),
-            side: OnceLock::new(),
+            side: None,
+            cache: OnceLock::new(),
         }
     }
 
@@ -238,7 +240,8 @@ impl Headers {
         Headers {
             src,
             entries: Vec::with_capacity(n),
-            side: OnceLock::new(),
+            side: None,
+            cache: OnceLock::new(),
         }
     }
 
@@ -255,28 +258,24 @@ impl Headers {
         self.changed();
     }
 
-    /// Runs `f` on the side store, made if there is none yet. Any cached
+    /// Runs `f` on the side store, made if there is none yet. Cached
     /// value slices are dropped: the caller is changing the lines.
     fn with_side<R>(&mut self, f: impl FnOnce(&mut Side) -> R) -> R {
-        let mut side = self.side.take().unwrap_or_default();
-        side.cache = OnceLock::new();
-        let r = f(&mut side);
-        self.side = OnceLock::from(side);
-        r
+        self.changed();
+        f(self.side.get_or_insert_with(Box::default))
     }
 
     /// Drops the cached value slices, whose indices follow the lines.
     #[inline]
     fn changed(&mut self) {
-        if let Some(side) = self.side.get_mut() {
-            side.cache = OnceLock::new();
-        }
+        self.cache.take();
     }
 
     /// Keeps in the side store only what the lines still point at, so that
     /// repeated edits do not let it grow.
     fn collect_side(&mut self) {
-        let Some(mut side) = self.side.take() else {
+        self.changed();
+        let Some(side) = self.side.as_mut() else {
             return;
         };
         let live_values = self.entries.iter().filter(|e| e.owned().is_some()).count();
@@ -285,26 +284,25 @@ impl Headers {
             .iter()
             .filter(|e| e.flags & CUSTOM != 0)
             .count();
-        if side.values.len() > live_values || side.names.len() > live_names {
-            let mut values = Vec::with_capacity(live_values);
-            let mut names = Vec::with_capacity(live_names);
-            for e in &mut self.entries {
-                if let Some(i) = e.owned() {
-                    let v = side.values.get(i).cloned().unwrap_or_default();
-                    e.start = values.len() as u32;
-                    values.push(v);
-                }
-                if e.flags & CUSTOM != 0 {
-                    let n = side.names.get(e.name as usize).cloned();
-                    e.name = names.len() as u32;
-                    names.push(n.unwrap_or(HeaderName::ACCEPT));
-                }
-            }
-            side.values = values;
-            side.names = names;
+        if side.values.len() == live_values && side.names.len() == live_names {
+            return;
         }
-        side.cache = OnceLock::new();
-        self.side = OnceLock::from(side);
+        let mut values = Vec::with_capacity(live_values);
+        let mut names = Vec::with_capacity(live_names);
+        for e in &mut self.entries {
+            if let Some(i) = e.owned() {
+                let v = side.values.get(i).cloned().unwrap_or_default();
+                e.start = values.len() as u32;
+                values.push(v);
+            }
+            if e.flags & CUSTOM != 0 {
+                let n = side.names.get(e.name as usize).cloned();
+                e.name = names.len() as u32;
+                names.push(n.unwrap_or(HeaderName::ACCEPT));
+            }
+        }
+        side.values = values;
+        side.names = names;
     }
 
     /// The line's name and flags for `name`, storing a custom name.
@@ -359,7 +357,9 @@ impl Headers {
     /// The line's name.
     fn name_of(&self, e: &Entry) -> &HeaderName {
         let name = if e.flags & CUSTOM != 0 {
-            self.side.get().and_then(|s| s.names.get(e.name as usize))
+            self.side
+                .as_ref()
+                .and_then(|s| s.names.get(e.name as usize))
         } else {
             u8::try_from(e.name).ok().and_then(HeaderName::std_ref)
         };
@@ -384,7 +384,7 @@ impl Headers {
         match e.owned() {
             Some(at) => self
                 .side
-                .get()
+                .as_ref()
                 .and_then(|s| s.values.get(at))
                 .map_or(&[][..], |v| &v[..]),
             None => self.src.get(e.range()).unwrap_or_default(),
@@ -397,7 +397,7 @@ impl Headers {
     fn place(&self, e: &Entry) -> (&Bytes, std::ops::Range<usize>) {
         match e.owned() {
             Some(at) => {
-                let v = self.side.get().and_then(|s| s.values.get(at));
+                let v = self.side.as_ref().and_then(|s| s.values.get(at));
                 let v = v.unwrap_or(&EMPTY);
                 (v, 0..v.len())
             }
@@ -410,12 +410,11 @@ impl Headers {
         if let Some(at) = e.owned() {
             return self
                 .side
-                .get()
+                .as_ref()
                 .and_then(|s| s.values.get(at))
                 .unwrap_or(&EMPTY);
         }
-        let side = self.side.get_or_init(Box::default);
-        let cache = side
+        let cache = self
             .cache
             .get_or_init(|| self.entries.iter().map(|_| OnceLock::new()).collect());
         let Some(slot) = cache.get(i) else {
@@ -483,7 +482,7 @@ impl Headers {
     ) {
         match (u32::try_from(start), u32::try_from(end)) {
             (Ok(start), Ok(end)) => {
-                debug_assert!(self.side.get().is_none_or(|s| s.cache.get().is_none()));
+                debug_assert!(self.cache.get().is_none());
                 self.entries.push(Entry {
                     start,
                     end,
@@ -792,10 +791,10 @@ mod tests {
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn entries_stay_small() {
-        // Twelve lines in 192 bytes, and a list of lines no larger than
-        // a buffer, a vector and a pointer.
+        // Twelve lines in 192 bytes; the list itself is its buffer, its
+        // vector of lines, a pointer to what lines own, and the cache.
         assert_eq!(std::mem::size_of::<Entry>(), 16);
-        assert_eq!(std::mem::size_of::<Headers>(), 72);
+        assert_eq!(std::mem::size_of::<Headers>(), 88);
     }
 
     #[derive(Debug, Clone)]
@@ -903,7 +902,7 @@ mod tests {
             h.remove(&HeaderName::new("X-None").unwrap());
             let owned = h.entries.iter().filter(|e| e.owned().is_some()).count();
             let custom = h.entries.iter().filter(|e| e.flags & CUSTOM != 0).count();
-            let side = h.side.get().map_or((0, 0), |s| (s.values.len(), s.names.len()));
+            let side = h.side.as_ref().map_or((0, 0), |s| (s.values.len(), s.names.len()));
             proptest::prop_assert_eq!(side, (owned, custom));
         }
     }
@@ -950,7 +949,7 @@ mod tests {
             lines(&h),
             ["Via=v0", "X-A=999", "Via=v2", "X-B=2", "To=<sip:t@h>"]
         );
-        let side = h.side.get().unwrap();
+        let side = h.side.as_ref().unwrap();
         assert_eq!((side.values.len(), side.names.len()), (3, 2));
         h.set(HeaderName::VIA, "one");
         assert_eq!(lines(&h), ["Via=one", "X-A=999", "X-B=2", "To=<sip:t@h>"]);
