@@ -334,12 +334,16 @@ where
     let mut count = 0usize;
     loop {
         let rest = buf.get(pos..).unwrap_or_default();
-        match rest {
-            [] | [b'\r'] => return Ok(Status::Partial),
-            [b'\n', ..] => return Ok(Status::Complete(pos + 1)),
-            [b'\r', b'\n', ..] => return Ok(Status::Complete(pos + 2)),
-            [b'\r', ..] => return Err(err(K::InvalidLineEnding, pos)),
-            _ => {}
+        // A line starting above CR (every header line) goes straight on;
+        // the rest may be the end of the section, or of the buffer.
+        if rest.first().is_none_or(|&b| b <= b'\r') {
+            match rest {
+                [] | [b'\r'] => return Ok(Status::Partial),
+                [b'\n', ..] => return Ok(Status::Complete(pos + 1)),
+                [b'\r', b'\n', ..] => return Ok(Status::Complete(pos + 2)),
+                [b'\r', ..] => return Err(err(K::InvalidLineEnding, pos)),
+                _ => {}
+            }
         }
         let name_start = pos;
         // The name: a word-at-a-time search for `Name:` and one table
@@ -379,9 +383,9 @@ where
         }
         let after_colon = search;
         let mut folded = false;
-        // One pass finds the line end and refuses a CR that is not part
-        // of a CRLF.
-        let line_end = loop {
+        // One pass finds the line end (its LF, and whether a CR is before
+        // it) and refuses a CR that is not part of a CRLF.
+        let (line_end, crlf) = loop {
             let found = buf.get(search..).and_then(|s| memchr2(b'\n', b'\r', s));
             let Some(rel) = found else {
                 if len - name_start > limits.max_line {
@@ -390,7 +394,8 @@ where
                 return Ok(Status::Partial);
             };
             let at = search + rel;
-            let nl = if buf.get(at) == Some(&b'\r') {
+            let crlf = buf.get(at) == Some(&b'\r');
+            let nl = if crlf {
                 match buf.get(at + 1) {
                     Some(b'\n') => at + 1,
                     Some(_) => return Err(err(K::InvalidHeaderValue, at)),
@@ -415,7 +420,7 @@ where
                     folded = true;
                     search = nl + 1;
                 }
-                Some(_) => break nl,
+                Some(_) => break (nl, crlf),
             }
         };
         if line_end - name_start > limits.max_line {
@@ -428,16 +433,14 @@ where
         // Trim LWS (folds included) on both sides. SP and HTAB after the
         // colon are skipped already; only a fold can put more LWS first.
         let mut vs = if folded { value_start } else { after_colon };
-        let mut ve = line_end;
+        // Before the line's CR (or bare LF), then any LWS before it.
+        let mut ve = line_end - usize::from(crlf);
         if folded {
             while vs < ve && buf.get(vs).is_some_and(|&b| crate::text::is_ws(b)) {
                 vs += 1;
             }
         }
-        // The CR of the line's CRLF, then any LWS before it.
-        if ve > vs && buf.get(ve - 1) == Some(&b'\r') {
-            ve -= 1;
-        }
+        vs = vs.min(ve);
         while ve > vs && buf.get(ve - 1).is_some_and(|&b| crate::text::is_ws(b)) {
             ve -= 1;
         }
@@ -712,6 +715,26 @@ mod tests {
         assert_eq!((e.kind, e.offset), (K::InvalidLineEnding, 13));
         let e = head(b"INVITE sip:a\r SIP/2.0\r\n\r\n").unwrap_err();
         assert_eq!((e.kind, e.offset), (K::InvalidLineEnding, 12));
+    }
+
+    #[test]
+    fn values_are_trimmed_at_every_kind_of_line_end() {
+        let buf = b"OPTIONS sip:a SIP/2.0\r\nA: x \t\r\nB:\r\nC: \r\nD: y\nE: z\r\n \t w \r\nF:\t\tv\r\n\r\n";
+        let mut hs = [RawHeader::default(); 8];
+        let Status::Complete(h) = parse_head(buf, &mut hs, &Limits::default()).unwrap() else {
+            panic!()
+        };
+        let values: Vec<&[u8]> = hs[..h.header_count].iter().map(|h| h.value).collect();
+        assert_eq!(
+            values,
+            [&b"x"[..], b"", b"", b"y", b"z\r\n \t w", b"v"],
+            "{:?}",
+            values
+                .iter()
+                .map(|v| String::from_utf8_lossy(v))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(h.head_len, buf.len());
     }
 
     #[test]
