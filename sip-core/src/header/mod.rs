@@ -252,10 +252,11 @@ impl Headers {
 
     /// Sets the buffer that the lines pushed by [`Headers::push_span`]
     /// point into (a parser pushes them first and hands the buffer over
-    /// last).
+    /// last, before any value is read: the cache of value slices is left
+    /// as it is).
     pub(crate) fn set_source(&mut self, src: Bytes) {
+        debug_assert!(self.cache.get().is_none());
         self.src = src;
-        self.changed();
     }
 
     /// Runs `f` on the side store, made if there is none yet. Cached
