@@ -250,9 +250,8 @@ impl TypedHeader for Via {
         }
         let sent_by = trim(&rest[t1..]);
         let sb_off = s2 + 1 + t1;
-        if sent_by.iter().any(|&b| text::is_ws(b)) {
-            return Err(herr::<Self>(K::InvalidHost, sb_off));
-        }
+        // LWS inside sent-by stops the host (or port) there, so the check
+        // that all of it was read refuses it, as InvalidHost at sb_off.
         let sb_start = start + (sent_by.as_ptr() as usize - s.as_ptr() as usize);
         let sb_end = sb_start + sent_by.len();
         let (host, port, used) = parse_hostport(src, sb_start, sb_end, sb_off, |_| false)
