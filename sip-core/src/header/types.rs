@@ -1662,6 +1662,19 @@ mod tests {
             assert_eq!(enc(&v), canonical);
             assert_eq!(v, dec::<Via>(&canonical).unwrap(), "{text}");
         }
+        // LWS inside sent-by (between host and port, or in either) is
+        // refused as a bad host, at the end of the transport.
+        for bad in [
+            "SIP/2.0/UDP host name",
+            "SIP/2.0/UDP h :5060",
+            "SIP/2.0/UDP h: 5060",
+            "SIP/2.0/UDP h:50 60;branch=x",
+            "SIP/2.0/UDP [::1] :5060",
+            "SIP/2.0/UDP 192.0.2.1\t.2",
+        ] {
+            let e = dec::<Via>(bad).unwrap_err();
+            assert_eq!((e.kind, e.offset), (K::InvalidHost, 11), "{bad}");
+        }
         let built = Via::new("x-quic", Host::Domain("h".into()), None, "z9hG4bK1");
         let built = built.unwrap();
         assert_eq!(built.transport(), b"x-quic");
