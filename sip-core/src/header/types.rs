@@ -575,14 +575,17 @@ impl TypedHeader for CallId {
             return Err(herr::<Self>(K::Empty, 0));
         }
         // Words, and at most one `@` with a word on each side (a second
-        // `@` is no word character).
-        let words = |w: &[u8]| !w.is_empty() && w.iter().all(|&b| is_word(b));
-        let ok = match memchr::memchr(b'@', t) {
-            None => words(t),
-            Some(a) => {
-                words(t.get(..a).unwrap_or_default()) && words(t.get(a + 1..).unwrap_or_default())
+        // `@` is no word character), in one pass: `at` is the first `@`.
+        let mut at = None;
+        let mut words = true;
+        for (i, &b) in t.iter().enumerate() {
+            if b == b'@' && at.is_none() {
+                at = Some(i);
+            } else {
+                words &= is_word(b);
             }
-        };
+        }
+        let ok = words && at.is_none_or(|a| a > 0 && a + 1 < t.len());
         if !ok {
             return Err(herr::<Self>(K::ExpectedToken, 0));
         }
@@ -1621,6 +1624,35 @@ mod tests {
 
     fn enc<H: TypedHeader>(h: &H) -> String {
         String::from_utf8(h.to_value().to_vec()).unwrap()
+    }
+
+    proptest::proptest! {
+        /// Call-ID is `word [ "@" word ]` (RFC 3261 25.1): the one-pass
+        /// check agrees with the grammar read piece by piece.
+        #[test]
+        fn call_id_is_word_at_word(s in "[a-z0-9@. <>\"\\(]{0,12}") {
+            let words = |w: &str| !w.is_empty() && w.bytes().all(is_word);
+            let t = s.trim_matches(|c| c == ' ');
+            let want = match t.split_once('@') {
+                None => words(t),
+                Some((a, b)) => words(a) && words(b),
+            };
+            let got = dec::<CallId>(&s);
+            proptest::prop_assert_eq!(got.is_ok(), want, "{:?}", s);
+            if let Ok(id) = got {
+                proptest::prop_assert_eq!(&id.0[..], t.as_bytes());
+            }
+        }
+    }
+
+    #[test]
+    fn call_id_edges() {
+        for good in ["a", "a@b", "a.b-c!%*_+`'~()<>:\\\"/[]?{}@x"] {
+            assert!(dec::<CallId>(good).is_ok(), "{good}");
+        }
+        for bad in ["", "@", "a@", "@b", "a@b@c", "a b", "a;b"] {
+            assert!(dec::<CallId>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
