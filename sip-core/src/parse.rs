@@ -21,6 +21,11 @@ use std::ops::Range;
 
 /// Size caps applied while parsing; every size from the wire is checked
 /// against one of them before anything is read or allocated for it.
+///
+/// Writing a parsed message out ends every line with CRLF and puts `: `
+/// after each header name, so a line can be up to two bytes longer than
+/// it was read (`Name:value` and a bare LF), and a message two bytes a
+/// line. A hop that reads back what it wrote should allow for that.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest whole message (start line, headers and body), in bytes.
