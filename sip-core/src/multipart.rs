@@ -182,21 +182,22 @@ impl Multipart {
     }
 
     fn parse_part(content: &Bytes, limits: &Limits) -> Result<Part, usize> {
-        let mut headers = Headers::new();
+        // Lines point into the part, as a message's do into its buffer;
+        // only a folded value gets a `Bytes` of its own.
+        let mut headers = Headers::with_source(content.clone(), 4);
         let status = scan_headers(content, 0, limits, |line| {
             let (name, compact) =
                 HeaderName::from_known(line.known, || content.slice(line.name.clone()));
-            let v = content.get(line.value.clone()).unwrap_or_default();
-            let value = if line.folded {
-                Bytes::from(
-                    v.iter()
-                        .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
-                        .collect::<Vec<u8>>(),
-                )
+            if line.folded {
+                let v = content.get(line.value.clone()).unwrap_or_default();
+                let value = v
+                    .iter()
+                    .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
+                    .collect::<Vec<u8>>();
+                headers.push_raw(name, Bytes::from(value), compact);
             } else {
-                content.slice(line.value.clone())
-            };
-            headers.push_raw(name, value, compact);
+                headers.push_span(content, name, line.value.start, line.value.end, compact);
+            }
             Ok(())
         })
         .map_err(|e| e.offset)?;

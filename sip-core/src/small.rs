@@ -97,6 +97,16 @@ impl Small {
         }
     }
 
+    /// A built value from borrowed bytes: copied in place when short,
+    /// else into a `Bytes` of its own.
+    pub(crate) fn from_slice(s: &[u8]) -> Small {
+        if s.len() <= INLINE {
+            Small::copy(s)
+        } else {
+            Small::Shared(Bytes::copy_from_slice(s))
+        }
+    }
+
     /// A built value: copied when short (the vector is dropped), else
     /// taken over without a copy.
     pub(crate) fn from_vec(v: Vec<u8>) -> Small {
@@ -227,6 +237,8 @@ mod tests {
         assert_eq!(tail.get(), Some(&b"long"[..]));
         assert_eq!(tail, Small::from_bytes(Bytes::from_static(b"long")));
         assert_eq!(tail, Small::from_vec(b"long".to_vec()));
+        assert_eq!(tail, Small::from_slice(b"long"));
+        assert_eq!(long, Small::from_slice(&src));
         assert!(matches!(
             Small::from_vec(b"long".to_vec()),
             Small::Inline { len: 4, .. }

@@ -267,7 +267,7 @@ impl From<Bytes> for HostText {
 
 impl From<&str> for HostText {
     fn from(s: &str) -> HostText {
-        HostText(Small::from_vec(s.as_bytes().to_vec()))
+        HostText(Small::from_slice(s.as_bytes()))
     }
 }
 

@@ -263,7 +263,16 @@ impl Headers {
     /// value slices are dropped: the caller is changing the lines.
     fn with_side<R>(&mut self, f: impl FnOnce(&mut Side) -> R) -> R {
         self.changed();
-        f(self.side.get_or_insert_with(Box::default))
+        // Room for a value a line, as the lines have, so a list built
+        // line by line does not regrow it.
+        let room = self.entries.capacity();
+        let side = self.side.get_or_insert_with(|| {
+            Box::new(Side {
+                values: Vec::with_capacity(room),
+                names: Vec::new(),
+            })
+        });
+        f(side)
     }
 
     /// Drops the cached value slices, whose indices follow the lines.
@@ -379,17 +388,19 @@ impl Headers {
         }
     }
 
+    /// The value a line owns, at index `at` of the side store.
+    fn owned_value(&self, at: usize) -> &Bytes {
+        self.side
+            .as_ref()
+            .and_then(|s| s.values.get(at))
+            .unwrap_or(&EMPTY)
+    }
+
     /// The line's value bytes, without making a `Bytes` for them.
     #[inline]
     fn bytes(&self, e: &Entry) -> &[u8] {
-        match e.owned() {
-            Some(at) => self
-                .side
-                .as_ref()
-                .and_then(|s| s.values.get(at))
-                .map_or(&[][..], |v| &v[..]),
-            None => self.src.get(e.range()).unwrap_or_default(),
-        }
+        let (src, range) = self.place(e);
+        src.get(range).unwrap_or_default()
     }
 
     /// Where the line's value lies: its own `Bytes`, or a range of the
@@ -398,8 +409,7 @@ impl Headers {
     fn place(&self, e: &Entry) -> (&Bytes, std::ops::Range<usize>) {
         match e.owned() {
             Some(at) => {
-                let v = self.side.as_ref().and_then(|s| s.values.get(at));
-                let v = v.unwrap_or(&EMPTY);
+                let v = self.owned_value(at);
                 (v, 0..v.len())
             }
             None => (&self.src, e.range()),
@@ -409,11 +419,7 @@ impl Headers {
     /// The value of line `i` as `Bytes` sharing the buffer, made once.
     fn value(&self, i: usize, e: &Entry) -> &Bytes {
         if let Some(at) = e.owned() {
-            return self
-                .side
-                .as_ref()
-                .and_then(|s| s.values.get(at))
-                .unwrap_or(&EMPTY);
+            return self.owned_value(at);
         }
         let cache = self
             .cache
@@ -421,14 +427,7 @@ impl Headers {
         let Some(slot) = cache.get(i) else {
             return &EMPTY;
         };
-        slot.get_or_init(|| {
-            let r = e.range();
-            if r.start <= r.end && r.end <= self.src.len() {
-                self.src.slice(r)
-            } else {
-                Bytes::new()
-            }
-        })
+        slot.get_or_init(|| span(&self.src, e.range().start, e.range().end))
     }
 
     pub(crate) fn push_raw(&mut self, name: HeaderName, value: Bytes, compact: bool) {
@@ -449,22 +448,19 @@ impl Headers {
         end: usize,
         compact: bool,
     ) {
-        match name.std_index() {
-            Some(i) => self.push_span_std(src, i, start, end, compact),
-            None => match (u32::try_from(start), u32::try_from(end)) {
-                (Ok(start), Ok(end)) => {
-                    let (name, custom) = self.name_slot(name);
-                    let compact = if compact { COMPACT } else { 0 };
-                    self.entries.push(Entry {
-                        start,
-                        end,
-                        name,
-                        flags: compact | custom,
-                    });
-                    self.changed();
-                }
-                _ => self.push_raw(name, span(src, start, end), compact),
-            },
+        match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(start), Ok(end)) => {
+                let (name, custom) = self.name_slot(name);
+                let compact = if compact { COMPACT } else { 0 };
+                self.entries.push(Entry {
+                    start,
+                    end,
+                    name,
+                    flags: compact | custom,
+                });
+                self.changed();
+            }
+            _ => self.push_raw(name, span(src, start, end), compact),
         }
     }
 
