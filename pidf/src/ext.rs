@@ -10,6 +10,7 @@
 
 use crate::model::{Basic, Device, Note, Person, Presence, Status, Tuple};
 use crate::ns;
+use crate::text::Text;
 use crate::time::Timestamp;
 use crate::xml::{Attribute, Element, Name, Node};
 
@@ -398,8 +399,8 @@ fn rpid_kind(local: &str) -> Option<RpidKind> {
 
 fn rpid_note(e: &Element) -> Note {
     Note {
-        text: e.text(),
-        lang: e.attr_ns(ns::XML, "lang").map(str::to_owned),
+        text: e.text().into(),
+        lang: e.attr_ns(ns::XML, "lang").map(Text::from),
         attributes: Vec::new(),
     }
 }

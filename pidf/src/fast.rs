@@ -19,6 +19,7 @@ use crate::model::{
 };
 use crate::ns;
 use crate::scan::{self, Scanner, StartTag, Token};
+use crate::text::Text;
 use crate::time::Timestamp;
 use crate::xml::{
     atom, name_byte, normalize_attr_value, short_eq, split_qname, Attribute, Document, Element,
@@ -129,8 +130,8 @@ fn utf8<'b>(doc: &'b str, b: &'b [u8]) -> Option<&'b str> {
 }
 
 /// An attribute's value from its raw bytes, references resolved.
-fn raw_attr_value(doc: &str, raw: &[u8]) -> Option<String> {
-    raw_attr_cow(doc, raw).map(Cow::into_owned)
+fn raw_attr_value(doc: &str, raw: &[u8]) -> Option<Text> {
+    raw_attr_cow(doc, raw).map(Text::from)
 }
 
 /// The same, borrowed from the document when it holds no reference and
@@ -314,6 +315,11 @@ impl<'a> Fast<'a> {
         }
     }
 
+    /// The URI interned at `i`, as text that shares it.
+    fn uri_text(&self, i: u32) -> Option<Text> {
+        Some(Text::from(&self.uris.get(i as usize)?.0))
+    }
+
     fn intern(&mut self, uri: &str) -> Option<u32> {
         if let Some(i) = self.uris.iter().position(|(u, _)| &**u == uri) {
             return u32::try_from(i).ok();
@@ -370,10 +376,11 @@ impl<'a> Fast<'a> {
                 if reserved_uri(&v) {
                     return None;
                 }
-                let uri = if v.is_empty() {
-                    None
+                let (uri, v) = if v.is_empty() {
+                    (None, v)
                 } else {
-                    Some(self.intern(&v)?)
+                    let i = self.intern(&v)?;
+                    (Some(i), self.uri_text(i)?)
                 };
                 self.bindings.push((None, uri));
                 decls.push(NsDecl {
@@ -393,8 +400,8 @@ impl<'a> Fast<'a> {
                 let uri = self.intern(&v)?;
                 self.bindings.push((Some(p), Some(uri)));
                 decls.push(NsDecl {
-                    prefix: Some(utf8(self.doc, p)?.to_owned()),
-                    uri: v,
+                    prefix: Some(Text::new(utf8(self.doc, p)?)),
+                    uri: self.uri_text(uri)?,
                 });
             } else {
                 plain += 1;
@@ -578,9 +585,9 @@ impl<'a> Fast<'a> {
     /// content.
     fn presence(&mut self, mut tag: Tag<'_>) -> Option<Presence> {
         let mut p = Presence {
-            entity: tag.special.take().map(Cow::into_owned),
+            entity: tag.special.take().map(Text::from),
             prefix: match tag.prefix {
-                Some(x) => Some(utf8(self.doc, x)?.to_owned()),
+                Some(x) => Some(Text::new(utf8(self.doc, x)?)),
                 None => None,
             },
             attributes: std::mem::take(&mut tag.attrs),
@@ -631,8 +638,8 @@ impl<'a> Fast<'a> {
     }
 
     fn note(&mut self, mut tag: Tag<'_>) -> Option<Note> {
-        let lang = tag.special.take().map(Cow::into_owned);
-        let text = self.leaf(tag.empty)?.into_owned();
+        let lang = tag.special.take().map(Text::from);
+        let text = Text::from(self.leaf(tag.empty)?);
         self.close(tag.mark, tag.empty);
         Some(Note {
             text,
@@ -654,7 +661,7 @@ impl<'a> Fast<'a> {
 
     fn tuple(&mut self, mut tag: Tag<'_>) -> Option<Tuple> {
         let mut t = Tuple {
-            id: tag.special.take()?.into_owned(),
+            id: Text::from(tag.special.take()?),
             attributes: std::mem::take(&mut tag.attrs),
             extensions: Vec::with_capacity(4),
             ..Tuple::default()
@@ -679,7 +686,7 @@ impl<'a> Fast<'a> {
                             Some(p) => Some(Priority::parse(&p)?),
                             None => None,
                         };
-                        let uri = self.leaf(c.empty)?.trim().to_owned();
+                        let uri = Text::new(self.leaf(c.empty)?.trim());
                         self.close(c.mark, c.empty);
                         t.contact = Some(Contact {
                             uri,
@@ -759,7 +766,7 @@ impl<'a> Fast<'a> {
 
     fn person(&mut self, mut tag: Tag<'_>) -> Option<Person> {
         let mut p = Person {
-            id: tag.special.take()?.into_owned(),
+            id: Text::from(tag.special.take()?),
             attributes: std::mem::take(&mut tag.attrs),
             extensions: Vec::with_capacity(8),
             ..Person::default()
@@ -802,7 +809,7 @@ impl<'a> Fast<'a> {
 
     fn device(&mut self, mut tag: Tag<'_>) -> Option<Device> {
         let mut d = Device {
-            id: tag.special.take()?.into_owned(),
+            id: Text::from(tag.special.take()?),
             attributes: std::mem::take(&mut tag.attrs),
             ..Device::default()
         };
@@ -815,7 +822,7 @@ impl<'a> Fast<'a> {
                         if device_id.is_some() {
                             return None;
                         }
-                        device_id = Some(self.bare_leaf(c)?.trim().to_owned());
+                        device_id = Some(Text::new(self.bare_leaf(c)?.trim()));
                         Part::DeviceId
                     }
                     (Known::DataModel, b"note") => {
@@ -864,7 +871,7 @@ fn push_node(v: &mut Vec<Node>, n: Node) {
 
 fn push_text(children: &mut Vec<Node>, s: &str) {
     if let Some(Node::Text(prev)) = children.last_mut() {
-        prev.to_mut().push_str(s);
+        prev.push_str(s);
     } else {
         push_node(children, Node::text(s));
     }

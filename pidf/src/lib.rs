@@ -76,11 +76,12 @@ mod model;
 pub mod ns;
 pub mod partial;
 mod scan;
-mod short;
+mod text;
 mod time;
 mod write;
 pub mod xml;
 
 pub use error::Error;
 pub use model::{Basic, Contact, Device, Note, Person, Presence, Priority, Status, Tuple};
+pub use text::Text;
 pub use time::{Calendar, Timestamp, UnixTime};

@@ -10,7 +10,7 @@
 
 use crate::error::{clip, Error};
 use crate::ns;
-use crate::short::ShortText;
+use crate::text::Text;
 use crate::time::Timestamp;
 use crate::xml::{atom, Attribute, Document, Element, Limits, Name, Node, Ns, NsDecl};
 use std::borrow::Cow;
@@ -135,7 +135,7 @@ pub struct Presence {
     /// The presentity URI (`entity` attribute). RFC 3863 requires it, but
     /// RFC 4479's example omits it, so parsing accepts its absence and
     /// [`Presence::validate`] reports it.
-    pub entity: Option<String>,
+    pub entity: Option<Text>,
     /// The `<tuple>` elements (services, RFC 4479 section 3.3), in order.
     pub tuples: Vec<Tuple>,
     /// Presence-level `<note>` elements.
@@ -154,7 +154,7 @@ pub struct Presence {
     /// Whether an XML declaration precedes the root.
     pub declaration: bool,
     /// The prefix the root was written with (`impp` in RFC 3863's examples).
-    pub(crate) prefix: Option<String>,
+    pub(crate) prefix: Option<Text>,
     pub(crate) layout: Vec<Part>,
 }
 
@@ -162,7 +162,7 @@ pub struct Presence {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Tuple {
     /// The `id` attribute (occurrence id, RFC 4479 section 3.1).
-    pub id: String,
+    pub id: Text,
     /// The `<status>` element.
     pub status: Status,
     /// The `<contact>` address, if any.
@@ -223,7 +223,7 @@ impl Basic {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
     /// The contact URI (white space around it trimmed).
-    pub uri: String,
+    pub uri: Text,
     /// The `priority` attribute.
     pub priority: Option<Priority>,
     /// Attributes other than `priority`.
@@ -232,7 +232,7 @@ pub struct Contact {
 
 impl Contact {
     /// A contact without priority.
-    pub fn new(uri: impl Into<String>) -> Self {
+    pub fn new(uri: impl Into<Text>) -> Self {
         Contact {
             uri: uri.into(),
             priority: None,
@@ -259,7 +259,7 @@ impl From<&str> for Contact {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Priority {
     per_mille: u16,
-    text: ShortText,
+    text: Text,
 }
 
 impl Priority {
@@ -289,7 +289,7 @@ impl Priority {
         }
         Some(Priority {
             per_mille: int * 1000 + frac,
-            text: ShortText::new(t),
+            text: Text::new(t),
         })
     }
 
@@ -297,10 +297,10 @@ impl Priority {
     pub fn from_per_mille(v: u16) -> Priority {
         let v = v.min(1000);
         let text = if v == 1000 {
-            ShortText::new("1")
+            Text::new("1")
         } else {
             let s = format!("0.{v:03}");
-            ShortText::new(s.trim_end_matches('0').trim_end_matches('.'))
+            Text::new(s.trim_end_matches('0').trim_end_matches('.'))
         };
         Priority { per_mille: v, text }
     }
@@ -320,16 +320,16 @@ impl Priority {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
     /// The text, as written.
-    pub text: String,
+    pub text: Text,
     /// The `xml:lang` attribute.
-    pub lang: Option<String>,
+    pub lang: Option<Text>,
     /// Attributes other than `xml:lang`.
     pub attributes: Vec<Attribute>,
 }
 
 impl Note {
     /// A note without language.
-    pub fn new(text: impl Into<String>) -> Self {
+    pub fn new(text: impl Into<Text>) -> Self {
         Note {
             text: text.into(),
             lang: None,
@@ -338,7 +338,7 @@ impl Note {
     }
 
     /// Sets the language (`xml:lang`).
-    pub fn lang(mut self, lang: impl Into<String>) -> Self {
+    pub fn lang(mut self, lang: impl Into<Text>) -> Self {
         self.lang = Some(lang.into());
         self
     }
@@ -355,7 +355,7 @@ impl From<&str> for Note {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Person {
     /// The `id` attribute (occurrence id).
-    pub id: String,
+    pub id: Text,
     /// `<dm:note>` elements.
     pub notes: Vec<Note>,
     /// The `<dm:timestamp>`.
@@ -371,9 +371,9 @@ pub struct Person {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Device {
     /// The `id` attribute (occurrence id).
-    pub id: String,
+    pub id: Text,
     /// The `<dm:deviceID>` (a URN identifying the device, section 3.4.1).
-    pub device_id: String,
+    pub device_id: Text,
     /// `<dm:note>` elements.
     pub notes: Vec<Note>,
     /// The `<dm:timestamp>`.
@@ -423,14 +423,14 @@ fn leaf_text(e: &Element, element: &'static str, context: &str) -> Result<String
     Ok(e.text())
 }
 
-fn take_attr(attrs: &mut Vec<Attribute>, local: &str) -> Option<String> {
+fn take_attr(attrs: &mut Vec<Attribute>, local: &str) -> Option<Text> {
     let i = attrs
         .iter()
         .position(|a| a.name.ns.is_none() && a.name.local == local)?;
     Some(attrs.remove(i).value)
 }
 
-fn take_lang(attrs: &mut Vec<Attribute>) -> Option<String> {
+fn take_lang(attrs: &mut Vec<Attribute>) -> Option<Text> {
     let i = attrs.iter().position(|a| a.name.is(ns::XML, "lang"))?;
     Some(attrs.remove(i).value)
 }
@@ -439,7 +439,7 @@ fn note_from(mut e: Element, context: &str) -> Result<Note, Error> {
     let text = leaf_text(&e, "note", context)?;
     let lang = take_lang(&mut e.attributes);
     Ok(Note {
-        text,
+        text: text.into(),
         lang,
         attributes: e.attributes,
     })
@@ -479,13 +479,10 @@ fn root_name(e: &Element) -> String {
 impl Presence {
     /// An empty document for `entity`, declaring the PIDF namespace as the
     /// default one.
-    pub fn new(entity: impl Into<String>) -> Self {
+    pub fn new(entity: impl Into<Text>) -> Self {
         Presence {
             entity: Some(entity.into()),
-            namespaces: vec![NsDecl {
-                prefix: None,
-                uri: ns::PIDF.to_owned(),
-            }],
+            namespaces: vec![NsDecl::new(None, ns::PIDF)],
             declaration: true,
             ..Presence::default()
         }
@@ -545,7 +542,7 @@ impl Presence {
             entity,
             attributes: std::mem::take(&mut root.attributes),
             namespaces: std::mem::take(&mut root.namespaces),
-            prefix: root.name.prefix.take().map(Cow::into_owned),
+            prefix: root.name.prefix.take().map(Text::from),
             declaration: false,
             ..Presence::default()
         };
@@ -798,9 +795,9 @@ fn prefix_for(
     uri: &str,
     root_prefix: Option<&str>,
     root_ns: &str,
-) -> Option<String> {
+) -> Option<Text> {
     if root_ns == uri {
-        return root_prefix.map(str::to_owned);
+        return root_prefix.map(Text::from);
     }
     if decls.iter().any(|d| d.prefix.is_none() && d.uri == uri) {
         return None;
@@ -810,10 +807,7 @@ fn prefix_for(
     }
     let default_free = !decls.iter().any(|d| d.prefix.is_none()) && root_prefix.is_some();
     if default_free && uri == ns::PIDF {
-        decls.push(NsDecl {
-            prefix: None,
-            uri: uri.to_owned(),
-        });
+        decls.push(NsDecl::new(None, uri));
         return None;
     }
     let base = ns::conventional_prefix(uri).unwrap_or("pidf");
@@ -827,11 +821,10 @@ fn prefix_for(
         n += 1;
         p = format!("{base}{n}");
     }
-    decls.push(NsDecl {
-        prefix: Some(p.clone()),
-        uri: uri.to_owned(),
-    });
-    Some(p)
+    let d = NsDecl::new(Some(&p), uri);
+    let prefix = d.prefix.clone();
+    decls.push(d);
+    prefix
 }
 
 /// Declares on the root the prefixes that builder-made extension elements
@@ -843,8 +836,8 @@ fn hoist(decls: &mut Vec<NsDecl>, p: &Presence) {
                 && !decls.iter().any(|d| d.prefix.as_deref() == Some(&**prefix))
             {
                 decls.push(NsDecl {
-                    prefix: Some(prefix.to_string()),
-                    uri: uri.to_string(),
+                    prefix: Some(Text::from(&**prefix)),
+                    uri: uri.into(),
                 });
             }
         }
@@ -870,7 +863,7 @@ fn note_element(n: &Note, name: Name) -> Element {
     }
     e.attributes.extend(n.attributes.iter().cloned());
     if !n.text.is_empty() {
-        e.children.push(Node::Text(n.text.clone().into()));
+        e.children.push(Node::Text(n.text.clone()));
     }
     e
 }
@@ -878,7 +871,7 @@ fn note_element(n: &Note, name: Name) -> Element {
 fn text_element(name: Name, text: &str) -> Element {
     let mut e = Element::with_name(name);
     if !text.is_empty() {
-        e.children.push(Node::Text(text.to_owned().into()));
+        e.children.push(Node::Text(text.into()));
     }
     e
 }
@@ -887,7 +880,7 @@ fn id_attr(id: &str, rest: &[Attribute]) -> Vec<Attribute> {
     let mut v = Vec::with_capacity(rest.len() + 1);
     v.push(Attribute {
         name: Name::local("id"),
-        value: id.to_owned(),
+        value: id.into(),
     });
     v.extend(rest.iter().cloned());
     v
@@ -895,7 +888,7 @@ fn id_attr(id: &str, rest: &[Attribute]) -> Vec<Attribute> {
 
 impl Tuple {
     /// A tuple with this id and an empty status (builder).
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<Text>) -> Self {
         Tuple {
             id: id.into(),
             ..Tuple::default()
@@ -1014,7 +1007,7 @@ impl Tuple {
         }
         t.status = status.ok_or_else(|| Error::MissingElement {
             parent: "tuple",
-            id: t.id.clone(),
+            id: t.id.to_string(),
             element: "status",
         })?;
         Ok(t)
@@ -1038,7 +1031,7 @@ impl Tuple {
                     if let Some(p) = &c.priority {
                         x.attributes.push(Attribute {
                             name: Name::local("priority"),
-                            value: p.as_str().to_owned(),
+                            value: p.as_str().into(),
                         });
                     }
                     x.attributes.extend(c.attributes.iter().cloned());
@@ -1073,7 +1066,7 @@ fn contact_from(mut e: Element, context: &str) -> Result<Contact, Error> {
         None => None,
     };
     Ok(Contact {
-        uri,
+        uri: uri.into(),
         priority,
         attributes: e.attributes,
     })
@@ -1144,7 +1137,7 @@ impl Status {
 
 impl Person {
     /// A person with this occurrence id (builder).
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<Text>) -> Self {
         Person {
             id: id.into(),
             ..Person::default()
@@ -1243,7 +1236,7 @@ impl Person {
 
 impl Device {
     /// A device with this occurrence id and deviceID URN (builder).
-    pub fn new(id: impl Into<String>, device_id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<Text>, device_id: impl Into<Text>) -> Self {
         Device {
             id: id.into(),
             device_id: device_id.into(),
@@ -1318,11 +1311,13 @@ impl Device {
                 part,
             );
         }
-        d.device_id = device_id.ok_or_else(|| Error::MissingElement {
-            parent: "device",
-            id: d.id.clone(),
-            element: "deviceID",
-        })?;
+        d.device_id = device_id
+            .ok_or_else(|| Error::MissingElement {
+                parent: "device",
+                id: d.id.to_string(),
+                element: "deviceID",
+            })?
+            .into();
         Ok(d)
     }
 

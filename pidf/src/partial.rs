@@ -26,6 +26,7 @@
 use crate::error::{clip, Error};
 use crate::model::Presence;
 use crate::ns;
+use crate::text::Text;
 use crate::xml::{atom, Attribute, Document, Element, Limits, Name, Node, NsDecl};
 use std::borrow::Cow;
 
@@ -54,7 +55,7 @@ pub struct PidfDiff {
     /// The `version` attribute.
     pub version: Option<u32>,
     /// The `entity` attribute.
-    pub entity: Option<String>,
+    pub entity: Option<Text>,
     /// The operations, applied in order.
     pub ops: Vec<PatchOp>,
     /// Namespace declarations on the root (selectors resolve prefixes with
@@ -136,7 +137,7 @@ fn take_attr(attrs: &mut Vec<Attribute>, local: &str) -> Option<String> {
     let i = attrs
         .iter()
         .position(|a| a.name.ns.is_none() && a.name.local == local)?;
-    Some(attrs.remove(i).value)
+    Some(attrs.remove(i).value.to_string())
 }
 
 fn parse_version(v: Option<String>) -> Result<Option<u32>, Error> {
@@ -192,7 +193,7 @@ impl PartialDoc {
             }))
         } else if root.is(ns::PIDF_DIFF, "pidf-diff") {
             let version = parse_version(take_attr(&mut root.attributes, "version"))?;
-            let entity = take_attr(&mut root.attributes, "entity");
+            let entity = take_attr(&mut root.attributes, "entity").map(Text::from);
             let mut d = PidfDiff {
                 version,
                 entity,
@@ -278,7 +279,7 @@ impl PidfFull {
         if let Some(v) = self.version {
             e.attributes.push(Attribute {
                 name: Name::local("version"),
-                value: v.to_string(),
+                value: Text::from(v.to_string()),
             });
         }
         e
@@ -487,7 +488,7 @@ impl NsScope<'_> {
             .find(|d| d.prefix.as_deref() == prefix);
         match found {
             Some(d) if d.uri.is_empty() => Some(None),
-            Some(d) => Some(Some(d.uri.clone())),
+            Some(d) => Some(Some(d.uri.to_string())),
             // No default namespace declared: unprefixed names are in none.
             None if prefix.is_none() => Some(None),
             None => None,
@@ -867,7 +868,7 @@ fn apply_op(root: &mut Element, op: &PatchOp, scope: &NsScope<'_>) -> Result<(),
                         prefix,
                         local: atom(&local),
                     },
-                    value: content_text(&op.content),
+                    value: content_text(&op.content).into(),
                 });
             }
             Some(t) if t.starts_with("namespace::") => {
@@ -879,10 +880,9 @@ fn apply_op(root: &mut Element, op: &PatchOp, scope: &NsScope<'_>) -> Result<(),
                 {
                     return Err(bad("namespace prefix already declared"));
                 }
-                target.namespaces.push(NsDecl {
-                    prefix: Some(prefix),
-                    uri: content_text(&op.content).trim().to_owned(),
-                });
+                target
+                    .namespaces
+                    .push(NsDecl::new(Some(&prefix), content_text(&op.content).trim()));
             }
             Some(_) => return Err(bad("type is neither @name nor namespace::prefix")),
             None => match op.pos {
@@ -928,7 +928,7 @@ fn apply_op(root: &mut Element, op: &PatchOp, scope: &NsScope<'_>) -> Result<(),
                     sel: clip(&op.sel),
                     count: 0,
                 })?;
-            a.value = content_text(&op.content);
+            a.value = content_text(&op.content).into();
         }
         (OpKind::Replace, Terminal::Text) | (OpKind::Remove, Terminal::Text) => {
             let texts: Vec<usize> = target
@@ -962,7 +962,7 @@ fn apply_op(root: &mut Element, op: &PatchOp, scope: &NsScope<'_>) -> Result<(),
                     sel: clip(&op.sel),
                     count: 0,
                 })?;
-            d.uri = content_text(&op.content).trim().to_owned();
+            d.uri = content_text(&op.content).trim().into();
         }
         (OpKind::Remove, Terminal::Element) => {
             let (last, parent_path) = path
@@ -1024,14 +1024,8 @@ impl Prefixes {
     fn new() -> Self {
         Prefixes {
             decls: vec![
-                NsDecl {
-                    prefix: None,
-                    uri: ns::PIDF.into(),
-                },
-                NsDecl {
-                    prefix: Some("p".into()),
-                    uri: ns::PIDF_DIFF.into(),
-                },
+                NsDecl::new(None, ns::PIDF),
+                NsDecl::new(Some("p"), ns::PIDF_DIFF),
             ],
         }
     }
@@ -1060,10 +1054,7 @@ impl Prefixes {
             n += 1;
             p = format!("{base}{n}");
         }
-        self.decls.push(NsDecl {
-            prefix: Some(p.clone()),
-            uri: uri.to_owned(),
-        });
+        self.decls.push(NsDecl::new(Some(&p), uri));
         format!("{p}:{}", name.local)
     }
 }
@@ -1166,7 +1157,7 @@ fn attribute_ops(a: &Element, b: &Element, sel: &str, px: &mut Prefixes, ops: &m
                 OpKind::Replace,
                 format!("{sel}/@{sel_attr}"),
                 None,
-                vec![Node::Text(nb.value.clone().into())],
+                vec![Node::Text(nb.value.clone())],
             )),
             Some(_) => {}
             None => ops.push(op(
@@ -1188,7 +1179,7 @@ fn attribute_ops(a: &Element, b: &Element, sel: &str, px: &mut Prefixes, ops: &m
                 OpKind::Add,
                 sel.to_owned(),
                 None,
-                vec![Node::Text(bt.value.clone().into())],
+                vec![Node::Text(bt.value.clone())],
             );
             o.add_type = Some(format!("@{sel_attr}"));
             ops.push(o);
@@ -1519,8 +1510,8 @@ impl PartialState {
                 if let (Some(h), Some(r)) = (&held.entity, &d.entity) {
                     if h != r {
                         return Err(Error::EntityMismatch {
-                            have: h.clone(),
-                            received: r.clone(),
+                            have: h.to_string(),
+                            received: r.to_string(),
                         });
                     }
                 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::short::ShortText;
+use crate::text::Text;
 
 /// A date and time as written in the document (RFC 3863 section 4.1.7 uses
 /// `xs:dateTime`, with the RFC 3339 profile).
@@ -10,7 +10,7 @@ use crate::short::ShortText;
 /// The text is kept verbatim so documents round-trip; [`Timestamp::to_unix`]
 /// gives a comparable instant. A value without a time zone is taken as UTC.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Timestamp(ShortText);
+pub struct Timestamp(Text);
 
 /// Seconds and nanoseconds since 1970-01-01T00:00:00Z; orders instants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -26,7 +26,7 @@ impl Timestamp {
     pub fn parse(text: &str) -> Option<Timestamp> {
         let t = text.trim();
         parse_datetime(t)?;
-        Some(Timestamp(ShortText::new(t)))
+        Some(Timestamp(Text::new(t)))
     }
 
     /// The timestamp for `t`, written as `YYYY-MM-DDThh:mm:ssZ` (with a
@@ -43,7 +43,7 @@ impl Timestamp {
             s.push_str(frac.trim_end_matches('0'));
         }
         s.push('Z');
-        Timestamp(ShortText::new(&s))
+        Timestamp(Text::new(&s))
     }
 
     /// The text as written.

@@ -47,6 +47,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
+use crate::text::Text;
+
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
@@ -231,6 +233,17 @@ impl Ns {
     /// no reference count).
     pub fn is_static(&self) -> bool {
         matches!(self.0, NsRepr::Static(_))
+    }
+}
+
+impl From<&Ns> for Text {
+    /// The URI as text: borrowed when the namespace is a known one,
+    /// sharing its allocation otherwise.
+    fn from(ns: &Ns) -> Text {
+        match &ns.0 {
+            NsRepr::Static(s) => Text::from_static(s),
+            NsRepr::Shared(s) => Text::from(Arc::clone(s)),
+        }
     }
 }
 
@@ -758,9 +771,30 @@ pub fn atom(s: &str) -> Cow<'static, str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NsDecl {
     /// The declared prefix; `None` for the default namespace.
-    pub prefix: Option<String>,
+    pub prefix: Option<Text>,
     /// The namespace URI; empty to undeclare the default namespace.
-    pub uri: String,
+    pub uri: Text,
+}
+
+impl NsDecl {
+    /// A declaration of `prefix` (`None`: the default namespace) for
+    /// `uri`. The URIs of the vocabularies this workspace knows (PIDF,
+    /// RPID, data model, CIPID, policy, resource lists, ...) are borrowed
+    /// from static text rather than copied.
+    ///
+    /// ```
+    /// use pidf::xml::NsDecl;
+    /// let d = NsDecl::new(Some("rpid"), pidf::ns::RPID);
+    /// assert_eq!(d.prefix.as_deref(), Some("rpid"));
+    /// assert_eq!(d.uri, pidf::ns::RPID);
+    /// assert!(!d.uri.is_shared());
+    /// ```
+    pub fn new(prefix: Option<&str>, uri: &str) -> NsDecl {
+        NsDecl {
+            prefix: prefix.map(Text::from),
+            uri: Text::from(&Ns::new(uri)),
+        }
+    }
 }
 
 /// An attribute with its expanded name and unescaped value.
@@ -769,7 +803,7 @@ pub struct Attribute {
     /// The attribute's name; unprefixed attributes are in no namespace.
     pub name: Name,
     /// The value, entity and character references resolved.
-    pub value: String,
+    pub value: Text,
 }
 
 /// A node of the tree.
@@ -781,13 +815,13 @@ pub enum Node {
     /// indents most documents (a line break and up to 64 spaces, or up to
     /// 16 tabs) is borrowed from a static string ([`Node::text`]), so a
     /// pretty-printed document's layout costs no allocation.
-    Text(Cow<'static, str>),
+    Text(Text),
     /// A CDATA section's content.
-    CData(Cow<'static, str>),
+    CData(Text),
     /// A comment's content.
-    Comment(String),
+    Comment(Text),
     /// A processing instruction's content (target and data).
-    ProcessingInstruction(String),
+    ProcessingInstruction(Text),
 }
 
 /// A line break and the spaces or tabs that indent the next line, the
@@ -810,18 +844,19 @@ fn indentation(s: &str) -> Option<&'static str> {
 
 impl Node {
     /// A text node for `s`, borrowing it from a static string when it is
-    /// a line break and an indentation.
+    /// a line break and an indentation, so that no indentation of up to 64
+    /// spaces or 16 tabs allocates (short text never does, see [`Text`]).
     ///
     /// ```
     /// use pidf::xml::Node;
-    /// use std::borrow::Cow;
-    /// assert!(matches!(Node::text("\n    "), Node::Text(Cow::Borrowed(_))));
-    /// assert!(matches!(Node::text("open"), Node::Text(Cow::Owned(_))));
+    /// let deep = format!("\n{}", " ".repeat(48));
+    /// assert!(matches!(Node::text(&deep), Node::Text(t) if !t.is_shared()));
+    /// assert!(matches!(Node::text("open"), Node::Text(t) if t == "open"));
     /// ```
     pub fn text(s: &str) -> Node {
         Node::Text(match indentation(s) {
-            Some(t) => Cow::Borrowed(t),
-            None => Cow::Owned(s.to_owned()),
+            Some(t) => Text::from_static(t),
+            None => Text::new(s),
         })
     }
 
@@ -834,8 +869,8 @@ impl Node {
     /// ```
     pub fn line_and_spaces(spaces: usize) -> Node {
         match spaces.checked_add(1).and_then(|n| INDENT_SPACES.get(..n)) {
-            Some(t) => Node::Text(Cow::Borrowed(t)),
-            None => Node::Text(Cow::Owned(format!("\n{}", " ".repeat(spaces)))),
+            Some(t) => Node::Text(Text::from_static(t)),
+            None => Node::Text(Text::from(format!("\n{}", " ".repeat(spaces)))),
         }
     }
 }
@@ -891,7 +926,7 @@ impl Element {
     }
 
     /// Sets (or replaces) the unqualified attribute `local`.
-    pub fn set_attr(&mut self, local: &str, value: impl Into<String>) {
+    pub fn set_attr(&mut self, local: &str, value: impl Into<Text>) {
         let value = value.into();
         match self
             .attributes
@@ -907,14 +942,14 @@ impl Element {
     }
 
     /// Builder form of [`Element::set_attr`].
-    pub fn with_attr(mut self, local: &str, value: impl Into<String>) -> Self {
+    pub fn with_attr(mut self, local: &str, value: impl Into<Text>) -> Self {
         self.set_attr(local, value);
         self
     }
 
     /// Appends a text child.
-    pub fn with_text(mut self, text: impl Into<String>) -> Self {
-        self.children.push(Node::Text(Cow::Owned(text.into())));
+    pub fn with_text(mut self, text: impl Into<Text>) -> Self {
+        self.children.push(Node::Text(text.into()));
         self
     }
 
@@ -1201,7 +1236,7 @@ const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 /// Namespace bindings in scope while writing.
 struct Scope {
     /// (prefix, uri), innermost last; `None` is the default namespace.
-    bindings: Vec<(Option<String>, String)>,
+    bindings: Vec<(Option<Text>, Text)>,
     /// Counter for generated prefixes.
     generated: usize,
 }
@@ -1209,14 +1244,14 @@ struct Scope {
 impl Default for Scope {
     fn default() -> Self {
         Scope {
-            bindings: vec![(Some("xml".to_owned()), XML_NS.to_owned())],
+            bindings: vec![(Some(Text::from_static("xml")), Text::from_static(XML_NS))],
             generated: 0,
         }
     }
 }
 
 impl Scope {
-    fn bind(&mut self, prefix: Option<String>, uri: String) {
+    fn bind(&mut self, prefix: Option<Text>, uri: Text) {
         self.bindings.push((prefix, uri));
     }
 
@@ -1242,19 +1277,19 @@ impl Scope {
                 // No namespace: attributes are fine unprefixed; an element
                 // needs the default namespace to be empty.
                 if !attribute && self.lookup(None).is_some_and(|u| !u.is_empty()) {
-                    self.declare(None, String::new(), decls);
+                    self.declare(None, Text::EMPTY, decls);
                 }
                 None
             }
             (Some(ns), Some(p)) => {
                 if self.lookup(Some(p)) != Some(ns) {
-                    self.declare(Some(p.to_string()), ns.to_string(), decls);
+                    self.declare(Some(Text::from(&**p)), Text::from(ns), decls);
                 }
                 Some(p.clone())
             }
             (Some(ns), None) if !attribute => {
                 if self.lookup(None) != Some(ns) {
-                    self.declare(None, ns.to_string(), decls);
+                    self.declare(None, Text::from(ns), decls);
                 }
                 None
             }
@@ -1269,7 +1304,7 @@ impl Scope {
                 {
                     let p = p.clone();
                     if self.lookup(Some(&p)) == Some(ns) {
-                        return Some(Cow::Owned(p));
+                        return Some(Cow::Owned(p.into()));
                     }
                 }
                 let p = loop {
@@ -1279,13 +1314,13 @@ impl Scope {
                         break candidate;
                     }
                 };
-                self.declare(Some(p.clone()), ns.to_string(), decls);
+                self.declare(Some(Text::from(p.as_str())), Text::from(ns), decls);
                 Some(Cow::Owned(p))
             }
         }
     }
 
-    fn declare(&mut self, prefix: Option<String>, uri: String, decls: &mut Vec<NsDecl>) {
+    fn declare(&mut self, prefix: Option<Text>, uri: Text, decls: &mut Vec<NsDecl>) {
         decls.push(NsDecl {
             prefix: prefix.clone(),
             uri: uri.clone(),
@@ -1693,7 +1728,7 @@ impl<'a> Parser<'a> {
                         &root,
                         &mut prolog,
                         &mut epilog,
-                        Node::Comment(s),
+                        Node::Comment(s.into()),
                     );
                 }
                 Event::PI(pi) => {
@@ -1705,7 +1740,7 @@ impl<'a> Parser<'a> {
                         &root,
                         &mut prolog,
                         &mut epilog,
-                        Node::ProcessingInstruction(s),
+                        Node::ProcessingInstruction(s.into()),
                     );
                 }
                 Event::Eof => {
@@ -1728,7 +1763,7 @@ impl<'a> Parser<'a> {
         match stack.last_mut() {
             Some(parent) => {
                 if let Some(Node::Text(prev)) = parent.children.last_mut() {
-                    prev.to_mut().push_str(s);
+                    prev.push_str(s);
                 } else {
                     parent.children.push(Node::text(s));
                 }
@@ -1801,10 +1836,7 @@ impl<'a> Parser<'a> {
                         "reserved namespace as the default namespace".into(),
                     )));
                 }
-                element.namespaces.push(NsDecl {
-                    prefix: None,
-                    uri: value.into_owned(),
-                });
+                element.namespaces.push(NsDecl::new(None, &value));
                 continue;
             }
             if let Some(p) = key.strip_prefix(b"xmlns:") {
@@ -1822,10 +1854,9 @@ impl<'a> Parser<'a> {
                         self.err(XmlErrorKind::Syntax("invalid namespace declaration".into()))
                     );
                 }
-                element.namespaces.push(NsDecl {
-                    prefix: Some(self.utf8(p)?),
-                    uri: value.into_owned(),
-                });
+                element
+                    .namespaces
+                    .push(NsDecl::new(Some(&self.utf8(p)?), &value));
                 continue;
             }
             let (aprefix, alocal) = split_qname(key);
@@ -1850,7 +1881,7 @@ impl<'a> Parser<'a> {
                     prefix: aprefix.map(|p| self.name_part(p)).transpose()?,
                     local: self.name_part(alocal)?,
                 },
-                value: value.into_owned(),
+                value: value.into_owned().into(),
             });
         }
         Ok(element)
@@ -2084,33 +2115,35 @@ mod tests {
     }
 
     #[test]
-    fn indentation_is_borrowed_and_anything_else_owned() {
-        let borrowed = |s: &str| matches!(Node::text(s), Node::Text(Cow::Borrowed(b)) if b == s);
-        let owned = |s: &str| matches!(Node::text(s), Node::Text(Cow::Owned(o)) if o == s);
+    fn indentation_and_short_text_cost_no_allocation() {
+        let free = |s: &str| matches!(Node::text(s), Node::Text(t) if t == s && !t.is_shared());
+        let shared = |s: &str| matches!(Node::text(s), Node::Text(t) if t == s && t.is_shared());
         let spaces = |n: usize| format!("\n{}", " ".repeat(n));
         let tabs = |n: usize| format!("\n{}", "\t".repeat(n));
-        assert!(borrowed("\n") && borrowed(&spaces(1)) && borrowed(&spaces(64)));
-        assert!(borrowed(&tabs(1)) && borrowed(&tabs(16)));
-        assert!(owned(&spaces(65)) && owned(&tabs(17)));
-        for n in [0, 1, 64] {
+        assert!(free("\n") && free(&spaces(1)) && free(&spaces(64)));
+        assert!(free(&tabs(1)) && free(&tabs(16)) && free(&tabs(23)));
+        assert!(shared(&spaces(65)) && shared(&tabs(24)));
+        for n in [0, 1, 23, 24, 64] {
             let node = Node::line_and_spaces(n);
-            assert!(matches!(&node, Node::Text(Cow::Borrowed(b)) if *b == spaces(n)));
+            assert!(matches!(&node, Node::Text(t) if *t == spaces(n) && !t.is_shared()));
         }
-        assert!(matches!(Node::line_and_spaces(65), Node::Text(Cow::Owned(o)) if o == spaces(65)));
+        assert!(matches!(Node::line_and_spaces(65), Node::Text(t) if *t == spaces(65)));
         for other in ["", " ", "  \n", "\r\n  ", "\n \t", "\n\t ", "\n  x", "open"] {
-            assert!(owned(other), "{other:?}");
+            assert!(free(other), "{other:?}");
         }
-        // Text appended to a borrowed node becomes its own.
-        let mut n = Node::text("\n  ");
+        assert!(shared(&format!("{} x", spaces(40))));
+        // Text appended to a static node becomes its own.
+        let mut n = Node::text(&spaces(40));
         if let Node::Text(t) = &mut n {
-            t.to_mut().push('x');
+            t.push_str("x");
+            assert!(t.is_shared());
         }
-        assert_eq!(n, Node::Text("\n  x".into()));
+        assert_eq!(n, Node::Text(format!("{}x", spaces(40)).into()));
     }
 
     #[test]
     fn infoset_eq_merges_and_trims_text_without_copying_it() {
-        let t = |s: &str| Node::Text(s.to_owned().into());
+        let t = |s: &str| Node::Text(s.into());
         let child = Node::Element(Element::new("urn:x", "b"));
         let same = [
             (vec![t("  ab c ")], vec![t("ab"), Node::CData(" c".into())]),

@@ -427,16 +427,7 @@ impl RuleSet {
     /// RFC 5025 section 6.
     pub fn from_rules(rules: Vec<Rule>) -> Self {
         let mut root = Element::with_name(pidf::xml::Name::prefixed(CP, "cr", "ruleset"));
-        root.namespaces = vec![
-            NsDecl {
-                prefix: Some("cr".into()),
-                uri: CP.into(),
-            },
-            NsDecl {
-                prefix: Some("pr".into()),
-                uri: PR.into(),
-            },
-        ];
+        root.namespaces = vec![NsDecl::new(Some("cr"), CP), NsDecl::new(Some("pr"), PR)];
         for r in &rules {
             root = root.with_child(r.to_element());
         }

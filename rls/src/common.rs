@@ -53,9 +53,9 @@ impl DisplayName {
             .attributes
             .iter()
             .position(|a| a.name.is(XML_NS, "lang"))
-            .map(|i| e.attributes.remove(i).value);
+            .map(|i| String::from(e.attributes.remove(i).value));
         let text = match e.children.as_mut_slice() {
-            [Node::Text(t)] => std::mem::take(t).into_owned(),
+            [Node::Text(t)] => String::from(std::mem::take(t)),
             _ => e.text(),
         };
         DisplayName { lang, text }
@@ -66,7 +66,7 @@ impl DisplayName {
         if let Some(lang) = &self.lang {
             e.attributes.push(Attribute {
                 name: Name::prefixed(XML_NS, "xml", "lang"),
-                value: lang.clone(),
+                value: lang.clone().into(),
             });
         }
         if !self.text.is_empty() {
@@ -150,7 +150,7 @@ impl<'a> At<'a> {
         }
         if !c.namespaces.iter().any(|d| d.prefix.is_none()) {
             if let Some(uri) = outside_default(&c).map(str::to_owned) {
-                c.namespaces.push(NsDecl { prefix: None, uri });
+                c.namespaces.push(NsDecl::new(None, &uri));
             }
         }
         c
@@ -239,7 +239,7 @@ pub(crate) fn take_attr(e: &mut Element, local: &str) -> Option<String> {
         .attributes
         .iter()
         .position(|a| a.name.ns.is_none() && a.name.local == local)?;
-    Some(e.attributes.remove(i).value)
+    Some(e.attributes.remove(i).value.to_string())
 }
 
 /// The attributes of `e` other than the unqualified ones in `known`.
@@ -321,10 +321,7 @@ pub(crate) fn extra_namespaces(e: &Element, _ns: &str) -> Vec<NsDecl> {
 /// default first, then the others as parsed.
 pub(crate) fn with_default_ns(ns: &str, others: &[NsDecl]) -> Vec<NsDecl> {
     let mut v = Vec::with_capacity(others.len() + 1);
-    v.push(NsDecl {
-        prefix: None,
-        uri: ns.to_owned(),
-    });
+    v.push(NsDecl::new(None, ns));
     v.extend(others.iter().filter(|d| d.prefix.is_some()).cloned());
     v
 }

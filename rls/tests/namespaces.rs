@@ -18,8 +18,8 @@ fn tree(bytes: &[u8]) -> Element {
 
 fn decl(prefix: Option<&str>, uri: &str) -> NsDecl {
     NsDecl {
-        prefix: prefix.map(str::to_owned),
-        uri: uri.to_owned(),
+        prefix: prefix.map(Into::into),
+        uri: uri.into(),
     }
 }
 
