@@ -6,6 +6,7 @@
 )]
 
 use pidf::xml::{Attribute, Element, Name, Node, NsDecl};
+use pidf::Text;
 
 use crate::error::{DocError, DocErrorKind, DocKind};
 
@@ -18,14 +19,14 @@ pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DisplayName {
     /// The `xml:lang` language tag, if any.
-    pub lang: Option<String>,
+    pub lang: Option<Text>,
     /// The text, as written (white space kept).
-    pub text: String,
+    pub text: Text,
 }
 
 impl DisplayName {
     /// A name with no language tag.
-    pub fn new(text: impl Into<String>) -> Self {
+    pub fn new(text: impl Into<Text>) -> Self {
         DisplayName {
             lang: None,
             text: text.into(),
@@ -33,7 +34,7 @@ impl DisplayName {
     }
 
     /// A name with a language tag.
-    pub fn with_lang(lang: impl Into<String>, text: impl Into<String>) -> Self {
+    pub fn with_lang(lang: impl Into<Text>, text: impl Into<Text>) -> Self {
         DisplayName {
             lang: Some(lang.into()),
             text: text.into(),
@@ -42,8 +43,8 @@ impl DisplayName {
 
     pub(crate) fn from_element(e: &Element) -> Self {
         DisplayName {
-            lang: e.attr_ns(XML_NS, "lang").map(str::to_owned),
-            text: e.text(),
+            lang: e.attr_ns(XML_NS, "lang").map(Text::from),
+            text: e.text().into(),
         }
     }
 
@@ -53,10 +54,10 @@ impl DisplayName {
             .attributes
             .iter()
             .position(|a| a.name.is(XML_NS, "lang"))
-            .map(|i| String::from(e.attributes.remove(i).value));
+            .map(|i| e.attributes.remove(i).value);
         let text = match e.children.as_mut_slice() {
-            [Node::Text(t)] => String::from(std::mem::take(t)),
-            _ => e.text(),
+            [Node::Text(t)] => std::mem::take(t),
+            _ => e.text().into(),
         };
         DisplayName { lang, text }
     }
@@ -66,11 +67,11 @@ impl DisplayName {
         if let Some(lang) = &self.lang {
             e.attributes.push(Attribute {
                 name: Name::prefixed(XML_NS, "xml", "lang"),
-                value: lang.clone().into(),
+                value: lang.clone(),
             });
         }
         if !self.text.is_empty() {
-            e.children.push(Node::Text(self.text.clone().into()));
+            e.children.push(Node::Text(self.text.clone()));
         }
         e
     }
@@ -132,7 +133,7 @@ impl<'a> At<'a> {
         doc: DocKind,
         e: &mut Element,
         attribute: &'static str,
-    ) -> Result<String, DocError> {
+    ) -> Result<Text, DocError> {
         take_attr(e, attribute)
             .ok_or_else(|| self.err(doc, DocErrorKind::MissingAttribute { attribute }))
     }
@@ -202,9 +203,9 @@ impl<'a> At<'a> {
         doc: DocKind,
         e: &Element,
         attribute: &'static str,
-    ) -> Result<String, DocError> {
+    ) -> Result<Text, DocError> {
         e.attr(attribute)
-            .map(str::to_owned)
+            .map(Text::from)
             .ok_or_else(|| self.err(doc, DocErrorKind::MissingAttribute { attribute }))
     }
 }
@@ -234,12 +235,12 @@ fn outside_default(e: &Element) -> Option<&str> {
 }
 
 /// Takes the unqualified attribute `local` off `e` and returns its value.
-pub(crate) fn take_attr(e: &mut Element, local: &str) -> Option<String> {
+pub(crate) fn take_attr(e: &mut Element, local: &str) -> Option<Text> {
     let i = e
         .attributes
         .iter()
         .position(|a| a.name.ns.is_none() && a.name.local == local)?;
-    Some(e.attributes.remove(i).value.to_string())
+    Some(e.attributes.remove(i).value)
 }
 
 /// The attributes of `e` other than the unqualified ones in `known`.

@@ -11,6 +11,7 @@
 )]
 
 use pidf::xml::{Attribute, Document, Element, Limits, Name, Node, NsDecl};
+use pidf::Text;
 
 use crate::common::{
     expect_root, extra_namespaces, indent, other_attributes, push_attrs, with_default_ns, At,
@@ -27,7 +28,7 @@ pub const CONTENT_TYPE: &str = "application/resource-lists+xml";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// The resource's URI.
-    pub uri: String,
+    pub uri: Text,
     /// Its display name.
     pub display_name: Option<DisplayName>,
     /// Attributes from other namespaces.
@@ -38,7 +39,7 @@ pub struct Entry {
 
 impl Entry {
     /// An entry for `uri`.
-    pub fn new(uri: impl Into<String>) -> Self {
+    pub fn new(uri: impl Into<Text>) -> Self {
         Entry {
             uri: uri.into(),
             display_name: None,
@@ -59,7 +60,7 @@ impl Entry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryRef {
     /// The `ref` attribute.
-    pub reference: String,
+    pub reference: Text,
     /// Its display name.
     pub display_name: Option<DisplayName>,
     /// Attributes from other namespaces.
@@ -72,7 +73,7 @@ pub struct EntryRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct External {
     /// The `anchor` attribute (optional in the schema).
-    pub anchor: Option<String>,
+    pub anchor: Option<Text>,
     /// Its display name.
     pub display_name: Option<DisplayName>,
     /// Attributes from other namespaces.
@@ -100,7 +101,7 @@ pub enum Member {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct List {
     /// The `name` attribute (unique among sibling lists).
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Its display name.
     pub display_name: Option<DisplayName>,
     /// Its members, in order.
@@ -113,7 +114,7 @@ impl List {
     /// An empty list.
     pub fn new(name: Option<&str>) -> Self {
         List {
-            name: name.map(str::to_owned),
+            name: name.map(Text::from),
             ..List::default()
         }
     }
@@ -147,7 +148,7 @@ impl List {
     /// that namespace but has resource-lists content).
     pub(crate) fn from_element(e: &Element, doc: DocKind, at: &At<'_>) -> Result<Self, DocError> {
         let mut list = List {
-            name: e.attr("name").map(str::to_owned),
+            name: e.attr("name").map(Text::from),
             other_attributes: other_attributes(e, &["name"]),
             ..List::default()
         };
@@ -188,7 +189,7 @@ impl List {
                     let at = at.child("external", n_external, c);
                     let (display_name, extensions) = display_and_rest(c, &at);
                     list.members.push(Member::External(External {
-                        anchor: c.attr("anchor").map(str::to_owned),
+                        anchor: c.attr("anchor").map(Text::from),
                         display_name,
                         other_attributes: other_attributes(c, &["anchor"]),
                         extensions,
@@ -295,7 +296,7 @@ fn display_and_rest(e: &Element, at: &At<'_>) -> (Option<DisplayName>, Vec<Eleme
 
 fn member_element(
     local: &str,
-    (attr, value): (&str, Option<&String>),
+    (attr, value): (&str, Option<&Text>),
     display: &Option<DisplayName>,
     others: &[Attribute],
     extensions: &[Element],

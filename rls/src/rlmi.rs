@@ -13,6 +13,7 @@
 )]
 
 use pidf::xml::{Attribute, Document, Element, Limits, Node, NsDecl};
+use pidf::Text;
 
 use crate::common::{
     expect_root, extra_namespaces, indent, push_attrs, take_attr, with_default_ns, At, DisplayName,
@@ -63,14 +64,14 @@ impl InstanceState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Instance {
     /// Opaque id, unique within its resource.
-    pub id: String,
+    pub id: Text,
     /// The virtual subscription's state.
     pub state: InstanceState,
     /// Why it terminated (required by the RFC when `state` is terminated).
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
     /// Content-ID of the body part with the resource's state (required by
     /// the RFC when `state` is active), without angle brackets.
-    pub cid: Option<String>,
+    pub cid: Option<Text>,
     /// Attributes from other namespaces.
     pub other_attributes: Vec<Attribute>,
     /// Child content (the schema allows any element).
@@ -79,7 +80,7 @@ pub struct Instance {
 
 impl Instance {
     /// An instance with the given id and state.
-    pub fn new(id: impl Into<String>, state: InstanceState) -> Self {
+    pub fn new(id: impl Into<Text>, state: InstanceState) -> Self {
         Instance {
             id: id.into(),
             state,
@@ -91,13 +92,13 @@ impl Instance {
     }
 
     /// Builder: sets the `cid`.
-    pub fn with_cid(mut self, cid: impl Into<String>) -> Self {
+    pub fn with_cid(mut self, cid: impl Into<Text>) -> Self {
         self.cid = Some(cid.into());
         self
     }
 
     /// Builder: sets the `reason`.
-    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+    pub fn with_reason(mut self, reason: impl Into<Text>) -> Self {
         self.reason = Some(reason.into());
         self
     }
@@ -111,7 +112,7 @@ impl Instance {
                 DOC,
                 DocErrorKind::InvalidAttribute {
                     attribute: "state",
-                    value: state_s.clone(),
+                    value: state_s.to_string(),
                 },
             )
         })?;
@@ -153,7 +154,7 @@ impl Instance {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resource {
     /// The resource's URI (the key of the subscriber's table).
-    pub uri: String,
+    pub uri: Text,
     /// Human-readable names.
     pub names: Vec<DisplayName>,
     /// Its virtual subscriptions; none while the server knows no state.
@@ -166,7 +167,7 @@ pub struct Resource {
 
 impl Resource {
     /// A resource with no names and no instances.
-    pub fn new(uri: impl Into<String>) -> Self {
+    pub fn new(uri: impl Into<Text>) -> Self {
         Resource {
             uri: uri.into(),
             names: Vec::new(),
@@ -243,14 +244,14 @@ impl Resource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rlmi {
     /// The list's URI.
-    pub uri: String,
+    pub uri: Text,
     /// 0 in the first NOTIFY of a subscription, then one more per NOTIFY
     /// (RFC 4662 section 5.2).
     pub version: u32,
     /// Whether every resource of the list is reported.
     pub full_state: bool,
     /// Content-ID of a part with aggregate state for the whole list.
-    pub cid: Option<String>,
+    pub cid: Option<Text>,
     /// Human-readable names of the list.
     pub names: Vec<DisplayName>,
     /// The resources reported.
@@ -265,7 +266,7 @@ pub struct Rlmi {
 
 impl Rlmi {
     /// An empty list document.
-    pub fn new(uri: impl Into<String>, version: u32, full_state: bool) -> Self {
+    pub fn new(uri: impl Into<Text>, version: u32, full_state: bool) -> Self {
         Rlmi {
             uri: uri.into(),
             version,
@@ -302,7 +303,7 @@ impl Rlmi {
                 DOC,
                 DocErrorKind::InvalidAttribute {
                     attribute: "version",
-                    value: v.clone(),
+                    value: v.to_string(),
                 },
             )
         })?;
@@ -312,7 +313,7 @@ impl Rlmi {
                 DOC,
                 DocErrorKind::InvalidAttribute {
                     attribute: "fullState",
-                    value: f.clone(),
+                    value: f.to_string(),
                 },
             )
         })?;

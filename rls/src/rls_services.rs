@@ -11,6 +11,7 @@
 )]
 
 use pidf::xml::{Attribute, Document, Element, Limits, Node, NsDecl};
+use pidf::Text;
 
 use crate::common::{
     expect_root, extra_namespaces, indent, other_attributes, push_attrs, with_default_ns, At,
@@ -48,7 +49,7 @@ pub struct Packages {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Service {
     /// The list URI subscribers send SUBSCRIBE to.
-    pub uri: String,
+    pub uri: Text,
     /// The members.
     pub source: ServiceSource,
     /// The packages; `None` when the element is absent (any package).
@@ -61,7 +62,7 @@ pub struct Service {
 
 impl Service {
     /// A service for `uri` with members from `source` and no packages list.
-    pub fn new(uri: impl Into<String>, source: ServiceSource) -> Self {
+    pub fn new(uri: impl Into<Text>, source: ServiceSource) -> Self {
         Service {
             uri: uri.into(),
             source,

@@ -153,7 +153,7 @@ pub struct MemoryDirectory {
 impl MemoryDirectory {
     /// Adds (or replaces) a stored list.
     pub fn insert(&mut self, list: StoredList) {
-        self.lists.insert(list.service.uri.clone(), list);
+        self.lists.insert(list.service.uri.to_string(), list);
     }
 }
 
@@ -457,9 +457,9 @@ pub enum ServerEvent {
 
 #[derive(Debug, Clone)]
 struct InstanceSlot {
-    id: String,
+    id: pidf::Text,
     state: InstanceState,
-    reason: Option<String>,
+    reason: Option<pidf::Text>,
     body: Option<StateBody>,
 }
 
@@ -798,7 +798,7 @@ impl ListServer {
                 InstanceState::Active => BackendState::Active,
                 InstanceState::Pending => BackendState::Pending,
                 InstanceState::Terminated => BackendState::Terminated {
-                    reason: inst.reason.clone().unwrap_or_else(|| "noresource".into()),
+                    reason: inst.reason.as_deref().unwrap_or("noresource").to_owned(),
                 },
             };
             let body = inst
@@ -1166,7 +1166,7 @@ impl ListServer {
                         content_type: b.content_type.clone(),
                         body: b.body.clone(),
                     });
-                    i.cid = Some(cid);
+                    i.cid = Some(cid.into());
                 }
                 r.instances.push(i);
             }
@@ -1210,11 +1210,11 @@ fn set_instance(ids: &mut IdSource, slot: &mut Slot, state: BackendState, body: 
     let (state, reason) = match state {
         BackendState::Pending => (InstanceState::Pending, None),
         BackendState::Active => (InstanceState::Active, None),
-        BackendState::Terminated { reason } => (InstanceState::Terminated, Some(reason)),
+        BackendState::Terminated { reason } => (InstanceState::Terminated, Some(reason.into())),
     };
     let id = match &slot.instance {
         Some(i) => i.id.clone(),
-        None => ids.token(),
+        None => ids.token().into(),
     };
     let body = match state {
         // A NOTIFY without a body keeps the last known state.

@@ -7,6 +7,7 @@
     deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)
 )]
 
+use pidf::Text;
 use std::collections::{BTreeMap, HashSet};
 
 use crate::common::DisplayName;
@@ -17,11 +18,11 @@ use crate::rlmi::InstanceState;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstanceRow {
     /// The instance id (unique within its resource).
-    pub id: String,
+    pub id: Text,
     /// Its state.
     pub state: InstanceState,
     /// Why it terminated, when it did.
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
     /// Content type of its state, when the notification carried a part.
     pub content_type: Option<String>,
     /// Its state (e.g. a PIDF document), when the notification carried it.
@@ -149,10 +150,10 @@ impl Applied {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ListView {
-    uri: Option<String>,
+    uri: Option<Text>,
     version: Option<u32>,
     names: Vec<DisplayName>,
-    rows: BTreeMap<String, ResourceRow>,
+    rows: BTreeMap<Text, ResourceRow>,
     limits: ViewLimits,
     /// Sum of the state bodies' lengths.
     bytes: usize,

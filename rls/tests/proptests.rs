@@ -23,8 +23,10 @@ fn uri() -> impl Strategy<Value = String> {
 }
 
 fn name() -> impl Strategy<Value = DisplayName> {
-    (proptest::option::of("[a-z]{2}(-[A-Z]{2})?"), text())
-        .prop_map(|(lang, text)| DisplayName { lang, text })
+    (proptest::option::of("[a-z]{2}(-[A-Z]{2})?"), text()).prop_map(|(lang, text)| DisplayName {
+        lang: lang.map(Into::into),
+        text: text.into(),
+    })
 }
 
 fn state() -> impl Strategy<Value = InstanceState> {
@@ -44,8 +46,8 @@ fn instance() -> impl Strategy<Value = Instance> {
     )
         .prop_map(|(id, st, reason, cid)| {
             let mut i = Instance::new(id, st);
-            i.reason = reason;
-            i.cid = cid;
+            i.reason = reason.map(Into::into);
+            i.cid = cid.map(Into::into);
             i
         })
 }
@@ -101,7 +103,7 @@ fn list(depth: u32) -> BoxedStrategy<List> {
         members,
     )
         .prop_map(|(n, d, members)| List {
-            name: n,
+            name: n.map(Into::into),
             display_name: d,
             members,
             other_attributes: Vec::new(),

@@ -1687,7 +1687,7 @@ impl Border {
             NotifierState::Active => {
                 let mut mine = n.clone();
                 mine.rlmi.version = l.version;
-                mine.rlmi.uri = list.to_owned();
+                mine.rlmi.uri = list.into();
                 let enc = mine.encode(u64::from(l.version) ^ self.counter);
                 let Ok(ct) = ContentType::decode(&Bytes::from(enc.content_type)) else {
                     return;
