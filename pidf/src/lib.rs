@@ -32,6 +32,11 @@
 //! white space directly inside presence, tuple, status, person and device
 //! are not kept (inside extension elements they are).
 //!
+//! Text in the model (ids, URIs, notes, language tags, attribute values,
+//! character data) is a [`Text`]: read like a `&str`, kept in place up to
+//! 24 bytes, borrowed when static and shared when longer, so reading a
+//! document allocates little and cloning one copies no long text.
+//!
 //! Parsing refuses DTDs and caps size, depth, element and attribute counts
 //! ([`xml::Limits`]); errors say what and where ([`Error`]). A one-pass
 //! parser fills the typed model straight from the crate's own strict

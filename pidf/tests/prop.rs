@@ -289,3 +289,22 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// `Text` holds exactly the string it was made from, in every form it
+    /// takes (kept in place, shared), and appending to it concatenates.
+    #[test]
+    fn text_holds_its_string_and_appends(a in "\\PC{0,40}", b in "\\PC{0,40}") {
+        use pidf::Text;
+        let t = Text::from(a.as_str());
+        prop_assert_eq!(t.as_str(), a.as_str());
+        prop_assert_eq!(t.is_shared(), a.len() > 24);
+        prop_assert_eq!(&Text::from(a.clone()), &t);
+        prop_assert_eq!(t.cmp(&Text::from(b.as_str())), a.cmp(&b));
+        let mut joined = t.clone();
+        joined.push_str(&b);
+        prop_assert_eq!(joined.as_str(), format!("{a}{b}"));
+        prop_assert_eq!(String::from(joined), format!("{a}{b}"));
+        prop_assert_eq!(t.as_str(), a.as_str());
+    }
+}
