@@ -161,23 +161,17 @@ impl From<&String> for Text {
     }
 }
 
+// An `Arc<str>` made from a `String` or a `Box<str>` copies it anyway (the
+// reference counts come first), so those are no cheaper than a `&str`.
 impl From<String> for Text {
     fn from(s: String) -> Text {
-        if s.len() <= INLINE {
-            Text::new(&s)
-        } else {
-            Text(Repr::Shared(Arc::from(s)))
-        }
+        Text::new(&s)
     }
 }
 
 impl From<Box<str>> for Text {
     fn from(s: Box<str>) -> Text {
-        if s.len() <= INLINE {
-            Text::new(&s)
-        } else {
-            Text(Repr::Shared(Arc::from(s)))
-        }
+        Text::new(&s)
     }
 }
 
