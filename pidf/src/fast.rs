@@ -371,13 +371,15 @@ impl<'a> Fast<'a> {
             {
                 return None;
             }
+            // The value is read borrowed: the text declared comes from the
+            // interned URI, so an unknown long URI is allocated once.
             if key == b"xmlns" {
-                let v = raw_attr_value(self.doc, value)?;
+                let v = raw_attr_cow(self.doc, value)?;
                 if reserved_uri(&v) {
                     return None;
                 }
                 let (uri, v) = if v.is_empty() {
-                    (None, v)
+                    (None, Text::EMPTY)
                 } else {
                     let i = self.intern(&v)?;
                     (Some(i), self.uri_text(i)?)
@@ -388,7 +390,7 @@ impl<'a> Fast<'a> {
                     uri: v,
                 });
             } else if let Some(p) = key.strip_prefix(b"xmlns:") {
-                let v = raw_attr_value(self.doc, value)?;
+                let v = raw_attr_cow(self.doc, value)?;
                 if v.is_empty()
                     || !plain_name(p)
                     || p == b"xml"
