@@ -22,12 +22,9 @@ use crate::scan::{self, Scanner, StartTag, Token};
 use crate::text::Text;
 use crate::time::Timestamp;
 use crate::xml::{
-    atom, name_byte, normalize_attr_value, short_eq, split_qname, Attribute, Document, Element,
-    Limits, Name, Node, Ns, NsDecl, NAME_ASCII,
+    atom, normalize_attr_value, short_eq, Attribute, Document, Element, Limits, Name, Node, Ns,
+    NsDecl,
 };
-
-/// Most attributes the fast path takes on one element; more defer.
-const MAX_ATTRIBUTES: usize = 16;
 
 /// Deepest nesting the fast path recurses to; deeper documents take the
 /// (iterative) reference path.
@@ -98,6 +95,16 @@ fn parse_root(
     f.epilog().then_some(p)
 }
 
+/// The index of `uri` in `uris`, interning it there if it is new.
+fn intern(uris: &mut Vec<(Ns, Known)>, uri: &str) -> Option<u32> {
+    if let Some(i) = uris.iter().position(|(u, _)| &**u == uri) {
+        return u32::try_from(i).ok();
+    }
+    let i = u32::try_from(uris.len()).ok()?;
+    uris.push((Ns::new(uri), Known::of(uri)));
+    Some(i)
+}
+
 /// URIs no prefix may be bound to (Namespaces in XML 1.0 section 3).
 fn reserved_uri(u: &str) -> bool {
     u == ns::XML || u == "http://www.w3.org/2000/xmlns/"
@@ -105,16 +112,6 @@ fn reserved_uri(u: &str) -> bool {
 
 fn is_ws(b: &[u8]) -> bool {
     b.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-}
-
-/// Names the fast path takes: ASCII NCNames. Anything else defers.
-fn plain_name(n: &[u8]) -> bool {
-    match n.split_first() {
-        Some((&f, rest)) => {
-            (f.is_ascii_alphabetic() || f == b'_') && rest.iter().all(|&b| name_byte(b, NAME_ASCII))
-        }
-        None => false,
-    }
 }
 
 /// `b` as text: a slice of `doc` (checked once, up front) when `b` lies
@@ -129,26 +126,20 @@ fn utf8<'b>(doc: &'b str, b: &'b [u8]) -> Option<&'b str> {
     std::str::from_utf8(b).ok()
 }
 
-/// An attribute's value from its raw bytes, references resolved.
-fn raw_attr_value(doc: &str, raw: &[u8]) -> Option<Text> {
-    raw_attr_cow(doc, raw).map(Text::from)
-}
-
-/// The same, borrowed from the document when it holds no reference and
-/// no white space to normalize (XML 1.0 section 3.3.3, see
-/// [`normalize_attr_value`]).
-fn raw_attr_cow<'d>(doc: &'d str, raw: &'d [u8]) -> Option<Cow<'d, str>> {
-    let text = utf8(doc, raw)?;
-    let (refs, ws) = scan::attr_work(raw);
-    if !refs && !ws {
+/// An attribute's value, references resolved: borrowed from the document
+/// when it holds no reference and no white space to normalize (XML 1.0
+/// section 3.3.3, see [`normalize_attr_value`]).
+fn attr_cow<'d>(doc: &'d str, a: &scan::Attr) -> Option<Cow<'d, str>> {
+    let text = a.raw(doc);
+    if !a.refs && !a.ws {
         return Some(Cow::Borrowed(text));
     }
-    let normalized = if ws {
+    let normalized = if a.ws {
         normalize_attr_value(text)
     } else {
         Cow::Borrowed(text)
     };
-    if !refs {
+    if !a.refs {
         return Some(Cow::Owned(normalized.into_owned()));
     }
     quick_xml::escape::unescape(&normalized)
@@ -320,15 +311,6 @@ impl<'a> Fast<'a> {
         Some(Text::from(&self.uris.get(i as usize)?.0))
     }
 
-    fn intern(&mut self, uri: &str) -> Option<u32> {
-        if let Some(i) = self.uris.iter().position(|(u, _)| &**u == uri) {
-            return u32::try_from(i).ok();
-        }
-        let i = u32::try_from(self.uris.len()).ok()?;
-        self.uris.push((Ns::new(uri), Known::of(uri)));
-        Some(i)
-    }
-
     fn lookup(&self, prefix: Option<&[u8]>) -> Option<Option<u32>> {
         self.bindings
             .iter()
@@ -342,7 +324,8 @@ impl<'a> Fast<'a> {
     }
 
     /// Checks limits, binds the tag's namespace declarations and resolves
-    /// its names.
+    /// its names. The tag's attributes are the scanner's
+    /// ([`Scanner::attrs`]): call it right after the tag is read.
     fn open<'s>(&mut self, s: &'s StartTag<'a>, empty: bool, within: Within) -> Option<Tag<'s>> {
         self.elements += 1;
         if self.elements > self.limits.max_elements
@@ -352,68 +335,69 @@ impl<'a> Fast<'a> {
             return None;
         }
         let mark = u32::try_from(self.bindings.len()).ok()?;
+        let doc = self.doc;
+        let b = doc.as_bytes();
+        let n = self.scan.attrs().len();
+        if n > self.limits.max_attributes {
+            return None;
+        }
         let mut decls = Vec::new();
         let mut plain = 0usize;
-        // Attribute counts are small (large ones defer): a duplicate is
-        // looked for by reading the tag's attributes again, which costs
-        // less than setting up a table of names for every element.
-        for (count, (key, value)) in scan::attributes(s.attrs).enumerate() {
-            if count >= self.limits.max_attributes || count >= MAX_ATTRIBUTES {
+        for i in 0..n {
+            let a = *self.scan.attrs().get(i)?;
+            let key = a.qname(b);
+            // Attribute counts are small: a duplicate is looked for among
+            // the earlier names, which costs less than a table of names.
+            let earlier = self.scan.attrs().get(..i)?;
+            if earlier.iter().any(|e| short_eq(e.qname(b), key)) {
                 return None;
             }
-            if count > 0 && scan::attributes(s.attrs).take(count).any(|(k, _)| k == key) {
-                return None;
-            }
-            if (key == b"xmlns" || key.starts_with(b"xmlns:"))
-                && value
-                    .iter()
-                    .any(|b| matches!(b, b'&' | b'"' | b'<' | b'\t' | b'\r' | b'\n'))
-            {
+            let prefix = match a.prefix(b) {
+                None if key == b"xmlns" => None,
+                Some(b"xmlns") => Some(a.local(b)),
+                _ => {
+                    plain += 1;
+                    continue;
+                }
+            };
+            if a.refs || a.ws || a.quot {
                 return None;
             }
             // The value is read borrowed: the text declared comes from the
             // interned URI, so an unknown long URI is allocated once.
-            if key == b"xmlns" {
-                let v = raw_attr_cow(self.doc, value)?;
-                if reserved_uri(&v) {
-                    return None;
+            let v = a.raw(doc);
+            if reserved_uri(v) {
+                return None;
+            }
+            match prefix {
+                None => {
+                    let (uri, v) = if v.is_empty() {
+                        (None, Text::EMPTY)
+                    } else {
+                        let i = intern(&mut self.uris, v)?;
+                        (Some(i), self.uri_text(i)?)
+                    };
+                    self.bindings.push((None, uri));
+                    decls.push(NsDecl {
+                        prefix: None,
+                        uri: v,
+                    });
                 }
-                let (uri, v) = if v.is_empty() {
-                    (None, Text::EMPTY)
-                } else {
-                    let i = self.intern(&v)?;
-                    (Some(i), self.uri_text(i)?)
-                };
-                self.bindings.push((None, uri));
-                decls.push(NsDecl {
-                    prefix: None,
-                    uri: v,
-                });
-            } else if let Some(p) = key.strip_prefix(b"xmlns:") {
-                let v = raw_attr_cow(self.doc, value)?;
-                if v.is_empty()
-                    || !plain_name(p)
-                    || p == b"xml"
-                    || p == b"xmlns"
-                    || reserved_uri(&v)
-                {
-                    return None;
+                Some(p) => {
+                    if v.is_empty() || p == b"xml" || p == b"xmlns" {
+                        return None;
+                    }
+                    let uri = intern(&mut self.uris, v)?;
+                    self.bindings.push((Some(p), Some(uri)));
+                    decls.push(NsDecl {
+                        prefix: Some(Text::new(utf8(doc, p)?)),
+                        uri: self.uri_text(uri)?,
+                    });
                 }
-                let uri = self.intern(&v)?;
-                self.bindings.push((Some(p), Some(uri)));
-                decls.push(NsDecl {
-                    prefix: Some(Text::new(utf8(self.doc, p)?)),
-                    uri: self.uri_text(uri)?,
-                });
-            } else {
-                plain += 1;
             }
         }
-        let full = s.name;
-        let (prefix, local) = split_qname(full);
-        if !plain_name(local)
-            || prefix.is_some_and(|p| !plain_name(p) || p == b"xmlns" || p == b"xml")
-        {
+        let (prefix, local) = (s.prefix, s.local);
+        if prefix.is_some_and(|p| p == b"xmlns" || p == b"xml") {
             return None;
         }
         let ns = match prefix {
@@ -430,19 +414,19 @@ impl<'a> Fast<'a> {
         if plain > 0 {
             // The other attributes, now the element's own declarations are
             // bound.
-            let others = scan::attributes(s.attrs)
-                .filter(|(k, _)| *k != b"xmlns" && !k.starts_with(b"xmlns:"));
-            for (key, raw) in others {
+            for i in 0..n {
+                let a = *self.scan.attrs().get(i)?;
+                let ap = a.prefix(b);
+                let key = a.qname(b);
+                if ap == Some(b"xmlns") || (ap.is_none() && key == b"xmlns") {
+                    continue;
+                }
                 if Some(key) == typed {
-                    special_value = Some(raw_attr_cow(self.doc, raw)?);
+                    special_value = Some(attr_cow(doc, &a)?);
                     continue;
                 }
                 if attrs.capacity() == 0 {
                     attrs.reserve_exact(plain);
-                }
-                let (ap, al) = split_qname(key);
-                if !plain_name(al) || ap.is_some_and(|p| !plain_name(p)) {
-                    return None;
                 }
                 let ans = match ap {
                     Some(p) => match self.lookup(Some(p))? {
@@ -455,12 +439,12 @@ impl<'a> Fast<'a> {
                     name: Name {
                         ns: ans,
                         prefix: match ap {
-                            Some(p) => Some(atom(utf8(self.doc, p)?)),
+                            Some(p) => Some(atom(utf8(doc, p)?)),
                             None => None,
                         },
-                        local: atom(utf8(self.doc, al)?),
+                        local: atom(utf8(doc, a.local(b))?),
                     },
-                    value: raw_attr_value(self.doc, raw)?,
+                    value: Text::from(attr_cow(doc, &a)?),
                 });
             }
         }

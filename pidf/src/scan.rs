@@ -10,8 +10,9 @@
 //! the reference path does (sections 2.11, 3.3.3; see [`crate::xml`]).
 //! Everything else is `None`: comments, CDATA
 //! sections, processing instructions, a DOCTYPE, a `<` in an attribute
-//! value, `]]>` in text, names outside plain ASCII, attributes not
-//! separated by white space, an end tag that does not match. The fast path
+//! value, `]]>` in text, names that are not QNames of ASCII NCNames,
+//! attributes not separated by white space, more than [`MAX_ATTRS`]
+//! attributes on a tag, an end tag that does not match. The fast path
 //! then defers to the reference parser (quick-xml and [`crate::xml`]),
 //! which decides and words the error. So this scanner never has to be as
 //! lenient as quick-xml, only never more lenient; the fast path's tests
@@ -26,7 +27,7 @@ use std::borrow::Cow;
 use memchr::memchr;
 
 use crate::xml::{
-    name_byte, normalize_line_ends, push_line_ends, short_eq, NAME_ASCII, NAME_COLON,
+    name_byte, normalize_line_ends, push_line_ends, short_eq, NAME_ASCII, NAME_COLON, NAME_START,
 };
 
 /// What comes next in the document.
@@ -52,15 +53,69 @@ pub(crate) struct Work {
     pub(crate) cr: bool,
 }
 
-/// A start tag, its syntax checked.
+/// A start tag, its syntax checked and its name split: both parts are
+/// ASCII NCNames (Namespaces in XML 1.0 section 3). Its attributes are
+/// [`Scanner::attrs`] until the next token is read.
 #[derive(Clone, Copy)]
 pub(crate) struct StartTag<'a> {
-    /// The qualified name as written.
-    pub(crate) name: &'a [u8],
-    /// The attributes as written, `(S name S? '=' S? quoted-value)* S?`:
-    /// read them with [`attributes`].
-    pub(crate) attrs: &'a [u8],
+    /// The prefix, if the name has one.
+    pub(crate) prefix: Option<&'a [u8]>,
+    /// The local part.
+    pub(crate) local: &'a [u8],
 }
+
+/// One attribute of the start tag just read, as offsets into the
+/// document: the scanner reads every attribute once and keeps where its
+/// parts are, so that nothing reads them again to find them.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Attr {
+    /// Where the name starts.
+    name: usize,
+    /// Where its local part starts (`name` when it has no prefix; the
+    /// prefix ends one byte before, at the `:`).
+    local: usize,
+    /// Where the name ends.
+    name_end: usize,
+    /// The raw value, quotes excluded: `value..value_end`.
+    value: usize,
+    value_end: usize,
+    /// The value holds a reference (an `&`).
+    pub(crate) refs: bool,
+    /// The value holds HTAB, LF or CR, to normalize (XML 1.0 section
+    /// 3.3.3).
+    pub(crate) ws: bool,
+    /// The value holds a `"` (possible in a `'`-quoted one).
+    pub(crate) quot: bool,
+}
+
+impl Attr {
+    /// The qualified name as written.
+    pub(crate) fn qname<'d>(&self, doc: &'d [u8]) -> &'d [u8] {
+        doc.get(self.name..self.name_end).unwrap_or_default()
+    }
+
+    /// The prefix, if any.
+    pub(crate) fn prefix<'d>(&self, doc: &'d [u8]) -> Option<&'d [u8]> {
+        if self.local == self.name {
+            return None;
+        }
+        doc.get(self.name..self.local - 1)
+    }
+
+    /// The local part.
+    pub(crate) fn local<'d>(&self, doc: &'d [u8]) -> &'d [u8] {
+        doc.get(self.local..self.name_end).unwrap_or_default()
+    }
+
+    /// The value as written (references not resolved).
+    pub(crate) fn raw<'d>(&self, doc: &'d str) -> &'d str {
+        doc.get(self.value..self.value_end).unwrap_or_default()
+    }
+}
+
+/// Most attributes the scanner takes on one tag; a tag with more is
+/// `None` (deferred to the reference parser).
+pub(crate) const MAX_ATTRS: usize = 16;
 
 /// The tokenizer over one document.
 pub(crate) struct Scanner<'a> {
@@ -68,6 +123,8 @@ pub(crate) struct Scanner<'a> {
     pos: usize,
     /// The names of the open elements, innermost last, for end tags.
     open: Vec<&'a [u8]>,
+    /// The attributes of the last start tag read.
+    attrs: Vec<Attr>,
     /// Whether the document holds a CR anywhere: only then are long text
     /// runs searched for one (short runs note it in the same table probe).
     cr: bool,
@@ -88,6 +145,8 @@ const AMP: u8 = 2;
 const BRACKET: u8 = 4;
 const CR: u8 = 8;
 const TAB_LF: u8 = 16;
+/// Noted in attribute values only.
+const QUOT: u8 = 32;
 
 #[allow(clippy::indexing_slicing)] // constant indexes below 256
 static TEXT_CLASS: [u8; 256] = {
@@ -98,19 +157,9 @@ static TEXT_CLASS: [u8; 256] = {
     t[b'\r' as usize] = CR;
     t[b'\t' as usize] = TAB_LF;
     t[b'\n' as usize] = TAB_LF;
+    t[b'"' as usize] = QUOT;
     t
 };
-
-/// What an attribute's raw value needs before it is read: whether it
-/// holds references (an `&`), and white space to normalize (HTAB, LF or
-/// CR, XML 1.0 section 3.3.3). One table probe a byte, no early exit:
-/// values are short.
-pub(crate) fn attr_work(raw: &[u8]) -> (bool, bool) {
-    let seen = raw.iter().fold(0u8, |acc, &b| {
-        acc | TEXT_CLASS.get(usize::from(b)).copied().unwrap_or(0)
-    });
-    (seen & AMP != 0, seen & (CR | TAB_LF) != 0)
-}
 
 /// Bytes of the names the scanner takes: ASCII letters, digits, `_`, `-`,
 /// `.` and `:` (whether a name is a well-formed QName is the caller's
@@ -125,6 +174,35 @@ fn name_end(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// Reads the name starting at `i` as a QName of two ASCII NCNames or
+/// one, in one pass: where its local part starts (`i` when it has no
+/// prefix) and where it ends. `None` for no name, or one that is not such
+/// a QName (a digit, `-` or `.` first in a part, an empty part, a second
+/// `:`).
+fn qname(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    if !name_byte(*b.get(i)?, NAME_START) {
+        return None;
+    }
+    let mut local = i;
+    let mut j = i + 1;
+    while let Some(&c) = b.get(j) {
+        if name_byte(c, NAME_ASCII) {
+            j += 1;
+        } else if c == b':' && local == i {
+            if !name_byte(*b.get(j + 1)?, NAME_START) {
+                return None;
+            }
+            local = j + 1;
+            j += 2;
+        } else if c == b':' {
+            return None;
+        } else {
+            break;
+        }
+    }
+    Some((local, j))
 }
 
 /// The first byte at or after `i` that is not white space; `None` at the
@@ -164,19 +242,59 @@ fn scan_attr(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
-/// Checks the attributes of a tag from `i` (just after its name) through
-/// its `>` or `/>`. Returns where the attributes end, whether the tag is
-/// empty, and where the next token starts.
-fn scan_attrs(b: &[u8], mut i: usize) -> Option<(usize, bool, usize)> {
+/// Reads the attributes of a tag from `i` (just after its name) through
+/// its `>` or `/>` into `out`, each name a QName of ASCII NCNames. Returns
+/// whether the tag is empty and where the next token starts.
+fn scan_attrs(b: &[u8], mut i: usize, out: &mut Vec<Attr>) -> Option<(bool, usize)> {
+    out.clear();
     loop {
         let at = skip_ws(b, i)?;
         match *b.get(at)? {
-            b'>' => return Some((at, false, at + 1)),
-            b'/' => return (*b.get(at + 1)? == b'>').then_some((at, true, at + 2)),
+            b'>' => return Some((false, at + 1)),
+            b'/' => return (*b.get(at + 1)? == b'>').then_some((true, at + 2)),
             // Section 3.1: white space before every attribute.
             _ if at == i => return None,
-            _ => i = scan_attr(b, at)?,
+            _ => {}
         }
+        if out.len() == MAX_ATTRS {
+            return None;
+        }
+        let (local, end) = qname(b, at)?;
+        let eq = skip_ws(b, end)?;
+        if *b.get(eq)? != b'=' {
+            return None;
+        }
+        let q = skip_ws(b, eq + 1)?;
+        let quote = *b.get(q)?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        // Values are short: a plain loop, one table probe a byte, beats
+        // a `memchr` call. Section 3.1 `AttValue`: no `<`.
+        let mut j = q + 1;
+        let mut seen = 0u8;
+        loop {
+            let c = *b.get(j)?;
+            if c == quote {
+                break;
+            }
+            seen |= TEXT_CLASS.get(usize::from(c)).copied().unwrap_or(0);
+            j += 1;
+        }
+        if seen & LT != 0 {
+            return None;
+        }
+        out.push(Attr {
+            name: at,
+            local,
+            name_end: end,
+            value: q + 1,
+            value_end: j,
+            refs: seen & AMP != 0,
+            ws: seen & (CR | TAB_LF) != 0,
+            quot: seen & QUOT != 0,
+        });
+        i = j + 1;
     }
 }
 
@@ -205,6 +323,7 @@ impl<'a> Scanner<'a> {
             doc,
             pos: 0,
             open: Vec::with_capacity(16),
+            attrs: Vec::with_capacity(MAX_ATTRS),
             cr,
         }
     }
@@ -332,20 +451,26 @@ impl<'a> Scanner<'a> {
     fn start_tag(&mut self) -> Option<Token<'a>> {
         let b = self.doc.as_bytes();
         let start = self.pos + 1;
-        let end = name_end(b, start);
-        if end == start {
-            return None;
-        }
-        let (attrs_end, empty, next) = scan_attrs(b, end)?;
+        let (local, end) = qname(b, start)?;
+        let (empty, next) = scan_attrs(b, end, &mut self.attrs)?;
         let tag = StartTag {
-            name: b.get(start..end)?,
-            attrs: b.get(end..attrs_end)?,
+            prefix: if local == start {
+                None
+            } else {
+                Some(b.get(start..local - 1)?)
+            },
+            local: b.get(local..end)?,
         };
         if !empty {
-            self.open.push(tag.name);
+            self.open.push(b.get(start..end)?);
         }
         self.pos = next;
         Some(Token::Start(tag, empty))
+    }
+
+    /// The attributes of the start tag just read (see [`Attr`]).
+    pub(crate) fn attrs(&self) -> &[Attr] {
+        &self.attrs
     }
 
     fn end_tag(&mut self) -> Option<Token<'a>> {
@@ -467,18 +592,29 @@ mod tests {
             let t = s.next().ok_or(out.len())?;
             out.push(match t {
                 Token::Start(tag, empty) => {
-                    let attrs: Vec<String> = attributes(tag.attrs)
-                        .map(|(k, v)| {
+                    let b = doc.as_bytes();
+                    let attrs: Vec<String> = s
+                        .attrs()
+                        .iter()
+                        .map(|a| {
                             format!(
-                                "{}={}",
-                                String::from_utf8_lossy(k),
-                                String::from_utf8_lossy(v)
+                                "{}={}{}",
+                                String::from_utf8_lossy(a.qname(b)),
+                                a.raw(doc),
+                                if a.refs { "&" } else { "" }
                             )
                         })
                         .collect();
+                    let name = match tag.prefix {
+                        Some(p) => format!(
+                            "{}:{}",
+                            String::from_utf8_lossy(p),
+                            String::from_utf8_lossy(tag.local)
+                        ),
+                        None => String::from_utf8_lossy(tag.local).into_owned(),
+                    };
                     format!(
-                        "<{}{}{}>",
-                        String::from_utf8_lossy(tag.name),
+                        "<{name}{}{}>",
                         attrs.iter().map(|a| format!(" {a}")).collect::<String>(),
                         if empty { "/" } else { "" }
                     )
@@ -540,9 +676,43 @@ mod tests {
             ("<é/>", 0),
             ("<a / >", 0),
             ("< a/>", 0),
+            // Names that are not QNames of ASCII NCNames.
+            ("<1a/>", 0),
+            ("<-a/>", 0),
+            ("<a:b:c/>", 0),
+            ("<a:/>", 0),
+            ("<:a/>", 0),
+            ("<a:1b/>", 0),
+            ("<a .b='1'/>", 0),
+            ("<a b:c:d='1'/>", 0),
+            ("<a b:='1'/>", 0),
+            ("<a :b='1'/>", 0),
         ] {
             assert_eq!(tokens(doc), Err(at), "{doc}");
         }
+    }
+
+    #[test]
+    fn records_attributes_up_to_its_limit() {
+        let attrs = |n: usize| (0..n).map(|i| format!(" a{i}='{i}'")).collect::<String>();
+        let doc = format!("<x{}/>", attrs(MAX_ATTRS));
+        let t = tokens(&doc).unwrap();
+        assert_eq!(t.len(), 1);
+        assert!(t[0].ends_with(" a15=15/>"), "{t:?}");
+        assert_eq!(tokens(&format!("<x{}/>", attrs(MAX_ATTRS + 1))), Err(0));
+        // What a value holds is noted as it is scanned.
+        let mut s = Scanner::new("<x a='&amp;' b='1\t2' c='\"' d='\u{e9}'/>", false);
+        assert!(matches!(s.next(), Some(Token::Start(_, true))));
+        let flags: Vec<_> = s.attrs().iter().map(|a| (a.refs, a.ws, a.quot)).collect();
+        assert_eq!(
+            flags,
+            [
+                (true, false, false),
+                (false, true, false),
+                (false, false, true),
+                (false, false, false)
+            ]
+        );
     }
 
     #[test]

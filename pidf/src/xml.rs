@@ -1941,6 +1941,9 @@ pub(crate) const NAME_COLON: u8 = 2;
 /// [`NAME_CLASS`] of any byte of a multi-byte UTF-8 character (the
 /// document is valid UTF-8 by then).
 pub(crate) const NAME_NON_ASCII: u8 = 4;
+/// [`NAME_CLASS`] of the ASCII bytes a name part may start with: letters
+/// and `_` (these are in [`NAME_ASCII`] too).
+pub(crate) const NAME_START: u8 = 8;
 
 /// The class of every byte in names, one table for every name check of
 /// the crate's parsers (each asks for the classes it takes).
@@ -1950,7 +1953,9 @@ static NAME_CLASS: [u8; 256] = {
     let mut i = 0;
     while i < 256 {
         let b = i as u8;
-        t[i] = if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.' {
+        t[i] = if b.is_ascii_alphabetic() || b == b'_' {
+            NAME_ASCII | NAME_START
+        } else if b.is_ascii_digit() || b == b'-' || b == b'.' {
             NAME_ASCII
         } else if b == b':' {
             NAME_COLON
