@@ -18,7 +18,7 @@ use crate::model::{
     DEVICE_KINDS, PERSON_KINDS, PRESENCE_KINDS, STATUS_KINDS, TUPLE_KINDS,
 };
 use crate::ns;
-use crate::scan::{self, Scanner, StartTag, Token};
+use crate::scan::{self, Scanner, Token};
 use crate::text::Text;
 use crate::time::Timestamp;
 use crate::xml::{
@@ -63,10 +63,10 @@ pub(crate) fn parse_full(input: &[u8], limits: &Limits) -> Option<crate::partial
 /// Parses `input` as a generic XML tree, or `None` to defer to the
 /// reference parser (see [`crate::xml::Document::parse`]).
 pub(crate) fn parse_tree(input: &[u8], limits: &Limits) -> Option<Document> {
-    let (mut f, declaration, root, empty) = Fast::start(input, limits)?;
-    let tag = f.open(&root, empty, Within::Other)?;
+    let (mut f, declaration, empty) = Fast::start(input, limits)?;
+    let tag = f.open(empty, Within::Other)?;
     let mark = tag.mark;
-    let mut root = Fast::shell(f.doc, &f.uris, tag)?;
+    let mut root = f.shell(tag)?;
     if !empty {
         f.children_into(&mut root.children)?;
     }
@@ -85,8 +85,8 @@ fn parse_root(
     root_ns: Known,
     root_local: &[u8],
 ) -> Option<Presence> {
-    let (mut f, declaration, root, empty) = Fast::start(input, limits)?;
-    let tag = f.open(&root, empty, Within::Root)?;
+    let (mut f, declaration, empty) = Fast::start(input, limits)?;
+    let tag = f.open(empty, Within::Root)?;
     if !tag.is(root_ns, root_local) {
         return None;
     }
@@ -108,10 +108,6 @@ fn intern(uris: &mut Vec<(Ns, Known)>, uri: &str) -> Option<u32> {
 /// URIs no prefix may be bound to (Namespaces in XML 1.0 section 3).
 fn reserved_uri(u: &str) -> bool {
     u == ns::XML || u == "http://www.w3.org/2000/xmlns/"
-}
-
-fn is_ws(b: &[u8]) -> bool {
-    b.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// `b` as text: a slice of `doc` (checked once, up front) when `b` lies
@@ -188,24 +184,30 @@ struct Fast<'a> {
     /// Every namespace URI bound so far, once each. Tags refer to them by
     /// index, so resolving a name costs no reference count.
     uris: Vec<(Ns, Known)>,
+    /// The namespace declarations of the tag last opened, in order.
+    decls: Vec<NsDecl>,
+    /// Its other attributes, but for `special`.
+    attrs: Vec<Attribute>,
+    /// The value of the one attribute the model types for that element in
+    /// its place (`id`, `entity`, `priority`, `xml:lang`), kept out of
+    /// `attrs`.
+    special: Option<Cow<'a, str>>,
 }
 
-/// A resolved start tag; names borrow the input.
+/// A resolved start tag; names borrow the input. Its declarations,
+/// attributes and typed attribute are in [`Fast`] (`decls`, `attrs`,
+/// `special`) until the next tag is opened: a `Tag` is small and plain,
+/// so handing it from function to function copies a few words, not three
+/// vectors (copies that stalled on the stores that had just built them).
+#[derive(Clone, Copy)]
 struct Tag<'s> {
     /// The namespace, an index in [`Fast::uris`].
     ns: Option<u32>,
     known: Known,
     prefix: Option<&'s [u8]>,
     local: &'s [u8],
-    decls: Vec<NsDecl>,
-    attrs: Vec<Attribute>,
-    /// The value of the one attribute the model types for this element in
-    /// this place (`id`, `entity`, `priority`, `xml:lang`), kept out of
-    /// `attrs`.
-    special: Option<Cow<'s, str>>,
     empty: bool,
-    /// The length of [`Fast::bindings`] before this tag's own; a `u32`
-    /// so that a `Tag` fits 128 bytes and moves without a `memcpy` call.
+    /// The length of [`Fast::bindings`] before this tag's own.
     mark: u32,
 }
 
@@ -265,8 +267,8 @@ impl Tag<'_> {
 }
 
 /// What comes next inside an element-only container.
-enum Next<'a> {
-    Child(StartTag<'a>, bool),
+enum Next {
+    Child(bool),
     End,
 }
 
@@ -276,7 +278,7 @@ impl<'a> Fast<'a> {
     /// is empty. `None` (defer) for input too large, not UTF-8, holding a
     /// character XML forbids, or with anything but white space before the
     /// root.
-    fn start(input: &'a [u8], limits: &Limits) -> Option<(Fast<'a>, bool, StartTag<'a>, bool)> {
+    fn start(input: &'a [u8], limits: &Limits) -> Option<(Fast<'a>, bool, bool)> {
         if input.len() > limits.max_size {
             return None;
         }
@@ -295,14 +297,14 @@ impl<'a> Fast<'a> {
             depth: 0,
             bindings: vec![(Some(&b"xml"[..]), Some(XML_NS))],
             uris: Vec::new(),
+            decls: Vec::new(),
+            attrs: Vec::new(),
+            special: None,
         };
         let declaration = f.scan.declaration()?;
-        loop {
-            match f.scan.next()? {
-                Token::Text(t, _) if is_ws(t.as_bytes()) => {}
-                Token::Start(s, empty) => return Some((f, declaration, s, empty)),
-                _ => return None,
-            }
+        match f.scan.next_skip_ws()? {
+            Token::Start(empty) => Some((f, declaration, empty)),
+            _ => None,
         }
     }
 
@@ -326,7 +328,12 @@ impl<'a> Fast<'a> {
     /// Checks limits, binds the tag's namespace declarations and resolves
     /// its names. The tag's attributes are the scanner's
     /// ([`Scanner::attrs`]): call it right after the tag is read.
-    fn open<'s>(&mut self, s: &'s StartTag<'a>, empty: bool, within: Within) -> Option<Tag<'s>> {
+    fn open(&mut self, empty: bool, within: Within) -> Option<Tag<'a>> {
+        // What the last tag's reader did not take (declarations on a typed
+        // element, which the model does not keep) goes.
+        self.decls.clear();
+        self.attrs.clear();
+        self.special = None;
         self.elements += 1;
         if self.elements > self.limits.max_elements
             || self.depth >= self.limits.max_depth
@@ -341,7 +348,6 @@ impl<'a> Fast<'a> {
         if n > self.limits.max_attributes {
             return None;
         }
-        let mut decls = Vec::new();
         let mut plain = 0usize;
         for i in 0..n {
             let a = *self.scan.attrs().get(i)?;
@@ -378,7 +384,7 @@ impl<'a> Fast<'a> {
                         (Some(i), self.uri_text(i)?)
                     };
                     self.bindings.push((None, uri));
-                    decls.push(NsDecl {
+                    self.decls.push(NsDecl {
                         prefix: None,
                         uri: v,
                     });
@@ -389,13 +395,14 @@ impl<'a> Fast<'a> {
                     }
                     let uri = intern(&mut self.uris, v)?;
                     self.bindings.push((Some(p), Some(uri)));
-                    decls.push(NsDecl {
+                    self.decls.push(NsDecl {
                         prefix: Some(Text::new(utf8(doc, p)?)),
                         uri: self.uri_text(uri)?,
                     });
                 }
             }
         }
+        let s = self.scan.tag();
         let (prefix, local) = (s.prefix, s.local);
         if prefix.is_some_and(|p| p == b"xmlns" || p == b"xml") {
             return None;
@@ -409,8 +416,6 @@ impl<'a> Fast<'a> {
             Some(i) => self.uris.get(i as usize)?.1,
         };
         let typed = special(within, known, local);
-        let mut attrs = Vec::new();
-        let mut special_value = None;
         if plain > 0 {
             // The other attributes, now the element's own declarations are
             // bound.
@@ -422,11 +427,11 @@ impl<'a> Fast<'a> {
                     continue;
                 }
                 if Some(key) == typed {
-                    special_value = Some(attr_cow(doc, &a)?);
+                    self.special = Some(attr_cow(doc, &a)?);
                     continue;
                 }
-                if attrs.capacity() == 0 {
-                    attrs.reserve_exact(plain);
+                if self.attrs.capacity() == 0 {
+                    self.attrs.reserve_exact(plain);
                 }
                 let ans = match ap {
                     Some(p) => match self.lookup(Some(p))? {
@@ -435,7 +440,7 @@ impl<'a> Fast<'a> {
                     },
                     None => None,
                 };
-                attrs.push(Attribute {
+                self.attrs.push(Attribute {
                     name: Name {
                         ns: ans,
                         prefix: match ap {
@@ -456,9 +461,6 @@ impl<'a> Fast<'a> {
             known,
             prefix,
             local,
-            decls,
-            attrs,
-            special: special_value,
             empty,
             mark,
         })
@@ -474,53 +476,53 @@ impl<'a> Fast<'a> {
 
     /// After the root: only white space may follow.
     fn epilog(&mut self) -> bool {
-        loop {
-            match self.scan.next() {
-                Some(Token::Eof) => return true,
-                Some(Token::Text(t, _)) if is_ws(t.as_bytes()) => {}
-                _ => return false,
-            }
-        }
+        matches!(self.scan.next_skip_ws(), Some(Token::Eof))
     }
 
-    fn next(&mut self) -> Option<Next<'a>> {
-        loop {
-            match self.scan.next()? {
-                Token::Start(s, empty) => return Some(Next::Child(s, empty)),
-                Token::End => return Some(Next::End),
-                Token::Text(t, _) if is_ws(t.as_bytes()) => {}
-                _ => return None,
-            }
-        }
-    }
-
-    /// The text of a leaf element through its end; child elements, CDATA
-    /// and comments defer. Borrowed from the input when it can be.
-    fn leaf(&mut self, empty: bool) -> Option<Cow<'a, str>> {
-        if empty {
-            return Some(Cow::Borrowed(""));
-        }
-        match self.scan.next()? {
-            Token::End => Some(Cow::Borrowed("")),
-            Token::Text(t, work) => {
-                let text = scan::unescape(t, work)?;
-                matches!(self.scan.next()?, Token::End).then_some(text)
-            }
+    fn next(&mut self) -> Option<Next> {
+        match self.scan.next_tag()? {
+            Token::Start(empty) => Some(Next::Child(empty)),
+            Token::End => Some(Next::End),
             _ => None,
         }
     }
 
+    /// The text of a leaf element through its end, as written (see
+    /// [`Token::Text`]); child elements, CDATA and comments defer.
+    fn leaf_raw(&mut self, empty: bool) -> Option<(&'a str, scan::Work)> {
+        if empty {
+            return Some(("", scan::Work::default()));
+        }
+        match self.scan.next()? {
+            Token::End => Some(("", scan::Work::default())),
+            Token::Text(t, work) => matches!(self.scan.next()?, Token::End).then_some((t, work)),
+            _ => None,
+        }
+    }
+
+    /// The text of a leaf element, borrowed from the input when it can be.
+    fn leaf(&mut self, empty: bool) -> Option<Cow<'a, str>> {
+        let (raw, work) = self.leaf_raw(empty)?;
+        scan::unescape(raw, work)
+    }
+
+    /// The same as a [`Text`] (see [`scan::unescape_text`]).
+    fn leaf_text(&mut self, empty: bool) -> Option<Text> {
+        let (raw, work) = self.leaf_raw(empty)?;
+        scan::unescape_text(raw, work)
+    }
+
     /// An extension element's shell (name, declarations, attributes), its
     /// children still to read.
-    fn shell(doc: &str, uris: &[(Ns, Known)], tag: Tag<'_>) -> Option<Element> {
-        if tag.special.is_some() {
+    fn shell(&mut self, tag: Tag<'_>) -> Option<Element> {
+        if self.special.is_some() {
             // Opened as a typed element: its typed attribute is not in `attrs`.
             return None;
         }
         Some(Element {
-            name: tag.name(doc, uris)?,
-            namespaces: tag.decls,
-            attributes: tag.attrs,
+            name: tag.name(self.doc, &self.uris)?,
+            namespaces: std::mem::take(&mut self.decls),
+            attributes: std::mem::take(&mut self.attrs),
             children: Vec::new(),
         })
     }
@@ -529,8 +531,16 @@ impl<'a> Fast<'a> {
     /// them in place (no element is moved once made).
     fn children_into(&mut self, children: &mut Vec<Node>) -> Option<()> {
         loop {
-            let (s, empty) = match self.scan.next()? {
-                Token::Start(s, empty) => (s, empty),
+            let empty = match self.scan.next()? {
+                Token::Start(empty) => empty,
+                Token::Text(t, work) if work.refs => {
+                    let text = scan::unescape_text(t, work)?;
+                    match children.last_mut() {
+                        Some(Node::Text(prev)) => prev.push_str(&text),
+                        _ => push_node(children, Node::Text(text)),
+                    }
+                    continue;
+                }
                 Token::Text(t, work) => {
                     push_text(children, &scan::unescape(t, work)?);
                     continue;
@@ -538,12 +548,9 @@ impl<'a> Fast<'a> {
                 Token::End => return Some(()),
                 Token::Eof => return None,
             };
-            let t = self.open(&s, empty, Within::Other)?;
+            let t = self.open(empty, Within::Other)?;
             let mark = t.mark;
-            push_node(
-                children,
-                Node::Element(Self::shell(self.doc, &self.uris, t)?),
-            );
+            push_node(children, Node::Element(self.shell(t)?));
             if !empty {
                 let Some(Node::Element(e)) = children.last_mut() else {
                     return None;
@@ -558,7 +565,8 @@ impl<'a> Fast<'a> {
     /// read into `out`.
     fn ext_into(&mut self, tag: Tag<'_>, out: &mut Vec<Element>) -> Option<()> {
         let (mark, empty) = (tag.mark, tag.empty);
-        out.push(Self::shell(self.doc, &self.uris, tag)?);
+        let e = self.shell(tag)?;
+        out.push(e);
         if !empty {
             let e = out.last_mut()?;
             self.children_into(&mut e.children)?;
@@ -569,20 +577,20 @@ impl<'a> Fast<'a> {
 
     /// The root (presence or pidf-full, checked by the caller) and its
     /// content.
-    fn presence(&mut self, mut tag: Tag<'_>) -> Option<Presence> {
+    fn presence(&mut self, tag: Tag<'_>) -> Option<Presence> {
         let mut p = Presence {
-            entity: tag.special.take().map(Text::from),
+            entity: self.special.take().map(Text::from),
             prefix: match tag.prefix {
                 Some(x) => Some(Text::new(utf8(self.doc, x)?)),
                 None => None,
             },
-            attributes: std::mem::take(&mut tag.attrs),
-            namespaces: std::mem::take(&mut tag.decls),
+            attributes: std::mem::take(&mut self.attrs),
+            namespaces: std::mem::take(&mut self.decls),
             ..Presence::default()
         };
         if !tag.empty {
-            while let Next::Child(s, empty) = self.next()? {
-                let t = self.open(&s, empty, Within::Presence)?;
+            while let Next::Child(empty) = self.next()? {
+                let t = self.open(empty, Within::Presence)?;
                 let part = match t.known {
                     Known::Pidf if t.local == b"tuple" => {
                         p.tuples.push(self.tuple(t)?);
@@ -623,21 +631,21 @@ impl<'a> Fast<'a> {
         Some(p)
     }
 
-    fn note(&mut self, mut tag: Tag<'_>) -> Option<Note> {
-        let lang = tag.special.take().map(Text::from);
-        let text = Text::from(self.leaf(tag.empty)?);
+    fn note(&mut self, tag: Tag<'_>) -> Option<Note> {
+        let lang = self.special.take().map(Text::from);
+        let text = self.leaf_text(tag.empty)?;
         self.close(tag.mark, tag.empty);
         Some(Note {
             text,
             lang,
-            attributes: tag.attrs,
+            attributes: std::mem::take(&mut self.attrs),
         })
     }
 
     /// A leaf the model types without attributes (basic, timestamp,
     /// deviceID): its text.
     fn bare_leaf(&mut self, tag: Tag<'_>) -> Option<Cow<'a, str>> {
-        if !tag.attrs.is_empty() {
+        if !self.attrs.is_empty() {
             return None;
         }
         let text = self.leaf(tag.empty)?;
@@ -645,17 +653,17 @@ impl<'a> Fast<'a> {
         Some(text)
     }
 
-    fn tuple(&mut self, mut tag: Tag<'_>) -> Option<Tuple> {
+    fn tuple(&mut self, tag: Tag<'_>) -> Option<Tuple> {
         let mut t = Tuple {
-            id: Text::from(tag.special.take()?),
-            attributes: std::mem::take(&mut tag.attrs),
+            id: Text::from(self.special.take()?),
+            attributes: std::mem::take(&mut self.attrs),
             extensions: Vec::with_capacity(4),
             ..Tuple::default()
         };
         let mut status = None;
         if !tag.empty {
-            while let Next::Child(s, empty) = self.next()? {
-                let mut c = self.open(&s, empty, Within::Tuple)?;
+            while let Next::Child(empty) = self.next()? {
+                let c = self.open(empty, Within::Tuple)?;
                 let part = match (c.known, c.local) {
                     (Known::Pidf, b"status") => {
                         if status.is_some() {
@@ -668,7 +676,7 @@ impl<'a> Fast<'a> {
                         if t.contact.is_some() {
                             return None;
                         }
-                        let priority = match c.special.take() {
+                        let priority = match self.special.take() {
                             Some(p) => Some(Priority::parse(&p)?),
                             None => None,
                         };
@@ -677,7 +685,7 @@ impl<'a> Fast<'a> {
                         t.contact = Some(Contact {
                             uri,
                             priority,
-                            attributes: c.attrs,
+                            attributes: std::mem::take(&mut self.attrs),
                         });
                         Part::Contact
                     }
@@ -716,14 +724,14 @@ impl<'a> Fast<'a> {
         Some(t)
     }
 
-    fn status(&mut self, mut tag: Tag<'_>) -> Option<Status> {
+    fn status(&mut self, tag: Tag<'_>) -> Option<Status> {
         let mut st = Status {
-            attributes: std::mem::take(&mut tag.attrs),
+            attributes: std::mem::take(&mut self.attrs),
             ..Status::default()
         };
         if !tag.empty {
-            while let Next::Child(s, empty) = self.next()? {
-                let c = self.open(&s, empty, Within::Other)?;
+            while let Next::Child(empty) = self.next()? {
+                let c = self.open(empty, Within::Other)?;
                 if c.is(Known::Pidf, b"basic") {
                     if st.basic.is_some() {
                         return None;
@@ -750,16 +758,16 @@ impl<'a> Fast<'a> {
         Some(st)
     }
 
-    fn person(&mut self, mut tag: Tag<'_>) -> Option<Person> {
+    fn person(&mut self, tag: Tag<'_>) -> Option<Person> {
         let mut p = Person {
-            id: Text::from(tag.special.take()?),
-            attributes: std::mem::take(&mut tag.attrs),
+            id: Text::from(self.special.take()?),
+            attributes: std::mem::take(&mut self.attrs),
             extensions: Vec::with_capacity(8),
             ..Person::default()
         };
         if !tag.empty {
-            while let Next::Child(s, empty) = self.next()? {
-                let c = self.open(&s, empty, Within::DataModel)?;
+            while let Next::Child(empty) = self.next()? {
+                let c = self.open(empty, Within::DataModel)?;
                 let part = match (c.known, c.local) {
                     (Known::DataModel, b"note") => {
                         p.notes.push(self.note(c)?);
@@ -793,16 +801,16 @@ impl<'a> Fast<'a> {
         Some(p)
     }
 
-    fn device(&mut self, mut tag: Tag<'_>) -> Option<Device> {
+    fn device(&mut self, tag: Tag<'_>) -> Option<Device> {
         let mut d = Device {
-            id: Text::from(tag.special.take()?),
-            attributes: std::mem::take(&mut tag.attrs),
+            id: Text::from(self.special.take()?),
+            attributes: std::mem::take(&mut self.attrs),
             ..Device::default()
         };
         let mut device_id = None;
         if !tag.empty {
-            while let Next::Child(s, empty) = self.next()? {
-                let c = self.open(&s, empty, Within::DataModel)?;
+            while let Next::Child(empty) = self.next()? {
+                let c = self.open(empty, Within::DataModel)?;
                 let part = match (c.known, c.local) {
                     (Known::DataModel, b"deviceID") => {
                         if device_id.is_some() {

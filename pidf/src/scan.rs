@@ -26,14 +26,16 @@ use std::borrow::Cow;
 
 use memchr::memchr;
 
-use crate::xml::{
-    name_byte, normalize_line_ends, push_line_ends, short_eq, NAME_ASCII, NAME_COLON, NAME_START,
-};
+use crate::text::Text;
+use crate::xml::{name_byte, normalize_line_ends, short_eq, NAME_ASCII, NAME_COLON, NAME_START};
 
 /// What comes next in the document.
 pub(crate) enum Token<'a> {
-    /// A start tag (`false`) or an empty-element tag (`true`).
-    Start(StartTag<'a>, bool),
+    /// A start tag (`false`) or an empty-element tag (`true`): its name
+    /// is [`Scanner::tag`] and its attributes [`Scanner::attrs`] until the
+    /// next token is read. (A token this small is returned in registers;
+    /// one that carried the name was copied through memory at every step.)
+    Start(bool),
     /// The end tag of the innermost open element (its name checked).
     End,
     /// Character data up to the next `<`, as written: references not yet
@@ -125,6 +127,10 @@ pub(crate) struct Scanner<'a> {
     open: Vec<&'a [u8]>,
     /// The attributes of the last start tag read.
     attrs: Vec<Attr>,
+    /// The name of the last start tag read: where it starts, where its
+    /// local part starts (the same when it has no prefix) and where it
+    /// ends.
+    name: (usize, usize, usize),
     /// Whether the document holds a CR anywhere: only then are long text
     /// runs searched for one (short runs note it in the same table probe).
     cr: bool,
@@ -324,6 +330,7 @@ impl<'a> Scanner<'a> {
             pos: 0,
             open: Vec::with_capacity(16),
             attrs: Vec::with_capacity(MAX_ATTRS),
+            name: (0, 0, 0),
             cr,
         }
     }
@@ -391,6 +398,42 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// The next tag in element-only content: a start or end tag after
+    /// any white space, which is passed over without a text token. `None`
+    /// for anything else (text, comments, the end of the input), which
+    /// element-only content of the fast path cannot hold.
+    pub(crate) fn next_tag(&mut self) -> Option<Token<'a>> {
+        let b = self.doc.as_bytes();
+        let mut i = self.pos;
+        while is_ws(*b.get(i)?) {
+            i += 1;
+        }
+        if *b.get(i)? != b'<' {
+            return None;
+        }
+        self.pos = i;
+        match *b.get(i + 1)? {
+            b'/' => self.end_tag(),
+            b'?' | b'!' => None,
+            _ => self.start_tag(),
+        }
+    }
+
+    /// The next token after any white space, as [`Scanner::next`] gives
+    /// it once the white space is passed over; text that is not all white
+    /// space comes whole.
+    pub(crate) fn next_skip_ws(&mut self) -> Option<Token<'a>> {
+        let b = self.doc.as_bytes();
+        let mut i = self.pos;
+        while b.get(i).copied().is_some_and(is_ws) {
+            i += 1;
+        }
+        if matches!(b.get(i), Some(b'<') | None) {
+            self.pos = i;
+        }
+        self.next()
+    }
+
     /// Character data: most runs are short (an indentation, a value), so
     /// one table probe a byte finds the `<` and notes any `&` or `]`.
     fn text(&mut self, rest: &[u8]) -> Option<Token<'a>> {
@@ -453,19 +496,26 @@ impl<'a> Scanner<'a> {
         let start = self.pos + 1;
         let (local, end) = qname(b, start)?;
         let (empty, next) = scan_attrs(b, end, &mut self.attrs)?;
-        let tag = StartTag {
-            prefix: if local == start {
-                None
-            } else {
-                Some(b.get(start..local - 1)?)
-            },
-            local: b.get(local..end)?,
-        };
         if !empty {
             self.open.push(b.get(start..end)?);
         }
+        self.name = (start, local, end);
         self.pos = next;
-        Some(Token::Start(tag, empty))
+        Some(Token::Start(empty))
+    }
+
+    /// The name of the start tag just read.
+    pub(crate) fn tag(&self) -> StartTag<'a> {
+        let b = self.doc.as_bytes();
+        let (start, local, end) = self.name;
+        StartTag {
+            prefix: if local == start {
+                None
+            } else {
+                b.get(start..local - 1)
+            },
+            local: b.get(local..end).unwrap_or_default(),
+        }
     }
 
     /// The attributes of the start tag just read (see [`Attr`]).
@@ -517,6 +567,59 @@ pub(crate) fn attributes(attrs: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     })
 }
 
+/// Where [`unescape_into`] writes: a `String`, or a [`Text`] that keeps
+/// short text in place.
+trait Sink {
+    fn put(&mut self, s: &str);
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
+    }
+}
+
+impl Sink for Text {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
+    }
+}
+
+/// Writes `s` with CR LF and lone CRs as LF (XML 1.0 section 2.11).
+fn put_line_ends(out: &mut impl Sink, s: &str) {
+    let mut rest = s;
+    while let Some(cr) = memchr(b'\r', rest.as_bytes()) {
+        out.put(rest.get(..cr).unwrap_or_default());
+        out.put("\n");
+        let after = rest.get(cr + 1..).unwrap_or_default();
+        rest = after.strip_prefix('\n').unwrap_or(after);
+    }
+    out.put(rest);
+}
+
+/// Writes character data with its line ends normalized and its references
+/// resolved (see [`unescape`]).
+fn unescape_into(raw: &str, work: Work, out: &mut impl Sink) -> Option<()> {
+    let put = |out: &mut _, s: &str| {
+        if work.cr {
+            put_line_ends(out, s);
+        } else {
+            Sink::put(out, s);
+        }
+    };
+    let mut rest = raw;
+    while let Some(amp) = memchr(b'&', rest.as_bytes()) {
+        put(out, rest.get(..amp)?);
+        let after = rest.get(amp + 1..)?;
+        let semi = memchr(b';', after.as_bytes())?;
+        let c = reference(after.get(..semi)?)?;
+        out.put(c.encode_utf8(&mut [0; 4]));
+        rest = after.get(semi + 1..)?;
+    }
+    put(out, rest);
+    Some(())
+}
+
 /// Character data with its line ends normalized (XML 1.0 section 2.11:
 /// CR LF and a lone CR become LF) and its references resolved, in that
 /// order, so `&#13;` still gives a CR: borrowed when there is neither to
@@ -524,13 +627,6 @@ pub(crate) fn attributes(attrs: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
 /// not take (an entity other than the five predefined ones, a malformed or
 /// forbidden character reference).
 pub(crate) fn unescape(raw: &str, work: Work) -> Option<Cow<'_, str>> {
-    let push = |out: &mut String, s: &str| {
-        if work.cr {
-            push_line_ends(out, s);
-        } else {
-            out.push_str(s);
-        }
-    };
     if !work.refs {
         return Some(if work.cr {
             normalize_line_ends(raw)
@@ -539,16 +635,20 @@ pub(crate) fn unescape(raw: &str, work: Work) -> Option<Cow<'_, str>> {
         });
     }
     let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
-    while let Some(amp) = memchr(b'&', rest.as_bytes()) {
-        push(&mut out, rest.get(..amp)?);
-        let after = rest.get(amp + 1..)?;
-        let semi = memchr(b';', after.as_bytes())?;
-        out.push(reference(after.get(..semi)?)?);
-        rest = after.get(semi + 1..)?;
-    }
-    push(&mut out, rest);
+    unescape_into(raw, work, &mut out)?;
     Some(Cow::Owned(out))
+}
+
+/// The same as a [`Text`]. Neither normalizing nor resolving lengthens
+/// text, so raw text short enough to keep in place is unescaped in place,
+/// with no allocation.
+pub(crate) fn unescape_text(raw: &str, work: Work) -> Option<Text> {
+    if (work.refs || work.cr) && raw.len() <= crate::text::INLINE {
+        let mut out = Text::inline_empty();
+        unescape_into(raw, work, &mut out)?;
+        return Some(out);
+    }
+    unescape(raw, work).map(Text::from)
 }
 
 /// The character a reference's name (between `&` and `;`) stands for.
@@ -591,7 +691,8 @@ mod tests {
         loop {
             let t = s.next().ok_or(out.len())?;
             out.push(match t {
-                Token::Start(tag, empty) => {
+                Token::Start(empty) => {
+                    let tag = s.tag();
                     let b = doc.as_bytes();
                     let attrs: Vec<String> = s
                         .attrs()
@@ -693,6 +794,22 @@ mod tests {
     }
 
     #[test]
+    fn passes_over_white_space_but_not_text() {
+        let doc = "<a>\r\n\t <b/> x<c/>  </a>  ";
+        let mut s = Scanner::new(doc, true);
+        let mut seen = Vec::new();
+        loop {
+            match s.next_skip_ws().unwrap() {
+                Token::Start(_) => seen.push(String::from_utf8_lossy(s.tag().local).into_owned()),
+                Token::End => seen.push("end".to_owned()),
+                Token::Text(t, _) => seen.push(format!("text:{t}")),
+                Token::Eof => break,
+            }
+        }
+        assert_eq!(seen, ["a", "b", "text: x", "c", "end"]);
+    }
+
+    #[test]
     fn records_attributes_up_to_its_limit() {
         let attrs = |n: usize| (0..n).map(|i| format!(" a{i}='{i}'")).collect::<String>();
         let doc = format!("<x{}/>", attrs(MAX_ATTRS));
@@ -702,7 +819,7 @@ mod tests {
         assert_eq!(tokens(&format!("<x{}/>", attrs(MAX_ATTRS + 1))), Err(0));
         // What a value holds is noted as it is scanned.
         let mut s = Scanner::new("<x a='&amp;' b='1\t2' c='\"' d='\u{e9}'/>", false);
-        assert!(matches!(s.next(), Some(Token::Start(_, true))));
+        assert!(matches!(s.next(), Some(Token::Start(true))));
         let flags: Vec<_> = s.attrs().iter().map(|a| (a.refs, a.ws, a.quot)).collect();
         assert_eq!(
             flags,
@@ -792,5 +909,39 @@ mod tests {
             unescape("a&b", Work::default()),
             Some(Cow::Borrowed("a&b"))
         ));
+    }
+
+    /// As a `Text`, unescaped text up to the inline length is built in
+    /// place, and every result is the `String` path's.
+    #[test]
+    fn unescapes_short_text_in_place() {
+        for raw in [
+            "&lt;&gt;&amp;&apos;&quot;",
+            "a&#65;&#x42;&#x00043;c",
+            "&#x1F600;",
+            "l1\r\nl2\rl3&#13;",
+            "Service 0 &amp; friends",
+            "exactly twenty-four &amp;",
+            "a much longer note than fits in place &amp; more",
+            "plain",
+        ] {
+            let work = Work {
+                refs: raw.contains('&'),
+                cr: raw.contains('\r'),
+            };
+            let text = unescape_text(raw, work).unwrap();
+            assert_eq!(&*text, &*unescape(raw, work).unwrap(), "{raw}");
+            assert_eq!(text.is_shared(), text.len() > crate::text::INLINE, "{raw}");
+        }
+        assert_eq!(
+            unescape_text(
+                "&nbsp;",
+                Work {
+                    refs: true,
+                    cr: false
+                }
+            ),
+            None
+        );
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use arrayvec::ArrayString;
 
 /// How many bytes a [`Text`] keeps in place.
-const INLINE: usize = 24;
+pub(crate) const INLINE: usize = 24;
 
 /// A string of the presence model, read like a `&str`.
 ///
@@ -53,6 +53,13 @@ enum Repr {
 impl Text {
     /// The empty text.
     pub const EMPTY: Text = Text(Repr::Static(""));
+
+    /// An empty text kept in place, to build short text in with
+    /// [`Text::push_str`] without allocating (which [`Text::EMPTY`], being
+    /// static, would on the first push).
+    pub(crate) const fn inline_empty() -> Text {
+        Text(Repr::Inline(ArrayString::new_const()))
+    }
 
     /// `s` as a `Text`: in place when it is short, else in one shared
     /// allocation.
