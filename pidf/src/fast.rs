@@ -515,16 +515,29 @@ impl<'a> Fast<'a> {
     /// An extension element's shell (name, declarations, attributes), its
     /// children still to read.
     fn shell(&mut self, tag: Tag<'_>) -> Option<Element> {
+        let name = self.shell_name(tag)?;
+        Some(self.shell_of(name))
+    }
+
+    /// The name of an extension element; `None` for one opened as a typed
+    /// element (its typed attribute is not in `attrs`).
+    fn shell_name(&self, tag: Tag<'_>) -> Option<Name> {
         if self.special.is_some() {
-            // Opened as a typed element: its typed attribute is not in `attrs`.
             return None;
         }
-        Some(Element {
-            name: tag.name(self.doc, &self.uris)?,
+        tag.name(self.doc, &self.uris)
+    }
+
+    /// The shell of the element last opened, named `name`. Infallible, so
+    /// that a caller can build it straight into its vector (no fallible
+    /// step between, which would have it built aside and copied).
+    fn shell_of(&mut self, name: Name) -> Element {
+        Element {
+            name,
             namespaces: std::mem::take(&mut self.decls),
             attributes: std::mem::take(&mut self.attrs),
             children: Vec::new(),
-        })
+        }
     }
 
     /// Reads an extension element's children through its end, building
@@ -550,7 +563,8 @@ impl<'a> Fast<'a> {
             };
             let t = self.open(empty, Within::Other)?;
             let mark = t.mark;
-            push_node(children, Node::Element(self.shell(t)?));
+            let name = self.shell_name(t)?;
+            push_node(children, Node::Element(self.shell_of(name)));
             if !empty {
                 let Some(Node::Element(e)) = children.last_mut() else {
                     return None;
@@ -565,8 +579,8 @@ impl<'a> Fast<'a> {
     /// read into `out`.
     fn ext_into(&mut self, tag: Tag<'_>, out: &mut Vec<Element>) -> Option<()> {
         let (mark, empty) = (tag.mark, tag.empty);
-        let e = self.shell(tag)?;
-        out.push(e);
+        let name = self.shell_name(tag)?;
+        out.push(self.shell_of(name));
         if !empty {
             let e = out.last_mut()?;
             self.children_into(&mut e.children)?;

@@ -45,7 +45,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use crate::text::Text;
 
@@ -696,24 +696,43 @@ pub(crate) const ATOMS: &[&str] = &[
     "xsi",
 ];
 
-/// Buckets of [`ATOMS`] by [`atom_bucket`]: a power of two.
-const ATOM_BUCKETS: usize = 512;
+/// Slots of [`ATOM_SLOTS`]: a power of two, over three times the atoms.
+const ATOM_SLOTS_LEN: usize = 1024;
 
-fn atom_bucket(s: &[u8]) -> usize {
-    let first = usize::from(s.first().copied().unwrap_or(0));
-    let last = usize::from(s.last().copied().unwrap_or(0));
-    (s.len().wrapping_mul(31) ^ first.wrapping_mul(7) ^ last.wrapping_mul(131)) & (ATOM_BUCKETS - 1)
+/// Where the search for `s` starts in [`ATOM_SLOTS`]: a hash of its
+/// length and its first, middle and last bytes, cheap and spread enough
+/// for the vocabularies' names.
+#[allow(clippy::indexing_slicing)] // indexes below the length, checked
+const fn atom_hash(s: &[u8]) -> usize {
+    let n = s.len();
+    if n == 0 {
+        return 0;
+    }
+    let v = (n as u32).wrapping_mul(0x9E37)
+        ^ ((s[0] as u32) << 8)
+        ^ (s[n - 1] as u32)
+        ^ ((s[n / 2] as u32) << 4);
+    (v.wrapping_mul(0x2545_F491) >> 22) as usize & (ATOM_SLOTS_LEN - 1)
 }
 
-static ATOM_TABLE: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
-    let mut t = vec![Vec::new(); ATOM_BUCKETS];
-    for &a in ATOMS {
-        if let Some(b) = t.get_mut(atom_bucket(a.as_bytes())) {
-            b.push(a);
+/// An open-addressed table of [`ATOMS`], built at compile time: each slot
+/// holds an atom's index plus one (0: empty), probed linearly from
+/// [`atom_hash`].
+#[allow(clippy::indexing_slicing)] // indexes masked below the length
+static ATOM_SLOTS: [u16; ATOM_SLOTS_LEN] = {
+    assert!(ATOMS.len() * 3 < ATOM_SLOTS_LEN && ATOMS.len() < u16::MAX as usize);
+    let mut t = [0u16; ATOM_SLOTS_LEN];
+    let mut i = 0;
+    while i < ATOMS.len() {
+        let mut h = atom_hash(ATOMS[i].as_bytes());
+        while t[h] != 0 {
+            h = (h + 1) & (ATOM_SLOTS_LEN - 1);
         }
+        t[h] = (i + 1) as u16;
+        i += 1;
     }
     t
-});
+};
 
 /// Whether `a` and `b` hold the same bytes, compared a word at a time in
 /// line: names and prefixes are short, and a call to `memcmp` costs more
@@ -756,13 +775,18 @@ pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
 /// assert!(matches!(atom("x-vendor-thing"), Cow::Owned(_)));
 /// ```
 pub fn atom(s: &str) -> Cow<'static, str> {
-    if let Some(bucket) = ATOM_TABLE.get(atom_bucket(s.as_bytes())) {
-        if let Some(&a) = bucket
-            .iter()
-            .find(|&&a| short_eq(a.as_bytes(), s.as_bytes()))
-        {
+    let mut h = atom_hash(s.as_bytes());
+    // The table is under a third full, so every probe ends at an empty
+    // slot; the bound is for form's sake.
+    for _ in 0..ATOM_SLOTS_LEN {
+        let slot = usize::from(ATOM_SLOTS.get(h).copied().unwrap_or(0));
+        let Some(&a) = slot.checked_sub(1).and_then(|i| ATOMS.get(i)) else {
+            break;
+        };
+        if short_eq(a.as_bytes(), s.as_bytes()) {
             return Cow::Borrowed(a);
         }
+        h = (h + 1) & (ATOM_SLOTS_LEN - 1);
     }
     Cow::Owned(s.to_owned())
 }
