@@ -144,9 +144,17 @@ fn attr_cow<'d>(doc: &'d str, a: &scan::Attr) -> Option<Cow<'d, str>> {
         .map(|v| Cow::Owned(v.into_owned()))
 }
 
-/// A prefix (`None`: the default namespace) and the URI it is bound to,
-/// an index in [`Fast::uris`] (`None`: undeclared).
-type Binding<'a> = (Option<&'a [u8]>, Option<u32>);
+/// A prefix bound to a URI.
+struct Binding<'a> {
+    /// The prefix; `None` for the default namespace.
+    prefix: Option<&'a [u8]>,
+    /// The URI, an index in [`Fast::uris`]; `None` undeclares the default
+    /// namespace.
+    uri: Option<u32>,
+    /// The prefix as the names written with it hold it ([`atom`]), made
+    /// once where it is declared rather than for every name.
+    atom: Option<Cow<'static, str>>,
+}
 
 /// The namespaces the model types elements in, told apart once per URI
 /// (when it is interned) instead of by a string comparison per element.
@@ -178,8 +186,7 @@ struct Fast<'a> {
     elements: usize,
     /// Open (non-empty) elements.
     depth: usize,
-    /// (prefix, uri) in scope, innermost last; a `None` uri undeclares the
-    /// default namespace.
+    /// The prefixes in scope, innermost last.
     bindings: Vec<Binding<'a>>,
     /// Every namespace URI bound so far, once each. Tags refer to them by
     /// index, so resolving a name costs no reference count.
@@ -205,6 +212,9 @@ struct Tag<'s> {
     ns: Option<u32>,
     known: Known,
     prefix: Option<&'s [u8]>,
+    /// The index in [`Fast::bindings`] of the prefix's binding (when
+    /// there is a prefix).
+    binding: u32,
     local: &'s [u8],
     empty: bool,
     /// The length of [`Fast::bindings`] before this tag's own.
@@ -253,17 +263,6 @@ impl Tag<'_> {
     fn is(&self, ns: Known, local: &[u8]) -> bool {
         self.known == ns && ns != Known::Other && self.local == local
     }
-
-    fn name(&self, doc: &str, uris: &[(Ns, Known)]) -> Option<Name> {
-        Some(Name {
-            ns: uri(uris, self.ns)?,
-            prefix: match self.prefix {
-                Some(p) => Some(atom(utf8(doc, p)?)),
-                None => None,
-            },
-            local: atom(utf8(doc, self.local)?),
-        })
-    }
 }
 
 /// What comes next inside an element-only container.
@@ -295,7 +294,11 @@ impl<'a> Fast<'a> {
             limits: *limits,
             elements: 0,
             depth: 0,
-            bindings: vec![(Some(&b"xml"[..]), Some(XML_NS))],
+            bindings: vec![Binding {
+                prefix: Some(b"xml"),
+                uri: Some(XML_NS),
+                atom: Some(Cow::Borrowed("xml")),
+            }],
             uris: Vec::new(),
             decls: Vec::new(),
             attrs: Vec::new(),
@@ -313,16 +316,24 @@ impl<'a> Fast<'a> {
         Some(Text::from(&self.uris.get(i as usize)?.0))
     }
 
-    fn lookup(&self, prefix: Option<&[u8]>) -> Option<Option<u32>> {
-        self.bindings
+    /// The binding of `prefix` in scope (`None`: the default namespace),
+    /// by its index in [`Fast::bindings`]: the URI it is bound to and the
+    /// index.
+    fn lookup(&self, prefix: Option<&[u8]>) -> Option<(Option<u32>, u32)> {
+        let i = self
+            .bindings
             .iter()
-            .rev()
-            .find(|(p, _)| match (p, prefix) {
+            .rposition(|d| match (d.prefix, prefix) {
                 (Some(a), Some(b)) => short_eq(a, b),
                 (None, None) => true,
                 _ => false,
-            })
-            .map(|(_, u)| *u)
+            })?;
+        Some((self.bindings.get(i)?.uri, u32::try_from(i).ok()?))
+    }
+
+    /// The prefix of binding `i` as a name holds it.
+    fn prefix_atom(&self, i: u32) -> Option<Cow<'static, str>> {
+        self.bindings.get(i as usize)?.atom.clone()
     }
 
     /// Checks limits, binds the tag's namespace declarations and resolves
@@ -383,7 +394,11 @@ impl<'a> Fast<'a> {
                         let i = intern(&mut self.uris, v)?;
                         (Some(i), self.uri_text(i)?)
                     };
-                    self.bindings.push((None, uri));
+                    self.bindings.push(Binding {
+                        prefix: None,
+                        uri,
+                        atom: None,
+                    });
                     self.decls.push(NsDecl {
                         prefix: None,
                         uri: v,
@@ -394,9 +409,14 @@ impl<'a> Fast<'a> {
                         return None;
                     }
                     let uri = intern(&mut self.uris, v)?;
-                    self.bindings.push((Some(p), Some(uri)));
+                    let text = utf8(doc, p)?;
+                    self.bindings.push(Binding {
+                        prefix: Some(p),
+                        uri: Some(uri),
+                        atom: Some(atom(text)),
+                    });
                     self.decls.push(NsDecl {
-                        prefix: Some(Text::new(utf8(doc, p)?)),
+                        prefix: Some(Text::new(text)),
                         uri: self.uri_text(uri)?,
                     });
                 }
@@ -407,9 +427,12 @@ impl<'a> Fast<'a> {
         if prefix.is_some_and(|p| p == b"xmlns" || p == b"xml") {
             return None;
         }
-        let ns = match prefix {
-            Some(p) => Some(self.lookup(Some(p))??),
-            None => self.lookup(None).flatten(),
+        let (ns, binding) = match prefix {
+            Some(p) => {
+                let (uri, i) = self.lookup(Some(p))?;
+                (Some(uri?), i)
+            }
+            None => (self.lookup(None).and_then(|(uri, _)| uri), 0),
         };
         let known = match ns {
             Some(XML_NS) | None => Known::Other,
@@ -433,20 +456,21 @@ impl<'a> Fast<'a> {
                 if self.attrs.capacity() == 0 {
                     self.attrs.reserve_exact(plain);
                 }
-                let ans = match ap {
-                    Some(p) => match self.lookup(Some(p))? {
-                        Some(XML_NS) => Some(Ns::from_static(ns::XML)),
-                        index => uri(&self.uris, index)?,
-                    },
-                    None => None,
+                let (ans, aprefix) = match ap {
+                    Some(p) => {
+                        let (index, i) = self.lookup(Some(p))?;
+                        let ans = match index {
+                            Some(XML_NS) => Some(Ns::from_static(ns::XML)),
+                            index => uri(&self.uris, index)?,
+                        };
+                        (ans, Some(self.prefix_atom(i)?))
+                    }
+                    None => (None, None),
                 };
                 self.attrs.push(Attribute {
                     name: Name {
                         ns: ans,
-                        prefix: match ap {
-                            Some(p) => Some(atom(utf8(doc, p)?)),
-                            None => None,
-                        },
+                        prefix: aprefix,
                         local: atom(utf8(doc, a.local(b))?),
                     },
                     value: Text::from(attr_cow(doc, &a)?),
@@ -460,6 +484,7 @@ impl<'a> Fast<'a> {
             ns,
             known,
             prefix,
+            binding,
             local,
             empty,
             mark,
@@ -525,7 +550,14 @@ impl<'a> Fast<'a> {
         if self.special.is_some() {
             return None;
         }
-        tag.name(self.doc, &self.uris)
+        Some(Name {
+            ns: uri(&self.uris, tag.ns)?,
+            prefix: match tag.prefix {
+                Some(_) => Some(self.prefix_atom(tag.binding)?),
+                None => None,
+            },
+            local: atom(utf8(self.doc, tag.local)?),
+        })
     }
 
     /// The shell of the element last opened, named `name`. Infallible, so
