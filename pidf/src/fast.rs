@@ -635,11 +635,14 @@ impl<'a> Fast<'a> {
             ..Presence::default()
         };
         if !tag.empty {
+            // The highest rank of a child kind read so far (see
+            // [`out_of_order`]).
+            let mut high = 0;
             while let Next::Child(empty) = self.next()? {
                 let t = self.open(empty, Within::Presence)?;
                 let part = match t.known {
                     Known::Pidf if t.local == b"tuple" => {
-                        p.tuples.push(self.tuple(t)?);
+                        self.tuple_into(t, &mut p.tuples)?;
                         Part::Tuple
                     }
                     Known::Pidf if t.local == b"note" => {
@@ -659,18 +662,20 @@ impl<'a> Fast<'a> {
                         Part::Ext
                     }
                 };
-                record(
-                    &mut p.layout,
-                    &PRESENCE_KINDS,
-                    &[
-                        p.tuples.len(),
-                        p.notes.len(),
-                        p.persons.len(),
-                        p.devices.len(),
-                        p.extensions.len(),
-                    ],
-                    part,
-                );
+                if out_of_order(&mut high, &p.layout, &PRESENCE_KINDS, part) {
+                    record(
+                        &mut p.layout,
+                        &PRESENCE_KINDS,
+                        &[
+                            p.tuples.len(),
+                            p.notes.len(),
+                            p.persons.len(),
+                            p.devices.len(),
+                            p.extensions.len(),
+                        ],
+                        part,
+                    );
+                }
             }
         }
         self.close(tag.mark, tag.empty);
@@ -699,23 +704,31 @@ impl<'a> Fast<'a> {
         Some(text)
     }
 
-    fn tuple(&mut self, tag: Tag<'_>) -> Option<Tuple> {
-        let mut t = Tuple {
-            id: Text::from(self.special.take()?),
+    /// A tuple, read into a new last slot of `tuples`: built where it is
+    /// kept, not built aside and copied (a `Tuple` is over 300 bytes).
+    fn tuple_into(&mut self, tag: Tag<'_>, tuples: &mut Vec<Tuple>) -> Option<()> {
+        let id = Text::from(self.special.take()?);
+        tuples.push(Tuple {
+            id,
             attributes: std::mem::take(&mut self.attrs),
             extensions: Vec::with_capacity(4),
             ..Tuple::default()
-        };
-        let mut status = None;
+        });
+        let t = tuples.last_mut()?;
+        let mut status = false;
         if !tag.empty {
+            // The highest rank of a child kind read so far (see
+            // [`out_of_order`]).
+            let mut high = 0;
             while let Next::Child(empty) = self.next()? {
                 let c = self.open(empty, Within::Tuple)?;
                 let part = match (c.known, c.local) {
                     (Known::Pidf, b"status") => {
-                        if status.is_some() {
+                        if status {
                             return None;
                         }
-                        status = Some(self.status(c)?);
+                        status = true;
+                        self.status_into(c, &mut t.status)?;
                         Part::Status
                     }
                     (Known::Pidf, b"contact") => {
@@ -736,7 +749,8 @@ impl<'a> Fast<'a> {
                         Part::Contact
                     }
                     (Known::Pidf, b"note") => {
-                        t.notes.push(self.note(c)?);
+                        let note = self.note(c)?;
+                        t.notes.push(note);
                         Part::Note
                     }
                     (Known::Pidf, b"timestamp") => {
@@ -751,31 +765,33 @@ impl<'a> Fast<'a> {
                         Part::Ext
                     }
                 };
-                record(
-                    &mut t.layout,
-                    &TUPLE_KINDS,
-                    &[
-                        usize::from(status.is_some()),
-                        t.extensions.len(),
-                        usize::from(t.contact.is_some()),
-                        t.notes.len(),
-                        usize::from(t.timestamp.is_some()),
-                    ],
-                    part,
-                );
+                if out_of_order(&mut high, &t.layout, &TUPLE_KINDS, part) {
+                    record(
+                        &mut t.layout,
+                        &TUPLE_KINDS,
+                        &[
+                            usize::from(status),
+                            t.extensions.len(),
+                            usize::from(t.contact.is_some()),
+                            t.notes.len(),
+                            usize::from(t.timestamp.is_some()),
+                        ],
+                        part,
+                    );
+                }
             }
         }
         self.close(tag.mark, tag.empty);
-        t.status = status?;
-        Some(t)
+        status.then_some(())
     }
 
-    fn status(&mut self, tag: Tag<'_>) -> Option<Status> {
-        let mut st = Status {
-            attributes: std::mem::take(&mut self.attrs),
-            ..Status::default()
-        };
+    /// A tuple's status, read into `st` (a default one).
+    fn status_into(&mut self, tag: Tag<'_>, st: &mut Status) -> Option<()> {
+        st.attributes = std::mem::take(&mut self.attrs);
         if !tag.empty {
+            // The highest rank of a child kind read so far (see
+            // [`out_of_order`]).
+            let mut high = 0;
             while let Next::Child(empty) = self.next()? {
                 let c = self.open(empty, Within::Other)?;
                 if c.is(Known::Pidf, b"basic") {
@@ -783,25 +799,29 @@ impl<'a> Fast<'a> {
                         return None;
                     }
                     st.basic = Some(Basic::parse(&self.bare_leaf(c)?)?);
-                    record(
-                        &mut st.layout,
-                        &STATUS_KINDS,
-                        &[usize::from(st.basic.is_some()), st.extensions.len()],
-                        Part::Basic,
-                    );
+                    if out_of_order(&mut high, &st.layout, &STATUS_KINDS, Part::Basic) {
+                        record(
+                            &mut st.layout,
+                            &STATUS_KINDS,
+                            &[usize::from(st.basic.is_some()), st.extensions.len()],
+                            Part::Basic,
+                        );
+                    }
                 } else {
                     self.ext_into(c, &mut st.extensions)?;
-                    record(
-                        &mut st.layout,
-                        &STATUS_KINDS,
-                        &[usize::from(st.basic.is_some()), st.extensions.len()],
-                        Part::Ext,
-                    );
+                    if out_of_order(&mut high, &st.layout, &STATUS_KINDS, Part::Ext) {
+                        record(
+                            &mut st.layout,
+                            &STATUS_KINDS,
+                            &[usize::from(st.basic.is_some()), st.extensions.len()],
+                            Part::Ext,
+                        );
+                    }
                 }
             }
         }
         self.close(tag.mark, tag.empty);
-        Some(st)
+        Some(())
     }
 
     fn person(&mut self, tag: Tag<'_>) -> Option<Person> {
@@ -812,6 +832,9 @@ impl<'a> Fast<'a> {
             ..Person::default()
         };
         if !tag.empty {
+            // The highest rank of a child kind read so far (see
+            // [`out_of_order`]).
+            let mut high = 0;
             while let Next::Child(empty) = self.next()? {
                 let c = self.open(empty, Within::DataModel)?;
                 let part = match (c.known, c.local) {
@@ -831,16 +854,18 @@ impl<'a> Fast<'a> {
                         Part::Ext
                     }
                 };
-                record(
-                    &mut p.layout,
-                    &PERSON_KINDS,
-                    &[
-                        p.extensions.len(),
-                        p.notes.len(),
-                        usize::from(p.timestamp.is_some()),
-                    ],
-                    part,
-                );
+                if out_of_order(&mut high, &p.layout, &PERSON_KINDS, part) {
+                    record(
+                        &mut p.layout,
+                        &PERSON_KINDS,
+                        &[
+                            p.extensions.len(),
+                            p.notes.len(),
+                            usize::from(p.timestamp.is_some()),
+                        ],
+                        part,
+                    );
+                }
             }
         }
         self.close(tag.mark, tag.empty);
@@ -855,6 +880,9 @@ impl<'a> Fast<'a> {
         };
         let mut device_id = None;
         if !tag.empty {
+            // The highest rank of a child kind read so far (see
+            // [`out_of_order`]).
+            let mut high = 0;
             while let Next::Child(empty) = self.next()? {
                 let c = self.open(empty, Within::DataModel)?;
                 let part = match (c.known, c.local) {
@@ -881,23 +909,38 @@ impl<'a> Fast<'a> {
                         Part::Ext
                     }
                 };
-                record(
-                    &mut d.layout,
-                    &DEVICE_KINDS,
-                    &[
-                        d.extensions.len(),
-                        usize::from(device_id.is_some()),
-                        d.notes.len(),
-                        usize::from(d.timestamp.is_some()),
-                    ],
-                    part,
-                );
+                if out_of_order(&mut high, &d.layout, &DEVICE_KINDS, part) {
+                    record(
+                        &mut d.layout,
+                        &DEVICE_KINDS,
+                        &[
+                            d.extensions.len(),
+                            usize::from(device_id.is_some()),
+                            d.notes.len(),
+                            usize::from(d.timestamp.is_some()),
+                        ],
+                        part,
+                    );
+                }
             }
         }
         self.close(tag.mark, tag.empty);
         d.device_id = device_id?;
         Some(d)
     }
+}
+
+/// Whether [`record`] has work for a child of kind `part` of a container
+/// whose children come in `kinds` order: the layout already holds
+/// entries, or a child of a later kind came before this one. `high` is the
+/// highest rank in `kinds` of a child read so far in the container. This
+/// answers from the ranks what `record` finds from the counts, so the
+/// common case, children in schema order, costs one comparison.
+fn out_of_order(high: &mut usize, layout: &[Part], kinds: &[Part], part: Part) -> bool {
+    let rank = kinds.iter().position(|k| *k == part).unwrap_or(0);
+    let out = !layout.is_empty() || rank < *high;
+    *high = (*high).max(rank);
+    out
 }
 
 /// Most extension elements hold one child (their text): start with room
@@ -1076,6 +1119,39 @@ mod tests {
         assert!(parse_full(&testkit::vector("pidf/3863-2.xml"), &Limits::default()).is_none());
         let bad_version = br#"<p:pidf-full xmlns="urn:ietf:params:xml:ns:pidf" xmlns:p="urn:ietf:params:xml:ns:pidf-diff" version="x"/>"#;
         assert!(parse_full(bad_version, &Limits::default()).is_none());
+    }
+
+    /// Children out of schema order are laid out as read, on both paths:
+    /// the fast path's rank check must call for the layout exactly where
+    /// the reference's counts do.
+    #[test]
+    fn agrees_on_children_out_of_schema_order() {
+        let docs = [
+            // A note before the status, an extension after the timestamp.
+            "<presence xmlns='urn:ietf:params:xml:ns:pidf' xmlns:x='urn:x' entity='pres:a@b'>\
+             <tuple id='t'><note>n</note><status><basic>open</basic></status>\
+             <timestamp>2005-10-27T16:49:00Z</timestamp><x:e/></tuple></presence>",
+            // In order, then out of order twice in one container.
+            "<presence xmlns='urn:ietf:params:xml:ns:pidf' xmlns:x='urn:x' entity='pres:a@b'>\
+             <tuple id='t'><status><x:s/><basic>open</basic></status><x:e/>\
+             <contact>sip:a@b</contact><x:f/><note>n</note><x:g/></tuple>\
+             <note>p</note><tuple id='u'><status/></tuple></presence>",
+            // The data model's person and device out of order too.
+            "<presence xmlns='urn:ietf:params:xml:ns:pidf' \
+             xmlns:dm='urn:ietf:params:xml:ns:pidf:data-model' xmlns:x='urn:x' entity='pres:a@b'>\
+             <dm:person id='p'><dm:note>n</dm:note><x:e/></dm:person>\
+             <dm:device id='d'><dm:note>n</dm:note><dm:deviceID>urn:x:1</dm:deviceID></dm:device>\
+             <tuple id='t'><status/></tuple></presence>",
+        ];
+        for doc in docs {
+            assert!(agree(doc.as_bytes()), "the fast path takes {doc}");
+            let p = parse(doc.as_bytes(), &Limits::default()).unwrap();
+            let mut out = Vec::new();
+            p.write(&mut out);
+            let written = String::from_utf8(out).unwrap();
+            let again = Presence::parse(written.as_bytes()).unwrap();
+            assert_eq!(again, p, "{written}");
+        }
     }
 
     #[test]
