@@ -774,21 +774,32 @@ pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
 /// assert!(matches!(atom("tuple"), Cow::Borrowed("tuple")));
 /// assert!(matches!(atom("x-vendor-thing"), Cow::Owned(_)));
 /// ```
+#[inline]
 pub fn atom(s: &str) -> Cow<'static, str> {
+    match known_atom(s) {
+        Some(a) => Cow::Borrowed(a),
+        None => Cow::Owned(s.to_owned()),
+    }
+}
+
+/// The static copy of `s` when it is one of [`ATOMS`]. ([`atom`] is
+/// in line and this not: an `Option<&str>` comes back in registers, and
+/// the `Cow` is built where the caller keeps it. A `Cow` returned through
+/// memory, stored field by field and read back as wider words, stalled
+/// every caller.)
+fn known_atom(s: &str) -> Option<&'static str> {
     let mut h = atom_hash(s.as_bytes());
     // The table is under a third full, so every probe ends at an empty
     // slot; the bound is for form's sake.
     for _ in 0..ATOM_SLOTS_LEN {
         let slot = usize::from(ATOM_SLOTS.get(h).copied().unwrap_or(0));
-        let Some(&a) = slot.checked_sub(1).and_then(|i| ATOMS.get(i)) else {
-            break;
-        };
+        let a = *ATOMS.get(slot.checked_sub(1)?)?;
         if short_eq(a.as_bytes(), s.as_bytes()) {
-            return Cow::Borrowed(a);
+            return Some(a);
         }
         h = (h + 1) & (ATOM_SLOTS_LEN - 1);
     }
-    Cow::Owned(s.to_owned())
+    None
 }
 
 /// A namespace declaration written on an element (`xmlns` or `xmlns:p`).
