@@ -339,6 +339,7 @@ impl<'a> Fast<'a> {
     /// Checks limits, binds the tag's namespace declarations and resolves
     /// its names. The tag's attributes are the scanner's
     /// ([`Scanner::attrs`]): call it right after the tag is read.
+    #[inline]
     fn open(&mut self, empty: bool, within: Within) -> Option<Tag<'a>> {
         // What the last tag's reader did not take (declarations on a typed
         // element, which the model does not keep) goes.
@@ -353,12 +354,53 @@ impl<'a> Fast<'a> {
             return None;
         }
         let mark = u32::try_from(self.bindings.len()).ok()?;
-        let doc = self.doc;
-        let b = doc.as_bytes();
         let n = self.scan.attrs().len();
         if n > self.limits.max_attributes {
             return None;
         }
+        // Most elements carry no attribute: those skip both passes.
+        let plain = if n > 0 { self.declare(n)? } else { 0 };
+        let s = self.scan.tag();
+        let (prefix, local) = (s.prefix, s.local);
+        if prefix.is_some_and(|p| p == b"xmlns" || p == b"xml") {
+            return None;
+        }
+        let (ns, binding) = match prefix {
+            Some(p) => {
+                let (uri, i) = self.lookup(Some(p))?;
+                (Some(uri?), i)
+            }
+            None => (self.lookup(None).and_then(|(uri, _)| uri), 0),
+        };
+        let known = match ns {
+            Some(XML_NS) | None => Known::Other,
+            Some(i) => self.uris.get(i as usize)?.1,
+        };
+        let typed = special(within, known, local);
+        if plain > 0 {
+            self.read_attrs(n, plain, typed)?;
+        }
+        if !empty {
+            self.depth += 1;
+        }
+        Some(Tag {
+            ns,
+            known,
+            prefix,
+            binding,
+            local,
+            empty,
+            mark,
+        })
+    }
+
+    /// The first pass over a tag's `n` attributes (out of line, as most
+    /// tags have none): refuses duplicates and binds the namespace
+    /// declarations. Returns how many other attributes there are.
+    #[inline(never)]
+    fn declare(&mut self, n: usize) -> Option<usize> {
+        let doc = self.doc;
+        let b = doc.as_bytes();
         let mut plain = 0usize;
         for i in 0..n {
             let a = *self.scan.attrs().get(i)?;
@@ -422,73 +464,54 @@ impl<'a> Fast<'a> {
                 }
             }
         }
-        let s = self.scan.tag();
-        let (prefix, local) = (s.prefix, s.local);
-        if prefix.is_some_and(|p| p == b"xmlns" || p == b"xml") {
-            return None;
-        }
-        let (ns, binding) = match prefix {
-            Some(p) => {
-                let (uri, i) = self.lookup(Some(p))?;
-                (Some(uri?), i)
+        Some(plain)
+    }
+
+    /// The second pass: the attributes other than declarations, their
+    /// names resolved now the tag's own declarations are bound, into
+    /// `attrs`; the value of `typed` (the attribute the model types here)
+    /// into `special`.
+    #[inline(never)]
+    fn read_attrs(&mut self, n: usize, plain: usize, typed: Option<&[u8]>) -> Option<()> {
+        let doc = self.doc;
+        let b = doc.as_bytes();
+        // The other attributes, now the element's own declarations are
+        // bound.
+        for i in 0..n {
+            let a = *self.scan.attrs().get(i)?;
+            let ap = a.prefix(b);
+            let key = a.qname(b);
+            if ap == Some(b"xmlns") || (ap.is_none() && key == b"xmlns") {
+                continue;
             }
-            None => (self.lookup(None).and_then(|(uri, _)| uri), 0),
-        };
-        let known = match ns {
-            Some(XML_NS) | None => Known::Other,
-            Some(i) => self.uris.get(i as usize)?.1,
-        };
-        let typed = special(within, known, local);
-        if plain > 0 {
-            // The other attributes, now the element's own declarations are
-            // bound.
-            for i in 0..n {
-                let a = *self.scan.attrs().get(i)?;
-                let ap = a.prefix(b);
-                let key = a.qname(b);
-                if ap == Some(b"xmlns") || (ap.is_none() && key == b"xmlns") {
-                    continue;
-                }
-                if Some(key) == typed {
-                    self.special = Some(attr_cow(doc, &a)?);
-                    continue;
-                }
-                if self.attrs.capacity() == 0 {
-                    self.attrs.reserve_exact(plain);
-                }
-                let (ans, aprefix) = match ap {
-                    Some(p) => {
-                        let (index, i) = self.lookup(Some(p))?;
-                        let ans = match index {
-                            Some(XML_NS) => Some(Ns::from_static(ns::XML)),
-                            index => uri(&self.uris, index)?,
-                        };
-                        (ans, Some(self.prefix_atom(i)?))
-                    }
-                    None => (None, None),
-                };
-                self.attrs.push(Attribute {
-                    name: Name {
-                        ns: ans,
-                        prefix: aprefix,
-                        local: atom(utf8(doc, a.local(b))?),
-                    },
-                    value: Text::from(attr_cow(doc, &a)?),
-                });
+            if Some(key) == typed {
+                self.special = Some(attr_cow(doc, &a)?);
+                continue;
             }
+            if self.attrs.capacity() == 0 {
+                self.attrs.reserve_exact(plain);
+            }
+            let (ans, aprefix) = match ap {
+                Some(p) => {
+                    let (index, i) = self.lookup(Some(p))?;
+                    let ans = match index {
+                        Some(XML_NS) => Some(Ns::from_static(ns::XML)),
+                        index => uri(&self.uris, index)?,
+                    };
+                    (ans, Some(self.prefix_atom(i)?))
+                }
+                None => (None, None),
+            };
+            self.attrs.push(Attribute {
+                name: Name {
+                    ns: ans,
+                    prefix: aprefix,
+                    local: atom(utf8(doc, a.local(b))?),
+                },
+                value: Text::from(attr_cow(doc, &a)?),
+            });
         }
-        if !empty {
-            self.depth += 1;
-        }
-        Some(Tag {
-            ns,
-            known,
-            prefix,
-            binding,
-            local,
-            empty,
-            mark,
-        })
+        Some(())
     }
 
     /// Unbinds what `open` bound (call after the element's end).
