@@ -542,8 +542,8 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// The attributes of a checked tag (see [`StartTag::attrs`]), as (name,
-/// raw value) pairs in source order.
+/// The pseudo-attributes of an XML declaration, checked by `all_attrs`,
+/// as (name, raw value) pairs in source order.
 pub(crate) fn attributes(attrs: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     let mut i = 0;
     std::iter::from_fn(move || {
@@ -807,6 +807,31 @@ mod tests {
             }
         }
         assert_eq!(seen, ["a", "b", "text: x", "c", "end"]);
+    }
+
+    #[test]
+    fn reads_tags_of_element_only_content() {
+        let doc = "<a>\n  <b x='1'/>\t<c></c>\r\n</a>";
+        let mut s = Scanner::new(doc, true);
+        let mut seen = Vec::new();
+        while let Some(t) = s.next_tag() {
+            seen.push(match t {
+                Token::Start(empty) => format!(
+                    "{}{}",
+                    String::from_utf8_lossy(s.tag().local),
+                    if empty { "/" } else { "" }
+                ),
+                Token::End => "end".to_owned(),
+                _ => "other".to_owned(),
+            });
+        }
+        // The end of the input is not a tag: `None` there too.
+        assert_eq!(seen, ["a", "b/", "c", "end", "end"]);
+        for doc in ["<a>text</a>", "<a><!-- c --></a>", "<a><?p?></a>"] {
+            let mut s = Scanner::new(doc, false);
+            assert!(matches!(s.next_tag(), Some(Token::Start(false))));
+            assert!(s.next_tag().is_none(), "{doc}");
+        }
     }
 
     #[test]
