@@ -95,6 +95,14 @@ fn parse_root(
     f.epilog().then_some(p)
 }
 
+/// Whether `a` is a namespace declaration (`xmlns` or `xmlns:p`).
+fn is_decl(a: &scan::Attr, doc: &[u8]) -> bool {
+    match a.prefix(doc) {
+        Some(p) => p == b"xmlns",
+        None => a.qname(doc) == b"xmlns",
+    }
+}
+
 /// The index of `uri` in `uris`, interning it there if it is new.
 fn intern(uris: &mut Vec<(Ns, Known)>, uri: &str) -> Option<u32> {
     if let Some(i) = uris.iter().position(|(u, _)| &**u == uri) {
@@ -359,7 +367,14 @@ impl<'a> Fast<'a> {
             return None;
         }
         // Most elements carry no attribute: those skip both passes.
-        let plain = if n > 0 { self.declare(n)? } else { 0 };
+        let plain = match self.scan.attrs() {
+            [] => 0,
+            // One attribute that is no declaration (a tuple's `id`, a
+            // contact's `priority`, a note's `xml:lang`): nothing to bind,
+            // nothing it could duplicate.
+            [a] if !is_decl(a, self.doc.as_bytes()) => 1,
+            _ => self.declare(n)?,
+        };
         let s = self.scan.tag();
         let (prefix, local) = (s.prefix, s.local);
         if prefix.is_some_and(|p| p == b"xmlns" || p == b"xml") {
@@ -481,7 +496,7 @@ impl<'a> Fast<'a> {
             let a = *self.scan.attrs().get(i)?;
             let ap = a.prefix(b);
             let key = a.qname(b);
-            if ap == Some(b"xmlns") || (ap.is_none() && key == b"xmlns") {
+            if is_decl(&a, b) {
                 continue;
             }
             if Some(key) == typed {
