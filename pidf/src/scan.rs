@@ -174,14 +174,6 @@ fn qname_byte(b: u8) -> bool {
     name_byte(b, NAME_ASCII | NAME_COLON)
 }
 
-/// The end of the name starting at `i` (`i` itself when there is none).
-fn name_end(b: &[u8], mut i: usize) -> usize {
-    while b.get(i).copied().is_some_and(qname_byte) {
-        i += 1;
-    }
-    i
-}
-
 /// Reads the name starting at `i` as a QName of two ASCII NCNames or
 /// one, in one pass: where its local part starts (`i` when it has no
 /// prefix) and where it ends. `None` for no name, or one that is not such
@@ -220,13 +212,12 @@ fn skip_ws(b: &[u8], mut i: usize) -> Option<usize> {
     Some(i)
 }
 
-/// Reads one attribute, `name S? '=' S? quoted-value`, starting at `i`;
-/// returns where it ends.
-fn scan_attr(b: &[u8], i: usize) -> Option<usize> {
-    let end = name_end(b, i);
-    if end == i {
-        return None;
-    }
+/// Reads one attribute, `QName S? '=' S? quoted-value`, at `at` (XML 1.0
+/// section 3.1), noting what its value holds. `None` when there is none
+/// there or it is malformed, or when its value holds a `<` (`AttValue`
+/// may not).
+fn attr_at(b: &[u8], at: usize) -> Option<Attr> {
+    let (local, end) = qname(b, at)?;
     let eq = skip_ws(b, end)?;
     if *b.get(eq)? != b'=' {
         return None;
@@ -236,16 +227,28 @@ fn scan_attr(b: &[u8], i: usize) -> Option<usize> {
     if quote != b'"' && quote != b'\'' {
         return None;
     }
-    // Values are short: a plain loop beats a `memchr` call. Section 3.1
-    // `AttValue`: no `<`.
-    let mut i = q + 1;
+    // Values are short: a plain loop, one table probe a byte, beats a
+    // `memchr` call.
+    let mut j = q + 1;
+    let mut seen = 0u8;
     loop {
-        match *b.get(i)? {
-            c if c == quote => return Some(i + 1),
-            b'<' => return None,
-            _ => i += 1,
+        let c = *b.get(j)?;
+        if c == quote {
+            break;
         }
+        seen |= TEXT_CLASS.get(usize::from(c)).copied().unwrap_or(0);
+        j += 1;
     }
+    (seen & LT == 0).then_some(Attr {
+        name: at,
+        local,
+        name_end: end,
+        value: q + 1,
+        value_end: j,
+        refs: seen & AMP != 0,
+        ws: seen & (CR | TAB_LF) != 0,
+        quot: seen & QUOT != 0,
+    })
 }
 
 /// Reads the attributes of a tag from `i` (just after its name) through
@@ -265,59 +268,9 @@ fn scan_attrs(b: &[u8], mut i: usize, out: &mut Vec<Attr>) -> Option<(bool, usiz
         if out.len() == MAX_ATTRS {
             return None;
         }
-        let (local, end) = qname(b, at)?;
-        let eq = skip_ws(b, end)?;
-        if *b.get(eq)? != b'=' {
-            return None;
-        }
-        let q = skip_ws(b, eq + 1)?;
-        let quote = *b.get(q)?;
-        if quote != b'"' && quote != b'\'' {
-            return None;
-        }
-        // Values are short: a plain loop, one table probe a byte, beats
-        // a `memchr` call. Section 3.1 `AttValue`: no `<`.
-        let mut j = q + 1;
-        let mut seen = 0u8;
-        loop {
-            let c = *b.get(j)?;
-            if c == quote {
-                break;
-            }
-            seen |= TEXT_CLASS.get(usize::from(c)).copied().unwrap_or(0);
-            j += 1;
-        }
-        if seen & LT != 0 {
-            return None;
-        }
-        out.push(Attr {
-            name: at,
-            local,
-            name_end: end,
-            value: q + 1,
-            value_end: j,
-            refs: seen & AMP != 0,
-            ws: seen & (CR | TAB_LF) != 0,
-            quot: seen & QUOT != 0,
-        });
-        i = j + 1;
-    }
-}
-
-/// True when all of `b` is attributes, `(S attribute)* S?`.
-fn all_attrs(b: &[u8]) -> bool {
-    let mut i = 0;
-    loop {
-        let Some(at) = skip_ws(b, i) else {
-            return true;
-        };
-        if at == i {
-            return false;
-        }
-        match scan_attr(b, at) {
-            Some(next) => i = next,
-            None => return false,
-        }
+        let attr = attr_at(b, at)?;
+        i = attr.value_end + 1;
+        out.push(attr);
     }
 }
 
@@ -353,13 +306,17 @@ impl<'a> Scanner<'a> {
         // declaration's few bytes).
         let body_end = b.windows(2).position(|w| w == b"?>")?;
         let body = b.get(5..body_end)?;
-        if !all_attrs(body) {
-            return None;
-        }
         // 0 before version, then the rank of the last pseudo-attribute.
         let mut seen = 0;
-        for (key, value) in attributes(body) {
-            let (rank, ok) = match key {
+        let mut i = 0;
+        // White space before each pseudo-attribute, and may end the body.
+        while let Some(at) = skip_ws(body, i) {
+            if at == i {
+                return None;
+            }
+            let a = attr_at(body, at)?;
+            let value = body.get(a.value..a.value_end)?;
+            let (rank, ok) = match a.qname(body) {
                 b"version" => (1, value == b"1.0"),
                 b"encoding" => (
                     2,
@@ -372,6 +329,7 @@ impl<'a> Scanner<'a> {
                 return None;
             }
             seen = rank;
+            i = a.value_end + 1;
         }
         if seen == 0 {
             return None;
@@ -540,31 +498,6 @@ impl<'a> Scanner<'a> {
         self.pos = close + 1;
         Some(Token::End)
     }
-}
-
-/// The pseudo-attributes of an XML declaration, checked by `all_attrs`,
-/// as (name, raw value) pairs in source order.
-pub(crate) fn attributes(attrs: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        i = skip_ws(attrs, i)?;
-        let end = name_end(attrs, i);
-        let name = attrs.get(i..end).filter(|n| !n.is_empty())?;
-        // White space and `=`, then the quote.
-        i = end;
-        while attrs.get(i).is_some_and(|&b| is_ws(b) || b == b'=') {
-            i += 1;
-        }
-        let quote = *attrs.get(i)?;
-        let v0 = i + 1;
-        i = v0;
-        while *attrs.get(i)? != quote {
-            i += 1;
-        }
-        let value = attrs.get(v0..i)?;
-        i += 1;
-        Some((name, value))
-    })
 }
 
 /// Where [`unescape_into`] writes: a `String`, or a [`Text`] that keeps
