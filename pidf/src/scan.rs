@@ -16,7 +16,7 @@
 //! then defers to the reference parser (quick-xml and [`crate::xml`]),
 //! which decides and words the error. So this scanner never has to be as
 //! lenient as quick-xml, only never more lenient; the fast path's tests
-//! and the `pidf_fast_path` fuzz target hold it to that.
+//! and the `pidf_parse` and `xml_tree` fuzz targets hold it to that.
 //!
 //! It exists because quick-xml's general reader (events, an attribute
 //! iterator that checks as it goes, a name buffer for end-tag checks)
@@ -33,8 +33,9 @@ use crate::xml::{name_byte, normalize_line_ends, short_eq, NAME_ASCII, NAME_COLO
 pub(crate) enum Token<'a> {
     /// A start tag (`false`) or an empty-element tag (`true`): its name
     /// is [`Scanner::tag`] and its attributes [`Scanner::attrs`] until the
-    /// next token is read. (A token this small is returned in registers;
-    /// one that carried the name was copied through memory at every step.)
+    /// next token is read. (A token that carried the name was 40 bytes,
+    /// and its copies from call to call stalled on the stores that had
+    /// just made it.)
     Start(bool),
     /// The end tag of the innermost open element (its name checked).
     End,
