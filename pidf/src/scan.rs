@@ -27,7 +27,10 @@ use std::borrow::Cow;
 use memchr::memchr;
 
 use crate::text::Text;
-use crate::xml::{name_byte, normalize_line_ends, short_eq, NAME_ASCII, NAME_COLON, NAME_START};
+use crate::xml::{
+    name_byte, normalize_line_ends, push_line_ends, short_eq, Sink, NAME_ASCII, NAME_COLON,
+    NAME_START,
+};
 
 /// What comes next in the document.
 pub(crate) enum Token<'a> {
@@ -501,42 +504,12 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// Where [`unescape_into`] writes: a `String`, or a [`Text`] that keeps
-/// short text in place.
-trait Sink {
-    fn put(&mut self, s: &str);
-}
-
-impl Sink for String {
-    fn put(&mut self, s: &str) {
-        self.push_str(s);
-    }
-}
-
-impl Sink for Text {
-    fn put(&mut self, s: &str) {
-        self.push_str(s);
-    }
-}
-
-/// Writes `s` with CR LF and lone CRs as LF (XML 1.0 section 2.11).
-fn put_line_ends(out: &mut impl Sink, s: &str) {
-    let mut rest = s;
-    while let Some(cr) = memchr(b'\r', rest.as_bytes()) {
-        out.put(rest.get(..cr).unwrap_or_default());
-        out.put("\n");
-        let after = rest.get(cr + 1..).unwrap_or_default();
-        rest = after.strip_prefix('\n').unwrap_or(after);
-    }
-    out.put(rest);
-}
-
 /// Writes character data with its line ends normalized and its references
 /// resolved (see [`unescape`]).
 fn unescape_into(raw: &str, work: Work, out: &mut impl Sink) -> Option<()> {
     let put = |out: &mut _, s: &str| {
         if work.cr {
-            put_line_ends(out, s);
+            push_line_ends(out, s);
         } else {
             Sink::put(out, s);
         }

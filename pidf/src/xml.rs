@@ -1512,18 +1512,36 @@ pub(crate) fn forbidden_char(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
 }
 
+/// Where text is appended: a `String`, or a [`Text`] that keeps short
+/// text in place (the fast path's unescaping writes into either).
+pub(crate) trait Sink {
+    fn put(&mut self, s: &str);
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
+    }
+}
+
+impl Sink for Text {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
+    }
+}
+
 /// Appends `s` with its line ends normalized (XML 1.0 section 2.11): a
 /// CR LF pair, and a CR alone, become one LF. Character references are
 /// resolved after this, so `&#13;` still gives a CR.
-pub(crate) fn push_line_ends(out: &mut String, s: &str) {
+pub(crate) fn push_line_ends(out: &mut impl Sink, s: &str) {
     let mut rest = s;
     while let Some(cr) = memchr::memchr(b'\r', rest.as_bytes()) {
-        out.push_str(rest.get(..cr).unwrap_or_default());
-        out.push('\n');
+        out.put(rest.get(..cr).unwrap_or_default());
+        out.put("\n");
         let after = rest.get(cr + 1..).unwrap_or_default();
         rest = after.strip_prefix('\n').unwrap_or(after);
     }
-    out.push_str(rest);
+    out.put(rest);
 }
 
 /// `s` with its line ends normalized ([`push_line_ends`]); borrowed when
