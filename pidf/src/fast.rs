@@ -13,10 +13,7 @@
 
 use std::borrow::Cow;
 
-use crate::model::{
-    record, Basic, Contact, Device, Note, Part, Person, Presence, Priority, Status, Tuple,
-    DEVICE_KINDS, PERSON_KINDS, PRESENCE_KINDS, STATUS_KINDS, TUPLE_KINDS,
-};
+use crate::model::{Basic, Contact, Device, Note, Part, Person, Presence, Priority, Status, Tuple};
 use crate::ns;
 use crate::scan::{self, Scanner, Token};
 use crate::text::Text;
@@ -673,8 +670,7 @@ impl<'a> Fast<'a> {
             ..Presence::default()
         };
         if !tag.empty {
-            // The highest rank of a child kind read so far (see
-            // [`out_of_order`]).
+            // The highest rank of a child kind read so far (see `model::record`).
             let mut high = 0;
             while let Next::Child(empty) = self.next()? {
                 let t = self.open(empty, Within::Presence)?;
@@ -700,20 +696,7 @@ impl<'a> Fast<'a> {
                         Part::Ext
                     }
                 };
-                if out_of_order(&mut high, &p.layout, &PRESENCE_KINDS, part) {
-                    record(
-                        &mut p.layout,
-                        &PRESENCE_KINDS,
-                        &[
-                            p.tuples.len(),
-                            p.notes.len(),
-                            p.persons.len(),
-                            p.devices.len(),
-                            p.extensions.len(),
-                        ],
-                        part,
-                    );
-                }
+                p.child_read(&mut high, part);
             }
         }
         self.close(tag.mark, tag.empty);
@@ -755,8 +738,7 @@ impl<'a> Fast<'a> {
         let t = tuples.last_mut()?;
         let mut status = false;
         if !tag.empty {
-            // The highest rank of a child kind read so far (see
-            // [`out_of_order`]).
+            // The highest rank of a child kind read so far (see `model::record`).
             let mut high = 0;
             while let Next::Child(empty) = self.next()? {
                 let c = self.open(empty, Within::Tuple)?;
@@ -803,20 +785,7 @@ impl<'a> Fast<'a> {
                         Part::Ext
                     }
                 };
-                if out_of_order(&mut high, &t.layout, &TUPLE_KINDS, part) {
-                    record(
-                        &mut t.layout,
-                        &TUPLE_KINDS,
-                        &[
-                            usize::from(status),
-                            t.extensions.len(),
-                            usize::from(t.contact.is_some()),
-                            t.notes.len(),
-                            usize::from(t.timestamp.is_some()),
-                        ],
-                        part,
-                    );
-                }
+                t.child_read(&mut high, part, status);
             }
         }
         self.close(tag.mark, tag.empty);
@@ -827,8 +796,7 @@ impl<'a> Fast<'a> {
     fn status_into(&mut self, tag: Tag<'_>, st: &mut Status) -> Option<()> {
         st.attributes = std::mem::take(&mut self.attrs);
         if !tag.empty {
-            // The highest rank of a child kind read so far (see
-            // [`out_of_order`]).
+            // The highest rank of a child kind read so far (see `model::record`).
             let mut high = 0;
             while let Next::Child(empty) = self.next()? {
                 let c = self.open(empty, Within::Other)?;
@@ -837,24 +805,10 @@ impl<'a> Fast<'a> {
                         return None;
                     }
                     st.basic = Some(Basic::parse(&self.bare_leaf(c)?)?);
-                    if out_of_order(&mut high, &st.layout, &STATUS_KINDS, Part::Basic) {
-                        record(
-                            &mut st.layout,
-                            &STATUS_KINDS,
-                            &[usize::from(st.basic.is_some()), st.extensions.len()],
-                            Part::Basic,
-                        );
-                    }
+                    st.child_read(&mut high, Part::Basic);
                 } else {
                     self.ext_into(c, &mut st.extensions)?;
-                    if out_of_order(&mut high, &st.layout, &STATUS_KINDS, Part::Ext) {
-                        record(
-                            &mut st.layout,
-                            &STATUS_KINDS,
-                            &[usize::from(st.basic.is_some()), st.extensions.len()],
-                            Part::Ext,
-                        );
-                    }
+                    st.child_read(&mut high, Part::Ext);
                 }
             }
         }
@@ -870,8 +824,7 @@ impl<'a> Fast<'a> {
             ..Person::default()
         };
         if !tag.empty {
-            // The highest rank of a child kind read so far (see
-            // [`out_of_order`]).
+            // The highest rank of a child kind read so far (see `model::record`).
             let mut high = 0;
             while let Next::Child(empty) = self.next()? {
                 let c = self.open(empty, Within::DataModel)?;
@@ -892,18 +845,7 @@ impl<'a> Fast<'a> {
                         Part::Ext
                     }
                 };
-                if out_of_order(&mut high, &p.layout, &PERSON_KINDS, part) {
-                    record(
-                        &mut p.layout,
-                        &PERSON_KINDS,
-                        &[
-                            p.extensions.len(),
-                            p.notes.len(),
-                            usize::from(p.timestamp.is_some()),
-                        ],
-                        part,
-                    );
-                }
+                p.child_read(&mut high, part);
             }
         }
         self.close(tag.mark, tag.empty);
@@ -918,8 +860,7 @@ impl<'a> Fast<'a> {
         };
         let mut device_id = None;
         if !tag.empty {
-            // The highest rank of a child kind read so far (see
-            // [`out_of_order`]).
+            // The highest rank of a child kind read so far (see `model::record`).
             let mut high = 0;
             while let Next::Child(empty) = self.next()? {
                 let c = self.open(empty, Within::DataModel)?;
@@ -947,38 +888,13 @@ impl<'a> Fast<'a> {
                         Part::Ext
                     }
                 };
-                if out_of_order(&mut high, &d.layout, &DEVICE_KINDS, part) {
-                    record(
-                        &mut d.layout,
-                        &DEVICE_KINDS,
-                        &[
-                            d.extensions.len(),
-                            usize::from(device_id.is_some()),
-                            d.notes.len(),
-                            usize::from(d.timestamp.is_some()),
-                        ],
-                        part,
-                    );
-                }
+                d.child_read(&mut high, part, device_id.is_some());
             }
         }
         self.close(tag.mark, tag.empty);
         d.device_id = device_id?;
         Some(d)
     }
-}
-
-/// Whether [`record`] has work for a child of kind `part` of a container
-/// whose children come in `kinds` order: the layout already holds
-/// entries, or a child of a later kind came before this one. `high` is the
-/// highest rank in `kinds` of a child read so far in the container. This
-/// answers from the ranks what `record` finds from the counts, so the
-/// common case, children in schema order, costs one comparison.
-fn out_of_order(high: &mut usize, layout: &[Part], kinds: &[Part], part: Part) -> bool {
-    let rank = kinds.iter().position(|k| *k == part).unwrap_or(0);
-    let out = !layout.is_empty() || rank < *high;
-    *high = (*high).max(rank);
-    out
 }
 
 /// Most extension elements hold one child (their text): start with room

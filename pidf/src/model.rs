@@ -51,25 +51,105 @@ pub(crate) const STATUS_KINDS: [Part; 2] = [Part::Basic, Part::Ext];
 pub(crate) const PERSON_KINDS: [Part; 3] = [Part::Ext, Part::Note, Part::Timestamp];
 pub(crate) const DEVICE_KINDS: [Part; 4] = [Part::Ext, Part::DeviceId, Part::Note, Part::Timestamp];
 
-/// Records that a child of kind `part` was just read, `counts` (aligned with
-/// `kinds`) counting it. The layout stays empty, allocation-free, while the
-/// children come in schema order, which an empty layout reproduces; at the
-/// first child out of that order the order so far is written out.
-pub(crate) fn record(layout: &mut Vec<Part>, kinds: &[Part], counts: &[usize], part: Part) {
+/// Records that a child of kind `part` was just read into a container
+/// whose children come in `kinds` order. The layout stays empty,
+/// allocation-free, while the children come in schema order, which an
+/// empty layout reproduces; at the first child out of that order the order
+/// so far is written out from `counts` (aligned with `kinds`, counting this
+/// child too), which is called only then. `high` is the highest rank in
+/// `kinds` of a child read so far in the container (0 before the first),
+/// so a child in schema order costs one comparison.
+pub(crate) fn record<const N: usize>(
+    layout: &mut Vec<Part>,
+    high: &mut usize,
+    kinds: &[Part; N],
+    part: Part,
+    counts: impl FnOnce() -> [usize; N],
+) {
     if !layout.is_empty() {
         layout.push(part);
         return;
     }
-    let pos = kinds.iter().position(|k| *k == part).unwrap_or(0);
-    let later_seen = counts.iter().skip(pos + 1).any(|&n| n > 0);
-    if !later_seen {
+    let rank = kinds.iter().position(|k| *k == part).unwrap_or(0);
+    if rank >= *high {
+        *high = rank;
         return;
     }
-    for (k, &n) in kinds.iter().zip(counts) {
+    for (k, n) in kinds.iter().zip(counts()) {
         let n = if *k == part { n.saturating_sub(1) } else { n };
         layout.extend(std::iter::repeat_n(*k, n));
     }
     layout.push(part);
+}
+
+impl Presence {
+    /// [`record`]s a child of kind `part` just read into this presence.
+    pub(crate) fn child_read(&mut self, high: &mut usize, part: Part) {
+        record(&mut self.layout, high, &PRESENCE_KINDS, part, || {
+            [
+                self.tuples.len(),
+                self.notes.len(),
+                self.persons.len(),
+                self.devices.len(),
+                self.extensions.len(),
+            ]
+        });
+    }
+}
+
+impl Tuple {
+    /// [`record`]s a child of kind `part` just read into this tuple;
+    /// `status` says whether its status has been read (the readers keep
+    /// it aside until the end).
+    pub(crate) fn child_read(&mut self, high: &mut usize, part: Part, status: bool) {
+        record(&mut self.layout, high, &TUPLE_KINDS, part, || {
+            [
+                usize::from(status),
+                self.extensions.len(),
+                usize::from(self.contact.is_some()),
+                self.notes.len(),
+                usize::from(self.timestamp.is_some()),
+            ]
+        });
+    }
+}
+
+impl Status {
+    /// [`record`]s a child of kind `part` just read into this status.
+    pub(crate) fn child_read(&mut self, high: &mut usize, part: Part) {
+        record(&mut self.layout, high, &STATUS_KINDS, part, || {
+            [usize::from(self.basic.is_some()), self.extensions.len()]
+        });
+    }
+}
+
+impl Person {
+    /// [`record`]s a child of kind `part` just read into this person.
+    pub(crate) fn child_read(&mut self, high: &mut usize, part: Part) {
+        record(&mut self.layout, high, &PERSON_KINDS, part, || {
+            [
+                self.extensions.len(),
+                self.notes.len(),
+                usize::from(self.timestamp.is_some()),
+            ]
+        });
+    }
+}
+
+impl Device {
+    /// [`record`]s a child of kind `part` just read into this device;
+    /// `device_id` says whether its deviceID has been read (the readers
+    /// keep it aside until the end).
+    pub(crate) fn child_read(&mut self, high: &mut usize, part: Part, device_id: bool) {
+        record(&mut self.layout, high, &DEVICE_KINDS, part, || {
+            [
+                self.extensions.len(),
+                usize::from(device_id),
+                self.notes.len(),
+                usize::from(self.timestamp.is_some()),
+            ]
+        });
+    }
 }
 
 /// The order to write children in: the remembered `layout` filled with the
@@ -546,6 +626,7 @@ impl Presence {
             declaration: false,
             ..Presence::default()
         };
+        let mut high = 0;
         for child in element_children(root, "presence")? {
             let part = match child.name.ns.as_deref() {
                 Some(ns::PIDF) if child.name.local == "tuple" => {
@@ -569,18 +650,7 @@ impl Presence {
                     Part::Ext
                 }
             };
-            record(
-                &mut p.layout,
-                &PRESENCE_KINDS,
-                &[
-                    p.tuples.len(),
-                    p.notes.len(),
-                    p.persons.len(),
-                    p.devices.len(),
-                    p.extensions.len(),
-                ],
-                part,
-            );
+            p.child_read(&mut high, part);
         }
         Ok(p)
     }
@@ -955,6 +1025,7 @@ impl Tuple {
             ..Tuple::default()
         };
         let mut status = None;
+        let mut high = 0;
         for child in element_children(e, "tuple")? {
             let part = if child.name.ns.as_deref() == Some(ns::PIDF) {
                 match &*child.name.local {
@@ -992,18 +1063,7 @@ impl Tuple {
                 t.extensions.push(child);
                 Part::Ext
             };
-            record(
-                &mut t.layout,
-                &TUPLE_KINDS,
-                &[
-                    usize::from(status.is_some()),
-                    t.extensions.len(),
-                    usize::from(t.contact.is_some()),
-                    t.notes.len(),
-                    usize::from(t.timestamp.is_some()),
-                ],
-                part,
-            );
+            t.child_read(&mut high, part, status.is_some());
         }
         t.status = status.ok_or_else(|| Error::MissingElement {
             parent: "tuple",
@@ -1088,6 +1148,7 @@ impl Status {
             attributes: std::mem::take(&mut e.attributes),
             ..Status::default()
         };
+        let mut high = 0;
         for child in element_children(e, "status")? {
             if child.is(ns::PIDF, "basic") && child.attributes.is_empty() {
                 let v = leaf_text(&child, "basic", context)?;
@@ -1097,20 +1158,10 @@ impl Status {
                     value: clip(&v),
                 })?;
                 set_once(&mut s.basic, b, "status", context, "basic")?;
-                record(
-                    &mut s.layout,
-                    &STATUS_KINDS,
-                    &[usize::from(s.basic.is_some()), s.extensions.len()],
-                    Part::Basic,
-                );
+                s.child_read(&mut high, Part::Basic);
             } else {
                 s.extensions.push(child);
-                record(
-                    &mut s.layout,
-                    &STATUS_KINDS,
-                    &[usize::from(s.basic.is_some()), s.extensions.len()],
-                    Part::Ext,
-                );
+                s.child_read(&mut high, Part::Ext);
             }
         }
         Ok(s)
@@ -1173,6 +1224,7 @@ impl Person {
             attributes: std::mem::take(&mut e.attributes),
             ..Person::default()
         };
+        let mut high = 0;
         for child in element_children(e, "person")? {
             let part = match child.name.ns.as_deref() {
                 Some(ns::DATA_MODEL) if child.name.local == "note" => {
@@ -1191,16 +1243,7 @@ impl Person {
                     Part::Ext
                 }
             };
-            record(
-                &mut p.layout,
-                &PERSON_KINDS,
-                &[
-                    p.extensions.len(),
-                    p.notes.len(),
-                    usize::from(p.timestamp.is_some()),
-                ],
-                part,
-            );
+            p.child_read(&mut high, part);
         }
         Ok(p)
     }
@@ -1274,6 +1317,7 @@ impl Device {
             ..Device::default()
         };
         let mut device_id = None;
+        let mut high = 0;
         for child in element_children(e, "device")? {
             let part = match child.name.ns.as_deref() {
                 Some(ns::DATA_MODEL)
@@ -1299,17 +1343,7 @@ impl Device {
                     Part::Ext
                 }
             };
-            record(
-                &mut d.layout,
-                &DEVICE_KINDS,
-                &[
-                    d.extensions.len(),
-                    usize::from(device_id.is_some()),
-                    d.notes.len(),
-                    usize::from(d.timestamp.is_some()),
-                ],
-                part,
-            );
+            d.child_read(&mut high, part, device_id.is_some());
         }
         d.device_id = device_id
             .ok_or_else(|| Error::MissingElement {
@@ -1480,21 +1514,28 @@ mod tests {
         use Part::*;
         let kinds = [Ext, Note, Timestamp];
         let mut layout = Vec::new();
-        record(&mut layout, &kinds, &[1, 0, 0], Ext);
-        record(&mut layout, &kinds, &[2, 0, 0], Ext);
-        record(&mut layout, &kinds, &[2, 1, 0], Note);
+        let mut high = 0;
+        let unused = || -> [usize; 3] { panic!("counts asked for in schema order") };
+        record(&mut layout, &mut high, &kinds, Ext, unused);
+        record(&mut layout, &mut high, &kinds, Ext, unused);
+        record(&mut layout, &mut high, &kinds, Note, unused);
         assert!(layout.is_empty(), "schema order needs no layout");
-        record(&mut layout, &kinds, &[3, 1, 0], Ext);
+        assert_eq!(high, 1);
+        record(&mut layout, &mut high, &kinds, Ext, || [3, 1, 0]);
         assert_eq!(layout, [Ext, Ext, Note, Ext]);
-        record(&mut layout, &kinds, &[3, 1, 1], Timestamp);
+        record(&mut layout, &mut high, &kinds, Timestamp, unused);
         assert_eq!(layout, [Ext, Ext, Note, Ext, Timestamp]);
         // The 4480 example: a device before the person.
         let mut top = Vec::new();
-        record(&mut top, &PRESENCE_KINDS, &[1, 0, 0, 0, 0], Tuple);
-        record(&mut top, &PRESENCE_KINDS, &[1, 1, 0, 0, 0], Note);
-        record(&mut top, &PRESENCE_KINDS, &[1, 1, 0, 1, 0], Device);
+        let mut high = 0;
+        let unused = || -> [usize; 5] { panic!("counts asked for in schema order") };
+        record(&mut top, &mut high, &PRESENCE_KINDS, Tuple, unused);
+        record(&mut top, &mut high, &PRESENCE_KINDS, Note, unused);
+        record(&mut top, &mut high, &PRESENCE_KINDS, Device, unused);
         assert!(top.is_empty());
-        record(&mut top, &PRESENCE_KINDS, &[1, 1, 1, 1, 0], Person);
+        record(&mut top, &mut high, &PRESENCE_KINDS, Person, || {
+            [1, 1, 1, 1, 0]
+        });
         assert_eq!(top, [Tuple, Note, Device, Person]);
     }
 
