@@ -4,13 +4,26 @@
 //! subscriber (parse, apply).
 //!
 //! `cargo bench -p rls --bench notify -- --warm-up-time 1 --measurement-time 3`
+//!
+//! Parsing the full-state RLMI document of 500 resources has two more
+//! modes, as the `pidf` parse bench has:
+//!
+//! - `RLS_BENCH_LOOP=WHAT:N` runs one case `N` times and nothing else
+//!   (WHAT `floor`, `roxmltree`, `tree` or `typed`), for instruction
+//!   counts, which do not depend on the machine's load: the difference
+//!   between a run of `N` and one of `2N` under `valgrind
+//!   --tool=callgrind`, divided by `N`;
+//! - `RLS_BENCH_RATIO=ROUNDS` times the four in alternation, in one
+//!   process, and prints each one's fastest round and its ratio to the
+//!   floor and to roxmltree (see `testkit::interleave`), steadier on a
+//!   shared host than separate criterion runs.
 
 mod common;
 
 use std::hint::black_box;
 
 use common::{floor, rlmi_500_from, setup, subscribe, CHANGED, MEMBERS};
-use criterion::{criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{BatchSize, Criterion, Throughput};
 use rls::notify::{NotifyLimits, RlmiNotification};
 use rls::resource_lists::List;
 use rls::rls_services::{Service, ServiceSource};
@@ -145,10 +158,75 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// The cases of the RLMI parse, by name, for the two modes above.
+fn rlmi_case<'a>(what: &str, doc: &'a [u8]) -> Box<dyn FnMut() + 'a> {
+    match what {
+        "floor" => Box::new(move || {
+            black_box(floor(black_box(doc)));
+        }),
+        "roxmltree" => {
+            let text = std::str::from_utf8(doc).expect("utf-8");
+            Box::new(move || {
+                let d = roxmltree::Document::parse(black_box(text)).expect("parses");
+                black_box(d.root_element().children().count());
+            })
+        }
+        "tree" => Box::new(move || {
+            let _ = black_box(pidf::xml::Document::parse(
+                black_box(doc),
+                &pidf::xml::Limits::default(),
+            ));
+        }),
+        "typed" => Box::new(move || {
+            let _ = black_box(rls::Rlmi::parse(black_box(doc)));
+        }),
+        other => panic!("unknown case {other}"),
+    }
+}
+
+/// `RLS_BENCH_LOOP` and `RLS_BENCH_RATIO` (see the crate doc); `None` when
+/// neither is set.
+fn parse_modes() -> Option<()> {
+    let looped = std::env::var("RLS_BENCH_LOOP").ok();
+    let ratio = std::env::var("RLS_BENCH_RATIO").ok();
+    if looped.is_none() && ratio.is_none() {
+        return None;
+    }
+    let mut s = setup();
+    let doc = rlmi_500_from(&s.full());
+    if let Some(spec) = looped {
+        let (what, n) = spec.split_once(':').expect("RLS_BENCH_LOOP=WHAT:N");
+        let n: usize = n.parse().expect("RLS_BENCH_LOOP=WHAT:N");
+        let mut case = rlmi_case(what, &doc);
+        for _ in 0..n {
+            case();
+        }
+    }
+    if let Some(rounds) = ratio {
+        use testkit::interleave::{interleave, print, Case};
+        let rounds: usize = rounds.parse().expect("RLS_BENCH_RATIO=ROUNDS");
+        let mut cases: Vec<Case<'_>> = ["floor", "roxmltree", "tree", "typed"]
+            .into_iter()
+            .map(|w| (w, rlmi_case(w, &doc)))
+            .collect();
+        let t = interleave(&mut cases, rounds, 20);
+        let title = format!("RLMI, {MEMBERS} resources ({} bytes)", doc.len());
+        print(&title, &t, "floor");
+        print(&title, &t, "roxmltree");
+    }
+    Some(())
+}
+
 // The macro's generated functions carry no docs.
 #[allow(missing_docs)]
 mod group {
     criterion::criterion_group!(benches, super::bench);
 }
-use group::benches;
-criterion_main!(benches);
+
+fn main() {
+    if parse_modes().is_some() {
+        return;
+    }
+    group::benches();
+    Criterion::default().configure_from_args().final_summary();
+}
