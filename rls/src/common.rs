@@ -127,15 +127,15 @@ impl<'a> At<'a> {
         }
     }
 
-    /// [`At::required`], taking the attribute off `e`.
-    pub(crate) fn take_required(
+    /// `value`, an attribute [`take_attrs`] took, or the error that says
+    /// the required `attribute` is missing here.
+    pub(crate) fn required_value(
         &self,
         doc: DocKind,
-        e: &mut Element,
+        value: Option<Text>,
         attribute: &'static str,
     ) -> Result<Text, DocError> {
-        take_attr(e, attribute)
-            .ok_or_else(|| self.err(doc, DocErrorKind::MissingAttribute { attribute }))
+        value.ok_or_else(|| self.err(doc, DocErrorKind::MissingAttribute { attribute }))
     }
 
     /// [`At::detach`], for a child the reader owns.
@@ -234,13 +234,28 @@ fn outside_default(e: &Element) -> Option<&str> {
     None
 }
 
-/// Takes the unqualified attribute `local` off `e` and returns its value.
-pub(crate) fn take_attr(e: &mut Element, local: &str) -> Option<Text> {
-    let i = e
-        .attributes
-        .iter()
-        .position(|a| a.name.ns.is_none() && a.name.local == local)?;
-    Some(e.attributes.remove(i).value)
+/// Takes the unqualified attributes named in `names` off `e` in one pass:
+/// each one's value in its slot (the first, should a name repeat), in the
+/// order of `names`. The other attributes stay on `e` in their order, in
+/// a list allocated only when there are any, so that a typed reader that
+/// keeps the list (as its other attributes) keeps no empty allocation.
+pub(crate) fn take_attrs<const N: usize>(e: &mut Element, names: [&str; N]) -> [Option<Text>; N] {
+    let mut out: [Option<Text>; N] = std::array::from_fn(|_| None);
+    for a in std::mem::take(&mut e.attributes) {
+        if a.name.ns.is_none() {
+            if let Some(slot) = names
+                .iter()
+                .position(|n| *n == a.name.local)
+                .and_then(|i| out.get_mut(i))
+                .filter(|slot| slot.is_none())
+            {
+                *slot = Some(a.value);
+                continue;
+            }
+        }
+        e.attributes.push(a);
+    }
+    out
 }
 
 /// The attributes of `e` other than the unqualified ones in `known`.

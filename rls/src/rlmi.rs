@@ -16,7 +16,7 @@ use pidf::xml::{Attribute, Document, Element, Limits, Node, NsDecl};
 use pidf::Text;
 
 use crate::common::{
-    expect_root, extra_namespaces, indent, push_attrs, take_attr, with_default_ns, At, DisplayName,
+    expect_root, extra_namespaces, indent, push_attrs, take_attrs, with_default_ns, At, DisplayName,
 };
 use crate::error::{DocError, DocErrorKind, DocKind};
 
@@ -105,8 +105,9 @@ impl Instance {
 
     /// Reads an `<instance>`, taking the element apart.
     fn from_tree(mut e: Element, at: &At<'_>) -> Result<Self, DocError> {
-        let id = at.take_required(DOC, &mut e, "id")?;
-        let state_s = at.take_required(DOC, &mut e, "state")?;
+        let [id, state_s, reason, cid] = take_attrs(&mut e, ["id", "state", "reason", "cid"]);
+        let id = at.required_value(DOC, id, "id")?;
+        let state_s = at.required_value(DOC, state_s, "state")?;
         let state = InstanceState::parse(&state_s).ok_or_else(|| {
             at.err(
                 DOC,
@@ -116,8 +117,6 @@ impl Instance {
                 },
             )
         })?;
-        let reason = take_attr(&mut e, "reason");
-        let cid = take_attr(&mut e, "cid");
         Ok(Instance {
             id,
             state,
@@ -191,8 +190,12 @@ impl Resource {
 
     /// Reads a `<resource>`, taking the element apart.
     fn from_tree(mut e: Element, at: &At<'_>) -> Result<Self, DocError> {
-        let mut r = Resource::new(at.take_required(DOC, &mut e, "uri")?);
+        let [uri] = take_attrs(&mut e, ["uri"]);
+        let mut r = Resource::new(at.required_value(DOC, uri, "uri")?);
         r.other_attributes = std::mem::take(&mut e.attributes);
+        // Room for exactly the instances there are: most resources have
+        // one, where pushing would make room for four.
+        r.instances = Vec::with_capacity(count_children(&e, "instance"));
         let mut n_inst = 0;
         for n in std::mem::take(&mut e.children) {
             let Node::Element(mut c) = n else { continue };
@@ -224,6 +227,14 @@ impl Resource {
         }
         e
     }
+}
+
+/// How many children of `e` are RLMI elements named `local`.
+fn count_children(e: &Element, local: &str) -> usize {
+    e.children
+        .iter()
+        .filter(|n| matches!(n, Node::Element(c) if c.is(NS, local)))
+        .count()
 }
 
 /// An RLMI document: the `<list>` root.
@@ -296,8 +307,9 @@ impl Rlmi {
     pub fn from_tree(mut e: Element) -> Result<Self, DocError> {
         expect_root(DOC, &e, NS, "list")?;
         let at = At::root("list");
-        let uri = at.take_required(DOC, &mut e, "uri")?;
-        let v = at.take_required(DOC, &mut e, "version")?;
+        let [uri, v, f, cid] = take_attrs(&mut e, ["uri", "version", "fullState", "cid"]);
+        let uri = at.required_value(DOC, uri, "uri")?;
+        let v = at.required_value(DOC, v, "version")?;
         let version = v.trim().parse::<u32>().map_err(|_| {
             at.err(
                 DOC,
@@ -307,7 +319,7 @@ impl Rlmi {
                 },
             )
         })?;
-        let f = at.take_required(DOC, &mut e, "fullState")?;
+        let f = at.required_value(DOC, f, "fullState")?;
         let full_state = parse_bool(&f).ok_or_else(|| {
             at.err(
                 DOC,
@@ -318,9 +330,12 @@ impl Rlmi {
             )
         })?;
         let mut doc = Rlmi::new(uri, version, full_state);
-        doc.cid = take_attr(&mut e, "cid");
+        doc.cid = cid;
         doc.other_attributes = std::mem::take(&mut e.attributes);
         doc.namespaces = extra_namespaces(&e, NS);
+        // Room for every resource at once: a full-state document holds
+        // hundreds, which growing by doubling would copy over and over.
+        doc.resources = Vec::with_capacity(count_children(&e, "resource"));
         let mut n_res = 0;
         for n in std::mem::take(&mut e.children) {
             let Node::Element(mut c) = n else { continue };
@@ -461,6 +476,35 @@ mod tests {
     }
 
     #[test]
+    fn attributes_it_does_not_know_stay_in_order() {
+        let src = r#"<list xmlns="urn:ietf:params:xml:ns:rlmi" xmlns:x="urn:x" a="1" uri="u" x:uri="2" version="3" fullState="false" b="4">
+  <resource x:n="5" uri="sip:a@example.com" c="6"><instance cid="c1" x:id="7" state="active" id="i1" d="8"/></resource>
+  <resource uri="sip:b@example.com"><instance id="i2" state="pending"/></resource>
+</list>"#;
+        let d = Rlmi::parse(src.as_bytes()).unwrap();
+        let names = |a: &[Attribute]| -> Vec<String> {
+            a.iter()
+                .map(|a| format!("{}={}", a.name.local, a.value))
+                .collect()
+        };
+        assert_eq!((d.uri.as_str(), d.version, d.full_state), ("u", 3, false));
+        assert_eq!(names(&d.other_attributes), ["a=1", "uri=2", "b=4"]);
+        let r = &d.resources[0];
+        assert_eq!(r.uri, "sip:a@example.com");
+        assert_eq!(names(&r.other_attributes), ["n=5", "c=6"]);
+        let i = &r.instances[0];
+        assert_eq!((i.id.as_str(), i.cid.as_deref()), ("i1", Some("c1")));
+        assert_eq!(names(&i.other_attributes), ["id=7", "d=8"]);
+        // With nothing else on an element, nothing is kept allocated.
+        let plain = &d.resources[1];
+        assert_eq!(plain.other_attributes.capacity(), 0);
+        assert_eq!(plain.instances[0].other_attributes.capacity(), 0);
+        assert_eq!(plain.instances.capacity(), 1);
+        assert_eq!(d.resources.capacity(), 2);
+        assert_eq!(Rlmi::parse(&d.to_xml()).unwrap(), d);
+    }
+
+    #[test]
     fn schema_errors_say_what_and_where() {
         let cases: &[(&str, &str)] = &[
             (
@@ -482,6 +526,25 @@ mod tests {
             (
                 r#"<list uri="u" version="1" fullState="1"/>"#,
                 "rlmi document: root element is {}list, expected {urn:ietf:params:xml:ns:rlmi}list at /",
+            ),
+            // Required attributes are checked in the schema's order, each
+            // where it is missing; a namespaced one of the same local
+            // name does not stand in for it.
+            (
+                r#"<list xmlns="urn:ietf:params:xml:ns:rlmi" xmlns:x="urn:x" uri="u" x:version="1" fullState="1"/>"#,
+                "rlmi document: missing required attribute \"version\" at /list",
+            ),
+            (
+                r#"<list xmlns="urn:ietf:params:xml:ns:rlmi" uri="u" version="1" fullState="1"><resource uri="a"/><resource/></list>"#,
+                "rlmi document: missing required attribute \"uri\" at /list/resource[2]",
+            ),
+            (
+                r#"<list xmlns="urn:ietf:params:xml:ns:rlmi" uri="u" version="1" fullState="1"><resource uri="a"><instance state="active"/></resource></list>"#,
+                "rlmi document: missing required attribute \"id\" at /list/resource[1]/instance[1]",
+            ),
+            (
+                r#"<list xmlns="urn:ietf:params:xml:ns:rlmi" uri="u" version="1" fullState="1"><resource uri="a"><instance cid="c" id="i"/></resource></list>"#,
+                "rlmi document: missing required attribute \"state\" at /list/resource[1]/instance[1]",
             ),
         ];
         for (src, msg) in cases {
