@@ -670,7 +670,7 @@ impl<'a> Fast<'a> {
             ..Presence::default()
         };
         if !tag.empty {
-            // The highest rank of a child kind read so far (see `model::record`).
+            // The highest rank of a child kind read so far (see `child_read`).
             let mut high = 0;
             while let Next::Child(empty) = self.next()? {
                 let t = self.open(empty, Within::Presence)?;
@@ -738,7 +738,7 @@ impl<'a> Fast<'a> {
         let t = tuples.last_mut()?;
         let mut status = false;
         if !tag.empty {
-            // The highest rank of a child kind read so far (see `model::record`).
+            // The highest rank of a child kind read so far (see `child_read`).
             let mut high = 0;
             while let Next::Child(empty) = self.next()? {
                 let c = self.open(empty, Within::Tuple)?;
@@ -796,7 +796,7 @@ impl<'a> Fast<'a> {
     fn status_into(&mut self, tag: Tag<'_>, st: &mut Status) -> Option<()> {
         st.attributes = std::mem::take(&mut self.attrs);
         if !tag.empty {
-            // The highest rank of a child kind read so far (see `model::record`).
+            // The highest rank of a child kind read so far (see `child_read`).
             let mut high = 0;
             while let Next::Child(empty) = self.next()? {
                 let c = self.open(empty, Within::Other)?;
@@ -824,7 +824,7 @@ impl<'a> Fast<'a> {
             ..Person::default()
         };
         if !tag.empty {
-            // The highest rank of a child kind read so far (see `model::record`).
+            // The highest rank of a child kind read so far (see `child_read`).
             let mut high = 0;
             while let Next::Child(empty) = self.next()? {
                 let c = self.open(empty, Within::DataModel)?;
@@ -860,7 +860,7 @@ impl<'a> Fast<'a> {
         };
         let mut device_id = None;
         if !tag.empty {
-            // The highest rank of a child kind read so far (see `model::record`).
+            // The highest rank of a child kind read so far (see `child_read`).
             let mut high = 0;
             while let Next::Child(empty) = self.next()? {
                 let c = self.open(empty, Within::DataModel)?;

@@ -33,23 +33,23 @@ const PARTS: usize = 10;
 
 /// The kinds of each container's children in schema order: the order
 /// [`arrange`] gives a container whose layout is empty.
-pub(crate) const PRESENCE_KINDS: [Part; 5] = [
+const PRESENCE_KINDS: [Part; 5] = [
     Part::Tuple,
     Part::Note,
     Part::Person,
     Part::Device,
     Part::Ext,
 ];
-pub(crate) const TUPLE_KINDS: [Part; 5] = [
+const TUPLE_KINDS: [Part; 5] = [
     Part::Status,
     Part::Ext,
     Part::Contact,
     Part::Note,
     Part::Timestamp,
 ];
-pub(crate) const STATUS_KINDS: [Part; 2] = [Part::Basic, Part::Ext];
-pub(crate) const PERSON_KINDS: [Part; 3] = [Part::Ext, Part::Note, Part::Timestamp];
-pub(crate) const DEVICE_KINDS: [Part; 4] = [Part::Ext, Part::DeviceId, Part::Note, Part::Timestamp];
+const STATUS_KINDS: [Part; 2] = [Part::Basic, Part::Ext];
+const PERSON_KINDS: [Part; 3] = [Part::Ext, Part::Note, Part::Timestamp];
+const DEVICE_KINDS: [Part; 4] = [Part::Ext, Part::DeviceId, Part::Note, Part::Timestamp];
 
 /// Records that a child of kind `part` was just read into a container
 /// whose children come in `kinds` order. The layout stays empty,
@@ -59,7 +59,7 @@ pub(crate) const DEVICE_KINDS: [Part; 4] = [Part::Ext, Part::DeviceId, Part::Not
 /// child too), which is called only then. `high` is the highest rank in
 /// `kinds` of a child read so far in the container (0 before the first),
 /// so a child in schema order costs one comparison.
-pub(crate) fn record<const N: usize>(
+fn record<const N: usize>(
     layout: &mut Vec<Part>,
     high: &mut usize,
     kinds: &[Part; N],
